@@ -1,0 +1,23 @@
+"""ASGI entry point: HTTP goes to Django, websockets to the chat consumer."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from chatbot.consumers import ChatConsumer  # noqa: E402
+from chatbot.ws_auth import websocket_auth_stack  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": websocket_auth_stack(URLRouter([path("ws/chat/", ChatConsumer.as_asgi())])),
+    }
+)

@@ -1,0 +1,13 @@
+"""The Celery app. Tasks take ids only, never text: see chatbot/tasks.py."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("patient_chat")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks(["chatbot"])

