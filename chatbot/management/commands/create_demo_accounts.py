@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+
+from chatbot import roles
+
+DEMO = [
+    ("patient", "patient", roles.PATIENT),
+    ("patient2", "patient2", roles.PATIENT),
+    ("clinician", "clinician", roles.CLINICIAN),
+    ("safety", "safety", roles.SAFETY_OFFICER),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts for local use (never in production) and print how to sign in."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        User = get_user_model()
+        review = Permission.objects.get(codename="review_document")
+        Group.objects.get(name=roles.CLINICIAN).permissions.add(review)
+        for username, password, role in DEMO:
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                user.set_password(password)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+        admin, created = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            admin.set_password("admin")
+            admin.save()
+        self.stdout.write("Demo accounts (local use only; username = password):")
+        for username, _, role in DEMO:
+            self.stdout.write(f"  {username:<10} {role}")
+        self.stdout.write("  admin      Django admin")

@@ -1,0 +1,67 @@
+"""Reads. Views, the consumer and the pipeline fetch through these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from chatbot import crypto
+from chatbot.models import Conversation, Escalation, Message
+
+
+def conversations_for_patient(*, patient: Any) -> QuerySet[Conversation]:
+    return Conversation.objects.filter(patient=patient)
+
+
+def conversation_for_patient(*, patient: Any, conversation_id: int) -> Conversation:
+    """The patient's own conversation; raises Conversation.DoesNotExist for anyone else's."""
+    return Conversation.objects.get(pk=conversation_id, patient=patient)
+
+
+def conversation_latest(*, patient: Any) -> Conversation | None:
+    return Conversation.objects.filter(patient=patient).order_by("-updated_at").first()
+
+
+def message_for_patient(*, patient: Any, message_id: int) -> Message:
+    return Message.objects.get(pk=message_id, conversation__patient=patient)
+
+
+def conversation_transcript(*, conversation: Conversation) -> list[dict[str, Any]]:
+    """The patient's own view of a conversation: their text and the replies they saw."""
+    return [
+        {
+            "id": m.pk,
+            "role": m.role,
+            "text": crypto.decrypt(m.text_encrypted),
+            "status": m.status,
+            "created_at": m.created_at.isoformat(),
+            "reply_to": m.reply_to_id,
+            "mode": m.mode,
+            "citations": m.citations,
+        }
+        for m in conversation.messages.all()
+    ]
+
+
+def conversation_history_deid(*, conversation_id: int, before_message_id: int) -> list[tuple[str, str]]:
+    """Earlier turns as ``(role, de-identified text)``, oldest first, for rails and prompts.
+
+    Only de-identified text is returned: this is what the model and rails may see.
+    """
+    limit = settings.CHAT_HISTORY_TURNS * 2
+    rows = (
+        Message.objects.filter(conversation_id=conversation_id, pk__lt=before_message_id)
+        .exclude(text_deid="")
+        .order_by("-created_at", "-id")
+        .values_list("role", "text_deid")[:limit]
+    )
+    return [(role, text) for role, text in reversed(rows)]
+
+
+def escalations_open(*, urgent_only: bool = False) -> QuerySet[Escalation]:
+    queryset = Escalation.objects.exclude(status=Escalation.Status.RESOLVED).select_related("conversation")
+    if urgent_only:
+        queryset = queryset.filter(priority=Escalation.Priority.URGENT)
+    return queryset.order_by("-priority", "created_at")

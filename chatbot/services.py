@@ -1,0 +1,203 @@
+"""Writes. Every change to conversations, messages and escalations happens here.
+
+Functions are named ``<entity>_<action>`` and take keyword-only arguments. None of
+them logs or raises patient text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from chatbot import crypto
+from chatbot.models import AccessLog, Conversation, Escalation, Message
+
+
+def conversation_start(*, patient: Any) -> Conversation:
+    """A new conversation. Open risk from a recent conversation carries over, so a
+    patient who starts a new chat after disclosing risk is not a blank slate."""
+    since = timezone.now() - timedelta(hours=settings.RISK_CARRYOVER_HOURS)
+    recent = (
+        Conversation.objects.filter(patient=patient, updated_at__gte=since)
+        .exclude(risk_level=0, risk_categories=[])
+        .order_by("-risk_level", "-updated_at")
+        .first()
+    )
+    conversation = Conversation(patient=patient)
+    if recent is not None:
+        conversation.risk_level = recent.risk_level
+        conversation.risk_categories = list(recent.risk_categories)
+        conversation.needs_review = True
+    conversation.save()
+    return conversation
+
+
+def patient_message_receive(
+    *, conversation: Conversation, text: str, client_id: str | None
+) -> tuple[Message, bool]:
+    """Store a patient message before anything else happens.
+
+    Returns ``(message, created)``. A repeated ``client_id`` in the conversation
+    returns the stored message with ``created=False``, so it is not processed twice.
+    """
+    if client_id is not None:
+        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation,
+                role=Message.Role.PATIENT,
+                client_id=client_id,
+                text_encrypted=crypto.encrypt(text),
+            )
+    except IntegrityError:  # the same client_id raced in on another socket
+        return Message.objects.get(conversation=conversation, client_id=client_id), False
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    return message, True
+
+
+def patient_message_enqueue(*, message_id: int) -> None:
+    """Hand the stored message to the pipeline (a Celery task that takes only the id)."""
+    from chatbot.tasks import process_patient_message
+
+    transaction.on_commit(lambda: process_patient_message.delay(message_id))
+
+
+def message_start_processing(*, message_id: int) -> bool:
+    """Claim a received message for processing; False if another worker has it or it is done."""
+    claimed = Message.objects.filter(pk=message_id, status=Message.Status.RECEIVED).update(
+        status=Message.Status.PROCESSING
+    )
+    return claimed == 1
+
+
+def message_deid_store(*, message_id: int, text_deid: str, surrogates_json: str) -> None:
+    message = Message.objects.select_related("conversation").get(pk=message_id)
+    with transaction.atomic():
+        Message.objects.filter(pk=message_id).update(text_deid=text_deid)
+        Conversation.objects.filter(pk=message.conversation_id).update(
+            surrogates_encrypted=crypto.encrypt(surrogates_json)
+        )
+
+
+def message_verdicts_store(*, message_id: int, verdicts: Sequence[dict[str, Any]]) -> None:
+    message = Message.objects.get(pk=message_id)
+    Message.objects.filter(pk=message_id).update(verdicts=[*message.verdicts, *verdicts])
+
+
+def escalation_create(
+    *,
+    message_id: int,
+    kind: str,
+    reason: str,
+    urgent: bool = False,
+    verdicts: Sequence[dict[str, Any]] = (),
+) -> Escalation:
+    """Mark the message and its conversation for a person, and open an escalation."""
+    message = Message.objects.get(pk=message_id)
+    with transaction.atomic():
+        Message.objects.filter(pk=message_id).update(needs_review=True, review_reason=reason[:64])
+        Conversation.objects.filter(pk=message.conversation_id).update(needs_review=True)
+        return Escalation.objects.create(
+            conversation_id=message.conversation_id,
+            message_id=message_id,
+            kind=kind,
+            reason=reason[:64],
+            priority=Escalation.Priority.URGENT if urgent else Escalation.Priority.ROUTINE,
+            verdicts=list(verdicts),
+        )
+
+
+def message_fail(*, message_id: int, reason: str, verdicts: Sequence[dict[str, Any]] = ()) -> None:
+    """A step failed: keep the message, mark it failed and tell a person."""
+    Message.objects.filter(pk=message_id).update(status=Message.Status.FAILED)
+    escalation_create(
+        message_id=message_id, kind=Escalation.Kind.PROCESSING_ERROR, reason=reason, verdicts=verdicts
+    )
+
+
+def conversation_risk_raise(*, conversation_id: int, level: int, categories: Sequence[str]) -> None:
+    """Raise the conversation's open risk. It never goes down here: only a clinician clears it."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+        merged = sorted(set(conversation.risk_categories) | set(categories))
+        conversation.risk_level = max(conversation.risk_level, level)
+        conversation.risk_categories = merged
+        conversation.save(update_fields=["risk_level", "risk_categories", "updated_at"])
+
+
+def conversation_risk_clear(*, conversation: Conversation, by: Any) -> Conversation:
+    conversation.risk_level = 0
+    conversation.risk_categories = []
+    conversation.risk_cleared_by = by
+    conversation.risk_cleared_at = timezone.now()
+    conversation.save(update_fields=["risk_level", "risk_categories", "risk_cleared_by", "risk_cleared_at"])
+    return conversation
+
+
+def reply_record(
+    *,
+    message_id: int,
+    text: str,
+    text_deid: str,
+    mode: str,
+    citations: Sequence[dict[str, Any]] = (),
+    verdicts: Sequence[dict[str, Any]] = (),
+) -> Message:
+    """Store the assistant's reply (what the patient saw) and close the patient message."""
+    message = Message.objects.get(pk=message_id)
+    with transaction.atomic():
+        reply = Message.objects.create(
+            conversation_id=message.conversation_id,
+            role=Message.Role.ASSISTANT,
+            status=Message.Status.DELIVERED,
+            reply_to_id=message_id,
+            text_encrypted=crypto.encrypt(text),
+            text_deid=text_deid,
+            mode=mode,
+            citations=list(citations),
+            verdicts=list(verdicts),
+        )
+        Message.objects.filter(pk=message_id).exclude(status=Message.Status.FAILED).update(
+            status=Message.Status.ANSWERED
+        )
+    return reply
+
+
+def escalation_acknowledge(*, escalation: Escalation, by: Any) -> Escalation:
+    if escalation.status == Escalation.Status.OPEN:
+        escalation.status = Escalation.Status.ACKNOWLEDGED
+        escalation.acknowledged_by = by
+        escalation.acknowledged_at = timezone.now()
+        escalation.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    return escalation
+
+
+def escalation_resolve(*, escalation: Escalation, by: Any, note: str = "") -> Escalation:
+    escalation.status = Escalation.Status.RESOLVED
+    escalation.resolved_by = by
+    escalation.resolved_at = timezone.now()
+    escalation.note = note
+    if escalation.acknowledged_by is None:
+        escalation.acknowledged_by, escalation.acknowledged_at = by, escalation.resolved_at
+    escalation.save()
+    return escalation
+
+
+def conversation_originals_for_staff(*, conversation: Conversation, viewer: Any) -> dict[int, str]:
+    """Decrypt every message of ``conversation`` for a staff view, and log the access."""
+    AccessLog.objects.create(user=viewer, conversation=conversation, action="view_original")
+    return {m.pk: crypto.decrypt(m.text_encrypted) for m in conversation.messages.all()}
+
+
+def surrogates_load(*, conversation_id: int) -> str | None:
+    """The conversation's decrypted de-identification mapping (JSON), or None if it has none."""
+    token = Conversation.objects.values_list("surrogates_encrypted", flat=True).get(pk=conversation_id)
+    return crypto.decrypt(token) if token else None
