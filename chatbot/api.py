@@ -1,0 +1,110 @@
+"""The REST API for mobile clients. Thin views over the same services as the socket.
+
+Posting a message stores it and hands it to the pipeline; the answer arrives on the
+websocket, or by polling the conversation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from rest_framework import permissions, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from chatbot import protocol, roles, selectors, services
+from chatbot.models import Conversation
+from chatbot.protocol import ProtocolError
+from chatbot.ratelimit import message_rate_check
+
+
+class IsPatient(permissions.BasePermission):
+    message = "Only patients can use the chat API."
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return roles.is_patient(request.user)
+
+
+class TokenView(ObtainAuthToken):
+    """``POST {"username", "password"}`` → ``{"token"}``."""
+
+
+def exception_handler(exc: Exception, context: Any) -> Response | None:
+    """DRF's handler, reshaped to the socket's ``{"type": "error", "code", "detail"}``."""
+    response = drf_exception_handler(exc, context)
+    if response is not None:
+        code = getattr(exc, "default_code", "error")
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        response.data = {"type": "error", "code": code, "detail": str(detail or response.data)}
+    return response
+
+
+def _conversation(request: Request, conversation_id: int) -> Conversation:
+    try:
+        return selectors.conversation_for_patient(patient=request.user, conversation_id=conversation_id)
+    except Conversation.DoesNotExist:
+        raise Http404 from None
+
+
+def _summary(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": conversation.pk,
+        "created_at": conversation.created_at.isoformat(),
+        "updated_at": conversation.updated_at.isoformat(),
+        "risk_open": conversation.risk_level > 0 or bool(conversation.risk_categories),
+    }
+
+
+@api_view(["GET", "POST"])
+@permission_classes([permissions.IsAuthenticated, IsPatient])
+def conversations(request: Request) -> Response:
+    if request.method == "POST":
+        return Response(
+            _summary(services.conversation_start(patient=request.user)), status=status.HTTP_201_CREATED
+        )
+    return Response([_summary(c) for c in selectors.conversations_for_patient(patient=request.user)[:100]])
+
+
+@api_view(["GET"])
+@permission_classes([permissions.IsAuthenticated, IsPatient])
+def conversation_detail(request: Request, conversation_id: int) -> Response:
+    conversation = _conversation(request, conversation_id)
+    return Response(
+        {**_summary(conversation), "messages": selectors.conversation_transcript(conversation=conversation)}
+    )
+
+
+@api_view(["POST"])
+@permission_classes([permissions.IsAuthenticated, IsPatient])
+def message_create(request: Request, conversation_id: int) -> Response:
+    conversation = _conversation(request, conversation_id)
+    data = request.data if isinstance(request.data, dict) else {}
+    try:
+        frame = protocol.parse_message(data.get("text"), data.get("client_id"))
+    except ProtocolError as exc:
+        return Response({"type": "error", "code": exc.code, "detail": exc.detail}, status=400)
+    rate = message_rate_check(user_id=request.user.pk)
+    if not rate.allowed:
+        return Response(
+            {"type": "error", "code": "rate_limited", "detail": "Too many messages; wait a moment."},
+            status=429,
+            headers={"Retry-After": str(rate.retry_after_s)},
+        )
+    message, created = services.patient_message_receive(
+        conversation=conversation, text=frame.text, client_id=frame.client_id
+    )
+    if created:
+        services.patient_message_enqueue(message_id=message.pk)
+    return Response(
+        {
+            "type": "accepted",
+            "message_id": message.pk,
+            "conversation_id": conversation.pk,
+            "duplicate": not created,
+        },
+        status=status.HTTP_202_ACCEPTED,
+    )

@@ -1,0 +1,120 @@
+"""The patient chat socket. It authenticates, validates frames, stores each message
+through one service call, and forwards the pipeline's events. No business logic."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from chatbot import protocol, roles, selectors, services
+from chatbot.events import conversation_group
+from chatbot.models import Conversation
+from chatbot.protocol import ProtocolError, error_event
+from chatbot.ratelimit import message_rate_check
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    conversation_id: int | None = None
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope.get("user")
+        if not getattr(user, "is_authenticated", False):
+            await self.reject(
+                "unauthenticated",
+                "Sign in, or send 'Authorization: Token <key>'.",
+                protocol.CLOSE_UNAUTHENTICATED,
+            )
+            return
+        if not await database_sync_to_async(roles.is_patient)(user):
+            await self.reject("forbidden", "Only patients can use the chat.", protocol.CLOSE_FORBIDDEN)
+            return
+        conversation = await database_sync_to_async(self._conversation)(user)
+        if conversation is None:
+            await self.reject("not_found", "No such conversation.", protocol.CLOSE_NOT_FOUND)
+            return
+        self.conversation_id = conversation.pk
+        self._tasks: set[asyncio.Task[Any]] = set()
+        await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
+        await self.send_event(
+            {
+                "type": "ready",
+                "conversation_id": conversation.pk,
+                "risk_open": conversation.risk_level > 0 or bool(conversation.risk_categories),
+            }
+        )
+
+    def _conversation(self, user: Any) -> Conversation | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        wanted = query.get("conversation", [None])[0]
+        if wanted is None:
+            return selectors.conversation_latest(patient=user) or services.conversation_start(patient=user)
+        if wanted == "new":
+            return services.conversation_start(patient=user)
+        try:
+            return selectors.conversation_for_patient(patient=user, conversation_id=int(wanted))
+        except (ValueError, Conversation.DoesNotExist):
+            return None
+
+    async def disconnect(self, code: int) -> None:
+        if self.conversation_id is not None:
+            await self.channel_layer.group_discard(
+                conversation_group(self.conversation_id), self.channel_name
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.conversation_id is None:
+            return
+        try:
+            frame = protocol.parse_frame(text_data, bytes_data)
+        except ProtocolError as exc:
+            await self.send_event(error_event(exc.code, exc.detail))
+            return
+        user = self.scope["user"]
+        rate = await database_sync_to_async(message_rate_check)(user_id=user.pk)
+        if not rate.allowed:
+            await self.send_event(
+                error_event(
+                    "rate_limited",
+                    "You're sending messages faster than I can answer. Please wait a moment.",
+                    retry_after_s=rate.retry_after_s,
+                )
+            )
+            return
+        conversation = await Conversation.objects.aget(pk=self.conversation_id)
+        message, created = await database_sync_to_async(services.patient_message_receive)(
+            conversation=conversation, text=frame.text, client_id=frame.client_id
+        )
+        await self.send_event(
+            {
+                "type": "accepted",
+                "message_id": message.pk,
+                "client_id": frame.client_id,
+                "conversation_id": self.conversation_id,
+                "duplicate": not created,
+            }
+        )
+        if created:
+            # Not awaited: in eager mode the pipeline runs in this process and its
+            # events must reach this socket while it runs.
+            task = asyncio.create_task(
+                sync_to_async(services.patient_message_enqueue, thread_sensitive=False)(message_id=message.pk)
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def chat_event(self, message: dict[str, Any]) -> None:
+        await self.send_event(message["event"])
+
+    async def send_event(self, event: Any) -> None:
+        await self.send(text_data=json.dumps(event))
+
+    async def reject(self, code: str, detail: str, close_code: int) -> None:
+        await self.send_event(error_event(code, detail))
+        await self.close(code=close_code)

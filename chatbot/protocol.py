@@ -1,0 +1,132 @@
+"""The websocket protocol: client frames in, typed server events out.
+
+README documents it; this module is the one place that parses client frames, so
+every bad frame gets the same clear ``error`` event.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal, NotRequired, TypedDict
+
+from django.conf import settings
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class ClientMessage:
+    text: str
+    client_id: str | None
+
+
+def parse_frame(text_data: str | None, bytes_data: bytes | None) -> ClientMessage:
+    """Parse one client frame; raise ProtocolError with a code the client can act on."""
+    if bytes_data is not None:
+        raise ProtocolError("binary_not_supported", "Send JSON text frames, not binary frames.")
+    if text_data is None or len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
+        raise ProtocolError(
+            "frame_too_large", f"Frames may be at most {settings.CHAT_MAX_FRAME_BYTES} bytes."
+        )
+    try:
+        frame = json.loads(text_data)
+    except ValueError:
+        raise ProtocolError("invalid_json", "The frame is not valid JSON.") from None
+    if not isinstance(frame, dict):
+        raise ProtocolError("invalid_frame", "A frame must be a JSON object with a 'type'.")
+    kind = frame.get("type")
+    if kind != "message":
+        raise ProtocolError("unknown_type", "Unknown frame type. Supported: 'message'.")
+    return parse_message(frame.get("text"), frame.get("client_id"))
+
+
+def parse_message(text: Any, client_id: Any) -> ClientMessage:
+    """Validate a message's text and client id (shared by the socket and the REST API)."""
+    if not isinstance(text, str) or not text.strip():
+        raise ProtocolError("empty_text", "The message text is empty.")
+    if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
+        raise ProtocolError(
+            "text_too_long", f"Messages may be at most {settings.CHAT_MAX_MESSAGE_CHARS} characters."
+        )
+    if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64):
+        raise ProtocolError("invalid_client_id", "client_id must be a string of 1 to 64 characters.")
+    return ClientMessage(text=text, client_id=client_id)
+
+
+# --- Server events -------------------------------------------------------------------
+
+
+class Citation(TypedDict):
+    number: int
+    title: str
+    url: str
+
+
+class AcceptedEvent(TypedDict):
+    type: Literal["accepted"]
+    message_id: int
+    client_id: str | None
+    conversation_id: int
+    duplicate: bool
+
+
+class DeltaEvent(TypedDict):
+    type: Literal["delta"]
+    message_id: int
+    text: str
+
+
+class ReplyEvent(TypedDict):
+    type: Literal["reply"]
+    message_id: int
+    reply_id: int
+    text: str
+    mode: str
+    citations: list[Citation]
+
+
+class WithdrawEvent(TypedDict):
+    type: Literal["withdraw"]
+    message_id: int
+    detail: str
+
+
+class CrisisResource(TypedDict):
+    name: str
+    contact: str
+    how: str
+
+
+class CrisisEvent(TypedDict):
+    type: Literal["crisis"]
+    message_id: int
+    kind: str
+    language: str
+    text: str
+    resources: list[CrisisResource]
+
+
+class ErrorEvent(TypedDict):
+    type: Literal["error"]
+    code: str
+    detail: str
+    message_id: NotRequired[int]
+    retry_after_s: NotRequired[int]
+
+
+def error_event(code: str, detail: str, **extra: Any) -> ErrorEvent:
+    event: ErrorEvent = {"type": "error", "code": code, "detail": detail}
+    event.update(extra)  # type: ignore[typeddict-item]
+    return event
+
+
+# Close codes (4000-4999 are the application's).
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404

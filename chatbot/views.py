@@ -1,0 +1,72 @@
+"""The patient's web pages. Thin: authenticate, call one selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, user_passes_test
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from chatbot import roles, selectors, services
+from chatbot.models import Conversation
+from chatbot.responses import crisis_resources_for_display
+
+patient_required = user_passes_test(roles.is_patient)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if roles.is_patient(request.user):
+        return redirect("chat_latest")
+    if roles.is_staff_reviewer(request.user):
+        return redirect("portal:escalations")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    raise Http404
+
+
+@login_required
+@patient_required
+def chat_latest(request: HttpRequest) -> HttpResponse:
+    conversation = selectors.conversation_latest(patient=request.user) or services.conversation_start(
+        patient=request.user
+    )
+    return redirect("chat", conversation.pk)
+
+
+@login_required
+@patient_required
+def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    try:
+        conversation = selectors.conversation_for_patient(
+            patient=request.user, conversation_id=conversation_id
+        )
+    except Conversation.DoesNotExist:
+        raise Http404 from None
+    risk_open = conversation.risk_level > 0 or bool(conversation.risk_categories)
+    return render(
+        request,
+        "chatbot/chat.html",
+        {
+            "conversation": conversation,
+            "conversations": selectors.conversations_for_patient(patient=request.user)[:20],
+            "transcript": selectors.conversation_transcript(conversation=conversation),
+            "risk_open": risk_open,
+            "crisis_resources": crisis_resources_for_display() if risk_open else [],
+            "max_chars": request_max_chars(),
+        },
+    )
+
+
+@require_POST
+@login_required
+@patient_required
+def conversation_new(request: HttpRequest) -> HttpResponse:
+    conversation = services.conversation_start(patient=request.user)
+    return redirect("chat", conversation.pk)
+
+
+def request_max_chars() -> int:
+    from django.conf import settings
+
+    return int(settings.CHAT_MAX_MESSAGE_CHARS)
