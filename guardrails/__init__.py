@@ -1,0 +1,1 @@
+"""Safety rails for patient chat. Plain Python: this package imports no Django."""

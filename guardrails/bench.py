@@ -1,0 +1,78 @@
+"""Latency of all input rails together, through the runner (normalisation included).
+
+    python -m guardrails.bench [--text TEXT] [--runs N]
+
+Threads are pinned to one (torch, ONNX Runtime, BLAS) before any model loads, so the
+figure is for one core. Prints one JSON object with p50/p95 in milliseconds after a
+warm-up.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Pin threads before numpy/torch/onnxruntime are imported anywhere.
+for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GUARDRAILS_EMBED_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from guardrails.base import RailContext  # noqa: E402
+from guardrails.registry import INPUT_RAILS  # noqa: E402
+from guardrails.runner import run_rails  # noqa: E402
+
+# Realistic 40-word patient messages: an ordinary one, and one whose words pass the
+# self-harm gate, so the embedding classifier runs.
+MESSAGES = {
+    "routine": (
+        "Hi, I started the new blood pressure pill last Tuesday and since then I get dizzy "
+        "when I stand up quickly in the morning. Is that a normal side effect, and should "
+        "I call the clinic before my next appointment?"
+    ),
+    "gated": (
+        "Hi, I have been feeling really tired and hopeless since my surgery, I barely eat "
+        "and I cannot sleep. My pills make me feel strange. Is that normal after an "
+        "operation, or should I call the clinic this week?"
+    ),
+}
+
+
+def measure(text: str, runs: int = 200, warmup: int = 20) -> dict[str, float]:
+    """Return p50/p95 latency in ms of all input rails on ``text``."""
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # torch only matters for the fallback embedder
+        pass
+    for _ in range(warmup):
+        run_rails(INPUT_RAILS, text, RailContext())
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run_rails(INPUT_RAILS, text, RailContext())
+        times.append((time.perf_counter() - start) * 1000)
+    return {
+        "words": len(text.split()),
+        "latency_ms_p50": round(float(np.percentile(times, 50)), 2),
+        "latency_ms_p95": round(float(np.percentile(times, 95)), 2),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m guardrails.bench", description=__doc__)
+    parser.add_argument("--text")
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    texts = {"custom": args.text} if args.text else MESSAGES
+    result = {"rails": list(INPUT_RAILS), **{k: measure(v, args.runs) for k, v in texts.items()}}
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

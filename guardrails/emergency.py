@@ -1,0 +1,196 @@
+"""Medical-emergency red flags (rail ``emergency``). Runs locally; sends nothing out.
+
+Each condition is a table row of patterns; a hit becomes ESCALATE ("call 911 now")
+unless its clause says the symptom is negated ("no chest pain"), past ("I had chest
+pain last year"), mild ("mild headache"), chronic or controlled ("my asthma is well
+controlled"), or the message is a general question ("what are the signs of a
+stroke?"). Some conditions need a warning feature next to the main symptom: chest
+pain alone is FLAG, chest pain with pain down the arm, sweating or breathlessness is
+ESCALATE. English and Spanish.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from guardrails.base import Action, Evidence, RailContext, Verdict
+from guardrails.normalize import normalize
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One red flag. ``escalate`` alone escalates; ``flag`` needs a ``feature`` to."""
+
+    category: str
+    plain: str  # the condition in plain words, for the emergency template
+    escalate: re.Pattern[str]
+    flag: re.Pattern[str] | None = None
+    feature: re.Pattern[str] | None = None
+
+
+def _c(rx: str) -> re.Pattern[str]:
+    return re.compile(rx)
+
+
+_CHEST = r"(?:chest (?:pain|pressure|tightness|hurts|is tight|feels tight|discomfort)|pain in (?:my|his|her) chest|dolor (?:fuerte )?(?:de|en el) pecho|presion en el pecho)"
+_PILLS_ETC = r"(?:pills?|tablets?|medicines?|medications?|meds|gummies|vitamins|bleach|detergent|laundry pods?|tide pods?|button batter(?:y|ies)|batter(?:y|ies)|antifreeze|cleaning (?:fluid|product)|drain cleaner|rat poison|pastillas|medicinas|cloro|lejia)"
+
+CONDITIONS: tuple[Condition, ...] = (
+    Condition(
+        "chest_pain", "chest pain that could be a heart attack",
+        escalate=_c(rf"\b(?:crushing|squeezing|severe|terrible|worst) {_CHEST}|\b(?:having|think i'?m having|is having) a heart attack\b|\bataque al corazon\b|\binfarto\b"),
+        flag=_c(rf"\b{_CHEST}"),
+        feature=_c(r"(?:down|into|to|radiat\w* (?:to|into|down)|spreading to) (?:my |his |her |the )?(?:left )?(?:arm|jaw|neck|back|shoulder)|\bsweat\w*|\bshort(?:ness)? of breath|can't (?:breathe|catch my breath)|\bnause\w*|\bdizzy|\bfaint\w*|\bbrazo\b|\bmandibula\b|\bsudor\w*|falta de aire|no puedo respirar"),
+    ),
+    Condition(
+        "stroke", "signs of a stroke",
+        escalate=_c(r"\b(?:face|mouth|smile) (?:is |was |has |started )?(?:droop\w*|drooping|crooked|numb on one side)|\bdroop\w* (?:face|on one side)|\bslurr\w* (?:speech|words|his words|her words|my words)|\b(?:speech|words) (?:is |are )?(?:slurred|jumbled)|\bsudden\w* (?:weakness|numbness|can't move)|\b(?:weak|numb)\w* (?:on|in) (?:one side|the (?:left|right) side|my (?:left|right) (?:arm|side|leg))|\bcan'?t (?:move|lift|feel) (?:my|his|her) (?:left |right )?(?:arm|leg|side)|\bhaving a stroke\b|\bderrame cerebral\b|\bcara caida\b|\bboca torcida\b|\bno puede hablar\b"),
+    ),
+    Condition(
+        "anaphylaxis", "a severe allergic reaction (anaphylaxis)",
+        escalate=_c(r"\b(?:throat|tongue|lips?|face|mouth) (?:is |are |feels? |keeps )?(?:swelling|swollen|swelled|closing|tight)|\bthroat (?:is )?closing\b|\banaphyla\w*|\b(?:used|needed|need) (?:my|his|her|an|the) epi-?pen\b|\bse me cierra la garganta\b|\bse (?:le|me) (?:hincha|hinchan|hinchó) (?:la (?:cara|lengua|garganta)|los labios)"),
+        flag=_c(r"\ballergic reaction\b|\breaccion alergica\b|\bhives\b"),
+        feature=_c(r"breath|wheez|swallow|throat|tongue|lips|dizzy|faint|respirar|garganta"),
+    ),
+    Condition(
+        "pregnancy_bleeding", "heavy bleeding in pregnancy",
+        escalate=_c(r"\b(?:pregnan\w*|embarazada|embarazo)\b[^.!?]{0,80}\b(?:heavy bleeding|bleeding heavily|soak\w* (?:a |through )?(?:pad|pads)|passing (?:large )?clots|gushing|sangrado abundante|sangrando mucho)|\b(?:heavy bleeding|bleeding heavily|sangrado abundante|sangrando mucho)\b[^.!?]{0,80}\b(?:pregnan\w*|embarazada|weeks along)"),
+        flag=_c(r"\b(?:pregnan\w*|embarazada)\b[^.!?]{0,60}\b(?:bleeding|spotting|sangrado|manchado)|\b(?:bleeding|spotting|sangrado)\b[^.!?]{0,60}\b(?:pregnan\w*|embarazada)"),
+    ),
+    Condition(
+        "severe_bleeding", "severe bleeding",
+        escalate=_c(r"\bbleeding (?:that )?(?:won'?t|will not|doesn'?t|does not|hasn'?t|isn'?t) stop\w*|\b(?:won'?t|can'?t|cannot) (?:stop|get) (?:the )?bleeding\b|\b(?:heavy|severe|massive|uncontrolled|profuse|spurting|gushing|a lot of) (?:bleeding|blood loss)|\bblood (?:is )?(?:spurting|gushing|pouring|everywhere|soaking)|\bsoaked through (?:the |a )?(?:towel|bandage)|\bsangrado (?:abundante|que no para|fuerte)|\bno (?:para|deja) de sangrar"),
+    ),
+    Condition(
+        "breathing", "serious trouble breathing",
+        escalate=_c(r"\b(?:can'?t|cannot|can not|unable to|struggling to|hard to|trouble|difficulty) (?:breath\w*|catch (?:my|his|her) breath)|\bgasping\b|\bchoking\b|\b(?:lips|face|he|she|baby) (?:is |are )?(?:turning )?blue\b|\bnot breathing\b|\bstopped breathing\b|\bno puedo respirar\b|\bno puede respirar\b|\bse (?:esta )?ahog\w*|\bse atraganto\b"),
+    ),
+    Condition(
+        "seizure", "a seizure that will not stop",
+        escalate=_c(r"\bseizure (?:that |which )?(?:won'?t|isn'?t|hasn'?t|will not|doesn'?t) stop\w*|\b(?:seizing|seizure|convulsing|shaking) (?:for|over|more than) (?:\d+|five|ten|several|a few) (?:minutes|mins)|\bback[- ]to[- ]back seizures\b|\bseizures? one after another\b|\bhaving a seizure (?:right )?now\b|\bconvulsion(?:es)? que no para\w*|\bno para de convulsionar"),
+    ),
+    Condition(
+        "poisoning", "a possible poisoning or overdose",
+        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all (?:of )?(?:the |my |her |his )?|my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}"),
+    ),
+    Condition(
+        "infant_fever", "a fever in a baby under 3 months old",
+        escalate=_c(r"\b(?:(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)[- ](?:weeks?|wk)[- ]old|(?:[1-9]|[1-8]\d|one|two|three|ten)[- ]days?[- ]old|(?:1|2|one|two)[- ]months?[- ]old|newborn|recien nacido|bebe de (?:\d|una|dos|tres) (?:semanas|dias)|bebe de (?:1|2|un|dos) mes(?:es)?)\b"),
+        feature=_c(r"\bfever|\btemp(?:erature)?\b|\b(?:100\.[4-9]|10[1-5](?:\.\d)?|3[89](?:\.\d)?) ?(?:f|c|degrees)?\b|\bhot to the touch|\bfiebre|\bcalentura"),
+    ),
+    Condition(
+        "thunderclap_headache", "a sudden, severe headache",
+        escalate=_c(r"\bworst headache (?:of my life|i(?:'ve| have) ever had|ever)|\bthunderclap headache\b|\bsudden (?:and )?(?:severe|explosive|excruciating) headache|\bel peor dolor de cabeza de mi vida"),
+    ),
+    Condition(
+        "vomiting_blood", "vomiting blood",
+        escalate=_c(r"\b(?:vomit\w*|throw\w* up|threw up|puk\w*|coughing up) (?:a lot of |some )?(?:blood|coffee grounds)|\bbloody vomit\b|\bvomit\w* (?:con )?sangre\b|\bvomitando sangre"),
+    ),
+    Condition(
+        "unresponsive", "someone who is unresponsive",
+        escalate=_c(r"\b(?:won'?t|will not|can'?t|cannot) (?:wake (?:him|her|them) up|wake up)\b|\bunresponsive\b|\bpassed out and (?:won'?t|isn'?t|can'?t)|\bno (?:responde|reacciona)\b"),
+    ),
+)  # fmt: skip
+
+_CLAUSE = re.compile(r"(?:(?!\bbut\b)[^.!?;\n])+")
+_NEGATED = re.compile(
+    r"\b(?:no|not|never|denies|without|isn't|wasn't|don't|doesn't|didn't|haven't|hasn't|ni|sin|nunca)\b[^.!?,]{0,20}$"
+)
+_PAST = re.compile(
+    r"\b(?:last (?:year|month|summer|winter|spring|fall)|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|hace (?:anos|meses|\d+ (?:anos|meses)))"
+)
+_MILD = re.compile(r"\b(?:mild|slight(?:ly)?|a little|a bit of|minor|small|tiny|leve|un poco)\b")
+_CHRONIC = re.compile(
+    r"\b(?:well[- ]controlled|under control|controlled|chronic|for years|as usual|my usual|same as always|bien controlad[ao]|cronic[ao])\b"
+)
+_EDUCATION = re.compile(
+    r"\b(?:what (?:are|is) (?:the )?(?:signs|symptoms|warning signs)|how (?:do|can) (?:i|you) (?:tell|know|recognize)|what (?:should|do) (?:i|you) do if|what to do if|how to (?:recognize|treat|stop)|is it normal|cuales son (?:los )?(?:signos|sintomas)|que hacer si)\b"
+)
+_CURRENT = re.compile(
+    r"\b(?:right now|now|just|currently|today|tonight|this (?:morning|evening)|since|minutes|hours? ago|an hour|ahora|hoy|acaba de)\b"
+)
+
+
+def _clause(text: str, pos: int) -> tuple[int, str]:
+    for m in _CLAUSE.finditer(text):
+        if m.start() <= pos < m.end():
+            return m.start(), m.group()
+    return 0, text
+
+
+def _qualifier(text: str, start: int) -> str:
+    """Why a hit does not count: 'negated', 'past', 'mild', 'chronic', 'education' or ''."""
+    c_start, clause = _clause(text, start)
+    before = text[c_start:start]
+    if _NEGATED.search(before):
+        return "negated"
+    if _EDUCATION.search(clause) and not _CURRENT.search(clause):
+        return "education"
+    if _PAST.search(clause) and not _CURRENT.search(clause):
+        return "past"
+    if _CHRONIC.search(clause):
+        return "chronic"
+    if _MILD.search(clause):
+        return "mild"
+    return ""
+
+
+class EmergencyRail:
+    """Medical red flags; see the module docstring. ``category`` names the condition."""
+
+    name = "emergency"
+
+    def check(self, text: str, context: RailContext) -> Verdict:
+        """Return ESCALATE for a current emergency, FLAG for a symptom to watch, else ALLOW."""
+        norm = context.normalized or normalize(text)
+        t = norm.text
+        flagged: tuple[Condition, re.Match[str]] | None = None
+        discounted: str | None = None
+        for condition in CONDITIONS:
+            for m in condition.escalate.finditer(t):
+                qualifier = _qualifier(t, m.start())
+                needs_feature = condition.category == "infant_fever"
+                if needs_feature and not (condition.feature and condition.feature.search(t)):
+                    continue
+                if qualifier:
+                    discounted = discounted or qualifier
+                    continue
+                span = norm.to_original(m.start(), m.end())
+                return Verdict(
+                    self.name, Action.ESCALATE, condition.category, 0.95, None,
+                    (Evidence(*span, condition.plain),),
+                )  # fmt: skip
+            if condition.flag is None:
+                continue
+            for m in condition.flag.finditer(t):
+                qualifier = _qualifier(t, m.start())
+                if qualifier:
+                    discounted = discounted or qualifier
+                    continue
+                window = t[max(0, m.start() - 60) : m.end() + 120]
+                if condition.feature and condition.feature.search(window):
+                    span = norm.to_original(m.start(), m.end())
+                    return Verdict(
+                        self.name, Action.ESCALATE, condition.category, 0.9, None,
+                        (Evidence(*span, condition.plain),),
+                    )  # fmt: skip
+                flagged = flagged or (condition, m)
+        if flagged is not None:
+            condition, m = flagged
+            span = norm.to_original(m.start(), m.end())
+            return Verdict(
+                self.name, Action.FLAG, condition.category, 0.6, None,
+                (Evidence(*span, f"possible {condition.plain}"),),
+            )  # fmt: skip
+        if discounted:
+            return Verdict(self.name, Action.ALLOW, discounted, 0.2)
+        return Verdict(self.name, Action.ALLOW, "none", 0.0)
+
+
+def plain_words(category: str) -> str:
+    """The condition named by ``category`` in plain words ('' when unknown)."""
+    for condition in CONDITIONS:
+        if condition.category == category:
+            return condition.plain
+    return ""

@@ -1,0 +1,153 @@
+"""Measure one rail on a labelled JSONL file and print one JSON object.
+
+    python -m guardrails.evaluate --rail self_harm --data FILE.jsonl \
+        [--positive flag|escalate] [--predictions OUT.jsonl] [--limit N]
+
+Row shapes:
+
+* ``{"text", "label"}``: the rail checks ``text``.
+* ``{"turns": [...], "label"}``: the turns are one conversation's patient messages;
+  the rail checks each with the earlier turns as history and the running RiskState
+  (``risk.next_risk_state``). The prediction is the conversation's state after the
+  last turn: open (``flag``) or escalated at any point (``escalate``).
+* ``{"knowledge", "question", "response", "label"}``: an output-rail row; the rail
+  checks ``response`` with the question and the knowledge as passage 1.
+
+``--positive flag`` counts any action but ALLOW as positive; ``escalate`` only
+ESCALATE. AUROC comes from the verdict's score and is null when only one class is
+present. Latency is per row, through the runner (normalisation included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from guardrails.base import Action, Passage, RailContext, RiskState, Verdict
+from guardrails.risk import next_risk_state
+from guardrails.runner import run_rails
+
+
+def _positive(action: Action, mode: str) -> bool:
+    return action is Action.ESCALATE if mode == "escalate" else action is not Action.ALLOW
+
+
+def predict_row(rail: str, row: dict[str, Any], mode: str) -> tuple[bool, Action, float]:
+    """Return (prediction, most severe action, score) for one row."""
+    if "turns" in row:
+        state = RiskState()
+        history: tuple[str, ...] = ()
+        escalated = False
+        worst = Action.ALLOW
+        score = 0.0
+        for turn in row["turns"]:
+            verdicts = run_rails([rail], turn, RailContext(history=history, risk=state))
+            state = next_risk_state(state, verdicts)
+            for v in verdicts:
+                escalated |= v.action is Action.ESCALATE
+                worst = max(worst, v.action, key=lambda a: a.severity)
+                score = max(score, v.score)
+            history = (*history, turn)
+        pred = escalated if mode == "escalate" else (state.is_open or worst is not Action.ALLOW)
+        return pred, worst, score
+    if "knowledge" in row:
+        context = RailContext(question=row.get("question", ""), passages=(Passage(1, "", row["knowledge"]),))
+        text = row["response"]
+    else:
+        context = RailContext()
+        text = row["text"]
+    verdict: Verdict = run_rails([rail], text, context)[0]
+    return _positive(verdict.action, mode), verdict.action, verdict.score
+
+
+def _auroc(labels: list[int], scores: list[float]) -> float | None:
+    if len(set(labels)) < 2:
+        return None
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(labels, scores))
+
+
+def evaluate(
+    rail: str,
+    rows: Sequence[dict[str, Any]],
+    mode: str = "flag",
+    predictions: Path | None = None,
+) -> dict[str, Any]:
+    """Return the metrics dict printed by the command."""
+    if rows:  # warm-up, so model loading does not count as latency
+        predict_row(rail, rows[0], mode)
+    tp = fp = tn = fn = 0
+    labels: list[int] = []
+    scores: list[float] = []
+    latencies: list[float] = []
+    out = predictions.open("w", encoding="utf-8") if predictions else None
+    try:
+        for index, row in enumerate(rows):
+            start = time.perf_counter()
+            pred, action, score = predict_row(rail, row, mode)
+            latencies.append((time.perf_counter() - start) * 1000)
+            label = int(row["label"])
+            labels.append(label)
+            scores.append(score)
+            tp += pred and label == 1
+            fp += pred and label == 0
+            tn += (not pred) and label == 0
+            fn += (not pred) and label == 1
+            if out:
+                record = {
+                    "id": row.get("id", index),
+                    "prediction": int(pred),
+                    "action": action.value,
+                    "score": round(score, 4),
+                }
+                out.write(json.dumps(record) + "\n")
+    finally:
+        if out:
+            out.close()
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "rail": rail,
+        "positive": mode,
+        "n": len(rows),
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "fpr": round(fp / (fp + tn), 4) if fp + tn else None,
+        "auroc": None if (a := _auroc(labels, scores)) is None else round(a, 4),
+        "latency_ms_p50": round(float(np.percentile(latencies, 50)), 2) if latencies else None,
+        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
+        "confusion": {"tp": tp, "fp": fp, "tn": tn, "fn": fn},
+    }
+
+
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """Read a JSONL file; raises OSError or ValueError on a bad file."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m guardrails.evaluate", description=__doc__)
+    parser.add_argument("--rail", required=True)
+    parser.add_argument("--data", required=True, type=Path)
+    parser.add_argument("--positive", choices=("flag", "escalate"), default="flag")
+    parser.add_argument("--predictions", type=Path)
+    parser.add_argument("--limit", type=int)
+    args = parser.parse_args(argv)
+    rows = read_rows(args.data)[: args.limit]
+    print(json.dumps(evaluate(args.rail, rows, args.positive, args.predictions)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Template replies the pipeline sends instead of (or before) a model answer.
+
+Templates are data: ``load_templates(overrides)`` merges a deployment's mapping or
+JSON file over the defaults, per language, so a site can put in its own crisis line
+or wording without code. Nothing here calls a model.
+
+The crisis resources are US services and we only state what we are sure of:
+988 Suicide & Crisis Lifeline (call or text 988; Spanish: press 2 when calling),
+911 for immediate danger, and Crisis Text Line (text HOME to 741741; Spanish: text
+AYUDA to 741741).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from guardrails.base import Verdict
+
+LANGUAGES = ("en", "es")
+
+DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
+    "en": {
+        "crisis": (
+            "I'm really glad you told me. What you're feeling matters, and you don't have to "
+            "face it alone. I'm letting your care team know now so a person can reach out to you."
+        ),
+        "crisis_resources": (
+            "If you are in immediate danger, call 911. You can call or text 988 to reach the "
+            "988 Suicide & Crisis Lifeline any time, day or night. You can also text HOME to "
+            "741741 to reach the Crisis Text Line."
+        ),
+        "passive_wish": (
+            "Thank you for telling me how you're feeling. That sounds really heavy. I've let your "
+            "care team know so someone can check in with you. If things get worse or you think "
+            "about hurting yourself, call or text 988, or call 911 if you are in danger."
+        ),
+        "emergency": (
+            "What you describe could be {condition}. Please call 911 or go to the nearest "
+            "emergency department now. Don't wait for a reply here."
+        ),
+        "third_party": (
+            "It's caring of you to look out for them. If they are in immediate danger, call 911. "
+            "You or they can call or text 988 (the Suicide & Crisis Lifeline) to talk with a "
+            "trained counselor about how to help. I've also let the care team know."
+        ),
+        "injection": (
+            "I can't change how I work or share my instructions. I'm here to help with "
+            "questions about your health, your care plan, appointments and general health "
+            "information."
+        ),
+        "diagnosis_request": (
+            "I can't diagnose what's going on, but your care team can. I can share general "
+            "information, and I've noted your question so a clinician can follow up."
+        ),
+        "prescription_request": (
+            "Prescriptions have to come from your care team. I've passed your request on so a "
+            "clinician can review it."
+        ),
+        "dose_change": (
+            "Please don't change how you take a medicine before talking with your care team. "
+            "I've passed your question on so a clinician can advise you."
+        ),
+        "controlled_substance": (
+            "Requests about controlled medicines have to be handled by your care team directly. "
+            "I've passed your message on so a clinician can follow up."
+        ),
+        "rail_error": (
+            "Sorry, I can't answer that right now. If this is urgent, call your clinic, or 911 "
+            "in an emergency."
+        ),
+    },
+    "es": {
+        "crisis": (
+            "Me alegra mucho que me lo hayas contado. Lo que sientes importa y no tienes que "
+            "enfrentarlo solo. Estoy avisando ahora a tu equipo de atención para que una persona "
+            "se comunique contigo."
+        ),
+        "crisis_resources": (
+            "Si estás en peligro inmediato, llama al 911. Puedes llamar o enviar un mensaje de "
+            "texto al 988 para comunicarte con la Línea 988 de Prevención del Suicidio y Crisis "
+            "a cualquier hora; al llamar, marca 2 para español. También puedes enviar AYUDA por "
+            "mensaje de texto al 741741 (Crisis Text Line)."
+        ),
+        "passive_wish": (
+            "Gracias por contarme cómo te sientes. Suena muy difícil. Avisé a tu equipo de "
+            "atención para que alguien se comunique contigo. Si empeora o piensas en hacerte "
+            "daño, llama o envía un texto al 988, o llama al 911 si estás en peligro."
+        ),
+        "emergency": (
+            "Lo que describes podría ser {condition}. Llama al 911 o ve a la sala de emergencias "
+            "más cercana ahora. No esperes una respuesta aquí."
+        ),
+        "third_party": (
+            "Es muy valioso que te preocupes por esa persona. Si está en peligro inmediato, llama "
+            "al 911. Pueden llamar o enviar un texto al 988 (marca 2 para español) para hablar "
+            "con un consejero. También avisé al equipo de atención."
+        ),
+        "injection": (
+            "No puedo cambiar cómo funciono ni compartir mis instrucciones. Estoy aquí para "
+            "ayudarte con preguntas sobre tu salud, tu plan de cuidado, tus citas e información "
+            "general de salud."
+        ),
+        "diagnosis_request": (
+            "No puedo diagnosticar lo que te pasa, pero tu equipo de atención sí. Anoté tu "
+            "pregunta para que un profesional te responda."
+        ),
+        "prescription_request": (
+            "Las recetas deben venir de tu equipo de atención. Pasé tu solicitud para que un "
+            "profesional la revise."
+        ),
+        "dose_change": (
+            "Por favor no cambies cómo tomas un medicamento sin hablar con tu equipo de atención. "
+            "Pasé tu pregunta para que un profesional te aconseje."
+        ),
+        "controlled_substance": (
+            "Las solicitudes sobre medicamentos controlados las maneja directamente tu equipo de "
+            "atención. Pasé tu mensaje para que un profesional te responda."
+        ),
+        "rail_error": (
+            "Lo siento, no puedo responder eso ahora. Si es urgente, llama a tu clínica, o al 911 "
+            "en una emergencia."
+        ),
+    },
+}
+
+# Plain-language condition names in Spanish, keyed by emergency category.
+_CONDITIONS_ES = {
+    "chest_pain": "un dolor de pecho que podría ser un ataque al corazón",
+    "stroke": "señales de un derrame cerebral",
+    "anaphylaxis": "una reacción alérgica grave (anafilaxia)",
+    "severe_bleeding": "un sangrado grave",
+    "breathing": "una dificultad grave para respirar",
+    "seizure": "una convulsión que no se detiene",
+    "poisoning": "una posible intoxicación o sobredosis",
+    "infant_fever": "fiebre en un bebé menor de 3 meses",
+    "thunderclap_headache": "un dolor de cabeza repentino y muy fuerte",
+    "vomiting_blood": "vómito con sangre",
+    "pregnancy_bleeding": "un sangrado abundante durante el embarazo",
+    "unresponsive": "una persona que no responde",
+}
+
+_SPANISH_HINTS = re.compile(
+    r"[ñ¿¡]|\b(?:que|qué|de|la|el|los|las|por|para|con|estoy|tengo|quiero|mi|me|es|una|un|no|sí|muy|pero|porque|cómo|como|dolor|ayuda|hijo|hija|bebé)\b",
+    re.IGNORECASE,
+)
+_ENGLISH_HINTS = re.compile(
+    r"\b(?:the|and|i|my|is|to|you|it|of|have|what|can|do|in|with|for|me|this|that|are)\b", re.IGNORECASE
+)
+
+
+def detect_language(text: str) -> str:
+    """Return ``"es"`` when the text reads as Spanish, else ``"en"`` (a cheap word count)."""
+    es = len(_SPANISH_HINTS.findall(text))
+    en = len(_ENGLISH_HINTS.findall(text))
+    return "es" if es > en else "en"
+
+
+def load_templates(
+    overrides: Mapping[str, Mapping[str, str]] | str | Path | None = None,
+) -> dict[str, dict[str, str]]:
+    """Return the templates with ``overrides`` (a mapping or a JSON file path) merged in.
+
+    Overrides are ``{"en": {"crisis_resources": "..."}, ...}``; keys not given keep the
+    defaults. Raises OSError/ValueError for an unreadable file or bad JSON, and
+    ValueError for an unknown language or a value that is not a string.
+    """
+    merged = {lang: dict(texts) for lang, texts in DEFAULT_TEMPLATES.items()}
+    if overrides is None:
+        return merged
+    data: Any = overrides
+    if isinstance(overrides, (str, Path)):
+        data = json.loads(Path(overrides).read_text(encoding="utf-8"))
+    for lang, texts in data.items():
+        if lang not in merged:
+            raise ValueError(f"unknown language {lang!r}")
+        for key, value in texts.items():
+            if not isinstance(value, str):
+                raise ValueError(f"template {lang}.{key} must be a string")
+            merged[lang][key] = value
+    return merged
+
+
+def response_for(
+    verdict: Verdict,
+    text: str = "",
+    templates: Mapping[str, Mapping[str, str]] | None = None,
+) -> str | None:
+    """Return the template reply for ``verdict`` in the patient's language, or None.
+
+    None means no template applies (an ALLOW, or a FLAG that only asks for review):
+    the pipeline answers normally.
+    """
+    table = templates or DEFAULT_TEMPLATES
+    lang = detect_language(text)
+    t = table[lang]
+    if verdict.category == "rail_error":
+        return t["rail_error"]
+    if verdict.rail == "self_harm":
+        if verdict.is_crisis:
+            return f"{t['crisis']}\n\n{t['crisis_resources']}"
+        if verdict.category == "passive_wish":
+            return t["passive_wish"]
+        if verdict.category == "third_party":
+            return t["third_party"]
+        return None
+    if verdict.rail == "emergency" and verdict.is_crisis:
+        from guardrails.emergency import plain_words
+
+        condition = (
+            _CONDITIONS_ES.get(verdict.category, "una emergencia médica")
+            if lang == "es"
+            else plain_words(verdict.category) or "a medical emergency"
+        )
+        return t["emergency"].format(condition=condition)
+    if verdict.rail == "injection" and verdict.action.severity >= 2:
+        return t["injection"]
+    if verdict.rail == "scope" and verdict.category in t:
+        return t[verdict.category]
+    return None

@@ -1,0 +1,431 @@
+"""Self-harm and suicide risk (rail ``self_harm``). Runs locally; sends nothing out.
+
+Two layers, read over the conversation:
+
+1. **Patterns** graded on the C-SSRS screener's ladder (passive wish, active ideation,
+   method, intent or plan, recent behaviour) plus non-suicidal self-injury and eating
+   disorders, each checked against its clause for negation ("I'm not suicidal"),
+   resolved history ("I attempted years ago, doing well now") and third parties
+   ("my son said he wants to kill himself"). Figurative speech ("this homework is
+   killing me") never matches: every pattern needs the self as object or a wish.
+2. **A logistic regression on MiniLM embeddings**, trained only on our own
+   hand-written rows in ``guardrails/data/self_harm_train.jsonl``, catches depictions
+   the patterns miss. It can FLAG on its own, never ESCALATE: the crisis path needs
+   an explicit pattern, so a classifier mistake costs a review, not a false alarm.
+   The embedding only runs when a cheap lexical gate fires, which keeps ordinary
+   messages far under the latency budget.
+
+Actions: ESCALATE at ACTIVE_IDEATION or above, or for current self-injury; FLAG for a
+passive wish, depiction, eating disorders, history, third-party concern and possible
+preparation; ALLOW otherwise. ``score`` ranks how clearly the text is about
+self-harm (used for AUROC), independent of the action.
+
+``python -m guardrails.self_harm build`` refits the classifier into
+``guardrails/data/self_harm_lr.npz`` (deterministic).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from guardrails.base import Action, Evidence, RailContext, RiskLevel, Verdict
+from guardrails.normalize import NormalizedText, normalize
+
+DATA = Path(__file__).resolve().parent / "data"
+TRAIN_FILE = DATA / "self_harm_train.jsonl"
+WEIGHTS_FILE = DATA / "self_harm_lr.npz"
+
+# Classifier probability at which a text with no pattern hit is flagged as depicting
+# self-harm. Chosen on our own training rows (cross-validated), not on the dev sets.
+FLAG_THRESHOLD = 0.7
+CHUNK_WORDS = 80
+
+_ME = r"(?:my ?self|me)"
+_PILLS = r"(?:pills?|tablets?|meds|medications?|bottle|pastillas|tylenol|paracetamol|sleeping pills|insulin)"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One graded phrase. ``negatable`` is False when the phrase carries its own negation."""
+
+    regex: re.Pattern[str]
+    category: str
+    level: RiskLevel
+    reason: str
+    negatable: bool = True
+
+
+def _p(rx: str, category: str, level: RiskLevel, reason: str, negatable: bool = True) -> Pattern:
+    return Pattern(re.compile(rx), category, level, reason, negatable)
+
+
+_L = RiskLevel
+PATTERNS: tuple[Pattern, ...] = (
+    # Recent behaviour: an attempt or an overdose already taken.
+    _p(rf"\bi(?: just| already|'ve| have)? (?:took|taken|swallowed|downed) (?:all|a bunch|a handful|the (?:whole|rest)|every|(?:\d{{2,}}|twenty|thirty|forty|fifty)\b)[^.!?]{{0,30}}{_PILLS}", "suicide", _L.BEHAVIOR, "overdose taken"),
+    _p(rf"\bi(?: just| already|'ve| have)? (?:took|swallowed) [^.!?]{{0,20}}{_PILLS}[^.!?]{{0,30}}(?:to (?:die|end|kill)|so i (?:can|could|would) die)", "suicide", _L.BEHAVIOR, "overdose taken"),
+    _p(r"\bi(?: just| already|'ve| have)? (?:overdosed|od'?d)\b", "suicide", _L.BEHAVIOR, "overdose taken"),
+    _p(r"\bi (?:tried|attempted|try) to (?:kill myself|end (?:my life|it)|hang myself|overdose|commit suicide)", "suicide", _L.BEHAVIOR, "suicide attempt"),
+    _p(r"\bi (?:attempted|tried|try) (?:suicide|to commit suicide)\b|\b(?:my )?(?:suicide )?attempts?\b(?= (?:last|yesterday|this|tonight))", "suicide", _L.BEHAVIOR, "suicide attempt"),
+    _p(r"\bi (?:slit|cut) my (?:wrists?|throat)", "suicide", _L.BEHAVIOR, "suicide attempt"),
+    _p(rf"\bme (?:tome|trague|he tomado) (?:todas|un (?:frasco|monton)|una caja)[^.!?]{{0,20}}(?:{_PILLS})?", "suicide", _L.BEHAVIOR, "overdose taken (es)"),
+    _p(r"\b(?:intente|trate de) (?:matarme|suicidarme|quitarme la vida)", "suicide", _L.BEHAVIOR, "suicide attempt (es)"),
+    # Intent or plan.
+    _p(r"\bi(?:'m| am)? (?:going to|gonna|about to|will|ready to) (?:kill (?:my ?self|me)|kms|end (?:it|it all|my life|things|everything)|take my (?:own )?life|commit suicide|jump off|hang myself|shoot myself|overdose)", "suicide", _L.INTENT_OR_PLAN, "stated intent"),
+    _p(r"\b(?:i have|i've got|i made|i've made|i've worked out) (?:a|my) plan (?:to|for) (?:kill|end|die|how|suicide|take)", "suicide", _L.INTENT_OR_PLAN, "a plan"),
+    _p(r"\bplanning (?:to|on) (?:kill(?:ing)? myself|end(?:ing)? (?:it|my life)|tak(?:e|ing) all (?:my|the|of my))", "suicide", _L.INTENT_OR_PLAN, "a plan"),
+    _p(r"\b(?:wrote|written|writing|left) (?:a|my) (?:suicide|goodbye) (?:note|letters?)", "suicide", _L.INTENT_OR_PLAN, "a goodbye note"),
+    _p(r"\bcounting down (?:the days )?until i (?:can )?(?:finally )?(?:end|die|kill)", "suicide", _L.INTENT_OR_PLAN, "a plan"),
+    _p(r"\b(?:until|till) i(?:'m| am)? (?:finally )?(?:able to |brave enough to )?(?:kill myself|end it)", "suicide", _L.INTENT_OR_PLAN, "stated intent"),
+    _p(r"\bme voy a (?:matar|suicidar|quitar la vida)|\bvoy a (?:matarme|suicidarme|quitarme la vida|acabar con mi vida)", "suicide", _L.INTENT_OR_PLAN, "stated intent (es)"),
+    _p(r"\btengo un plan para (?:matarme|suicidarme|acabar|quitarme)", "suicide", _L.INTENT_OR_PLAN, "a plan (es)"),
+    # Ideation with a method.
+    _p(r"\b(?:ways?|how|best way|easiest way|painless way|quickest way) (?:to|i could|can i) (?:kill myself|end my life|commit suicide|die painlessly|die quickly)", "suicide", _L.METHOD, "method research"),
+    _p(r"\b(?:most )?painless (?:way|method) to (?:die|go)", "suicide", _L.METHOD, "method research"),
+    _p(rf"\bhow (?:many|much) {_PILLS}?[^.!?]{{0,25}}(?:to die|to not wake up|to never wake up|would kill (?:me|a person)|to kill myself|to end it)", "suicide", _L.METHOD, "lethal-dose question"),
+    _p(r"\b(?:thinking|think|thought) (?:about|of) (?:overdosing|jumping|hanging myself|shooting myself|slitting|cutting my wrists|stepping in front|driving (?:my car )?into)", "suicide", _L.METHOD, "ideation with a method"),
+    _p(r"\b(?:using|use) (?:it|the gun|a gun|the knife|the pills) on myself\b", "suicide", _L.METHOD, "ideation with a method"),
+    _p(r"\b(?:mix|drink|take) [^.!?]{0,30}to (?:end my life|kill myself|die)\b", "suicide", _L.METHOD, "ideation with a method"),
+    _p(r"\bhow high [^.!?]{0,40}(?:to die|you die|sure you die)", "suicide", _L.METHOD, "method research"),
+    _p(rf"\b(?:pills?|medications?|{_PILLS}) with (?:vodka|alcohol|whiskey)[^.!?]{{0,20}}(?:friday|tonight|tomorrow|weekend|to die)", "suicide", _L.INTENT_OR_PLAN, "a plan"),
+    # Active ideation.
+    _p(rf"\b(?:want|wanna|wanted|going|gonna|need|trying|tempted|urge|urges|thinking about|thoughts? (?:about|of)|think about|thought about|considering|fantasi[sz]e about|dream about|wish i had the (?:balls|guts|courage) to) (?:to )?(?:kill(?:ing)? {_ME}|killing myself|end(?:ing)? (?:my life|it all|my own life|things|everything)|tak(?:e|ing) my (?:own )?life|commit(?:ting)? suicide|suicid\w*|suicde|sucide|suiside|unaliv(?:e|ing) myself)", "suicide", _L.ACTIVE_IDEATION, "thoughts of suicide"),
+    _p(r"\bi(?:'m| am| feel| have been| have felt|'ve been)(?: really| very| so| kind of| kinda| a bit)? suicidal\b", "suicide", _L.ACTIVE_IDEATION, "says suicidal"),
+    _p(r"\bsuicidal (?:thoughts|ideation|feelings)\b", "suicide", _L.ACTIVE_IDEATION, "suicidal thoughts"),
+    _p(r"\b(?:kms|kill myself|killing myself|kill meself)\b", "suicide", _L.ACTIVE_IDEATION, "kill myself"),
+    _p(r"\b(?:want|wanna|wanted|just want|really want|want so bad) to die\b(?! (?:of|from|laughing|for|in (?:peace|my sleep at \d)))|\bwanna die\b(?! of)", "suicide", _L.ACTIVE_IDEATION, "wants to die"),
+    _p(r"\bend(?:ing)? it all\b|\bend my (?:own )?life\b|\btake my (?:own )?life\b", "suicide", _L.ACTIVE_IDEATION, "ending one's life"),
+    _p(r"\b(?:me )?quiero (?:morir(?:me)?|matarme|suicidarme)|\bme quiero (?:morir|matar)|\bpensando en (?:matarme|suicidarme|el suicidio|quitarme la vida)|\bquitarme la vida\b|\bacabar con mi vida\b|\bsuicidarme\b|\bquiero acabar con todo\b", "suicide", _L.ACTIVE_IDEATION, "thoughts of suicide (es)"),
+    _p(r"\bich will (?:nicht mehr leben|sterben|mich umbringen)|\bje veux (?:mourir|me tuer)|\bquero morrer\b", "suicide", _L.ACTIVE_IDEATION, "thoughts of suicide"),
+    # Passive wish to be dead (these phrases carry their own negation).
+    _p(r"\bwish (?:i (?:was|were) dead|i (?:had never been|was never|wasn't|weren't) born|i could (?:just )?(?:die|disappear)|for my death|i would(?:n't)? (?:die|not wake up))", "suicide", _L.PASSIVE_WISH, "wish to be dead", negatable=False),
+    _p(r"\b(?:don't|do not|dont|never) want to (?:be alive|live|exist|wake up|be here) ?(?:anymore|any more|again)?", "suicide", _L.PASSIVE_WISH, "no wish to live", negatable=False),
+    _p(r"\b(?:hope|hoping|wish) (?:that )?i (?:don't|do not|never|won't) wake up|\bgo to sleep and (?:never|not) wake up|\bsleep forever\b", "suicide", _L.PASSIVE_WISH, "wish not to wake", negatable=False),
+    _p(r"\b(?:better off|happier|easier) (?:dead|without me|if i (?:was|were) (?:gone|dead|not here))", "suicide", _L.PASSIVE_WISH, "better off without me", negatable=False),
+    _p(r"\bno (?:point|reason|sense) (?:in |to )?(?:living|live|being alive|going on)|\blife (?:isn't|is not|isnt) worth (?:living|it)|\btired of (?:living|being alive|life)\b|\b(?:i'm|i am) done with life\b|\bstop existing\b|\bdisappear forever\b|\brather be dead\b|\bif i die(?:d)? in my sleep\b", "suicide", _L.PASSIVE_WISH, "life not worth living", negatable=False),
+    _p(r"\b(?:nobody|no one|noone) would (?:even )?(?:notice|care|miss me) if i (?:died|was gone|disappeared|were gone)", "suicide", _L.PASSIVE_WISH, "no one would miss me", negatable=False),
+    _p(r"\bya no quiero (?:vivir|estar aqui|seguir)|\bno quiero (?:vivir|seguir viviendo)\b|\bojala no (?:despertara|despertar)|\bmejor sin mi\b|\bquiero desaparecer\b|\bno le (?:encuentro|veo) sentido a (?:la|mi) vida", "suicide", _L.PASSIVE_WISH, "no wish to live (es)", negatable=False),
+    # Non-suicidal self-injury.
+    _p(r"\b(?:cut(?:t)?(?:ing|s)?|slic(?:e|ed|ing)|burn(?:ed|t|ing)?|hurt(?:ing)?|harm(?:ed|ing)?|stab(?:bed|bing)?|hit(?:ting)?|punch(?:ed|ing)?|punish(?:ed|ing)?|scratch(?:ed|ing)?|bit(?:e|ing)?|starv(?:e|ed|ing)|injur(?:e|ed|ing)|bruis(?:e|ed|ing)) (?:my ?self|meself)\b", "self_injury", _L.NONE, "self-injury"),
+    _p(r"\bi (?:cut|cutt|slice|sliced|burn|burned|burnt|scratch|scratched|carve|carved) (?:my|on my) (?:arms?|wrists?|legs?|thighs?|skin|stomach|hips?)\b", "self_injury", _L.NONE, "self-injury"),
+    _p(r"\bself[- ]?(?:harm|harming|harmed|injur\w*|mutilat\w*)\b|\bnssi\b", "self_injury", _L.NONE, "self-harm mentioned"),
+    _p(r"\b(?:urge|urges|urge to|want) to (?:cut|self harm|sh|burn myself|hurt myself)\b|\b(?:relapsed?|clean from|stay clean|days clean)\b[^.!?]{0,40}\b(?:cut|cutting|sh|self harm|harm)\b|\b(?:cut|cutting|sh)\b[^.!?]{0,40}\b(?:relapse|clean)\b", "self_injury", _L.NONE, "self-harm urges or relapse"),
+    _p(r"\b(?:fresh|deep|my) cuts\b|\bscars? (?:on|from) (?:my )?(?:arms?|wrists?|thighs?|legs?|cutting|self)|\bbloodlet\w*\b", "self_injury", _L.NONE, "self-injury wounds"),
+    _p(r"\bi (?:cut|sh)(?: again)?\b(?= (?:again|for|to|when|because|every|last|yesterday|tonight|since))|\bi (?:still|used to|started to|started) (?:cut|sh)\b|\bstarted cutting\b|\bcutting again\b|\bi cut for\b", "self_injury", _L.NONE, "self-injury"),
+    _p(r"\b(?:me corto|cortarme|me cortaba|me lastimo|lastimarme|me hago dano|hacerme dano|me he cortado|autolesion\w*)\b", "self_injury", _L.NONE, "self-injury (es)"),
+    _p(r"\b(?:flay|gut|impal|mutilat|strangl|chok|drown|poison|whip|carv|brand)\w* (?:my ?self)\b", "self_injury", _L.NONE, "self-injury"),
+    _p(r"\bcuts? (?:didn't|don't|did not|do not|never|wouldn't) (?:hurt|bleed|heal|stop)", "self_injury", _L.NONE, "self-injury wounds"),
+    _p(r"\bkill\w* (?:\w+ )?(?:including|even|and|then) (?:my ?self|me)\b", "suicide", _L.ACTIVE_IDEATION, "kill myself"),
+    # Depiction without a speaker at risk.
+    _p(r"\b(?:kill|hurt|harm|starv|cutt|injur)\w* oneself\b|\b(?:thinking|think|fantasi\w+|dream\w*) about (?:being|getting) (?:hurt|killed|dead)", "self_harm_content", _L.NONE, "self-harm depicted"),
+    # Eating disorders.
+    _p(r"\b(?:anorexi\w*|bulimi\w*|eating disorder|pro-?ana|pro-?mia|binge and purge|binge[- ]purge|purg(?:e|ed|ing) (?:after|food|meals?|everything|it all|again)|(?:i|to) purge\b|make myself (?:throw up|vomit|sick)|laxatives (?:to|every day)|starve myself|not eat(?:ing)? for days)", "eating_disorder", _L.NONE, "eating disorder"),
+    _p(r"\bmy ed\b|\bed (?:voice|thoughts|recovery|relapse)\b", "eating_disorder", _L.NONE, "eating disorder"),
+    # Preparation that is ambiguous alone and serious in a risky conversation.
+    _p(rf"\b(?:saving|saved|stockpil\w*|hoard\w*|collect\w*|stash\w*|guardando|juntando) (?:up )?(?:all )?(?:my |las |mis )?{_PILLS}", "possible_preparation", _L.NONE, "saving pills"),
+    _p(r"\b(?:gave|given|giving) away (?:my|all my) (?:things|stuff|belongings)|\bsaid goodbye to (?:my |everyone|everybody)", "possible_preparation", _L.NONE, "putting affairs in order"),
+)  # fmt: skip
+
+# Suicide or self-injury by someone else: concern for them, or loss.
+_THIRD_PARTY = re.compile(
+    r"\b(?:kill(?:ed|ing|s)?|cut(?:s|ting)?|hang(?:ed|s)?|hung|shot|starv(?:e|ing|ed)|overdos\w*) (?:him|her|them)sel(?:f|ves)\b"
+    r"|\b(?:wants?|tried|trying|going|threaten\w*|might|will|talk\w* about|said he would|said she would) (?:to )?(?:hurt|harm|kill|cut) (?:him|her|them)sel(?:f|ves)\b"
+    r"|\b(?:he|she|they|my (?:son|daughter|kid|child|friend|brother|sister|mom|mother|dad|father|husband|wife|partner|patient|teen|teenager|boyfriend|girlfriend|roommate|student|grandson|granddaughter)) (?:is |was |has been |keeps |says |said |told me |talks about |talked about |threatened |wants |mentioned )(?:to |about |he |she |they )?(?:wants? to die|want to die|suicid\w*|kill(?:ing)? (?:him|her|them)sel\w+|hurt(?:ing)? (?:him|her|them)sel\w+|cutting|self[- ]?harm\w*|not wanting to live)"
+    r"|\b(?:committed|died by|death by) suicide\b|\bse (?:suicido|quito la vida|corta|lastima)\b|\bquiere (?:suicidarse|matarse|morir)\b"
+)  # fmt: skip
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|don't|dont|do not|didn't|did not|won't|wouldn't|would never|no longer|isn't|ain't|nunca|jamas|nor|without)\b"
+    r"(?!\s+(?:every|all\b|always|just|only|sure|even|because))[^.!?,]{0,25}$"
+)
+_NOT_SUICIDAL = re.compile(
+    r"\b(?:i'm|i am|im) not (?:suicidal|going to (?:hurt|kill) myself)|\bno (?:thoughts|plans) of (?:suicide|hurting|killing)|\bno tengo (?:pensamientos|ideas) de"
+)
+# The ideation belongs to someone generic, not the speaker ("others who may be considering suicide").
+_GENERIC_SUBJECT = re.compile(
+    r"\b(?:others|people|someone|anyone|those|many|teens|teenagers|patients|students|kids|he|she|they|her|his|their)\b(?: \w+){0,3}? (?:who|that|is|are|was|were|may|might|has|have|had|would)\b[^.!?]{0,30}$"
+)
+_PAST = re.compile(
+    r"\b(?:years? ago|months ago|long time ago|in the past|used to|when i was (?:a |in |younger|\d)|as a (?:teen|kid|child|teenager)|in (?:high school|college|my (?:teens|twenties))|hace (?:\d+|muchos|varios|unos) (?:anos|meses)|de (?:joven|adolescente))"
+)
+_RECOVERED = re.compile(
+    r"\b(?:doing (?:well|better|great|good|fine|ok(?:ay)?)|recovered|in recovery|(?:i'm|i am|im) (?:fine|ok(?:ay)?|good|healthy|better|stable) now|(?:clean|sober|free) for (?:\d+|many|several|a few|over|years)|haven't (?:done it|had (?:thoughts|urges)|cut|self harmed) (?:since|in years)|ya estoy bien|me (?:recupere|siento bien))"
+)
+_RECENT = re.compile(
+    r"\b(?:again|last night|yesterday|today|tonight|this (?:morning|week)|right now|just now|an hour ago|minutes ago|last week|currently|still|keep|lately|recently|anoche|ayer|hoy|otra vez)\b"
+)
+_INFO_QUESTION = re.compile(
+    r"\b(?:can (?:you|i|someone|a person) (?:accidentally )?overdose|accidental(?:ly)? overdos\w*|overdos\w* (?:by )?(?:accident|mistake)|by (?:accident|mistake)|how much [^.!?]{0,30}(?:too much|safe|max)|max(?:imum)? (?:daily )?dose|what happens if (?:i|you) (?:take|miss|double)|is it (?:safe|dangerous|ok)|signs of (?:an )?overdose|side effects)"
+)
+# Ambiguous alone ("tonight is the night" of a recital), serious after earlier risk.
+_CONTEXTUAL = re.compile(
+    r"\b(?:tonight is the night|today is the day|i(?:'m| am) ready(?: now)?\b|it(?:'s| is| will be) (?:all )?over soon|(?:won't|will not) be (?:around|here) (?:much longer|anymore|tomorrow)|this is (?:my )?goodbye|goodbye (?:everyone|forever|world)|i(?:'ve| have) made (?:up my mind|my decision)|i have everything (?:i need|ready)|(?:no one|nobody) will (?:miss|notice) me|it's time\b|sorry for everything|i can't (?:do this|go on|hold on) (?:anymore|any longer)|take care of my (?:dog|cat|kids|children)|esta noche es la noche|ya (?:lo )?decidi)"
+)
+_RETRACTION = re.compile(
+    r"^\W*(?:jk|j/k|just kidding|never ?mind|nvm|forget it|i was joking|only joking|kidding|lol|i'm fine|im fine|i'm ok|i'm okay|es broma|olvidalo|no importa)\b"
+)
+# A classifier-only flag also needs a self-harm topic word: the embedding model alone
+# confuses any emotionally loaded text (insults, lyrics, explicit content) with it.
+_TOPIC = re.compile(
+    r"(?:suicid|self[- ]?harm|self[- ]?injur|\bsh\b|\bcut(?:s|ting|ter)?\b(?! (?:back|down|out|off|my (?:finger|hand|toe)))|(?:kill|hurt|harm|punish|starv|burn)\w* (?:my|your|him|her|them)sel|overdos|\bdie\b|\bdying\b|\bdead\b|\bdeath\b|\bblood(?! (?:pressure|test|work|sugar|glucose|draw|count|thinner|panel|type|donation|bank|level))|\bbleed|\bscars?\b|starv|purg|anorex|bulimi|eating disorder|\bed\b|binge|razor|blade|noose|relapse|hopeless|worthless|hate myself|\burges?\b|wrists?|morir|matarme|suicid|cortarme|lastimarme)"
+)
+_CLAUSE = re.compile(r"(?:(?!\bbut\b)[^.!?;\n()])+")
+
+
+@dataclass(frozen=True)
+class _Hit:
+    pattern: Pattern
+    start: int
+    end: int
+    qualifier: str  # "", "negated", "history", "third_party", "info"
+
+
+def _clause_bounds(text: str, start: int) -> tuple[int, int]:
+    for m in _CLAUSE.finditer(text):
+        if m.start() <= start < m.end():
+            return m.start(), m.end()
+    return 0, len(text)
+
+
+def _find_hits(text: str) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for pattern in PATTERNS:
+        for m in pattern.regex.finditer(text):
+            c_start, c_end = _clause_bounds(text, m.start())
+            clause = text[c_start:c_end]
+            before = text[c_start : m.start()]
+            qualifier = ""
+            if pattern.negatable and (_NEGATION.search(before) or _NOT_SUICIDAL.search(clause)):
+                qualifier = "negated"
+            elif _PAST.search(clause) and not _RECENT.search(clause):
+                qualifier = "history"
+            elif (g := _GENERIC_SUBJECT.search(before)) and not re.search(
+                r"\b(?:i|i'm|im|i've|me|my)\b", before[g.start() :]
+            ):
+                qualifier = "generic"
+            hits.append(_Hit(pattern, m.start(), m.end(), qualifier))
+    return hits
+
+
+def _chunks(text: str) -> list[str]:
+    words = text.split()
+    if len(words) <= CHUNK_WORDS:
+        return [text]
+    step = CHUNK_WORDS * 3 // 4  # overlap so a sentence split across chunks is still seen whole
+    return [" ".join(words[i : i + CHUNK_WORDS]) for i in range(0, len(words) - CHUNK_WORDS // 4, step)]
+
+
+@lru_cache(maxsize=1)
+def _weights() -> tuple[np.ndarray, float]:
+    """Load the fitted classifier, refitting in memory when the data changed."""
+    digest = hashlib.sha256(TRAIN_FILE.read_bytes()).hexdigest()
+    if WEIGHTS_FILE.exists():
+        data = np.load(WEIGHTS_FILE)
+        if str(data["digest"]) == digest:
+            return data["coef"].astype(np.float32), float(data["intercept"])
+    coef, intercept = _fit()
+    return coef, intercept
+
+
+def _load_rows() -> tuple[list[str], np.ndarray]:
+    import json
+
+    rows = [json.loads(line) for line in TRAIN_FILE.read_text(encoding="utf-8").splitlines() if line]
+    return [r["text"] for r in rows], np.array([int(r["label"]) for r in rows])
+
+
+def _fit() -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
+    from guardrails.embeddings import embed
+
+    texts, labels = _load_rows()
+    x = embed([normalize(t).text for t in texts])
+    clf = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
+    clf.fit(x, labels)
+    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
+
+
+def build() -> Path:
+    """Fit the classifier on our own rows and save it; returns the weights file."""
+    coef, intercept = _fit()
+    digest = hashlib.sha256(TRAIN_FILE.read_bytes()).hexdigest()
+    np.savez(WEIGHTS_FILE, coef=coef, intercept=np.float32(intercept), digest=np.array(digest))
+    _weights.cache_clear()
+    return WEIGHTS_FILE
+
+
+def classifier_score(norm: NormalizedText, context: RailContext | None = None) -> float:
+    """Probability (0-1) that the text depicts self-harm, from the embedding classifier.
+
+    Long texts are scored in overlapping chunks and the highest chunk wins. The chunk
+    embeddings are memoised on ``context.memo`` so other rails can reuse them.
+    """
+    from guardrails.embeddings import embed
+
+    chunks = _chunks(norm.text)
+    key = "embedding:chunks"
+    memo = context.memo if context is not None else {}
+    vectors = memo.get(key)
+    if vectors is None:
+        vectors = embed(chunks)
+        memo[key] = vectors
+    coef, intercept = _weights()
+    logits = vectors @ coef + intercept
+    return float(1.0 / (1.0 + np.exp(-logits.max())))
+
+
+@dataclass(frozen=True)
+class _Reading:
+    level: RiskLevel
+    categories: frozenset[str]
+    hits: tuple[_Hit, ...]
+
+
+def _read(text: str) -> _Reading:
+    """Pattern reading of one turn: the live (unqualified) risk level and categories."""
+    hits = _find_hits(text)
+    live = [h for h in hits if not h.qualifier]
+    level = max((h.pattern.level for h in live), default=RiskLevel.NONE)
+    cats = {h.pattern.category for h in live}
+    return _Reading(level, frozenset(cats), tuple(hits))
+
+
+def _history_risk(history: tuple[str, ...]) -> tuple[RiskLevel, frozenset[str]]:
+    level = RiskLevel.NONE
+    cats: set[str] = set()
+    for turn in history:
+        reading = _read(normalize(turn).text)
+        level = max(level, reading.level)
+        cats |= reading.categories
+    return level, frozenset(cats)
+
+
+class SelfHarmRail:
+    """Suicide and self-harm risk on C-SSRS levels; see the module docstring."""
+
+    name = "self_harm"
+
+    def check(self, text: str, context: RailContext) -> Verdict:
+        """Return this rail's Verdict. Raises only if the classifier cannot load."""
+        norm = context.normalized or normalize(text)
+        t = norm.text
+        reading = _read(t)
+        hits = reading.hits
+        live = [h for h in hits if not h.qualifier]
+        third_party = _THIRD_PARTY.search(t)
+        # A pattern about the self beats a third-party mention in the same message.
+        self_live = [h for h in live if not _is_third_party_hit(t, h)]
+        history_level, history_cats = _history_risk(context.history)
+        prior_open = context.risk.is_open or history_level > RiskLevel.NONE or bool(history_cats)
+
+        evidence = tuple(Evidence(*norm.to_original(h.start, h.end), h.pattern.reason) for h in hits)
+        clf = 0.0
+        # The cascade: only texts with a hit or a topic word pay for the embedding.
+        if hits or third_party or _TOPIC.search(t):
+            clf = classifier_score(norm, context)
+        info = bool(_INFO_QUESTION.search(t))
+
+        level = max((h.pattern.level for h in self_live), default=RiskLevel.NONE)
+        cats = {h.pattern.category for h in self_live}
+
+        contextual = _CONTEXTUAL.search(t)
+        if contextual and prior_open:
+            level = max(level, RiskLevel.INTENT_OR_PLAN)
+            cats.add("suicide")
+            span = norm.to_original(contextual.start(), contextual.end())
+            evidence = (*evidence, Evidence(*span, "intent in context of earlier risk"))
+        if "possible_preparation" in cats and (prior_open or level > RiskLevel.NONE):
+            level = max(level, RiskLevel.METHOD)
+            cats.add("suicide")
+
+        current_injury = any(h.pattern.category == "self_injury" and _is_current(t, h) for h in self_live)
+        if level.is_crisis or current_injury:
+            category = "suicide" if level > RiskLevel.NONE else "self_injury"
+            if level.is_crisis:
+                category = "suicide"
+            score = max(0.9 + 0.02 * int(level), clf, 0.9)
+            return Verdict(self.name, Action.ESCALATE, category, min(score, 1.0), level, evidence)
+        if level is RiskLevel.PASSIVE_WISH:
+            return Verdict(self.name, Action.FLAG, "passive_wish", max(0.8, clf), level, evidence)
+        for cat, base in (
+            ("self_injury", 0.8), ("eating_disorder", 0.75), ("possible_preparation", 0.7), ("self_harm_content", 0.7),
+        ):  # fmt: skip
+            if cat in cats:
+                return Verdict(self.name, Action.FLAG, cat, max(base, clf), None, evidence)
+        if third_party:
+            span = norm.to_original(third_party.start(), third_party.end())
+            return Verdict(
+                self.name, Action.FLAG, "third_party", max(0.7, clf), None,
+                (*evidence, Evidence(*span, "concern about someone else")),
+            )  # fmt: skip
+        if any(h.qualifier == "generic" for h in hits):
+            return Verdict(self.name, Action.FLAG, "self_harm_content", max(0.65, clf), None, evidence)
+        history = [h for h in hits if h.qualifier == "history"]
+        if history:
+            return Verdict(self.name, Action.FLAG, "history", max(0.6, clf), None, evidence)
+        if prior_open and _RETRACTION.search(t):
+            # "jk" after a disclosure does not close the risk; a person should look.
+            return Verdict(
+                self.name, Action.FLAG, "risk_retraction", max(0.5, clf), context.risk.level, evidence
+            )
+        negated = [h for h in hits if h.qualifier == "negated"]
+        if negated or info:
+            # Negated or informational: allow, and keep the score low so it ranks below
+            # real disclosures while staying above plainly unrelated text.
+            return Verdict(
+                self.name,
+                Action.ALLOW,
+                "negated" if negated else "medication_question",
+                min(clf, 0.45),
+                None,
+                evidence,
+            )
+        if clf >= FLAG_THRESHOLD and _TOPIC.search(t):
+            return Verdict(self.name, Action.FLAG, "self_harm_content", clf, None, evidence)
+        return Verdict(self.name, Action.ALLOW, "none", clf, None, evidence)
+
+
+def _is_third_party_hit(text: str, hit: _Hit) -> bool:
+    """A hit inside a clause about someone else ("my son wants to kill himself")."""
+    c_start, c_end = _clause_bounds(text, hit.start)
+    clause = text[c_start:c_end]
+    return bool(_THIRD_PARTY.search(clause)) and not re.search(
+        r"\b(?:i|i'm|im|i've|me|my ?self)\b(?! (?:think|worry|worried|am worried|found|told|noticed|saw|heard))",
+        clause[: hit.start - c_start],
+    )
+
+
+def _is_current(text: str, hit: _Hit) -> bool:
+    """Self-injury that is happening now or recently, or an urge, told in the first person."""
+    c_start, c_end = _clause_bounds(text, hit.start)
+    clause = text[c_start:c_end]
+    first_person = re.search(r"\b(?:i|i'm|im|i've|ive|me|my ?self|my)\b|\bme\b|\bmis?\b", clause)
+    if not first_person:
+        return False
+    return bool(
+        _RECENT.search(clause)
+        or re.search(
+            r"\b(?:urges?|want to|wanna|going to|gonna|need to|i(?:'m| am) (?:cutting|hurting|burning)|me corto|me lastimo|me hago dano|me quemo)\b",
+            clause,
+        )
+    )
+
+
+def main(argv: list[str]) -> int:
+    """``python -m guardrails.self_harm build``: refit and save the classifier."""
+    if argv[:1] != ["build"]:
+        print("usage: python -m guardrails.self_harm build", file=sys.stderr)
+        return 2
+    print(build())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+
+from guardrails.base import Action, RailContext
+from guardrails.runner import run_rails
+
+
+def check(text: str):
+    return run_rails(["emergency"], text, RailContext())[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("I have chest pain going down my left arm and I'm sweating", "chest_pain"),
+        ("crushing chest pain right now", "chest_pain"),
+        ("tengo dolor de pecho y me duele el brazo izquierdo", "chest_pain"),
+        ("my dad's face is drooping and his speech is slurred", "stroke"),
+        ("sudden weakness on one side of my body", "stroke"),
+        ("mi mamá tiene la cara caída y no puede hablar", "stroke"),
+        ("I ate peanuts and my throat is closing", "anaphylaxis"),
+        ("allergic reaction, my lips are swelling and I can't breathe well", "anaphylaxis"),
+        ("the bleeding won't stop after 20 minutes of pressure", "severe_bleeding"),
+        ("I can't breathe", "breathing"),
+        ("no puedo respirar", "breathing"),
+        ("my baby is choking", "breathing"),
+        ("he's been seizing for 6 minutes", "seizure"),
+        ("my toddler swallowed some of grandma's pills", "poisoning"),
+        ("my son drank bleach", "poisoning"),
+        ("my 6 week old has a fever of 100.8", "infant_fever"),
+        ("worst headache of my life, came on suddenly", "thunderclap_headache"),
+        ("I've been throwing up blood", "vomiting_blood"),
+        ("estoy vomitando sangre", "vomiting_blood"),
+        ("I'm 20 weeks pregnant and have heavy bleeding", "pregnancy_bleeding"),
+        ("my husband passed out and won't wake up", "unresponsive"),
+        ("I'm having ch3st pain spreading to my jaw", "chest_pain"),
+    ],
+)
+def test_it_escalates_red_flags(text: str, category: str) -> None:
+    verdict = check(text)
+    assert verdict.action is Action.ESCALATE, verdict
+    assert verdict.category == category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had chest pain last year but it turned out to be reflux",
+        "mild headache since this morning",
+        "my asthma is well controlled",
+        "no chest pain, just a cough",
+        "What are the signs of a stroke?",
+        "My 2 year old has a fever of 101",
+        "I had a seizure years ago, none since",
+        "Can I take ibuprofen for a headache?",
+        "Is 140/90 a normal blood pressure?",
+        "I cut back on salt",
+    ],
+)
+def test_it_allows_mild_chronic_past_and_educational(text: str) -> None:
+    verdict = check(text)
+    assert verdict.action is Action.ALLOW, verdict
+
+
+@pytest.mark.parametrize(
+    "text", ["I have some chest pain when I cough", "light spotting at 8 weeks pregnant"]
+)
+def test_it_flags_symptoms_without_warning_features(text: str) -> None:
+    assert check(text).action is Action.FLAG
