@@ -1,0 +1,86 @@
+"""Retrieval: top-k cosine over active, reviewed chunks, from an in-process index.
+
+The index is built from the database on first use and rebuilt whenever the
+knowledge-base version in the cache changes (see ``services.knowledge_changed``).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+from django.core.cache import cache
+
+from chatbot.knowledge.services import VERSION_KEY
+from chatbot.models import Chunk
+from chatbot.retrieval import VectorIndex
+
+
+@dataclass(frozen=True)
+class RetrievedChunk:
+    chunk_id: int
+    score: float
+    title: str
+    url: str
+    text: str
+
+
+@dataclass
+class _State:
+    version: str | None = None
+    index: VectorIndex | None = None
+    chunks: dict[int, tuple[str, str, str]] | None = None
+
+
+_state = _State()
+_lock = threading.Lock()
+
+
+def _load() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
+    rows = (
+        Chunk.objects.filter(document__is_active=True)
+        .exclude(document__reviewed_by="")
+        .exclude(document__reviewed_at=None)
+        .values_list("pk", "embedding", "text", "document__title", "document__source_url")
+        .order_by("pk")
+    )
+    ids: list[int] = []
+    vectors: list[np.ndarray] = []
+    meta: dict[int, tuple[str, str, str]] = {}
+    for pk, blob, text, title, url in rows.iterator(chunk_size=2000):
+        ids.append(pk)
+        vectors.append(np.frombuffer(bytes(blob), dtype="<f4"))
+        meta[pk] = (title, url, text)
+    matrix = np.stack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
+    return VectorIndex.from_matrix(ids, matrix), meta
+
+
+def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
+    version = cache.get(VERSION_KEY)
+    if version is None:  # first start, or the cache was flushed: this process decides
+        version = uuid.uuid4().hex
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    if _state.index is None or _state.version != version:
+        with _lock:
+            if _state.index is None or _state.version != version:
+                _state.index, _state.chunks = _load()
+                _state.version = version
+    assert _state.index is not None and _state.chunks is not None
+    return _state.index, _state.chunks
+
+
+def retrieve(query: str, *, k: int, min_score: float = 0.2) -> list[RetrievedChunk]:
+    """The ``k`` best chunks for ``query`` (de-identified text), best first."""
+    from guardrails.embeddings import embed
+
+    index, chunks = current_index()
+    hits = index.search(embed([query])[0], k=k, min_score=min_score)
+    found = []
+    for hit in hits:
+        chunk_id = cast(int, hit.chunk_id)
+        found.append(RetrievedChunk(chunk_id, hit.score, *chunks[chunk_id]))
+    return found

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from chatbot.knowledge.services import DocumentData, documents_upsert
+
+
+def markdown_documents(folder: Path) -> Iterator[DocumentData]:
+    """Markdown files with front matter (title, slug, topic, reviewed_by, reviewed_at,
+    license, sources: [{title, url}]). README.md files are skipped."""
+    for path in sorted(folder.glob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        post = frontmatter.load(path)
+        meta = post.metadata
+        sources = [dict(s) for s in meta.get("sources") or []]
+        reviewed_at = meta.get("reviewed_at")
+        yield DocumentData(
+            slug=str(meta.get("slug") or path.stem),
+            title=str(meta.get("title") or path.stem.replace("-", " ").capitalize()),
+            text=post.content.strip(),
+            source_url=sources[0]["url"] if sources else "",
+            sources=sources,
+            license=str(meta.get("license", "")),
+            topic=str(meta.get("topic", "")),
+            reviewed_by=str(meta.get("reviewed_by", "")),
+            reviewed_at=reviewed_at if isinstance(reviewed_at, date) else None,
+            is_active=bool(meta.get("reviewed_by")),
+        )
+
+
+def medquad_documents(path: Path, *, reviewed_by: str, limit: int | None) -> Iterator[DocumentData]:
+    """MedQuAD-style JSONL rows ``{id, title, question, answer, url, license, ...}``.
+
+    Rows are imported inactive unless ``reviewed_by`` names who reviewed them.
+    """
+    with path.open(encoding="utf-8") as rows:
+        for n, line in enumerate(rows):
+            if limit is not None and n >= limit:
+                return
+            row = json.loads(line)
+            title = row.get("title") or row.get("question", "")
+            yield DocumentData(
+                slug=str(row["id"])[:200],
+                title=f"{title}: {row['question']}"[:300] if row.get("question") else title[:300],
+                text=row["answer"].strip(),
+                source_url=row.get("url", ""),
+                sources=[{"title": row.get("publisher") or title, "url": row.get("url", "")}],
+                license=row.get("license", ""),
+                topic=row.get("qtype", ""),
+                reviewed_by=reviewed_by,
+                reviewed_at=date.today() if reviewed_by else None,
+                is_active=bool(reviewed_by),
+            )
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as f:
+        return sum(1 for _ in f)
+
+
+class Command(BaseCommand):
+    help = "Import knowledge-base documents: a folder of Markdown files, or MedQuAD-style JSONL. Idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--reviewed-by", default="",
+                            help="JSONL only: who reviewed these rows; without it they are imported inactive")
+        parser.add_argument("--limit", type=int, default=None, help="JSONL only: import the first N rows")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["path"]
+        if path.is_dir():
+            documents = list(markdown_documents(path))
+            total: int | None = len(documents)
+            source: Any = documents
+        elif path.suffix == ".jsonl":
+            total = options["limit"] or _count_lines(path)
+            source = medquad_documents(path, reviewed_by=options["reviewed_by"], limit=options["limit"])
+        else:
+            raise CommandError(f"{path} is neither a folder of Markdown files nor a .jsonl file")
+        with tqdm(total=total, unit="doc", disable=total is not None and total < 50) as bar:
+            created, updated = documents_upsert(documents=source, progress=bar.update)
+        self.stdout.write(f"Knowledge base: {created} created, {updated} updated, the rest unchanged.")
