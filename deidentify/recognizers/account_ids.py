@@ -1,0 +1,27 @@
+"""Health-plan, insurance, member, account, policy and licence numbers (all need a label:
+bare, these look like any other code)."""
+
+from __future__ import annotations
+
+from deidentify.recognizers._pattern import SpanPatternRecognizer
+
+KIND = (r"(?:health\s*plan|insurance|medicare|medicaid|member(?:ship)?|subscriber|policy|group|"
+        r"account|acct|beneficiary|claim|licen[cs]e|driver'?s?\s+licen[cs]e|dl|passport|certificate|"
+        r"npi|dea|bank|routing|card|id|identification)")
+
+
+class AccountNumberRecognizer(SpanPatternRecognizer):
+    """Return ACCOUNT spans: an alphanumeric ID (with at least two digits) after a label such
+    as "member ID", "policy #", "account number", "licence no."."""
+
+    ENTITY = "ACCOUNT"
+    PATTERNS = (
+        ("labelled", rf"\b{KIND}(?:\s+(?:id|number|no\.?|num|#))?\s*(?:is|was|:|#|=)?\s*[:#]?\s*(?P<phi>(?=[a-z0-9-]*\d[a-z0-9-]*\d)[a-z0-9][a-z0-9-]{{3,19}})\b", 0.75),
+        ("card", r"(?<!\d)(?P<phi>\d{4}[- ]\d{4}[- ]\d{4}[- ]\d{1,7}|\d{15,16})(?!\d)", 0.6),
+        ("iban", r"\b(?P<phi>(?-i:[A-Z]{2})\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?)\b", 0.6),
+    )
+    CONTEXT = ("insurance", "member", "policy", "account", "plan", "licence", "license", "card")
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        # Ranges and dosages ("10-20", "500mg") are not IDs.
+        return None if sum(c.isdigit() for c in pattern_text) >= 4 else False

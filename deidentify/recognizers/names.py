@@ -1,0 +1,180 @@
+"""Person names: spaCy NER plus census name lists, gated by case and context."""
+
+from __future__ import annotations
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.tokens import Doc, Token
+
+from deidentify.recognizers.lexicon import (
+    CLINICAL_ABBREVIATIONS,
+    first_names,
+    is_plain_word,
+    last_names,
+)
+
+TITLES = frozenset("dr dr. drs dr's doctor mr mr. mrs mrs. ms ms. miss prof prof. professor rabbi rev rev. reverend pastor".split())
+RELATIONS = frozenset(
+    """daughter son wife husband mother father mom dad sister brother dtr niece neice nephew
+    friend grandson granddaughter grandmother grandfather spouse partner aunt uncle cousin
+    fiance fiancee boyfriend girlfriend hcp proxy spokesperson caregiver neighbor neighbour
+    daughter-in-law son-in-law stepson stepdaughter daughters sons sisters brothers nurse caseworker chaplain attending resident
+    fellow intern therapist""".split()
+)
+INTRODUCTIONS = (("name", "is"), ("named",), ("call", "me"), ("i", "am"), ("i", "'m"),
+                 ("this", "is"), ("ask", "for"), ("called",), ("with",), ("to",), ("per",))
+CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp".split())
+ACTIONS_AFTER = frozenset("called visited phoned visiting calls aware states stated says".split())
+SKIP = frozenset(", . ( ) - ' 's \"".split())
+
+
+class NameRecognizer(EntityRecognizer):
+    """Return PERSON spans found from titles, relation words, introductions, credentials,
+    census first+last name pairs and spaCy PERSON entities (case-aware, see module lexicon)."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="NameRecognizer")
+
+    def load(self) -> None:
+        self.first, self.last = first_names(), last_names()
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+                ) -> list[RecognizerResult]:
+        if nlp_artifacts is None or not isinstance(nlp_artifacts.tokens, Doc):
+            return []
+        doc = nlp_artifacts.tokens
+        letters = [c for c in text if c.isalpha()]
+        # Shouted notes give no case evidence, so they need list membership instead.
+        caps = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        hits: dict[int, float] = {}
+        for tok in doc:
+            score = self._score(doc, tok, caps)
+            if score:
+                hits[tok.i] = score
+                self._extend(doc, tok.i, score, hits, caps)
+            elif tok.lower_ in ("and", "&", ",") and tok.i - 1 in hits and tok.i + 1 < len(doc):
+                # "Drs Joseph and Robbinson", "sons Smokey, Morris and Roger"
+                nxt = doc[tok.i + 1]
+                if self._namelike(nxt) and not is_plain_word(nxt.text) and (
+                        nxt.lower_ in self.first or (nxt.is_title and not caps) or self._listed(nxt)):
+                    hits[nxt.i] = hits[tok.i - 1]
+                    self._extend(doc, nxt.i, hits[nxt.i], hits, caps)
+        for ent, score in zip(nlp_artifacts.entities, nlp_artifacts.scores, strict=False):
+            # spaCy's small model calls many drugs PERSON ("Ativan"); trust it for
+            # capitalised words that are listed names or part of a multi-word name.
+            titled = [t for t in ent if t.is_title and self._namelike(t) and not is_plain_word(t.text)]
+            if ent.label_ == "PERSON" and not caps and titled and (
+                    len(titled) > 1 or any(self._listed(t) for t in titled)):
+                for tok in titled:
+                    hits.setdefault(tok.i, min(score, 0.6))
+        return [
+            RecognizerResult("PERSON", doc[i].idx, doc[i].idx + len(doc[i].text), s)
+            for i, s in sorted(hits.items())
+        ]
+
+    @staticmethod
+    def _namelike(tok: Token) -> bool:
+        word = tok.text.replace("'", "").replace("-", "")
+        return word.isalpha() and len(word) > 1
+
+    def _listed(self, tok: Token) -> bool:
+        return tok.lower_ in self.first or tok.lower_ in self.last
+
+    def _prev(self, doc: Doc, i: int, n: int = 1) -> list[str]:
+        """Return up to n lowercased non-punctuation tokens before i (nearest last)."""
+        out: list[str] = []
+        j = i - 1
+        while j >= 0 and len(out) < n:
+            if doc[j].is_space or "\n" in doc[j].text:
+                break
+            if doc[j].lower_ not in SKIP:
+                out.insert(0, doc[j].lower_)
+            j -= 1
+        return out
+
+    def _score(self, doc: Doc, tok: Token, caps: bool) -> float:
+        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        nxt2 = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
+        if _initial(tok) and nxt is not None and self._namelike(nxt) and not is_plain_word(nxt.text) \
+                and len(nxt) > 2:
+            return 0.75  # "E. Welsh"
+        if not self._namelike(tok):
+            return 0.0
+        low, plain = tok.lower_, is_plain_word(tok.text)
+        cased = tok.is_title or tok.is_upper
+        prev = self._prev(doc, tok.i, 2)
+        # "MS:" is mental status and "MR" a murmur; only a cased title with a name after it counts.
+        title = prev and prev[-1] in TITLES and not (
+            prev[-1] in ("ms", "mr") and doc[tok.i - 1].text.isupper())
+        if title and (not plain or (self._listed(tok) and (
+                cased or (low not in STOP_WORDS and low not in CLINICAL_ABBREVIATIONS)))):
+            return 0.85
+        if _initial(tok) and nxt is not None and self._namelike(nxt) and not is_plain_word(nxt.text) \
+                and len(nxt) > 2:
+            return 0.75
+        if prev and prev[-1] in RELATIONS and (
+            (low in self.first and low not in ("in", "is", "and"))
+            or (cased and not plain and (not caps or self._listed(tok)))
+        ):
+            return 0.8
+        if any(tuple(prev[-len(p):]) == p for p in INTRODUCTIONS) and (
+            low in self.first and (cased or not plain) and (not plain or tok.is_title)
+        ):
+            return 0.75
+        if prev[-2:] == ["name", "is"] or prev[-1:] == ["named"]:
+            if (tok.is_title and not plain) or (self._listed(tok) and low not in STOP_WORDS):
+                return 0.8
+        after = nxt2 if nxt is not None and nxt.text == "," else nxt
+        if after is not None and after.lower_.strip(".") in CREDENTIALS and not plain:
+            return 0.75 if (not caps or self._listed(tok)) else 0.0
+        if low in self.first and not plain and nxt is not None and self._namelike(nxt) and (
+            nxt.lower_ in self.last or (nxt.is_title and not caps)
+        ) and not is_plain_word(nxt.text) and (cased or not caps):
+            return 0.7 if (cased or nxt.lower_ in self.last) else 0.0
+        if not caps and tok.is_title and low in self.first and not plain and not self._sentence_start(doc, tok):
+            return 0.6
+        if not caps and tok.is_lower and low in self.first and not plain and nxt is not None \
+                and nxt.lower_ in ACTIONS_AFTER:
+            return 0.6
+        return 0.0
+
+    @staticmethod
+    def _sentence_start(doc: Doc, tok: Token) -> bool:
+        return tok.i == 0 or doc[tok.i - 1].text in (".", "!", "?", ":") or "\n" in doc[tok.i - 1].text
+
+    def _extend(self, doc: Doc, i: int, score: float, hits: dict[int, float], caps: bool) -> None:
+        """Spread a hit over adjacent name parts: initials, surnames, hyphenated halves."""
+        j = i + 1
+        while j < len(doc) and j <= i + 3:
+            tok = doc[j]
+            if tok.text == "-" and j + 1 < len(doc):
+                j += 1
+                continue
+            if _initial(tok):
+                j += 1
+                continue
+            if not self._namelike(tok) or is_plain_word(tok.text) or tok.lower_ in STOP_WORDS:
+                break
+            if tok.is_lower and not (tok.lower_ in self.last and doc[j - 1].is_lower):
+                break  # in lowercase text only a listed surname continues a name
+            if caps and not self._listed(tok) and not (doc[j - 1].lower_ in self.first and len(tok) > 2):
+                break
+            hits.setdefault(j, score)
+            j += 1
+        k = i - 1
+        while k >= 0 and k >= i - 3:
+            tok = doc[k]
+            if tok.text == "-":
+                k -= 1
+                continue
+            if not (_initial(tok) or (self._namelike(tok) and tok.lower_ in self.first
+                                      and not is_plain_word(tok.text) and not tok.is_lower)):
+                break
+            hits.setdefault(k, score)
+            k -= 1
+
+
+def _initial(tok: Token) -> bool:
+    """Return True for an initial such as "J." (uppercase letter and a full stop)."""
+    return len(tok.text) == 2 and tok.text[0].isupper() and tok.text[0].isalpha() and tok.text[1] == "."

@@ -1,0 +1,28 @@
+"""Telephone, fax and pager numbers, with extensions."""
+
+from __future__ import annotations
+
+from deidentify.recognizers._pattern import SpanPatternRecognizer
+
+EXT = r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,5})?"
+
+
+class TelephoneRecognizer(SpanPatternRecognizer):
+    """Return PHONE spans: NANP numbers in common layouts, +country numbers, 7-digit local
+    numbers, and short pager/beeper numbers when labelled."""
+
+    ENTITY = "PHONE"
+    PATTERNS = (
+        ("nanp", rf"(?<![\w/.])(?<!\d-)(?:\+?1[\s.-]?)?(?:\(\d{{3}}\)|\d{{3}})[\s./-]{{0,2}}\d{{3}}[\s./-]{{0,2}}\d{{4}}{EXT}(?![\w/-])", 0.7),
+        ("paren_run", r"\(\s*\d{6}\s*-\s*\d{4}\s*\)", 0.6),
+        ("intl", rf"(?<![\w])\+\d{{1,3}}[\s.-]?(?:\(?\d{{1,4}}\)?[\s.-]?){{2,4}}\d{{2,4}}(?!\w){EXT}", 0.6),
+        ("local", rf"(?<![\w/.:-])[2-9]\d{{2}}-\d{{4}}(?![\w/-])(?!\s*(?:cc|ml|mg|mcg|units?|u|g|kcal|ft|feet|steps|lbs?)\b){EXT}", 0.5),
+        ("labelled", r"\b(?:pager|beeper|page|bpr|pgr|pg|cell|home|work|tel|phone|ph|fax|mobile|call)\s*(?:#|no\.?|number|num)?[\s:#-]*(?P<phi>\d[\d\s-]{3,14}\d)\b", 0.7),
+        # International layouts ("0699 868 88 55", "01.84.17.61.18"): weak alone, raised by
+        # context words such as "call", "mobile", "fax".
+        ("grouped", r"(?<![\w.,/+-])(?=[\d \t().+-]*(?:\d[ \t().+-]*){7})(?:\+\d{1,3}[\s.-]?)?(?:\(0?\d{1,4}\)[\s.-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,5}(?![\w/]|[.,-]\d)", 0.3),
+        ("extension", r"\b(?P<phi>(?:x|ext\.?|extension)\s*\d{2,5})\b", 0.45),
+    )
+    CONTEXT = ("phone", "call", "cell", "tel", "telephone", "fax", "pager", "page", "reach",
+               "number", "mobile", "home", "work", "contact", "ext", "text", "desk", "office",
+               "messages", "registered", "dial", "whatsapp")

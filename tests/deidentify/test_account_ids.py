@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My member ID is XJH123456789.", ["XJH123456789"]),
+        ("Policy # 88-1234-55", ["88-1234-55"]),
+        ("insurance number: W12345678", ["W12345678"]),
+        ("account number 000123456", ["000123456"]),
+        ("driver's license D1234567", ["D1234567"]),
+        ("card 4111 1111 1111 1111 was charged", ["4111 1111 1111 1111"]),
+    ],
+)
+def test_it_finds_labelled_ids(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "ACCOUNT") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["My insurance is good", "group therapy at 10", "card games help", "plan 500 mg daily"],
+)
+def test_it_ignores_labels_without_ids(spans, text: str) -> None:
+    assert spans(text, "ACCOUNT") == []

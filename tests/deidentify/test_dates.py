@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I was born on 01/02/1950.", ["01/02/1950"]),
+        ("Surgery was 2020-01-02.", ["2020-01-02"]),
+        ("See you Jan 2nd!", ["Jan 2nd"]),
+        ("Admitted 2 January 2020.", ["2 January 2020"]),
+        ("Follow-up on 3/14.", ["3/14"]),
+        ("My appointment is March 3rd, 2024.", ["March 3rd, 2024"]),
+        ("It started on the 5th.", ["5th"]),
+        ("S/P MI 1992; LCX PTCA", ["1992"]),
+        ("pmh: cad s/p cabg '84", ["84"]),
+        ("fx 5/97, doing better", ["5/97"]),
+        ("Transferred 8/19/20 am.", ["8/19/20"]),
+    ],
+)
+def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "DATE") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I take 500 mg twice a day.",
+        "BP 120/80 and HR 88.",
+        "Pain is 8/10 today.",
+        "Strength 5/5 in all extremities.",
+        "Placed on PSV 10/5 overnight.",
+        "Take 1/2 tab at night.",
+        "Gave 2000 cc over the shift.",
+        "A1c 7.2, K 4.1, room 12.",
+        "It hurts 2-3 times a day.",
+        "Placed on 1st step mattress.",
+    ],
+)
+def test_it_ignores_numbers_that_are_not_dates(spans, text: str) -> None:
+    assert spans(text, "DATE") == []

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi, my name is Sarah Johnson.", ["Sarah Johnson"]),
+        ("My daughter Emily called this morning.", ["Emily"]),
+        ("Dr. Okonkwo said my labs were fine.", ["Okonkwo"]),
+        ("dr. chen and dr. murray made aware.", ["chen", "murray"]),
+        ("my son bill called for an update", ["bill"]),
+        ("Carole Hayes, RN", ["Carole Hayes"]),
+        ("E. WELSH AWARE OF PLAN.", ["E. WELSH"]),
+        ("I spoke with Mark about it yesterday.", ["Mark"]),
+        ("DRS JOSEPH AND ROBBINSON AWARE.", ["JOSEPH", "ROBBINSON"]),
+        ("The nurse, Grace, helped me.", ["Grace"]),
+    ],
+)
+def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "PERSON") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will you call me back tomorrow?",
+        "May I take 500 mg of Tylenol?",
+        "I hope the pain gets better, with grace.",
+        "Please mark the bill as paid.",
+        "Frank discussion with the team helped.",
+        "BP 120/80, HR 88, A1c 7.2, K 4.1.",
+        "MS: SEDATED ON PROPOFOL, MAE.",
+        "PT IS ALERT. BUN 54, CR 2.8. SON AWARE.",
+        "Aline and swan in place; foley draining.",
+        "I am in room 12.",
+    ],
+)
+def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
+    assert spans(text, "PERSON") == []

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Call me at 617-555-0134.", ["617-555-0134"]),
+        ("Office (617) 555-0134 x123", ["(617) 555-0134 x123"]),
+        ("Cell 410 422 6213 please", ["410 422 6213"]),
+        ("Fax: 617.555.0199", ["617.555.0199"]),
+        ("Pager: #54321", ["54321"]),
+        ("his wife (201/324/1423) confirms", ["201/324/1423"]),
+        ("reach me at +44 20 7946 0958", ["+44 20 7946 0958"]),
+        ("Dial 555-0134 ext. 45", ["555-0134 ext. 45"]),
+    ],
+)
+def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "PHONE") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BP 120/80, HR 88",
+        "Take 500 mg every 8 hours.",
+        "Drew 1000 ml at 12:30.",
+        "A1c 7.2, K 4.1",
+        "Gave 800-1000 cc today.",
+    ],
+)
+def test_it_ignores_other_numbers(spans, text: str) -> None:
+    assert spans(text, "PHONE") == []

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import pytest
+
+from deidentify import DeidentificationError, Deidentifier, SurrogateMap
+
+
+def test_it_replaces_phi_with_typed_surrogates(deid: Deidentifier) -> None:
+    result = deid.deidentify("My name is Sarah Johnson, call 617-555-0134. MRN 12345678.")
+    assert result.text == "My name is [NAME_1], call [PHONE_1]. MRN [MRN_1]."
+    assert {f.entity_type for f in result.findings} == {"PERSON", "PHONE", "MRN"}
+
+
+def test_it_reuses_a_surrogate_for_the_same_value_across_messages(deid: Deidentifier) -> None:
+    first = deid.deidentify("Dr. Patel saw me. My daughter Emily came.")
+    second = deid.deidentify("dr. PATEL  said Emily can call 617 555 0134.", first.surrogates)
+    third = deid.deidentify("Call (617) 555-0134 please", second.surrogates)
+    assert first.text == "Dr. [NAME_1] saw me. My daughter [NAME_2] came."
+    assert second.text == "dr. [NAME_1]  said [NAME_2] can call [PHONE_1]."
+    assert third.text == "Call [PHONE_1] please"
+
+
+def test_it_does_not_mutate_the_map_it_was_given(deid: Deidentifier) -> None:
+    start = SurrogateMap()
+    result = deid.deidentify("Dr. Patel saw me.", start)
+    assert len(start) == 0 and len(result.surrogates) == 1
+
+
+def test_it_round_trips_through_json(deid: Deidentifier) -> None:
+    result = deid.deidentify("Sarah Johnson, DOB 01/02/1950, sarah@example.com")
+    restored = SurrogateMap.from_json(result.surrogates.to_json())
+    assert restored == result.surrogates
+    assert restored.surrogates() == frozenset({"[NAME_1]", "[DATE_1]", "[EMAIL_1]"})
+    assert deid.reidentify(result.text, restored) == "Sarah Johnson, DOB 01/02/1950, sarah@example.com"
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        ("Hello [NAME_1], see you [DATE_1].", "Hello Sarah Johnson, see you 01/02/1950."),
+        # Invented surrogates stay exactly as written: never turned into PHI.
+        ("Ask [NAME_7] about [PHONE_1].", "Ask [NAME_7] about [PHONE_1]."),
+        ("[name_1] and [NAME_1x] are not surrogates", "[name_1] and [NAME_1x] are not surrogates"),
+        ("", ""),
+    ],
+)
+def test_reidentify_restores_only_known_surrogates(deid: Deidentifier, reply: str, expected: str) -> None:
+    surrogates = deid.deidentify("I am Sarah Johnson, born 01/02/1950").surrogates
+    assert deid.reidentify(reply, surrogates) == expected
+
+
+@pytest.mark.parametrize("payload", ["", "{", "[]", '{"version": 2, "entries": []}',
+                                     '{"version": 1, "entries": [{"surrogate": "Jane"}]}',
+                                     '{"version": 1, "entries": [{"surrogate": "Jane", "label": "NAME",'
+                                     ' "key": "jane", "original": "Jane Roe"}]}'])
+def test_from_json_rejects_malformed_maps_without_quoting_them(payload: str) -> None:
+    with pytest.raises(DeidentificationError) as info:
+        SurrogateMap.from_json(payload)
+    assert "Jane" not in str(info.value)
+
+
+def test_map_repr_hides_originals(deid: Deidentifier) -> None:
+    surrogates = deid.deidentify("I am Sarah Johnson").surrogates
+    assert "Sarah" not in repr(surrogates) and "Sarah" not in str(surrogates)
