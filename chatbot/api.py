@@ -19,7 +19,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from chatbot import protocol, roles, selectors, services
 from chatbot.models import Conversation
 from chatbot.protocol import ProtocolError
-from chatbot.ratelimit import message_rate_check
 
 
 class IsPatient(permissions.BasePermission):
@@ -87,16 +86,24 @@ def message_create(request: Request, conversation_id: int) -> Response:
         frame = protocol.parse_message(data.get("text"), data.get("client_id"))
     except ProtocolError as exc:
         return Response({"type": "error", "code": exc.code, "detail": exc.detail}, status=400)
-    rate = message_rate_check(user_id=request.user.pk)
-    if not rate.allowed:
-        return Response(
-            {"type": "error", "code": "rate_limited", "detail": "Too many messages; wait a moment."},
-            status=429,
-            headers={"Retry-After": str(rate.retry_after_s)},
+    try:
+        message, created = services.patient_message_submit(
+            patient_id=request.user.pk,
+            conversation_id=conversation.pk,
+            text=frame.text,
+            client_id=frame.client_id,
         )
-    message, created = services.patient_message_receive(
-        conversation=conversation, text=frame.text, client_id=frame.client_id
-    )
+    except services.RateLimited as exc:
+        return Response(
+            {
+                "type": "error",
+                "code": "rate_limited",
+                "detail": "Too many messages; wait a moment.",
+                "retry_after_s": exc.retry_after_s,
+            },
+            status=429,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
     if created:
         services.patient_message_enqueue(message_id=message.pk)
     return Response(

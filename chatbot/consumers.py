@@ -16,7 +16,6 @@ from chatbot import protocol, roles, selectors, services
 from chatbot.events import conversation_group
 from chatbot.models import Conversation
 from chatbot.protocol import ProtocolError, error_event
-from chatbot.ratelimit import message_rate_check
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -76,21 +75,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ProtocolError as exc:
             await self.send_event(error_event(exc.code, exc.detail))
             return
-        user = self.scope["user"]
-        rate = await database_sync_to_async(message_rate_check)(user_id=user.pk)
-        if not rate.allowed:
-            await self.send_event(
-                error_event(
-                    "rate_limited",
-                    "You're sending messages faster than I can answer. Please wait a moment.",
-                    retry_after_s=rate.retry_after_s,
-                )
+        try:
+            message, created = await database_sync_to_async(services.patient_message_submit)(
+                patient_id=self.scope["user"].pk,
+                conversation_id=self.conversation_id,
+                text=frame.text,
+                client_id=frame.client_id,
             )
+        except services.RateLimited as exc:
+            detail = "You're sending messages faster than I can answer. Please wait a moment."
+            await self.send_event(error_event("rate_limited", detail, retry_after_s=exc.retry_after_s))
             return
-        conversation = await Conversation.objects.aget(pk=self.conversation_id)
-        message, created = await database_sync_to_async(services.patient_message_receive)(
-            conversation=conversation, text=frame.text, client_id=frame.client_id
-        )
         await self.send_event(
             {
                 "type": "accepted",

@@ -37,8 +37,33 @@ def conversation_start(*, patient: Any) -> Conversation:
     return conversation
 
 
+class RateLimited(Exception):
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"rate limited for {retry_after_s}s")
+        self.retry_after_s = retry_after_s
+
+
+def patient_message_submit(
+    *, patient_id: int, conversation_id: int, text: str, client_id: str | None
+) -> tuple[Message, bool]:
+    """The socket's and the API's one call: apply the rate limit, then store.
+
+    Raises RateLimited (nothing is stored). Returns ``(message, created)``.
+    """
+    from chatbot.ratelimit import message_rate_check
+
+    if client_id is not None:
+        existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
+        if existing is not None:  # a re-send is acknowledged, never counted or stored twice
+            return existing, False
+    rate = message_rate_check(user_id=patient_id)
+    if not rate.allowed:
+        raise RateLimited(rate.retry_after_s)
+    return patient_message_receive(conversation_id=conversation_id, text=text, client_id=client_id)
+
+
 def patient_message_receive(
-    *, conversation: Conversation, text: str, client_id: str | None
+    *, conversation_id: int, text: str, client_id: str | None
 ) -> tuple[Message, bool]:
     """Store a patient message before anything else happens.
 
@@ -46,20 +71,20 @@ def patient_message_receive(
     returns the stored message with ``created=False``, so it is not processed twice.
     """
     if client_id is not None:
-        existing = Message.objects.filter(conversation=conversation, client_id=client_id).first()
+        existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
         if existing is not None:
             return existing, False
     try:
         with transaction.atomic():
             message = Message.objects.create(
-                conversation=conversation,
+                conversation_id=conversation_id,
                 role=Message.Role.PATIENT,
                 client_id=client_id,
                 text_encrypted=crypto.encrypt(text),
             )
+            Conversation.objects.filter(pk=conversation_id).update(updated_at=timezone.now())
     except IntegrityError:  # the same client_id raced in on another socket
-        return Message.objects.get(conversation=conversation, client_id=client_id), False
-    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+        return Message.objects.get(conversation_id=conversation_id, client_id=client_id), False
     return message, True
 
 

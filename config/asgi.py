@@ -10,10 +10,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chatbot.consumers import ChatConsumer  # noqa: E402
 from chatbot.ws_auth import websocket_auth_stack  # noqa: E402
+
+if settings.WARM_UP:
+    from chatbot.warmup import warm_up_in_background
+
+    warm_up_in_background()
 
 application = ProtocolTypeRouter(
     {

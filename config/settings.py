@@ -123,7 +123,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The chat writes from the socket and the pipeline at once; wait instead of failing.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # WAL lets readers and the writer work at once; NORMAL syncs at checkpoints,
+    # not at every commit, which is safe with WAL against application crashes.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL")
@@ -219,6 +225,9 @@ CRISIS_RESOURCES_FILE = envstr("CRISIS_RESOURCES_FILE")
 
 # --- Knowledge base -------------------------------------------------------------------
 RETRIEVAL_TOP_K = envint("RETRIEVAL_TOP_K", 4)
+
+# Load models at process start (off in tests, which load what they use).
+WARM_UP = envbool("WARM_UP", True)
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -35,7 +35,7 @@ class RailsUnavailable(Exception):
 class StreamingModel(Protocol):
     name: str
 
-    def stream(self, messages: Sequence[dict[str, str]], **kwargs: Any) -> AsyncIterator[str]: ...
+    def stream(self, messages: Sequence[dict[str, str]], *, settings: Any = ...) -> AsyncIterator[str]: ...
 
 
 @dataclass
@@ -82,7 +82,9 @@ class _NemoModel:
         chunks = [chunk.delta_content or "" async for chunk in self.stream_async(prompt)]
         return LLMResponse(content="".join(chunks))
 
-    async def stream_async(self, prompt: Any, *, stop: list[str] | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+    async def stream_async(
+        self, prompt: Any, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> AsyncIterator[Any]:
         from nemoguardrails.types import LLMResponseChunk
 
         call = _generation.get()
@@ -114,7 +116,9 @@ def _check_rails() -> Any:
 def _generation_rails() -> Any:
     from nemoguardrails import LLMRails, RailsConfig
 
-    return LLMRails(RailsConfig.from_content(yaml_content="models: []\npassthrough: true\n"), llm=_NemoModel())
+    return LLMRails(
+        RailsConfig.from_content(yaml_content="models: []\npassthrough: true\n"), llm=_NemoModel()
+    )
 
 
 def warm_up() -> None:
@@ -131,7 +135,9 @@ class RailsRuntime:
 
     async def check_input(self, text: str, context: RailContext) -> tuple[Verdict, ...]:
         """Verdicts of the input rails on ``text`` (de-identified), via NeMo."""
-        return await self._check("input", self.input_rails, [{"role": "user", "content": text}], text, context)
+        return await self._check(
+            "input", self.input_rails, [{"role": "user", "content": text}], text, context
+        )
 
     async def check_output(self, text: str, context: RailContext) -> tuple[Verdict, ...]:
         """Verdicts of the output rails on ``text`` (a sentence or a whole answer)."""
@@ -139,7 +145,12 @@ class RailsRuntime:
         return await self._check("output", self.output_rails, messages, text, context)
 
     async def _check(
-        self, kind: str, names: tuple[str, ...], messages: list[dict[str, str]], text: str, context: RailContext
+        self,
+        kind: str,
+        names: tuple[str, ...],
+        messages: list[dict[str, str]],
+        text: str,
+        context: RailContext,
     ) -> tuple[Verdict, ...]:
         if not names:
             return ()
@@ -160,7 +171,9 @@ class RailsRuntime:
             raise RailsUnavailable(f"{kind} rails did not run")
         return call.verdicts
 
-    async def stream(self, model: StreamingModel, messages: list[dict[str, str]], **kwargs: Any) -> AsyncIterator[str]:
+    async def stream(
+        self, model: StreamingModel, messages: list[dict[str, str]], **kwargs: Any
+    ) -> AsyncIterator[str]:
         """The model's answer, streamed through NeMo's generation runtime.
 
         Raises the model's own error (e.g. ``LLMTimeout``) if it fails; NeMo's in-band

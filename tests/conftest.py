@@ -5,6 +5,15 @@ from pathlib import Path
 
 import pytest
 
+# `pytest` alone behaves like `make test`: tasks in-process, no background model
+# loading, no connections kept open by worker threads.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("WARM_UP", "false")
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+for _offline in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "NEMO_GUARDRAILS_NO_USAGE_STATS"):
+    os.environ.setdefault(_offline, "1")
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+
 REPO = Path(__file__).resolve().parents[1]
 BENCHMARKS = Path(os.environ.get("BENCHMARKS_DIR", REPO.parent / "shared" / "benchmarks"))
 

@@ -16,7 +16,7 @@ def _add_roles(user: Any, names: Sequence[str]) -> None:
         user.groups.add(Group.objects.get_or_create(name=name)[0])
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[Any]):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
@@ -43,14 +43,14 @@ class PatientFactory(UserFactory):
             _add_roles(self, extracted or [roles.PATIENT])
 
 
-class ConversationFactory(factory.django.DjangoModelFactory):
+class ConversationFactory(factory.django.DjangoModelFactory[Conversation]):
     class Meta:
         model = Conversation
 
     patient = factory.SubFactory(PatientFactory)
 
 
-class MessageFactory(factory.django.DjangoModelFactory):
+class MessageFactory(factory.django.DjangoModelFactory[Message]):
     class Meta:
         model = Message
 

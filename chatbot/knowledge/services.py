@@ -48,7 +48,9 @@ def knowledge_changed() -> None:
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def documents_upsert(*, documents: Iterable[DocumentData], batch_size: int = 64, progress: Any = None) -> tuple[int, int]:
+def documents_upsert(
+    *, documents: Iterable[DocumentData], batch_size: int = 64, progress: Any = None
+) -> tuple[int, int]:
     """Create or update documents by slug; re-chunk and re-embed only changed text.
 
     Returns ``(created, updated)``; unchanged documents are left alone, so
@@ -71,8 +73,12 @@ def documents_upsert(*, documents: Iterable[DocumentData], batch_size: int = 64,
                 updated += not was_created
                 document.chunks.all().delete()
                 rows = [
-                    Chunk(document=document, position=chunk.index, text=chunk.text,
-                          embedding=vector.astype("<f4").tobytes())
+                    Chunk(
+                        document=document,
+                        position=chunk.index,
+                        text=chunk.text,
+                        embedding=vector.astype("<f4").tobytes(),
+                    )
                     for (owner, chunk), vector in zip(chunks, vectors, strict=True)
                     if owner is data
                 ]

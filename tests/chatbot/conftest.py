@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 
@@ -17,7 +19,44 @@ def scripted_model(monkeypatch: pytest.MonkeyPatch):
 
     def install(responses, **kwargs) -> ScriptedChatModel:
         model = ScriptedChatModel(responses, **kwargs)
-        monkeypatch.setattr("chatbot.pipeline.get_chat_model", lambda: model)
+        monkeypatch.setattr("chatbot.answering.get_chat_model", lambda: model)
         return model
 
     return install
+
+
+@pytest.fixture
+def no_rails(settings):
+    """Transport tests: the message path without rails, so a scripted answer comes back
+    verbatim. The rails have their own pipeline tests."""
+    settings.INPUT_RAILS = []
+    settings.OUTPUT_RAILS = []
+
+
+_EMBEDDINGS: dict[str, Any] = {}
+
+
+@pytest.fixture
+def starter_knowledge(monkeypatch: pytest.MonkeyPatch):
+    """The starter knowledge base in the test database. Embeddings are memoised for
+    the session: every test gets the same vectors without paying for them again."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from chatbot.knowledge.services import documents_upsert
+    from chatbot.management.commands.load_knowledge import markdown_documents
+    from guardrails import embeddings
+
+    real_embed = embeddings.embed
+
+    def memo_embed(texts):
+        missing = [t for t in texts if t not in _EMBEDDINGS]
+        if missing:
+            for text, vector in zip(missing, real_embed(missing), strict=True):
+                _EMBEDDINGS[text] = vector
+        return np.stack([_EMBEDDINGS[t] for t in texts]) if texts else real_embed(texts)
+
+    monkeypatch.setattr(embeddings, "embed", memo_embed)
+    starter = Path(__file__).resolve().parents[2] / "chatbot" / "knowledge" / "starter"
+    documents_upsert(documents=markdown_documents(starter))

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from chatbot.models import Message
 from tests.factories import ConversationFactory, MessageFactory, PatientFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_rails")]
 
 
 def _client_for(user) -> APIClient:

@@ -1,0 +1,165 @@
+"""Steps 4-6: the answer, with no unchecked token reaching the patient.
+
+The model's stream (through NeMo Guardrails) is held back sentence by sentence.
+Each sentence passes the output rails before its ``delta`` goes out, re-identified.
+An unsupported claim is dropped and flagged; harmful advice or leaked PHI, a model
+failure, or an answer that loses most of its claims is withdrawn and replaced by
+the extractive answer, which needs no model. With no model configured, the
+extractive answer is the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field
+
+from chatbot import prompts, steps
+from chatbot.events import event_send
+from chatbot.extractive import extractive_answer
+from chatbot.llm import ChatModel, LLMError, generation_settings, get_chat_model
+from chatbot.models import Escalation, Message
+from chatbot.steps import Answer, Deidentified, Turn
+from guardrails.base import Action, Passage, RailContext, Verdict
+from guardrails.sentences import StreamSplitter
+
+logger = logging.getLogger(__name__)
+
+# Rails whose failure on any sentence withdraws the whole answer: the rest of an
+# answer that told someone to double a dose cannot be trusted either.
+WITHDRAW_RAILS = frozenset({"harmful_advice", "phi_leak"})
+WITHDRAW_DETAIL = "Part of that answer did not pass a safety check, so I've removed it. Here is what our vetted articles say."
+CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+class AnswerRejected(Exception):
+    def __init__(self, reason: str, verdicts: list[Verdict]) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.verdicts = verdicts
+
+
+@dataclass
+class _Stream:
+    """What has been shown to the patient so far."""
+
+    text_deid: str = ""
+    text: str = ""
+    consumed: int = 0  # stream offset up to which sentences were handled
+    kept: int = 0
+    dropped: list[Verdict] = field(default_factory=list)
+    flagged: list[Verdict] = field(default_factory=list)
+
+
+async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Answer:
+    model = get_chat_model()
+    if model is None:
+        return extractive(deid, passages)
+    shown = _Stream()
+    try:
+        return await answer_with_model(turn, deid, passages, model, shown)
+    except LLMError as exc:
+        reason = f"model_{type(exc).__name__.removeprefix('LLM').lower()}"
+        await steps.flag(turn, Escalation.Kind.PROCESSING_ERROR, reason)
+    except AnswerRejected as exc:
+        await steps.flag(turn, Escalation.Kind.OUTPUT_RAIL, exc.reason, exc.verdicts)
+    except steps.RailsUnavailable:
+        if shown.text:  # nothing unchecked may stay on screen
+            await _withdraw(turn)
+        raise
+    if shown.text:
+        await _withdraw(turn)
+    return extractive(deid, passages)
+
+
+async def _withdraw(turn: Turn) -> None:
+    await event_send(
+        conversation_id=turn.conversation_id,
+        event={"type": "withdraw", "message_id": turn.message_id, "detail": WITHDRAW_DETAIL},
+    )
+
+
+async def answer_with_model(
+    turn: Turn, deid: Deidentified, passages: list[Passage], model: ChatModel, shown: _Stream
+) -> Answer:
+    rails = steps.runtime()
+    context = steps.rail_context(
+        turn, question=deid.text, passages=tuple(passages), surrogates=deid.surrogates.surrogates()
+    )
+    messages = prompts.build_messages(deid.text, passages, turn.history)
+    splitter = StreamSplitter()
+    stream = ""
+    async for chunk in rails.stream(model, messages, settings=generation_settings()):
+        stream += chunk
+        for sentence in splitter.feed(chunk):
+            await _check_and_send(turn, deid, rails, context, stream, sentence.start, sentence.end, shown)
+    for sentence in splitter.flush():
+        await _check_and_send(turn, deid, rails, context, stream, sentence.start, sentence.end, shown)
+    if shown.dropped and shown.kept <= len(shown.dropped):
+        raise AnswerRejected("unsupported_claims", shown.dropped)
+    if shown.dropped or shown.flagged:
+        await steps.flag(
+            turn, Escalation.Kind.OUTPUT_RAIL, "unsupported_claim_removed", shown.dropped + shown.flagged
+        )
+    if not shown.text.strip():
+        raise AnswerRejected("empty_answer", [])
+    return Answer(
+        text=shown.text.strip(),
+        text_deid=shown.text_deid.strip(),
+        mode=Message.Mode.MODEL,
+        citations=_citations(shown.text_deid, passages),
+        verdicts=[v.to_dict() for v in shown.dropped + shown.flagged],
+    )
+
+
+async def _check_and_send(
+    turn: Turn,
+    deid: Deidentified,
+    rails: steps.RailsRuntime,
+    context: RailContext,
+    stream: str,
+    start: int,
+    end: int,
+    shown: _Stream,
+) -> None:
+    sentence = stream[start:end]
+    # The piece keeps the whitespace before the sentence, so the stream reads as written.
+    piece = stream[shown.consumed : end]
+    shown.consumed = end
+    verdicts = list(await rails.check_output(sentence, context))
+    blocking = [v for v in verdicts if v.action in (Action.BLOCK, Action.ESCALATE)]
+    if any(v.rail in WITHDRAW_RAILS or v.category == "rail_error" for v in blocking):
+        raise AnswerRejected(blocking[0].category, blocking)
+    if blocking:  # an unsupported claim: leave it out, keep a record
+        shown.dropped.extend(blocking)
+        return
+    shown.flagged.extend(v for v in verdicts if v.action is Action.FLAG)
+    text = await asyncio.to_thread(deid.reidentify, piece)
+    shown.text_deid += piece
+    shown.text += text
+    shown.kept += 1
+    await event_send(
+        conversation_id=turn.conversation_id,
+        event={"type": "delta", "message_id": turn.message_id, "text": text},
+    )
+
+
+def extractive(deid: Deidentified, passages: list[Passage]) -> Answer:
+    """An answer built from the passages themselves, or an honest "I don't know"."""
+    result = extractive_answer(deid.text, passages)
+    return Answer(
+        text=result.text,
+        text_deid=result.text,
+        mode=Message.Mode.EXTRACTIVE,
+        citations=[_citation(p) for p in passages if p.number in result.citations],
+    )
+
+
+def _citation(passage: Passage) -> dict[str, object]:
+    return {"number": passage.number, "title": passage.title, "url": passage.url}
+
+
+def _citations(text: str, passages: list[Passage]) -> list[dict[str, object]]:
+    cited = {int(n) for n in CITATION.findall(text)}
+    return [_citation(p) for p in passages if p.number in cited]

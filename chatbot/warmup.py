@@ -1,0 +1,34 @@
+"""Load the heavy parts (spaCy/Presidio, MiniLM, the rails, NeMo) at process start,
+so that no patient's first message pays for it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def warm_up() -> None:
+    started = time.monotonic()
+    from deidentify import get_deidentifier
+    from guardrails.registry import load_rails
+    from guardrails.runtime import warm_up as warm_up_runtime
+
+    get_deidentifier(settings.DEID_SPACY_MODEL).deidentify("warm up")
+    load_rails([*settings.INPUT_RAILS, *settings.OUTPUT_RAILS])
+    warm_up_runtime()
+    logger.info("warm-up finished in %.1fs", time.monotonic() - started)
+
+
+def warm_up_in_background() -> None:
+    def run() -> None:
+        try:
+            warm_up()
+        except Exception as exc:  # the pipeline fails closed on first use instead
+            logger.error("warm-up failed with %s", type(exc).__name__)
+
+    threading.Thread(target=run, name="warm-up", daemon=True).start()
