@@ -40,7 +40,8 @@ class Chunk:
 def _units(text: str) -> list[str]:
     """Sentences, paragraph by paragraph; a sentence longer than MAX_WORDS is cut by words."""
     out: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
+    # A list item is a unit of its own, so it keeps its line when chunks are read back.
+    for paragraph in re.split(r"\n\s*\n|\n(?=[ \t]*[-*•][ \t])", text):
         for sentence in sentences(paragraph):
             words = re.sub(r"\s+", " ", sentence).split()
             for i in range(0, len(words), MAX_WORDS):
@@ -86,4 +87,11 @@ def chunk_document(title: str, text: str) -> list[Chunk]:
             groups[-1].extend(new)
         else:
             groups.append(current)
-    return [Chunk(i, title, " ".join(g)) for i, g in enumerate(groups)]
+    return [Chunk(i, title, _join(g)) for i, g in enumerate(groups)]
+
+
+def _join(units: list[str]) -> str:
+    """Units run on as prose; a list item starts a new line."""
+    return "".join(
+        ("\n" if u.lstrip().startswith(("-", "*", "•")) else " ") + u if i else u for i, u in enumerate(units)
+    )

@@ -45,3 +45,22 @@ def test_it_answers_only_when_a_passage_matches(question: str, grounded: bool) -
 
 def test_no_passages_gives_the_honest_reply() -> None:
     assert extractive_answer("what are stroke signs?", []).text == NO_ANSWER
+
+
+def test_the_stroke_answer_keeps_every_be_fast_sign() -> None:
+    """Half of BE FAST (no Arm, no Speech, no 'call 911') would be a dangerous answer."""
+    from pathlib import Path
+
+    from chatbot.chunking import chunk_document
+    from chatbot.management.commands.load_knowledge import markdown_documents
+
+    starter = Path(__file__).resolve().parents[2] / "chatbot" / "knowledge" / "starter"
+    article = next(d for d in markdown_documents(starter) if d.slug == "stroke-warning-signs")
+    passages = [Passage(1, article.title, c.text, "") for c in chunk_document(article.title, article.text)]
+
+    answer = extractive_answer("what are the warning signs of a stroke?", passages)
+
+    for sign in ("Balance", "Eyes", "Face drooping", "Arm weakness", "Speech difficulty", "call 911"):
+        assert sign in answer.text
+    assert "**" not in answer.text and "#" not in answer.text
+    assert answer.citations == (1,)

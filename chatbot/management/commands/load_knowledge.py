@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,25 @@ from tqdm import tqdm
 
 from chatbot.knowledge.services import DocumentData, documents_upsert
 
+_HEADING = re.compile(r"^#{1,6}\s*(.+?)\s*#*\s*$", re.MULTILINE)
+_EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
+def _lead_in(heading: str) -> str:
+    # "Signs of too much acetaminophen" would run into the next sentence; a question
+    # heading keeps its "?" (extractive answers read it as the section's topic).
+    return heading if heading.endswith(("?", ".", ":", "!")) else f"{heading}:"
+
+
+def markdown_to_text(markdown: str) -> str:
+    """Plain text for retrieval, prompts and extractive answers: headings become their
+    own paragraphs, emphasis markers and link targets go, list items stay one a line."""
+    text = _HEADING.sub(lambda m: f"\n{_lead_in(m.group(1))}\n", markdown)
+    text = _LINK.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
 
 def markdown_documents(folder: Path) -> Iterator[DocumentData]:
     """Markdown files with front matter (title, slug, topic, reviewed_by, reviewed_at,
@@ -21,12 +41,13 @@ def markdown_documents(folder: Path) -> Iterator[DocumentData]:
             continue
         post = frontmatter.load(path)
         meta = post.metadata
-        sources = [dict(s) for s in meta.get("sources") or []]
+        listed: Any = meta.get("sources") or []
+        sources = [dict(s) for s in listed]
         reviewed_at = meta.get("reviewed_at")
         yield DocumentData(
             slug=str(meta.get("slug") or path.stem),
             title=str(meta.get("title") or path.stem.replace("-", " ").capitalize()),
-            text=post.content.strip(),
+            text=markdown_to_text(post.content),
             source_url=sources[0]["url"] if sources else "",
             sources=sources,
             license=str(meta.get("license", "")),
@@ -72,8 +93,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
-        parser.add_argument("--reviewed-by", default="",
-                            help="JSONL only: who reviewed these rows; without it they are imported inactive")
+        parser.add_argument(
+            "--reviewed-by",
+            default="",
+            help="JSONL only: who reviewed these rows; without it they are imported inactive",
+        )
         parser.add_argument("--limit", type=int, default=None, help="JSONL only: import the first N rows")
 
     def handle(self, *args: Any, **options: Any) -> None:
