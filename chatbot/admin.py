@@ -55,7 +55,17 @@ class DocumentAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "topic", "license")
     search_fields = ("title", "text")
     inlines = [ChunkInline]
-    actions = ["activate", "deactivate"]
+    actions = ["mark_reviewed", "activate", "deactivate"]
+
+    @admin.action(description="Mark selected documents reviewed by me today", permissions=["review"])
+    def mark_reviewed(self, request: Any, queryset: Any) -> None:
+        from datetime import date
+
+        from chatbot.knowledge.services import document_mark_reviewed
+
+        reviewer = request.user.get_full_name() or request.user.get_username()
+        for document in queryset:
+            document_mark_reviewed(document=document, reviewer=reviewer, on=date.today())
 
     @admin.action(description="Activate selected documents (reviewed ones only)", permissions=["review"])
     def activate(self, request: Any, queryset: Any) -> None:

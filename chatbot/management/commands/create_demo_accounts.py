@@ -21,14 +21,21 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         User = get_user_model()
-        review = Permission.objects.get(codename="review_document")
-        Group.objects.get(name=roles.CLINICIAN).permissions.add(review)
+        # Clinicians review the knowledge base in the admin: documents only.
+        document_perms = Permission.objects.filter(
+            content_type__app_label="chatbot",
+            codename__in=["view_document", "change_document", "review_document"],
+        )
+        Group.objects.get(name=roles.CLINICIAN).permissions.add(*document_perms)
         for username, password, role in DEMO:
             user, created = User.objects.get_or_create(username=username)
             if created:
                 user.set_password(password)
                 user.save()
             user.groups.add(Group.objects.get(name=role))
+            if role == roles.CLINICIAN and not user.is_staff:
+                user.is_staff = True  # admin access; permissions limit it to documents
+                user.save(update_fields=["is_staff"])
         admin, created = User.objects.get_or_create(
             username="admin", defaults={"is_staff": True, "is_superuser": True}
         )

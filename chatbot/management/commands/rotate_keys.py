@@ -16,9 +16,13 @@ class Command(BaseCommand):
         count = 0
         for message in Message.objects.only("pk", "text_encrypted").iterator(chunk_size=500):
             with transaction.atomic():
-                Message.objects.filter(pk=message.pk).update(text_encrypted=crypto.rotate(message.text_encrypted))
+                Message.objects.filter(pk=message.pk).update(
+                    text_encrypted=crypto.rotate(message.text_encrypted)
+                )
             count += 1
-        for conversation in Conversation.objects.exclude(surrogates_encrypted="").only("pk", "surrogates_encrypted"):
+        for conversation in Conversation.objects.exclude(surrogates_encrypted="").only(
+            "pk", "surrogates_encrypted"
+        ):
             Conversation.objects.filter(pk=conversation.pk).update(
                 surrogates_encrypted=crypto.rotate(conversation.surrogates_encrypted)
             )
