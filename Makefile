@@ -48,7 +48,7 @@ test: install lint
 
 # Production-style processes (with REDIS_URL set): a Celery worker and a model server.
 worker: install
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2
+	$(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2
 
 serve-model: install
 	$(BIN)/python manage.py build_tiny_model

@@ -58,6 +58,7 @@ class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
     role = models.CharField(max_length=16, choices=Role.choices)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
     # NULL, not "", for "no client id": the unique constraint must ignore such rows.
     client_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     text_encrypted = models.TextField()

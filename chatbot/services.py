@@ -98,9 +98,23 @@ def patient_message_enqueue(*, message_id: int) -> None:
 def message_start_processing(*, message_id: int) -> bool:
     """Claim a received message for processing; False if another worker has it or it is done."""
     claimed = Message.objects.filter(pk=message_id, status=Message.Status.RECEIVED).update(
-        status=Message.Status.PROCESSING
+        status=Message.Status.PROCESSING, processing_started_at=timezone.now()
     )
     return claimed == 1
+
+
+def messages_stalled_fail(*, older_than_s: int) -> int:
+    """Fail messages stuck in processing (a worker died mid-message): keep them, mark
+    them and tell a person, so none is silently lost. Returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_s)
+    stalled = list(
+        Message.objects.filter(
+            status=Message.Status.PROCESSING, processing_started_at__lt=cutoff
+        ).values_list("pk", flat=True)
+    )
+    for message_id in stalled:
+        message_fail(message_id=message_id, reason="processing_stalled")
+    return len(stalled)
 
 
 def message_deid_store(*, message_id: int, text_deid: str, surrogates_json: str) -> None:

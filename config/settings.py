@@ -150,6 +150,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE = {
+    "fail-stalled-messages": {"task": "chatbot.tasks.fail_stalled_messages", "schedule": 60.0},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,6 +199,8 @@ CHAT_MAX_FRAME_BYTES = envint("CHAT_MAX_FRAME_BYTES", 32_768)
 CHAT_RATE_LIMIT = envint("CHAT_RATE_LIMIT", 12)  # messages per user ...
 CHAT_RATE_WINDOW_S = envint("CHAT_RATE_WINDOW_S", 60)  # ... per this many seconds
 CHAT_HISTORY_TURNS = envint("CHAT_HISTORY_TURNS", 8)
+# A message still "processing" after this long is failed and shown to a person.
+CHAT_STALL_AFTER_S = envint("CHAT_STALL_AFTER_S", 300)
 
 # --- The model --------------------------------------------------------------------
 # LLM_BACKEND: "extractive" (no model: answers are built from the knowledge base),

@@ -38,3 +38,4 @@ def test_a_wrong_key_fails_without_quoting_the_data(settings) -> None:
     with pytest.raises(crypto.DecryptionError) as caught:
         crypto.decrypt(token)
     assert token not in str(caught.value)
+
