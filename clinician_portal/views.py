@@ -53,7 +53,7 @@ def flagged(request: HttpRequest) -> HttpResponse:
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     convo = get_object_or_404(Conversation.objects.select_related("patient"), pk=conversation_id)
     originals = services.conversation_originals_for_staff(conversation=convo, viewer=request.user)
-    messages = [
+    rows = [
         {
             "message": m,
             "original": originals[m.pk],
@@ -64,7 +64,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return render(
         request,
         "clinician_portal/conversation.html",
-        {"conversation": convo, "messages": messages, "escalations": convo.escalations.all()},
+        {"conversation": convo, "rows": rows, "escalations": convo.escalations.all()},
     )
 
 

@@ -134,3 +134,16 @@ def test_a_clinician_reviews_and_activates_a_document_in_the_admin() -> None:
     client.post("/admin/chatbot/document/", {"action": "activate", "_selected_action": [document.pk]})
     document.refresh_from_db()
     assert document.is_active and document.reviewed_by == clinician.username and document.is_retrievable
+
+
+def test_the_conversation_page_shows_verdicts_with_quoted_evidence() -> None:
+    message = MessageFactory(text="I want to end it all")
+    message.text_deid = "I want to end it all"
+    message.verdicts = [{"rail": "self_harm", "action": "escalate", "category": "suicide", "score": 0.9,
+                         "risk_level": "active_ideation",
+                         "evidence": [{"start": 2, "end": 20, "reason": "wish to die"}]}]
+    message.save()
+    response = _signed_in(UserFactory(roles=["clinician"])).get(f"/portal/conversations/{message.conversation_id}/")
+    body = response.content.decode()
+    assert "“want to end it all” — wish to die" in body
+    assert "{&#x27;message&#x27;" not in body and "{'message'" not in body
