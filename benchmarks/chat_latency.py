@@ -139,6 +139,7 @@ async def _loopback(args: argparse.Namespace) -> dict[str, Any]:
         accepted: list[float] = []
         first_delta: list[float] = []
         rejected: list[float] = []
+        outcomes: dict[str, int] = {}  # how each message ended: reply mode or error code
         async with (
             aiohttp.ClientSession() as session,
             session.ws_connect(
@@ -167,22 +168,33 @@ async def _loopback(args: argparse.Namespace) -> dict[str, Any]:
                     elif event["type"] in ("reply", "error"):
                         break
                 if n >= args.warmup:
+                    ending = event.get("mode") or event.get("code") or event["type"]
+                    outcomes[ending] = outcomes.get(ending, 0) + 1
                     rejected.append(reject_s)
                     accepted.append(got_accepted or float("nan"))
                     if got_delta is not None:
                         first_delta.append(got_delta)
+        # Baselines: the model asked directly, with the prompt the pipeline builds (no
+        # knowledge base is loaded here, so no passages): its first text chunk, and the
+        # moment its stream first completes a sentence, which is what hold-back waits for.
+        from chatbot.llm.base import GenerationSettings
+        from chatbot.prompts import build_messages
+        from guardrails.sentences import StreamSplitter
+
         client = OpenAICompatibleChat(base_url=f"http://127.0.0.1:{model_port}/v1", model="local")
         first_token: list[float] = []
-        from chatbot.llm.base import GenerationSettings
-
-        for _ in range(args.messages // 2):
+        first_sentence: list[float] = []
+        for n in range(args.messages):
+            messages = build_messages(f"What helps a cold? ({n})", [], [])
+            splitter = StreamSplitter()
             started = time.perf_counter()
-            async for _chunk in client.stream(
-                [{"role": "user", "content": "What helps a cold?"}],
-                settings=GenerationSettings(args.max_tokens, 0.2),
-            ):
-                first_token.append(time.perf_counter() - started)
-                break
+            token_at = sentence_at = None
+            async for chunk in client.stream(messages, settings=GenerationSettings(args.max_tokens, 0.2)):
+                token_at = token_at or time.perf_counter() - started
+                if sentence_at is None and splitter.feed(chunk):
+                    sentence_at = time.perf_counter() - started
+            first_token.append(token_at or float("nan"))
+            first_sentence.append(sentence_at or time.perf_counter() - started)  # else: the flush at the end
     finally:
         web.terminate()
         server.terminate()
@@ -193,8 +205,10 @@ async def _loopback(args: argparse.Namespace) -> dict[str, Any]:
         "messages": args.messages,
         "frame_to_accepted_ms": _ms(accepted),
         "frame_to_first_delta_ms": _ms(first_delta) if first_delta else None,
+        "outcomes": outcomes,
         "baseline_rejected_frame_roundtrip_ms": _ms(rejected),
         "baseline_model_first_token_ms": _ms(first_token),
+        "baseline_model_first_sentence_ms": _ms(first_sentence),
         "max_tokens": args.max_tokens,
     }
 

@@ -64,8 +64,8 @@ async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Ans
         await steps.flag(turn, Escalation.Kind.PROCESSING_ERROR, reason)
     except AnswerRejected as exc:
         await steps.flag(turn, Escalation.Kind.OUTPUT_RAIL, exc.reason, exc.verdicts)
-    except steps.RailsUnavailable:
-        if shown.text:  # nothing unchecked may stay on screen
+    except Exception:  # rails down or a bug: the turn fails, and nothing shown may stay
+        if shown.text:
             await _withdraw(turn)
         raise
     if shown.text:

@@ -278,3 +278,26 @@ async def test_phi_never_reaches_logs_task_arguments_or_the_model(
     assert first[-1]["text"].startswith(PHI["name"])
     assert any(e["type"] == "delta" and PHI["name"] in e["text"] for e in first)
     assert crypto.decrypt(message.text_encrypted) == PHI_MESSAGE
+
+
+async def test_an_unexpected_failure_mid_stream_withdraws_what_was_shown(
+    scripted_model, starter_knowledge, monkeypatch
+) -> None:
+    scripted_model(["Warning signs of a stroke include face drooping [1]. Call 911 right away [1]."])
+    calls = {"n": 0}
+    from chatbot.steps import Deidentified
+
+    real = Deidentified.reidentify
+
+    def flaky(self: Any, text: str) -> str:
+        calls["n"] += 1
+        if calls["n"] > 1:
+            raise RuntimeError("bug")
+        return real(self, text)
+
+    monkeypatch.setattr(Deidentified, "reidentify", flaky)
+    events, message = await _send("what are the warning signs of a stroke?")
+    types = _types(events)
+    assert types.index("delta") < types.index("withdraw")
+    assert events[-1]["code"] == "processing_failed"
+    assert message.status == Message.Status.FAILED
