@@ -15,6 +15,7 @@ from deidentify.recognizers.facility import FacilityRecognizer
 from deidentify.recognizers.mrn import MedicalRecordNumberRecognizer
 from deidentify.recognizers.names import NameRecognizer
 from deidentify.recognizers.phone import TelephoneRecognizer
+from deidentify.recognizers.places import PlaceRecognizer
 from deidentify.recognizers.ssn import SsnRecognizer
 from deidentify.recognizers.vehicle_device import DeviceIdRecognizer, VehicleIdRecognizer
 
@@ -31,6 +32,7 @@ RECOGNIZERS = (
     StreetAddressRecognizer,
     ZipCodeRecognizer,
     FacilityRecognizer,
+    PlaceRecognizer,
     EmailAddressRecognizer,
     WebAddressRecognizer,
 )

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from presidio_analyzer import RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from deidentify.recognizers._pattern import SpanPatternRecognizer
 
 STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr court ct place pl
@@ -12,8 +18,23 @@ STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr c
 STREET = "(?-i:" + "|".join(w.title() for w in STREET_WORDS) + ")"
 NOT_STOP = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per)\b)"
 # A capitalised word, or a lowercase street-type word used in European addresses.
-NAME_WORD = r"(?:(?-i:[A-ZÀ-Þ][a-zß-ÿA-ZÀ-Þ'.-]*)|(?-i:gate|gata|gatan|utca|vej|veien|ulica|ul\.|rue|via|calle|de|la|del|van|der|von|am|an))"
+NAME_WORD = r"(?:(?-i:[A-ZÀ-Þ][a-zß-ÿA-ZÀ-Þ'.-]*)|(?-i:gate|gata|gatan|utca|vej|veien|ulica|ul\.|rue|via|calle|de|la|del|dei|della|delle|di|du|da|do|dos|das|e|van|der|von|am|an))"
+CORNER_STREET = (r"(?:\d{1,6}[ \t]+)?(?:ul\.[ \t]+)?(?-i:[A-ZÀ-Þ])[\w'.-]*"
+                 r"(?:[ \t]+(?:(?-i:[A-ZÀ-Þ])[\w'.-]*|\d{1,5}|de|du|la|del|ten|van))*")
 UNIT = r"(?:\s*,?\s*(?:apt|apartment|suite|ste|unit|#|floor|fl|room|rm|box)\.?\s*#?\s*[a-z0-9-]+)?"
+# Lowercase street types that are never a count of something ("2 blocks down the road").
+LOWER_STREET = r"(?:street|avenue|road|boulevard|lane|drive|crescent|terrace|parkway)"
+NOT_MEASURE = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per|a|an|miles?|blocks?|km|kms|feet|ft|yards?|mins?|minutes?|hours?|hrs?|down|up|along|across|off|from|my|his|her|our|their)\b)"
+
+# After a street line come the unit, the town, the region, the postcode and the country, on
+# the same line or on short lines of their own. A line joins the address only if every word
+# on it looks like one of those; a label ("Mobile:") or a sentence word ends the address.
+TAIL_TOKEN = re.compile(r"\n|[(),;]|[^\s(),;]+")
+TAIL_UNITS = frozenset("apt apt. apartment suite ste ste. unit floor fl fl. box po p.o. #".split())
+TAIL_CONNECTORS = frozenset("de del la le les du u upon on sur am im an der van von y di da do dos das".split())
+TAIL_LABELS = frozenset("""mobile phone tel telephone fax email e-mail website web desk office address
+    name date cell home work please thanks thank call contact dear regards hi hello""".split())
+MILITARY = re.compile(r"\b(?:APO|FPO|DPO|PSC|CMR|USNS|USNV|USS)\b")
 
 
 class StreetAddressRecognizer(SpanPatternRecognizer):
@@ -24,22 +45,101 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
     ENTITY = "ADDRESS"
     PATTERNS = (
         ("number_street", rf"\b\d{{1,6}}[a-z]?\s+(?:{NOT_STOP}(?-i:[A-Z])[\w'.-]*[ \t]+){{1,3}}{STREET}\b\.?(?:\s+\d{{1,5}})?{UNIT}", 0.7),
+        ("number_street_lower", rf"(?-i:\b\d{{1,6}}[a-z]?[ \t]+(?:{NOT_MEASURE}[a-z][a-z'-]+[ \t]+){{1,3}}{LOWER_STREET})\b{UNIT}", 0.6),
         ("street_number", rf"\b(?-i:[A-Z])[\w'-]*(?:strasse|straße|gatan|gata|vej|katu|weg|gasse|straat|vägen|veien)\s+\d{{1,5}}[a-z]?\b{UNIT}", 0.6),
         ("street_first", r"\b(?:via|calle|rue|avenida|rua|ul\.)\s+(?:(?-i:[A-Z])[\w'-]*\s+){1,3}\d{1,5}[a-z]?\b", 0.6),
         # House number and street name in either order, as written across Europe:
         # "2224 Trenerys gate 232", "Hegedûs Gyula utca 76", "Pod Floriánem 1677".
         ("number_name_number", rf"\b\d{{1,6}}[ \t]+{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?\b", 0.6),
         ("name_number", rf"\b(?:address(?:\s+is)?:?|located\s+(?:at|on)|lives?\s+(?:at|on)|is\s+on)\s+(?P<phi>(?-i:[A-ZÀ-Þ][\w'.-]+)(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?)\b", 0.55),
+        # "the corner of Dalbraut 99 and Frederikke Coves": both streets, not "the corner of".
+        ("corner", rf"\bcorner\s+of\s+(?P<phi>{CORNER_STREET}\s+(?:and|&)\s+{CORNER_STREET})", 0.6),
+        # "Via dei Fiorentini 17 street", "Hansinegata 120 street": name, number, then "street".
+        ("name_number_street", rf"(?-i:\b(?P<phi>[A-ZÀ-Þ][\w'.-]*(?:[ \t]+{NAME_WORD}){{0,4}}[ \t]+\d{{1,5}}[a-z]?\.?[ \t]+(?:street|st\b\.?)))", 0.6),
         ("unit", r"\b(?:apt|apartment|suite|ste)\.?\s*#?\s*\d{1,5}[a-z]?\b", 0.6),
-        ("military", r"\b(?:(?:psc|unit|cmr)\s+\d{4},?\s+box\s+\d{4}|(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}|usns\s+(?-i:[A-Z])\w+)\b", 0.7),
+        ("military", r"\b(?:(?:psc|unit|cmr)\s+\d{4},?\s+box\s+\d{4}|(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}|(?:usns|usnv|uss)\s+(?-i:[A-Z])\w+)\b", 0.7),
         ("po_box", r"\b(?:p\.?\s*o\.?\s*box|post\s+office\s+box)\s*\d{1,6}\b", 0.8),
         ("lives_at", r"\b(?:live[sd]?|living|address\s+is|reside[sd]?|moved)\s+(?:at|on|in)\s+(?P<phi>\d{1,6}\s+(?-i:[A-Z])[\w'.-]+(?:\s+(?-i:[A-Z])[\w'.-]+){0,3})", 0.75),
     )
     CONTEXT = ("address", "live", "lives", "street", "apartment", "home")
 
     def keep(self, text: str, start: int, end: int) -> bool:
-        letters = [c for c in text[start:end] if c.isalpha()]
-        return not letters or not all(c.isupper() for c in letters) or "BOX" in text[start:end]
+        value = text[start:end]
+        letters = [c for c in value if c.isalpha()]
+        return not letters or not all(c.isupper() for c in letters) or "BOX" in value or bool(
+            MILITARY.search(value))
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        if not _shouted(text):
+            for result in results:
+                result.start = _extend_back(text, result.start)
+                result.end = _extend_tail(text, result.end)
+        for result in results:
+            # "lives at 12 Clover St. She ...": a trailing sentence word is not the address.
+            while (last := re.search(r"[ \t]+([A-Za-z]+)$", text[result.start:result.end])) and (
+                    last.group(1).lower() in STOP_WORDS):
+                result.end -= len(last.group())
+        return results
+
+
+def _shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+def _tail_word(word: str) -> bool:
+    """Return True for a word that can belong to the lines after a street: a unit word, a
+    number or postcode, a capitalised place word or region code."""
+    bare = word.rstrip(".!?")
+    low = bare.lower()
+    if not bare or low in TAIL_LABELS or ":" in bare or "@" in bare or "/" in bare:
+        return False
+    if low in TAIL_UNITS or low.lstrip("#").isdigit():
+        return len(low) <= 8
+    if any(c.isdigit() for c in bare):  # postcodes such as "SW1A", "K1A", "1AA"
+        return bare.isalnum() and len(bare) <= 4 and bare.upper() == bare
+    return bare[0].isupper() and low not in STOP_WORDS
+
+
+def _extend_tail(text: str, end: int) -> int:
+    """Return where the address that ends its street part at `end` really ends."""
+    best, line_start_best, newlines, words, sentence_end = end, end, 0, 0, False
+    for m in TAIL_TOKEN.finditer(text, end, min(len(text), end + 240)):
+        tok = m.group()
+        if tok == "\n":
+            newlines += 1
+            line_start_best = best
+            if newlines > 4:
+                break
+            continue
+        if tok in "(),;" or tok.lower() in TAIL_CONNECTORS:
+            continue
+        if not _tail_word(tok) or words >= 14:
+            # "... Austria 25173. Thanks": a full stop before the stray word ends the address.
+            return line_start_best if newlines and not sentence_end else best
+        sentence_end = tok.endswith(".") and len(tok) > 3 and not tok[:-1].isalpha()
+        words += 1
+        best = m.start() + len(tok.rstrip(".!?,")) if tok[-1] in "!?" else m.end()
+        if tok[-1] in "!?":
+            break
+    return best
+
+
+def _extend_back(text: str, start: int) -> int:
+    """Return the start of the address with a leading building number ("0912 P.O. Box 287")
+    or capitalised street words on the same line ("Brucker Bundesstrasse 31")."""
+    line = text[max(0, start - 60):start]
+    lead = re.search(r"(?:\b\d{1,6}[ \t]+)+$", line)
+    if lead:
+        return start - len(lead.group())
+    if text[start:start + 1].isalpha():
+        words = re.search(r"(?:(?-i:[A-ZÀ-Þ])[\w'-]+[ \t]+){1,2}$", line)
+        if words and not any(w.lower() in STOP_WORDS or w.lower() in TAIL_LABELS
+                             for w in words.group().split()):
+            return start - len(words.group())
+    return start
 
 
 class ZipCodeRecognizer(SpanPatternRecognizer):
@@ -49,7 +149,10 @@ class ZipCodeRecognizer(SpanPatternRecognizer):
     PATTERNS = (
         ("zip4", r"(?<![\d-])\d{5}-\d{4}(?![\d-])", 0.6),
         ("after_state", r"\b(?-i:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY])\.?,?\s+(?P<phi>\d{5})(?!\d)", 0.7),
-        ("labelled", r"\b(?:zip|zip\s*code|postal\s+code|postcode)\s*(?:is|:|#)?\s*(?P<phi>\d{5}(?:-\d{4})?)\b", 0.85),
+        ("labelled", r"\b(?:zip|zip\s*code|postal\s+code|postcode)\s*(?:is|:|#)?\s*(?P<phi>\d{5}(?:-\d{4})?|\d{3,6}(?:[ -]\d{2,4})?)\b", 0.85),
+        # UK and Canadian postcodes ("SW1A 1AA", "K1A 0B1"); capitals only.
+        ("uk", r"\b(?-i:(?P<phi>(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}))\b", 0.6),
+        ("canada", r"\b(?-i:(?P<phi>[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d))\b", 0.6),
         ("trailing", r"(?<=[a-z])\s+(?P<phi>\d{5})\s*$", 0.4),
     )
     CONTEXT = ("zip", "postal", "address", "code")

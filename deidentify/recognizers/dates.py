@@ -10,13 +10,19 @@ MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|a
          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?:19|20)\d{2}"
+# A clock time written right after a date belongs to it ("2003-08-28 12:13:52", "Jan 5 at 3pm").
+TIME = r"(?:,?(?:[ T]|\s+at\s+)(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?[ap]\.?m\.?)?\b)?"
+WEEKDAY = r"(?:(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?\.?,?\s+(?:the\s+)?)?"
+# A month on its own ("in sept.", "since October"); "may" and "march" are too often verbs.
+LONE_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|apr(?:il)?|june|july|aug(?:ust)?|sept?(?:ember)?"
+              r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 # Units and scales after "a/b" or a four-digit number mean a dose, ratio or time, not a date.
 NOT_UNIT = r"(?!\s*(?:%|cc|ml|mg|mcg|g\b|kg|units?|u\b|hrs?\b|h\b|am\b|pm\b|kcal|cal\b|lbs?\b|mmhg|/))"
 NOT_DOSE = r"(?!\s*(?:%|cc|ml|mg|mcg|g\b|kg|units?|u\b|kcal|lbs?\b|mmhg|cm|mm|tabs?\b|strength))"
 # Words before "a/b" that make it a setting, scale or fraction rather than a date.
 NOT_DATE_BEFORE = frozenset("""ps peep cpap bipap psv ac simv imv vent strength strengths motor grip
-    mae pain cmh2o x rate ratio about approx only fio2 bp nbp abp sbp""".split())
-VENT = re.compile(r"\b(?:psv?|peep|cpap|bipap|vent|simv|imv|flowby|settings|fio2|a/?c|ps/peep|peep/ps)\b", re.I)
+    mae pain cmh2o x rate ratio only fio2 bp nbp abp sbp""".split())
+VENT = re.compile(r"\b(?:psv?|peep|c-?pap|bi-?pap|vent|simv|imv|flowby|settings|fio2|a/?c|ps/peep|peep/ps)\b", re.I)
 FRACTIONS = frozenset("1/2 1/3 2/3 1/4 3/4 1/8 1/5".split())
 
 
@@ -26,16 +32,19 @@ class DatesRecognizer(SpanPatternRecognizer):
     ENTITY = "DATE"
     PATTERNS = (
         ("numeric", rf"(?<![\d/])(?<!\d\.)(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])(?:/(?:{YEAR}|\d{{2}}))?(?![\d/]){NOT_DOSE}", 0.6),
-        ("dashed", rf"(?<![\d-])(?:1[0-2]|0?[1-9])-(?:[12]\d|3[01]|0?[1-9])-(?:{YEAR}|\d{{2}})(?![\d-])", 0.7),
+        ("dashed", rf"(?<![\d-])(?:1[0-2]|0?[1-9])-(?:[12]\d|3[01]|0?[1-9])-(?:{YEAR}|\d{{2}})(?![\d-]){TIME}", 0.7),
         ("month_year", rf"(?<![\d/])(?<!\d\.)(?:1[0-2]|0?[1-9])/(?:3[2-9]|[4-9]\d|{YEAR})(?![\d/]){NOT_DOSE}", 0.55),
-        ("iso", rf"\b{YEAR}[-/.](?:1[0-2]|0?[1-9])[-/.](?:[12]\d|3[01]|0?[1-9])\b", 0.85),
+        ("iso", rf"\b{YEAR}[-/.](?:1[0-2]|0?[1-9])[-/.](?:[12]\d|3[01]|0?[1-9])\b{TIME}", 0.85),
         ("dotted", rf"\b(?:[12]\d|3[01]|0?[1-9])\.(?:1[0-2]|0?[1-9])\.(?:{YEAR}|\d{{2}})\b", 0.7),
-        ("month_day", rf"\b{MONTH}\s+{DAY}\b(?:,?\s+{YEAR}\b)?", 0.75),
-        ("day_month", rf"\b{DAY}\s+(?:of\s+)?{MONTH}(?:,?\s+{YEAR}\b)?(?![a-z])", 0.75),
+        ("month_day", rf"\b{WEEKDAY}{MONTH}\s+{DAY}\b(?:,?\s+{YEAR}\b)?{TIME}", 0.75),
+        ("day_month", rf"\b{WEEKDAY}{DAY}\s+(?:of\s+)?{MONTH}(?:,?\s+{YEAR}\b)?(?![a-z]){TIME}", 0.75),
+        ("lone_month", rf"\b(?:in|since|until|during|of|last|early|late|mid|from|by)\s+(?P<phi>{LONE_MONTH})\b\.?", 0.6),
         ("month_year", rf"\b{MONTH},?\s+(?:of\s+)?{YEAR}\b", 0.75),
         ("ordinal", r"\b(?:on|the|by|since|until)\s+(?:the\s+)?(?P<phi>(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th))\b(?!\s*(?:degree|time|dose|attempt|day|week|month|year|floor|line|trimester|grade|try|step|set|unit))", 0.6),
         ("year", rf"(?<![@\d/.:-])(?<!at )(?<!@ )\b(?P<phi>{YEAR})\b(?![-/:]\d){NOT_UNIT}", 0.55),
-        ("apostrophe_year", r"(?<![a-z])'(?P<phi>\d{2})\b(?!\s*(?:s\b|%))", 0.6),
+        ("apostrophe_year", r"(?<![\d'])'(?P<phi>\d{2})\b(?!\s*(?:s\b|%|'))", 0.6),
+        # Shorthand histories write the apostrophe after the year: "CVA 74'.", "resection 62'".
+        ("year_apostrophe", r"(?-i:(?<=[A-Z]{3} )(?<!HOB )(?P<phi>\d{2})'(?=[\s.,;)]|$))", 0.55),
         ("history_year", r"\b(?:s/p|mi|cabg(?:\s*x\s*\d)?|redo|avr|mvr|ptca|pci|stent|ppm|aicd|cva|tia|chole|appy|dx|diagnosed|smoking|quit|since)\s+'?(?P<phi>(?:19|20)?\d{2})\b(?![./:]\d)" + NOT_UNIT, 0.55),
     )
     CONTEXT = ("born", "dob", "birth", "birthday", "date", "admitted", "discharged", "on", "since", "in")
@@ -49,8 +58,10 @@ class DatesRecognizer(SpanPatternRecognizer):
         before = re.findall(r"[a-z0-9]+", text[max(0, start - 16):start].lower())
         after = text[end:end + 8].lower().lstrip()
         # "pain 8/10", "PS 10/5", "strength 5/5": a scale or setting, not a date.
-        # Ventilator settings ("PSV 10/5", "CPAP 5/5", "flowby 6/2") read like dates.
-        if "/" in value and len(value) <= 5 and VENT.search(text[max(0, start - 30):end + 15]):
+        # Ventilator settings ("PSV 10/5", "CPAP 5/5", "flowby 6/2") read like dates; a
+        # placement date ("vent via trach (placed 8/14)") is still a date.
+        if "/" in value and len(value) <= 5 and VENT.search(text[max(0, start - 30):end + 15]) and not (
+                before and before[-1] in ("placed", "dated", "inserted", "started")):
             return False
         return not ((before and before[-1] in NOT_DATE_BEFORE) or after.startswith("pain")
                     or (value.endswith("/10") and "pain" in text[max(0, start - 30):end + 12].lower()))

@@ -22,7 +22,10 @@ UNITS = frozenset("""icu micu sicu ccu csru ctic pacu nicu picu or er ew ed floo
     ct mri ir room bed unit osh ward hospital hospice radiology dialysis surgery the a his her
     my their another outside vent step stepdown hemodialysis nursing facility taken sent
     transferred transfered transfer admitted admit brought went go going came seen seeing
-    return returned back discharged called visit visited local nearby area old new""".split())
+    return returned back discharged called visit visited local nearby area old new
+    today tomorrow tonight yesterday morning evening afternoon night week weekend
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec""".split())
 ALWAYS_KEEP = frozenset("st saint mt mount holy sacred cross heart memorial general regional university gh mgh bwh va".split())
 PLACE_PREPOSITIONS = frozenset("in from to at near of visiting".split())
 BLOCK = COMMON_WORDS | CLINICAL_ABBREVIATIONS | UNITS

@@ -11,6 +11,8 @@ from importlib import resources
 
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from deidentify.recognizers.medical_terms import WORDS as MEDICAL_WORDS
+
 # Names that are everyday English words (or clinical shorthand). They count as a name only
 # with strong evidence (a title, a relation word, "my name is", a following surname), never
 # on list membership alone. Lowercase; compared case-insensitively.
@@ -79,7 +81,13 @@ def last_names() -> frozenset[str]:
     return _read_census("dist.all.last")
 
 
+@lru_cache(maxsize=1)
+def medical_terms() -> frozenset[str]:
+    """Return drug names and clinical words (lowercase) from `medical_terms.WORDS`."""
+    return frozenset(MEDICAL_WORDS)
+
+
 def is_plain_word(word: str) -> bool:
     """Return True for words that must not count as a name on list membership alone."""
     low = word.lower()
-    return low in COMMON_WORDS or low in CLINICAL_ABBREVIATIONS
+    return low in COMMON_WORDS or low in CLINICAL_ABBREVIATIONS or low in medical_terms()

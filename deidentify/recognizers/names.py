@@ -26,6 +26,9 @@ INTRODUCTIONS = (("name", "is"), ("named",), ("call", "me"), ("i", "am"), ("i", 
                  ("this", "is"), ("ask", "for"), ("called",), ("with",), ("to",), ("per",))
 CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp".split())
 ACTIONS_AFTER = frozenset("called visited phoned visiting calls aware states stated says".split())
+PERSON_VERBS_AFTER = frozenset("""lives lived spent said says told asked wants wanted works worked
+    went has had is was will and 's thinks thought knows""".split())
+PERSON_WORDS_BEFORE = frozenset("said told asked by starring with and to thank thanks dear".split())
 SKIP = frozenset(", . ( ) - ' 's \"".split())
 
 
@@ -64,14 +67,25 @@ class NameRecognizer(EntityRecognizer):
             # spaCy's small model calls many drugs PERSON ("Ativan"); trust it for
             # capitalised words that are listed names or part of a multi-word name.
             titled = [t for t in ent if t.is_title and self._namelike(t) and not is_plain_word(t.text)]
+            # An unlisted single word ("Timotea", "Dzhambek") counts when it is not a
+            # clinical or common word and the line is not shouted.
             if ent.label_ == "PERSON" and not caps and titled and (
-                    len(titled) > 1 or any(self._listed(t) for t in titled)):
+                    len(titled) > 1 or any(self._listed(t) for t in titled)
+                    or (len(ent) == 1 and len(titled[0]) > 3 and titled[0].is_alpha
+                        and self._person_context(ent.doc, ent.start))):
                 for tok in titled:
                     hits.setdefault(tok.i, min(score, 0.6))
         return [
             RecognizerResult("PERSON", doc[i].idx, doc[i].idx + len(doc[i].text), s)
             for i, s in sorted(hits.items())
         ]
+
+    @staticmethod
+    def _person_context(doc: Doc, i: int) -> bool:
+        """Return True when the words around token i are what people, not things, do."""
+        before = doc[i - 1].lower_ if i else ""
+        after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+        return after in PERSON_VERBS_AFTER or before in PERSON_WORDS_BEFORE
 
     @staticmethod
     def _namelike(tok: Token) -> bool:
@@ -122,7 +136,8 @@ class NameRecognizer(EntityRecognizer):
             low in self.first and (cased or not plain) and (not plain or tok.is_title)
         ):
             return 0.75
-        if prev[-2:] == ["name", "is"] or prev[-1:] == ["named"]:
+        if prev[-2:] == ["name", "is"] or prev[-1:] == ["named"] or (
+                tok.i >= 2 and doc[tok.i - 1].text == ":" and doc[tok.i - 2].lower_ == "name"):
             if (tok.is_title and not plain) or (self._listed(tok) and low not in STOP_WORDS):
                 return 0.8
         after = nxt2 if nxt is not None and nxt.text == "," else nxt
@@ -134,6 +149,9 @@ class NameRecognizer(EntityRecognizer):
             return 0.7 if (cased or nxt.lower_ in self.last) else 0.0
         if not caps and tok.is_title and low in self.first and not plain and not self._sentence_start(doc, tok):
             return 0.6
+        if not caps and tok.is_title and low in self.first and not plain and len(low) > 2 \
+                and nxt is not None and nxt.is_lower and nxt.is_alpha:
+            return 0.55  # "Scott is a very sympathetic person.", "Magnus spent a year"
         if not caps and tok.is_lower and low in self.first and not plain and nxt is not None \
                 and nxt.lower_ in ACTIONS_AFTER:
             return 0.6
@@ -146,12 +164,15 @@ class NameRecognizer(EntityRecognizer):
     def _extend(self, doc: Doc, i: int, score: float, hits: dict[int, float], caps: bool) -> None:
         """Spread a hit over adjacent name parts: initials, surnames, hyphenated halves."""
         j = i + 1
+        initials: list[int] = []  # kept only if a name part follows them
         while j < len(doc) and j <= i + 3:
             tok = doc[j]
             if tok.text == "-" and j + 1 < len(doc):
                 j += 1
                 continue
-            if _initial(tok):
+            if _initial(tok) or (not caps and len(tok.text) == 1 and tok.text.isupper() and j + 1 < len(doc)
+                                 and doc[j + 1].is_title and self._namelike(doc[j + 1])):
+                initials.append(j)
                 j += 1
                 continue
             if not self._namelike(tok) or is_plain_word(tok.text) or tok.lower_ in STOP_WORDS:
@@ -160,7 +181,9 @@ class NameRecognizer(EntityRecognizer):
                 break  # in lowercase text only a listed surname continues a name
             if caps and not self._listed(tok) and not (doc[j - 1].lower_ in self.first and len(tok) > 2):
                 break
-            hits.setdefault(j, score)
+            for k in (*initials, j):
+                hits.setdefault(k, score)
+            initials.clear()
             j += 1
         k = i - 1
         while k >= 0 and k >= i - 3:

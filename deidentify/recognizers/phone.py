@@ -21,6 +21,7 @@ class TelephoneRecognizer(SpanPatternRecognizer):
         # International layouts ("0699 868 88 55", "01.84.17.61.18"): weak alone, raised by
         # context words such as "call", "mobile", "fax".
         ("grouped", r"(?<![\w.,/+-])(?=[\d \t().+-]*(?:\d[ \t().+-]*){7})(?:\+\d{1,3}[\s.-]?)?(?:\(0?\d{1,4}\)[\s.-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,5}(?![\w/]|[.,-]\d)", 0.3),
+        ("reach_at", r"\b(?:call|calling|reach|text|ring|answering|contact|dial)(?:\s+(?:me|us|him|her|them))?\s+(?:at|on)\s+(?P<phi>\+?\(?\d[\d \t().-]{5,18}\d)(?![\w/])", 0.65),
         ("extension", r"\b(?P<phi>(?:x|ext\.?|extension)\s*\d{2,5})\b", 0.45),
     )
     CONTEXT = ("phone", "call", "cell", "tel", "telephone", "fax", "pager", "page", "reach",

@@ -18,10 +18,10 @@ def test_a_message_stuck_in_processing_is_failed_and_shown_to_a_person() -> None
     from chatbot.models import Escalation
     from chatbot.tasks import fail_stalled_messages
 
-    stuck = MessageFactory(
+    stuck = MessageFactory.create(
         status=Message.Status.PROCESSING, processing_started_at=timezone.now() - timedelta(minutes=10)
     )
-    fresh = MessageFactory(status=Message.Status.PROCESSING, processing_started_at=timezone.now())
+    fresh = MessageFactory.create(status=Message.Status.PROCESSING, processing_started_at=timezone.now())
 
     assert fail_stalled_messages() == 1
 

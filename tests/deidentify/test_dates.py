@@ -17,6 +17,12 @@ import pytest
         ("pmh: cad s/p cabg '84", ["84"]),
         ("fx 5/97, doing better", ["5/97"]),
         ("Transferred 8/19/20 am.", ["8/19/20"]),
+        ("Date: 2003-08-28 12:13:52", ["2003-08-28 12:13:52"]),
+        ("Seen Monday, March 3rd at 3:15 pm.", ["Monday, March 3rd at 3:15 pm"]),
+        ("admitted to GH in sept. and sent home", ["sept"]),
+        ("CVA 74'. CHOLECYSTECTOMY 77'.", ["74", "77"]),
+        ("prostate CA'88, GERD", ["88"]),
+        ("MECH VENT VIA TRACH (PLACED 8/14).", ["8/14"]),
     ],
 )
 def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:
@@ -36,6 +42,9 @@ def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:
         "A1c 7.2, K 4.1, room 12.",
         "It hurts 2-3 times a day.",
         "Placed on 1st step mattress.",
+        "HOB 30'. Drain placed at 15cm",
+        "Resp: On bi-pap 10/5 with initial ABG",
+        "We may march on, in may.",
     ],
 )
 def test_it_ignores_numbers_that_are_not_dates(spans, text: str) -> None:

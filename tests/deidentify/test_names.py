@@ -16,6 +16,9 @@ import pytest
         ("I spoke with Mark about it yesterday.", ["Mark"]),
         ("DRS JOSEPH AND ROBBINSON AWARE.", ["JOSEPH", "ROBBINSON"]),
         ("The nurse, Grace, helped me.", ["Grace"]),
+        ("It's under my partner's name Shane M Culp", ["Shane M Culp"]),
+        ("Name: Åsa Laine\nPhone: 083 564 9312", ["Åsa Laine"]),
+        ("Scott is a very sympathetic person.", ["Scott"]),
     ],
 )
 def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
@@ -35,6 +38,8 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         "PT IS ALERT. BUN 54, CR 2.8. SON AWARE.",
         "Aline and swan in place; foley draining.",
         "I am in room 12.",
+        "Sputum: thick tan secretions.",
+        "Started on Ativan and Haldol, Will continue Lasix.",
     ],
 )
 def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:

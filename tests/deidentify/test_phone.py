@@ -14,6 +14,8 @@ import pytest
         ("his wife (201/324/1423) confirms", ["201/324/1423"]),
         ("reach me at +44 20 7946 0958", ["+44 20 7946 0958"]),
         ("Dial 555-0134 ext. 45", ["555-0134 ext. 45"]),
+        ("Please call me at 0699 868 88 55 tomorrow", ["0699 868 88 55"]),
+        ("They're not answering at 71-33-52-22", ["71-33-52-22"]),
     ],
 )
 def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
@@ -28,6 +30,7 @@ def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
         "Drew 1000 ml at 12:30.",
         "A1c 7.2, K 4.1",
         "Gave 800-1000 cc today.",
+        "call me at 5 pm",
     ],
 )
 def test_it_ignores_other_numbers(spans, text: str) -> None:
