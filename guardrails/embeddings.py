@@ -22,7 +22,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -147,14 +147,21 @@ def _torch_model() -> Any:
     return SentenceTransformer(str(_source_dir()), device="cpu")
 
 
-def _encode_onnx(session: Any, texts: list[str]) -> np.ndarray:
+def hidden_states(texts: Sequence[str]) -> Iterator[tuple[list[int], list[Any], np.ndarray, np.ndarray]]:
+    """Run the ONNX model over ``texts`` in padded batches (sorted by length, so each
+    batch pads little). Yields ``(indices, encodings, mask, last_hidden_state)`` per batch;
+    ``indices`` say which of ``texts`` the rows are.
+
+    Raises RuntimeError when ONNX Runtime is unavailable.
+    """
+    session = _session()
+    if session is None:
+        raise RuntimeError("the ONNX embedder is unavailable")
     tok = _tokenizer()
-    out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-    # Sort by length so each batch pads little; restore the order at the end.
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     for start in range(0, len(order), _BATCH):
         idx = order[start : start + _BATCH]
-        encs = tok.encode_batch([texts[i] for i in idx])
+        encs = tok.encode_batch([str(texts[i]) for i in idx])
         width = max(len(e.ids) for e in encs)
         ids = np.zeros((len(encs), width), dtype=np.int64)
         mask = np.zeros((len(encs), width), dtype=np.int64)
@@ -164,10 +171,15 @@ def _encode_onnx(session: Any, texts: list[str]) -> np.ndarray:
         hidden = session.run(
             None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         )[0]
+        yield idx, encs, mask, hidden
+
+
+def _encode_onnx(texts: list[str]) -> np.ndarray:
+    out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+    for idx, _encs, mask, hidden in hidden_states(texts):
         # Mean pooling over real tokens, as the sentence-transformers Pooling module does.
         m = mask[:, :, None].astype(np.float32)
-        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
-        out[idx] = pooled
+        out[idx] = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.clip(norms, 1e-12, None)
 
@@ -180,9 +192,8 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     items = [str(t) for t in texts]
-    session = _session()
-    if session is not None:
-        return _encode_onnx(session, items)
+    if _session() is not None:
+        return _encode_onnx(items)
     vectors = _torch_model().encode(items, normalize_embeddings=True, convert_to_numpy=True)
     return np.asarray(vectors, dtype=np.float32)
 

@@ -1,8 +1,7 @@
 """Per-token MiniLM vectors, for the grounding rail's token alignment (BERTScore-style).
 
-Loads the same exported ONNX file as ``guardrails.embeddings`` (``onnx_path()``, built by
-``python -m guardrails.embeddings build``) in its own ONNX Runtime session with one
-intra-op thread, and returns ``last_hidden_state`` per word piece. The same pass also
+Runs the same ONNX model and session as ``guardrails.embeddings`` (one copy in memory)
+and returns ``last_hidden_state`` per word piece. The same pass also
 gives the sentence vector (mean pooling over all tokens, L2-normalised), identical to
 ``guardrails.embeddings.embed`` for the same text, so the rail needs one model call per
 batch of sentences, not two.
@@ -14,18 +13,12 @@ word by word.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
 import numpy as np
 
-from guardrails.embeddings import DIMENSIONS, _tokenizer, build
-
-_BATCH = 32
-_lock = threading.Lock()
+from guardrails.embeddings import DIMENSIONS, hidden_states
 
 
 @dataclass(frozen=True)
@@ -42,40 +35,12 @@ class TokenEncoding:
     sentence: np.ndarray
 
 
-@lru_cache(maxsize=1)
-def _session() -> Any:
-    """The ONNX Runtime session. Raises ImportError/OSError when ONNX cannot run."""
-    import onnxruntime as ort
-
-    with _lock:
-        path = build()
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-
-
 def encode(texts: Sequence[str]) -> list[TokenEncoding]:
     """Return one ``TokenEncoding`` per text, in order (texts over 256 pieces are truncated)."""
     if not texts:
         return []
-    tok = _tokenizer()
-    session = _session()
     out: list[TokenEncoding | None] = [None] * len(texts)
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding per batch
-    for start in range(0, len(order), _BATCH):
-        idx = order[start : start + _BATCH]
-        encs = tok.encode_batch([str(texts[i]) for i in idx])
-        width = max(len(e.ids) for e in encs)
-        ids = np.zeros((len(encs), width), dtype=np.int64)
-        mask = np.zeros((len(encs), width), dtype=np.int64)
-        for row, enc in enumerate(encs):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1
-        hidden = session.run(
-            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        )[0]
+    for idx, encs, _mask, hidden in hidden_states(texts):
         for row, (i, enc) in enumerate(zip(idx, encs, strict=True)):
             n = len(enc.ids)
             states = hidden[row, :n].astype(np.float32)
