@@ -9,6 +9,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
+from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, medical_terms
 
 STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr court ct place pl
     terrace way circle cir highway hwy parkway pkwy square sq trail pike route rte close crescent
@@ -35,6 +36,10 @@ TAIL_CONNECTORS = frozenset("de del la le les du u upon on sur am im an der van 
 TAIL_LABELS = frozenset("""mobile phone tel telephone fax email e-mail website web desk office address
     name date cell home work please thanks thank call contact dear regards hi hello""".split())
 MILITARY = re.compile(r"\b(?:APO|FPO|DPO|PSC|CMR|USNS|USNV|USS)\b")
+# Ventilator and vital-sign labels between numbers ("A/C 750 Rate 10 Peep 7.5", "NC 2.0 Sats
+# 95%") are readings, not a house number and a street.
+READING_WORDS = frozenset("""rate sats sat peep wedge itime fio2 cvp pap paps pads
+    svr suctioned received""".split())
 
 
 class StreetAddressRecognizer(SpanPatternRecognizer):
@@ -65,6 +70,10 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
 
     def keep(self, text: str, start: int, end: int) -> bool:
         value = text[start:end]
+        if re.search(r"\d\.$", text[max(0, start - 2):start]):
+            return False  # "2.0 Sats 95": the decimals of a reading
+        if any(_reading_word(w) for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", value)):
+            return False
         letters = [c for c in value if c.isalpha()]
         return not letters or not all(c.isupper() for c in letters) or "BOX" in value or bool(
             MILITARY.search(value))
@@ -82,6 +91,15 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
                     last.group(1).lower() in STOP_WORDS):
                 result.end -= len(last.group())
         return results
+
+
+def _reading_word(word: str) -> bool:
+    """Return True for a clinical label or drug that cannot be part of a street address."""
+    low = word.lower()
+    if low in STREET_WORDS or len(low) < 3:
+        return False  # short words ("do", "la", "al") are also parts of street names
+    return low in READING_WORDS or (word.isupper() and low in CLINICAL_ABBREVIATIONS) or (
+        len(low) > 3 and low in medical_terms())
 
 
 def _shouted(text: str) -> bool:

@@ -21,8 +21,19 @@ NOT_UNIT = r"(?!\s*(?:%|cc|ml|mg|mcg|g\b|kg|units?|u\b|hrs?\b|h\b|am\b|pm\b|kcal
 NOT_DOSE = r"(?!\s*(?:%|cc|ml|mg|mcg|g\b|kg|units?|u\b|kcal|lbs?\b|mmhg|cm|mm|tabs?\b|strength))"
 # Words before "a/b" that make it a setting, scale or fraction rather than a date.
 NOT_DATE_BEFORE = frozenset("""ps peep cpap bipap psv ac simv imv vent strength strengths motor grip
-    mae pain cmh2o x rate ratio only fio2 bp nbp abp sbp""".split())
+    mae pain cmh2o x rate ratio only fio2 bp nbp abp sbp cx perrla""".split())
 VENT = re.compile(r"\b(?:psv?|peep|c-?pap|bi-?pap|vent|simv|imv|flowby|settings|fio2|a/?c|ps/peep|peep/ps)\b", re.I)
+# Weaning talk around a pressure-support/PEEP pair ("trialed on 5/5", "wean down to 10/5");
+# only pairs that look like settings (multiples of 5 over 0, 5, 8 or 10), since the same
+# notes date their events ("extubated 7/17").
+WEANING = re.compile(r"\b(?:wean(?:ing|ed)?|trial(?:ed)?|extubat\w*|ventilat\w*|abgs?|resp|pulm)\b", re.I)
+SETTING_PAIR = re.compile(r"(?:5|10|15|20)/(?:0|5|8|10)")
+# Words after "a/b" that make it a count of culture bottles, not a date ("2/4 bottles").
+NOT_DATE_AFTER = re.compile(r"\s*(?:bottles?|bl|bld|blood|cx)\b", re.I)
+# A four-digit number after these is a clock time ("approx 1900", "till 2030").
+TIME_BEFORE = frozenset("approx approximately till til around".split())
+# "co/ci 4-6/2-4", "5-6/3-4": ranges of readings joined by slashes.
+RANGE_RATIO = re.compile(r"\d-$")
 FRACTIONS = frozenset("1/2 1/3 2/3 1/4 3/4 1/8 1/5".split())
 
 
@@ -31,7 +42,7 @@ class DatesRecognizer(SpanPatternRecognizer):
 
     ENTITY = "DATE"
     PATTERNS = (
-        ("numeric", rf"(?<![\d/])(?<!\d\.)(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])(?:/(?:{YEAR}|\d{{2}}))?(?![\d/]){NOT_DOSE}", 0.6),
+        ("numeric", rf"(?<![\d/])(?<!\d\.)(?:1[0-2]|0?[1-9])/(?:[12]\d|3[01]|0?[1-9])(?:/(?:{YEAR}|\d{{2}}))?(?![\d/])(?!\.\d(?!\d\b)){NOT_DOSE}", 0.6),
         ("dashed", rf"(?<![\d-])(?:1[0-2]|0?[1-9])-(?:[12]\d|3[01]|0?[1-9])-(?:{YEAR}|\d{{2}})(?![\d-]){TIME}", 0.7),
         ("month_year", rf"(?<![\d/])(?<!\d\.)(?:1[0-2]|0?[1-9])/(?:3[2-9]|[4-9]\d|{YEAR})(?![\d/]){NOT_DOSE}", 0.55),
         ("iso", rf"\b{YEAR}[-/.](?:1[0-2]|0?[1-9])[-/.](?:[12]\d|3[01]|0?[1-9])\b{TIME}", 0.85),
@@ -51,8 +62,14 @@ class DatesRecognizer(SpanPatternRecognizer):
 
     def keep(self, text: str, start: int, end: int) -> bool:
         value = text[start:end]
+        if re.fullmatch(YEAR, value):
+            return self._year(text, start, end)
         if "/" not in value:
             return True
+        if RANGE_RATIO.search(text[max(0, start - 2):start]) and re.match(r"-\d", text[end:end + 2]):
+            return False  # "co/ci 4-6/2-4": the middle of two ranges, not a date
+        if NOT_DATE_AFTER.match(text, end):
+            return False
         if value in FRACTIONS:
             return False
         before = re.findall(r"[a-z0-9]+", text[max(0, start - 16):start].lower())
@@ -60,8 +77,20 @@ class DatesRecognizer(SpanPatternRecognizer):
         # "pain 8/10", "PS 10/5", "strength 5/5": a scale or setting, not a date.
         # Ventilator settings ("PSV 10/5", "CPAP 5/5", "flowby 6/2") read like dates; a
         # placement date ("vent via trach (placed 8/14)") is still a date.
-        if "/" in value and len(value) <= 5 and VENT.search(text[max(0, start - 30):end + 15]) and not (
+        if "/" in value and len(value) <= 5 and (VENT.search(text[max(0, start - 30):end + 15]) or (
+                SETTING_PAIR.fullmatch(value) and WEANING.search(text[max(0, start - 30):end + 25]))) and not (
                 before and before[-1] in ("placed", "dated", "inserted", "started")):
             return False
         return not ((before and before[-1] in NOT_DATE_BEFORE) or after.startswith("pain")
+                    or (value.endswith("/10") and re.match(r"cp\b", after) is not None)
                     or (value.endswith("/10") and "pain" in text[max(0, start - 30):end + 12].lower()))
+
+    @staticmethod
+    def _year(text: str, start: int, end: int) -> bool:
+        """Return False for a clock time written like a year ("approx 1900", "~ 1930",
+        "from 2000 to 2400")."""
+        before = text[max(0, start - 16):start].lower().split()
+        if text[:start].rstrip().endswith("~") or (before and before[-1] in TIME_BEFORE):
+            return False
+        later = re.match(r"\s*(?:to|-)\s*(\d{4})\b", text[end:end + 12])
+        return not (later and not re.fullmatch(YEAR, later.group(1)))

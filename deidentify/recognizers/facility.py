@@ -9,7 +9,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
-from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS
+from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS, medical_terms
 
 # Generic heads stay readable ("[LOCATION_1] Hospital"); named parts before them are PHI.
 HEAD = r"(?:hospital|hosp\.?|campus|pavilion|(?-i:Rehab|REHAB)|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
@@ -62,7 +62,7 @@ class FacilityRecognizer(SpanPatternRecognizer):
                 # names of four letters or more that are not clinical words.
                 words = [t for t in ent if t.is_alpha]
                 if not words or not all(t.is_title for t in words) or all(
-                        len(t) < 4 or t.lower_ in BLOCK for t in words):
+                        len(t) < 4 or t.lower_ in BLOCK or t.lower_ in medical_terms() for t in words):
                     continue
                 before = ent.doc[ent.start - 1].lower_ if ent.start else ""
                 if len(words) == 1 and before not in PLACE_PREPOSITIONS:

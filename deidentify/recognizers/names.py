@@ -30,6 +30,15 @@ PERSON_VERBS_AFTER = frozenset("""lives lived spent said says told asked wants w
     went has had is was will and 's thinks thought knows""".split())
 PERSON_WORDS_BEFORE = frozenset("said told asked by starring with and to thank thanks dear".split())
 SKIP = frozenset(", . ( ) - ' 's \"".split())
+# Words that follow a relation word in notes but are never the relative's name
+# ("WIFE STATES SHE ...", "HUSBAND WILL TRY", "SON NEWLY GRADUATED").
+NOT_NAMES_AFTER_RELATION = ACTIONS_AFTER | PERSON_VERBS_AFTER | frozenset("""discussed will would
+    went try return returned newly present here there updated informed notified also both who
+    arrived in at at, spoke feels felt agrees agreed does did can could should may might""".split())
+# SOAP note headings ("S. REMAINS INTUBATED", "P. CONTINUE DIURESIS") look like initials.
+SOAP_LETTERS = frozenset("SOAPR")
+# Characters that may come right before an initial ("I & O. Continue" and "U/O." are not).
+BEFORE_INITIAL = frozenset(" \t\n(\"'[")
 
 
 class NameRecognizer(EntityRecognizer):
@@ -66,7 +75,8 @@ class NameRecognizer(EntityRecognizer):
         for ent, score in zip(nlp_artifacts.entities, nlp_artifacts.scores, strict=False):
             # spaCy's small model calls many drugs PERSON ("Ativan"); trust it for
             # capitalised words that are listed names or part of a multi-word name.
-            titled = [t for t in ent if t.is_title and self._namelike(t) and not is_plain_word(t.text)]
+            titled = [t for t in ent if t.is_title and self._namelike(t) and not is_plain_word(t.text)
+                      and t.lower_ not in RELATIONS and t.lower_ not in TITLES]
             # An unlisted single word ("Timotea", "Dzhambek") counts when it is not a
             # clinical or common word and the line is not shouted.
             if ent.label_ == "PERSON" and not caps and titled and (
@@ -110,10 +120,9 @@ class NameRecognizer(EntityRecognizer):
     def _score(self, doc: Doc, tok: Token, caps: bool) -> float:
         nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
         nxt2 = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
-        if _initial(tok) and nxt is not None and self._namelike(nxt) and not is_plain_word(nxt.text) \
-                and len(nxt) > 2:
+        if self._initial_name(doc, tok, nxt):
             return 0.75  # "E. Welsh"
-        if not self._namelike(tok):
+        if not self._namelike(tok) or tok.lower_ in RELATIONS or tok.lower_ in TITLES:
             return 0.0
         low, plain = tok.lower_, is_plain_word(tok.text)
         cased = tok.is_title or tok.is_upper
@@ -124,10 +133,8 @@ class NameRecognizer(EntityRecognizer):
         if title and (not plain or (self._listed(tok) and (
                 cased or (low not in STOP_WORDS and low not in CLINICAL_ABBREVIATIONS)))):
             return 0.85
-        if _initial(tok) and nxt is not None and self._namelike(nxt) and not is_plain_word(nxt.text) \
-                and len(nxt) > 2:
-            return 0.75
-        if prev and prev[-1] in RELATIONS and (
+        if prev and prev[-1] in RELATIONS and low not in NOT_NAMES_AFTER_RELATION and (
+            # "HUSBAND WILL TRY" and "WIFE STATES" are ruled out by the word list above.
             (low in self.first and low not in ("in", "is", "and"))
             or (cased and not plain and (not caps or self._listed(tok)))
         ):
@@ -157,6 +164,26 @@ class NameRecognizer(EntityRecognizer):
             return 0.6
         return 0.0
 
+    def _initial_name(self, doc: Doc, tok: Token, nxt: Token | None) -> bool:
+        """Return True for an initial and a listed name after it ("E. Welsh"), not a SOAP
+        heading ("O. Continue PT") or the end of an abbreviation ("I & O.", "U/O.")."""
+        if not _initial(tok) or nxt is None or not self._namelike(nxt) or is_plain_word(nxt.text) \
+                or len(nxt) <= 2:
+            return False
+        before = doc[tok.i - 1] if tok.i else None
+        # A middle initial between capitalised words ("Faina D. Yefremova") needs no list.
+        between = before is not None and self._namelike(before) and not is_plain_word(before.text) and (
+            (before.is_title and nxt.is_title)
+            or (before.is_upper and nxt.is_upper and before.lower_ in self.first))
+        if not (self._listed(nxt) or between):
+            return False
+        if tok.idx and doc.text[tok.idx - 1] not in BEFORE_INITIAL:
+            return False
+        if tok.i and doc[tok.i - 1].text in ("&", "/", "+"):
+            return False
+        line_start = tok.idx == 0 or doc.text[:tok.idx].rstrip(" \t").endswith(("\n", "|"))
+        return not (line_start and tok.text[0] in SOAP_LETTERS)
+
     @staticmethod
     def _sentence_start(doc: Doc, tok: Token) -> bool:
         return tok.i == 0 or doc[tok.i - 1].text in (".", "!", "?", ":") or "\n" in doc[tok.i - 1].text
@@ -175,11 +202,13 @@ class NameRecognizer(EntityRecognizer):
                 initials.append(j)
                 j += 1
                 continue
-            if not self._namelike(tok) or is_plain_word(tok.text) or tok.lower_ in STOP_WORDS:
+            if not self._namelike(tok) or is_plain_word(tok.text) or tok.lower_ in STOP_WORDS \
+                    or tok.lower_ in RELATIONS or tok.lower_ in NOT_NAMES_AFTER_RELATION:
                 break
             if tok.is_lower and not (tok.lower_ in self.last and doc[j - 1].is_lower):
                 break  # in lowercase text only a listed surname continues a name
-            if caps and not self._listed(tok) and not (doc[j - 1].lower_ in self.first and len(tok) > 2):
+            if caps and not self._listed(tok) and not (
+                    (doc[j - 1].lower_ in self.first or _initial(doc[j - 1])) and len(tok) > 2):
                 break
             for k in (*initials, j):
                 hits.setdefault(k, score)
@@ -192,7 +221,8 @@ class NameRecognizer(EntityRecognizer):
                 k -= 1
                 continue
             if not (_initial(tok) or (self._namelike(tok) and tok.lower_ in self.first
-                                      and not is_plain_word(tok.text) and not tok.is_lower)):
+                                      and not is_plain_word(tok.text) and not tok.is_lower
+                                      and tok.lower_ not in RELATIONS and tok.lower_ not in TITLES)):
                 break
             hits.setdefault(k, score)
             k -= 1

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from deidentify.recognizers._pattern import SpanPatternRecognizer
 
 EXT = r"(?:\s*(?:x|ext\.?|extension)\s*\d{1,5})?"
+LOCAL = re.compile(r"\d{3}-\d{4}")
+# A range of readings written like a local number ("SVR 954-1183", "VT 800-1000").
+READING_BEFORE = re.compile(r"\b(?:svr|pvr|vt|tv|stv|vte|tidal|volumes?|plt|plts|platelets|wbc)\b", re.I)
 
 
 class TelephoneRecognizer(SpanPatternRecognizer):
@@ -27,3 +32,8 @@ class TelephoneRecognizer(SpanPatternRecognizer):
     CONTEXT = ("phone", "call", "cell", "tel", "telephone", "fax", "pager", "page", "reach",
                "number", "mobile", "home", "work", "contact", "ext", "text", "desk", "office",
                "messages", "registered", "dial", "whatsapp")
+
+    def keep(self, text: str, start: int, end: int) -> bool:
+        if LOCAL.fullmatch(text[start:end]):
+            return not READING_BEFORE.search(text[max(0, start - 24):start])
+        return True

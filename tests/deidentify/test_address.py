@@ -40,6 +40,9 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "room 12 on the 2 floor",
         "we walked 2 blocks down the road",
         "PEEP 5 and 2 liters via nasal cannula",
+        "PULM: NC 2.0 Sats 95%. Pt denies SOB.",
+        "Vent settings A/C 750 Rate 10 Peep 7.5 FiO2 40%.",
+        "PAPs about the same 20's/8 Wedge 13. Pt is negative",
     ],
 )
 def test_it_ignores_non_addresses(spans, text: str) -> None:

@@ -23,6 +23,11 @@ import pytest
         ("CVA 74'. CHOLECYSTECTOMY 77'.", ["74", "77"]),
         ("prostate CA'88, GERD", ["88"]),
         ("MECH VENT VIA TRACH (PLACED 8/14).", ["8/14"]),
+        ("Pt extubated 7/17. Over past few days", ["7/17"]),
+        ("10/16 CXR-R&LLL INFILTRATES.", ["10/16"]),
+        ("Wean to extubate 9/30 if stable.", ["9/30"]),
+        ("Seen 11/21.93 in clinic", ["11/21"]),
+        ("Smoker, quit in 1990 to 1995.", ["1990", "1995"]),
     ],
 )
 def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:
@@ -45,6 +50,19 @@ def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:
         "HOB 30'. Drain placed at 15cm",
         "Resp: On bi-pap 10/5 with initial ABG",
         "We may march on, in may.",
+        # Hemodynamic ranges and ratios, culture counts, weaning settings, clock times.
+        "paced 71, co/ci 4-6/2-4 pa sats 60-70",
+        "CO/CI/SVR 5/2.5/800..AWAITING AM SET",
+        "co/ci/svr 3.5-4/1.7-2/1200-1600 with pa sats 53",
+        "BC + staph aureus 4/4 bottles.",
+        "gram neg rods in 2/4 bl cx",
+        "ABG pnd. plan to change to 5/5 at 0500 and extubate ~ 0600.",
+        "Continued to wean down to 10/5. Pt tolerating well",
+        "sedated as noted.. perrla, 2/2.",
+        "PT THEN HAD 8/10 CP, RESISTANT TO IV NTG",
+        "alert and oriented from 2000 to 2400.",
+        "DAUGHTER TO ARRIVE @ APPROX 1900.",
+        "brought back from ultrasound ~ 1930.",
     ],
 )
 def test_it_ignores_numbers_that_are_not_dates(spans, text: str) -> None:

@@ -32,6 +32,8 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "received general anesthesia",
         "on MSO4 2 mg",
         "I am in room 12.",
+        "Sedated and following commands on 40ug of Propofol.",
+        "Arrived on 3 gtts of Nitro, BP 150-160/70.",
     ],
 )
 def test_it_ignores_units_drugs_and_verbs(spans, text: str) -> None:

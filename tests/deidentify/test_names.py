@@ -19,6 +19,10 @@ import pytest
         ("It's under my partner's name Shane M Culp", ["Shane M Culp"]),
         ("Name: Åsa Laine\nPhone: 083 564 9312", ["Åsa Laine"]),
         ("Scott is a very sympathetic person.", ["Scott"]),
+        # Relatives in shouted notes; a middle initial between names needs no name list.
+        ("LIVES ALONE. SON ROB CALLED TODAY.", ["ROB"]),
+        ("SOCIAL: GIRLFRIEND EVE IN MOST OF DAY.", ["EVE"]),
+        ("SPUTUM. | HERMAN W. EMPERATRICE, RRT", ["HERMAN W. EMPERATRICE"]),
     ],
 )
 def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
@@ -40,6 +44,15 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         "I am in room 12.",
         "Sputum: thick tan secretions.",
         "Started on Ativan and Haldol, Will continue Lasix.",
+        # SOAP headings and abbreviations ending in a letter are not initials.
+        "P: Keep careful I & O. Continue PT.",
+        "S. REMAINS INTUBATED, SEDATED",
+        "Lasix effectively maintained inc. U/O. Suggest CXR.",
+        "ACCESS: R. FEMORAL QUINTIN CATHETER PLACED.",
+        # Verbs and relation words after a relation word are not the relative's name.
+        "WIFE STATES SHE IS NOT SLEEPING OR EATING.",
+        "HUSBAND WILL TRY TO BE IN LATER TODAY.",
+        "Met with pt's daughter, son in law and the team.",
     ],
 )
 def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:

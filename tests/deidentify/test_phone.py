@@ -31,6 +31,9 @@ def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
         "A1c 7.2, K 4.1",
         "Gave 800-1000 cc today.",
         "call me at 5 pm",
+        "CO/CI 4.6-5.2/2.45-2.77 SVR 954-1183; RECEIVED KCL",
+        "Tidal volumes 950-1000. Pt is being medicated",
+        "changed over to PS 18 with VT 900-1500 rr 24.",
     ],
 )
 def test_it_ignores_other_numbers(spans, text: str) -> None:
