@@ -99,9 +99,8 @@ async def answer_with_model(
     if shown.dropped and shown.kept <= len(shown.dropped):
         raise AnswerRejected("unsupported_claims", shown.dropped)
     if shown.dropped or shown.flagged:
-        await steps.flag(
-            turn, Escalation.Kind.OUTPUT_RAIL, "unsupported_claim_removed", shown.dropped + shown.flagged
-        )
+        reason = "unsupported_claim_removed" if shown.dropped else "output_rail_flag"
+        await steps.flag(turn, Escalation.Kind.OUTPUT_RAIL, reason, shown.dropped + shown.flagged)
     if not shown.text.strip():
         raise AnswerRejected("empty_answer", [])
     return Answer(

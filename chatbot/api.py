@@ -54,7 +54,7 @@ def _summary(conversation: Conversation) -> dict[str, Any]:
         "id": conversation.pk,
         "created_at": conversation.created_at.isoformat(),
         "updated_at": conversation.updated_at.isoformat(),
-        "risk_open": conversation.risk_level > 0 or bool(conversation.risk_categories),
+        "risk_open": conversation.risk_open,
     }
 
 

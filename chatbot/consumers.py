@@ -45,7 +45,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             {
                 "type": "ready",
                 "conversation_id": conversation.pk,
-                "risk_open": conversation.risk_level > 0 or bool(conversation.risk_categories),
+                "risk_open": conversation.risk_open,
             }
         )
 

@@ -37,6 +37,11 @@ class Conversation(models.Model):
     def __str__(self) -> str:
         return f"Conversation {self.pk}"
 
+    @property
+    def risk_open(self) -> bool:
+        """Open suicide/self-harm risk that a clinician has not cleared."""
+        return self.risk_level > 0 or bool(self.risk_categories)
+
 
 class Message(models.Model):
     class Role(models.TextChoices):

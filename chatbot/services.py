@@ -52,10 +52,9 @@ def patient_message_submit(
     """
     from chatbot.ratelimit import message_rate_check
 
-    if client_id is not None:
-        existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
-        if existing is not None:  # a re-send is acknowledged, never counted or stored twice
-            return existing, False
+    existing = _resent(conversation_id, client_id)
+    if existing is not None:  # a re-send is acknowledged, never counted or stored twice
+        return existing, False
     rate = message_rate_check(user_id=patient_id)
     if not rate.allowed:
         raise RateLimited(rate.retry_after_s)
@@ -70,10 +69,9 @@ def patient_message_receive(
     Returns ``(message, created)``. A repeated ``client_id`` in the conversation
     returns the stored message with ``created=False``, so it is not processed twice.
     """
-    if client_id is not None:
-        existing = Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
+    existing = _resent(conversation_id, client_id)
+    if existing is not None:
+        return existing, False
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -86,6 +84,13 @@ def patient_message_receive(
     except IntegrityError:  # the same client_id raced in on another socket
         return Message.objects.get(conversation_id=conversation_id, client_id=client_id), False
     return message, True
+
+
+def _resent(conversation_id: int, client_id: str | None) -> Message | None:
+    """The stored message with this ``client_id``, if the client is sending it again."""
+    if client_id is None:
+        return None
+    return Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
 
 
 def patient_message_enqueue(*, message_id: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -43,7 +44,6 @@ def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
         )
     except Conversation.DoesNotExist:
         raise Http404 from None
-    risk_open = conversation.risk_level > 0 or bool(conversation.risk_categories)
     return render(
         request,
         "chatbot/chat.html",
@@ -51,9 +51,9 @@ def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "conversation": conversation,
             "conversations": selectors.conversations_for_patient(patient=request.user)[:20],
             "transcript": selectors.conversation_transcript(conversation=conversation),
-            "risk_open": risk_open,
-            "crisis_resources": crisis_resources_for_display() if risk_open else [],
-            "max_chars": request_max_chars(),
+            "risk_open": conversation.risk_open,
+            "crisis_resources": crisis_resources_for_display() if conversation.risk_open else [],
+            "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
         },
     )
 
@@ -64,9 +64,3 @@ def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def conversation_new(request: HttpRequest) -> HttpResponse:
     conversation = services.conversation_start(patient=request.user)
     return redirect("chat", conversation.pk)
-
-
-def request_max_chars() -> int:
-    from django.conf import settings
-
-    return int(settings.CHAT_MAX_MESSAGE_CHARS)
