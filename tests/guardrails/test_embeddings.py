@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from guardrails.embeddings import DIMENSIONS, embed
+from guardrails.embeddings import DIMENSIONS, _batches, embed
 
 
 def test_it_returns_normalised_vectors_in_order() -> None:
@@ -28,3 +29,30 @@ def test_it_matches_the_sentence_transformers_model() -> None:
     )
     cosine = (embed(texts) * reference).sum(axis=1)
     assert cosine.min() > 0.99
+
+
+def test_the_int8_copy_keeps_sentence_meaning() -> None:
+    from guardrails.token_embeddings import encode
+
+    texts = [
+        "Take warfarin at the same time every day.",
+        "Chest pain that spreads to the arm needs emergency care.",
+        "El paracetamol puede dañar el hígado en dosis altas.",
+    ]
+    int8 = np.stack([e.sentence for e in encode(texts)])
+    float32 = np.stack([e.sentence for e in encode(texts, quantized=False)])
+    assert (int8 * float32).sum(axis=1).min() > 0.97
+    assert np.allclose((float32 * embed(texts)).sum(axis=1), 1.0, atol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "lengths",
+    [[], [7], [10, 10, 10], [8, 40, 12, 9, 33, 10], [5] * 70, list(range(3, 200, 7))],
+)
+def test_batches_cover_every_text_once_and_pad_little(lengths: list[int]) -> None:
+    batches = list(_batches(lengths))
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    for batch in batches:
+        assert len(batch) <= 32
+        padded = len(batch) * max(lengths[i] for i in batch)
+        assert len(batch) == 1 or padded <= 1.1 * sum(lengths[i] for i in batch)
