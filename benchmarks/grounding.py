@@ -5,7 +5,7 @@
 Reports AUROC and F1 (prediction = action != ALLOW) on the full file, on the odd
 pair_ids (held out: nothing was tuned on them) and on length-matched pairs (the two
 answers of a pair differ in length by < 20%), next to the trivial length baseline.
-``--tune`` fits the four weights and the thresholds on the EVEN pair_ids only and
+``--tune`` fits the answer model's weights and the thresholds on the EVEN pair_ids only and
 prints them for ``guardrails/grounding.py``. The data are read, never copied.
 
 Token encodings of the benchmark's sentences are cached under ``var/`` (gitignored, token
@@ -76,7 +76,7 @@ def install_disk_cache() -> None:
     from guardrails.token_embeddings import TokenEncoding
 
     CACHE.mkdir(parents=True, exist_ok=True)
-    store_path = CACHE / "minilm_tokens.pkl"
+    store_path = CACHE / "minilm_int8_tokens.pkl"
     store: dict[str, tuple[tuple[str, ...], np.ndarray, np.ndarray]] = {}
     if store_path.exists():
         with store_path.open("rb") as handle:
@@ -112,23 +112,12 @@ def context_for(row: dict[str, Any]) -> RailContext:
 
 
 def features(row: dict[str, Any]) -> list[float]:
-    """The five pooled features the weights apply to (for --tune), as ``answer_score`` pools them."""
+    """The pooled features ``ANSWER_WEIGHTS`` apply to (for --tune)."""
     ctx = context_for(row)
     sups = grounding.check_sentences(row["response"], ctx)
-    claims = [s for s in sups if s.is_claim] or sups
-    gap = float(np.mean([s.question_sim - s.passage_sim for s in claims]))
-    token_gap = float(np.mean([s.token_gap for s in claims]))
-    index = grounding._passage_index(ctx)
-    qs = set(grounding._content_stems(row["question"]))
-    beyond = [w for s in claims for w in grounding._content_stems(s.sentence) if w not in qs]
-    share = sum(w not in index.stems for w in beyond) / len(beyond) if beyond else 0.0
-    return [
-        gap,
-        token_gap,
-        share,
-        float(any(s.novel_numbers for s in claims)),
-        float(any(s.contradiction for s in claims)),
-    ]
+    if not any(s.is_claim for s in sups):
+        return [0.0] * len(grounding.ANSWER_WEIGHTS)
+    return grounding.answer_features(sups, ctx)
 
 
 def report(rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -185,8 +174,9 @@ def tune(rows: list[dict[str, Any]]) -> None:
     y = np.array([r["label"] for r in even])
     model = LogisticRegression(C=1.0).fit(x, y)
     print(
-        "weights (gap, token gap, unsupported share, novel number, contradiction):",
-        np.round(model.coef_[0], 2),
+        "ANSWER_WEIGHTS (gap, token gap, unsupported share, novel number, contradiction,"
+        " lead gap, lead token gap, question similarity):",
+        tuple(float(w) for w in np.round(model.coef_[0], 2)),
     )
     print("bias:", round(float(model.intercept_[0]), 2))
     probs = model.predict_proba(x)[:, 1]
@@ -195,9 +185,14 @@ def tune(rows: list[dict[str, Any]]) -> None:
 
 
 def latency(rows: list[dict[str, Any]]) -> None:
-    """Time whole-answer checks and the streaming path (one ``check_sentence`` per
-    sentence, one context) on ~120-word answers; the encoder runs one thread."""
+    """Time the rail on ~120-word answers, one thread, as the pipeline runs it: the
+    passages and question are encoded (``prepare``) while the model writes, then the
+    answer is checked, whole (``check``) and sentence by sentence (``check_sentence``).
+    The float32 encoder is timed on the same answers in the same run as the baseline."""
+    from functools import partial
+
     from guardrails.sentences import split_sentences
+    from guardrails.token_embeddings import encode
 
     rail = grounding.GroundingRail()
     # Answers of about 120 words: a response padded with its own knowledge.
@@ -205,34 +200,38 @@ def latency(rows: list[dict[str, Any]]) -> None:
     for row in rows[:120]:
         words = (row["response"] + " " + row["knowledge"]).split()[:120]
         answers.append((" ".join(words), row))
-    for text, row in answers[:3]:
-        rail.check(text, context_for(row))
-    warm, cold, stream, per_sentence = [], [], [], []
-    for text, row in answers:
-        grounding._LRU.clear()
-        ctx = context_for(row)
+    encoders = {"int8": encode, "float32 (baseline)": partial(encode, quantized=False)}
+    times: dict[str, dict[str, list[float]]] = {name: {} for name in encoders}
+
+    def timed(name: str, what: str, call: Any) -> None:
         t0 = time.perf_counter()
-        rail.check(text, ctx)
-        cold.append((time.perf_counter() - t0) * 1000)
-        ctx = context_for(row)  # passages cached (as when retrieval already embedded them)
-        t0 = time.perf_counter()
-        rail.check(text, ctx)
-        warm.append((time.perf_counter() - t0) * 1000)
-        ctx = context_for(row)
-        spans = split_sentences(text)
-        t0 = time.perf_counter()
-        for span in spans:
-            t1 = time.perf_counter()
-            grounding.check_sentence(span.text, ctx, start=span.start)
-            per_sentence.append((time.perf_counter() - t1) * 1000)
-        stream.append((time.perf_counter() - t0) * 1000)
-    print(
-        f"latency per ~120-word answer, 1 thread, passages cached: check() p50 {statistics.median(warm):.1f} ms, "
-        f"p95 {np.percentile(warm, 95):.1f} ms; streaming (check_sentence per sentence) "
-        f"p50 {statistics.median(stream):.1f} ms, p95 {np.percentile(stream, 95):.1f} ms; "
-        f"per sentence p50 {statistics.median(per_sentence):.1f} ms, p95 {np.percentile(per_sentence, 95):.1f} ms; "
-        f"passages encoded too: check() p50 {statistics.median(cold):.1f} ms"
-    )
+        call()
+        times[name].setdefault(what, []).append((time.perf_counter() - t0) * 1000)
+
+    for i, (text, row) in enumerate(answers):
+        for name, encoder in encoders.items():
+            grounding.encode = encoder  # type: ignore[assignment]
+            grounding._LRU.clear()
+            ctx = context_for(row)
+            timed(name, "prepare", partial(grounding.prepare, ctx))
+            timed(name, "check", partial(rail.check, text, ctx))
+            ctx = context_for(row)
+            grounding.prepare(ctx)
+            for span in split_sentences(text):
+                timed(name, "sentence", partial(grounding.check_sentence, span.text, ctx, start=span.start))
+            grounding._LRU.clear()
+            timed(name, "cold", partial(rail.check, text, context_for(row)))
+            if i < 3:  # warm-up rows are not counted
+                times[name] = {}
+    grounding.encode = encode
+    sentences_per_answer = len(times["int8"]["sentence"]) / len(times["int8"]["check"])
+    for name, t in times.items():
+        print(
+            f"{name:18s} check() p50 {statistics.median(t['check']):5.1f} ms (p95 {np.percentile(t['check'], 95):5.1f})"
+            f" | per sentence p50 {statistics.median(t['sentence']):4.1f} ms"
+            f" (x{sentences_per_answer:.1f} sentences = {statistics.median(t['sentence']) * sentences_per_answer:5.1f} ms)"
+            f" | prepare p50 {statistics.median(t['prepare']):5.1f} ms | nothing prepared p50 {statistics.median(t['cold']):5.1f} ms"
+        )
 
 
 def main() -> None:

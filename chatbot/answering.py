@@ -88,14 +88,22 @@ async def answer_with_model(
         turn, question=deid.text, passages=tuple(passages), surrogates=deid.surrogates.surrogates()
     )
     messages = prompts.build_messages(deid.text, passages, turn.history)
+    # Encode the passages while the model writes its first sentence, so each sentence
+    # check pays only for the sentence.
+    prepared = asyncio.create_task(rails.prepare_output(context))
     splitter = StreamSplitter()
     stream = ""
-    async for chunk in rails.stream(model, messages, settings=generation_settings()):
-        stream += chunk
-        for sentence in splitter.feed(chunk):
+    try:
+        async for chunk in rails.stream(model, messages, settings=generation_settings()):
+            stream += chunk
+            for sentence in splitter.feed(chunk):
+                await prepared
+                await _check_and_send(turn, deid, rails, context, stream, sentence.start, sentence.end, shown)
+        for sentence in splitter.flush():
+            await prepared
             await _check_and_send(turn, deid, rails, context, stream, sentence.start, sentence.end, shown)
-    for sentence in splitter.flush():
-        await _check_and_send(turn, deid, rails, context, stream, sentence.start, sentence.end, shown)
+    finally:
+        await prepared  # never leave the encoding thread unowned
     if shown.dropped and shown.kept <= len(shown.dropped):
         raise AnswerRejected("unsupported_claims", shown.dropped)
     if shown.dropped or shown.flagged:

@@ -155,6 +155,14 @@ class Rail(Protocol):
     def check(self, text: str, context: RailContext) -> Verdict: ...
 
 
+class PreparedRail(Rail, Protocol):
+    """A rail that can do per-message work (encoding the passages, say) ahead of its
+    first ``check``, while the model is still generating. ``prepare`` stores what it
+    computes in ``context.memo``; it may raise, and ``check`` must still work after."""
+
+    def prepare(self, context: RailContext) -> None: ...
+
+
 def most_severe(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Action:
     """The most severe action among ``verdicts`` (ALLOW when there are none)."""
     return max((v.action for v in verdicts), key=lambda a: a.severity, default=Action.ALLOW)

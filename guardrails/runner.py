@@ -28,6 +28,18 @@ def rail_error(name: str, exc: BaseException) -> Verdict:
     )
 
 
+def prepare_rails(names: Sequence[str], context: RailContext) -> None:
+    """Let each rail in ``names`` that has ``prepare`` do its per-message work now. Never
+    raises: a rail that fails here fails again, closed, in ``run_rails``."""
+    for name in names:
+        try:
+            prepare = getattr(get_rail(name), "prepare", None)
+            if prepare is not None:
+                prepare(context)
+        except Exception as exc:
+            log.warning("rail %s could not prepare (%s)", name, type(exc).__name__)
+
+
 def run_rails(names: Sequence[str], text: str, context: RailContext) -> tuple[Verdict, ...]:
     """Return one Verdict per name, in order. Never raises.
 

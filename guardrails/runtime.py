@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from guardrails.base import Action, RailContext, Verdict
-from guardrails.runner import run_rails
+from guardrails.runner import prepare_rails, run_rails
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 
@@ -143,6 +143,11 @@ class RailsRuntime:
         """Verdicts of the output rails on ``text`` (a sentence or a whole answer)."""
         messages = [{"role": "user", "content": context.question}, {"role": "assistant", "content": text}]
         return await self._check("output", self.output_rails, messages, text, context)
+
+    async def prepare_output(self, context: RailContext) -> None:
+        """Do the output rails' per-message work (encoding the passages) in a thread.
+        Never raises; see ``guardrails.runner.prepare_rails``."""
+        await asyncio.to_thread(prepare_rails, self.output_rails, context)
 
     async def _check(
         self,

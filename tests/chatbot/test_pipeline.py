@@ -228,6 +228,47 @@ async def test_a_grounded_answer_streams_with_citations(scripted_model, starter_
     assert reply["mode"] == "model" and reply["citations"][0]["url"].startswith("http")
 
 
+async def test_passages_are_encoded_before_the_first_sentence_is_checked(
+    scripted_model, starter_knowledge, monkeypatch
+) -> None:
+    from guardrails import grounding
+
+    order: list[str] = []
+    real_prepare, real_check = grounding.prepare, grounding.GroundingRail.check
+
+    def prepare(context: Any) -> None:
+        order.append("prepare")
+        real_prepare(context)
+
+    def check(self: Any, text: str, context: Any) -> Any:
+        order.append("check")
+        return real_check(self, text, context)
+
+    monkeypatch.setattr(grounding, "prepare", prepare)
+    monkeypatch.setattr(grounding.GroundingRail, "check", check)
+    scripted_model(["Warning signs of a stroke include face drooping and arm weakness [1]."])
+    events, _ = await _send("what are the warning signs of a stroke?")
+    assert events[-1]["mode"] == "model"
+    assert order[0] == "prepare" and "check" in order
+
+
+async def test_a_failure_to_prepare_the_rails_still_fails_closed(
+    scripted_model, starter_knowledge, monkeypatch
+) -> None:
+    from guardrails import grounding
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("embedder down")
+
+    monkeypatch.setattr(grounding, "prepare", broken)
+    monkeypatch.setattr(grounding, "encode", broken)
+    scripted_model(["You should take 40 mg of warfarin every morning [1]."])
+    events, message = await _send("what are the warning signs of a stroke?")
+    assert "delta" not in _types(events)
+    assert events[-1]["type"] in ("reply", "error") and "40 mg" not in str(events)
+    assert await Escalation.objects.filter(message=message).aexists()
+
+
 async def test_extractive_mode_answers_the_stroke_question(settings, starter_knowledge) -> None:
     settings.LLM_BACKEND = "extractive"
     events, _ = await _send("what are the warning signs of a stroke?")

@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from guardrails import grounding
 from guardrails.base import Action, Passage, RailContext
 from guardrails.grounding import GroundingRail, check_sentence, check_sentences, is_claim, remove_unsupported
+from guardrails.token_embeddings import TokenEncoding
 
 PASSAGE = Passage(
     1,
@@ -115,6 +117,23 @@ def test_check_sentence_reuses_the_passage_embeddings() -> None:
     assert context.memo["grounding.passages"] is cached
     assert first.supported and not second.supported
     assert second.novel_drugs == ("ibuprofen",)
+
+
+def test_prepare_encodes_passages_and_question_so_checks_encode_only_the_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    context = ctx()
+    grounding.prepare(context)
+    encoded: list[str] = []
+    real = grounding.encode
+
+    def spy(texts: list[str]) -> list[TokenEncoding]:
+        encoded.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(grounding, "encode", spy)
+    GroundingRail().check("Warfarin is a blood thinner. Take it at the same time every day.", context)
+    assert encoded == ["Warfarin is a blood thinner.", "Take it at the same time every day."]
 
 
 def test_remove_unsupported_keeps_only_supported_sentences() -> None:
