@@ -349,16 +349,20 @@ def _sentence_support(
     beyond = [s for s in _content_stems(text) if s not in question_stems]
     unsupported_share = sum(s not in index.stems for s in beyond) / len(beyond) if beyond else 0.0
 
+    best = [index.sentences[i] for i in order[:3]]
+    # A percentage may be derived from figures, but only from the figures of the
+    # sentences it restates: with every figure of an abstract, nearly any percentage
+    # is some ratio of two of them.
+    nearby = frozenset(_numbers(" ".join(best)))
     novel_numbers = tuple(
         sorted(
             n
             for n in _numbers(text) - index.numbers - _numbers(question)
-            if not _derived(text, n, index.numbers)
+            if not _derived(text, n, nearby)
         )
     )
     words = _words(text)
     novel_drugs = tuple(sorted({w for w in words if w in DRUGS} - index.drugs))
-    best = [index.sentences[i] for i in order[:3]]
     # Why only the two closest sentences: nearly every abstract says "did not" or
     # "similar" somewhere, so a null finding anywhere would flag every effect claim.
     contradiction = _direction_conflict(text, best) or (

@@ -162,3 +162,26 @@ def test_it_ranks_medhallu_above_chance(benchmarks_dir: Path) -> None:
         for r in rows
     ]
     assert auroc([r["label"] for r in rows], scores) > 0.65
+
+
+def test_a_percentage_is_derived_only_from_the_figures_it_restates() -> None:
+    passage = Passage(
+        3,
+        "Liver metastases study",
+        "Three-month mortality was 3% for GM and 0% for SM. Overall survival rates were 67% and "
+        "51% for SM and GM at 3 years, and 35 and 31% at 5 years. Disease-free survival to 5 years "
+        "was higher in SM patients (14% vs. 11%, P = 0.009).",
+    )
+    context = RailContext(question="Does global management improve survival?", passages=(passage,))
+    made_up = check_sentence(
+        "Global management improves 5-year survival, with rates of 42% and 31%.", context
+    )
+    ratio = check_sentence(
+        "Of the 40 patients, 12 died, a mortality of 30%.",
+        RailContext(
+            question="How many died?",
+            passages=(Passage(4, "", "Of the 40 patients, 12 died within a year."),),
+        ),
+    )
+    assert made_up.novel_numbers == ("42",)
+    assert ratio.novel_numbers == ()
