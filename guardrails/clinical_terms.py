@@ -40,6 +40,9 @@ DIRECTION_PAIRS: tuple[tuple[frozenset[str], frozenset[str]], ...] = (
         frozenset("improve improves improved improving better benefit benefits beneficial".split()),
         frozenset("worsen worsens worsened worsening worse harm harms harmful".split()),
     ),
+    # Position: "3 cm below the margin" where the study measured above it.
+    (frozenset("above".split()), frozenset("below beneath".split())),
+    (frozenset("proximal".split()), frozenset("distal".split())),
 )
 
 # An answer asserting an effect, and a passage reporting none: a contradiction cue.

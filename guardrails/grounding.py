@@ -356,9 +356,7 @@ def _sentence_support(
     nearby = frozenset(_numbers(" ".join(best)))
     novel_numbers = tuple(
         sorted(
-            n
-            for n in _numbers(text) - index.numbers - _numbers(question)
-            if not _derived(text, n, nearby)
+            n for n in _numbers(text) - index.numbers - _numbers(question) if not _derived(text, n, nearby)
         )
     )
     words = _words(text)
@@ -394,7 +392,9 @@ def _sentence_support(
         if novel_numbers:
             reasons.append("number not in the sources: " + ", ".join(novel_numbers))
         if unsupported_share > 0.5:
-            reasons.append(f"{unsupported_share:.0%} of its content words are not in the sources")
+            reasons.append(
+                f"{unsupported_share:.0%} of the words it adds to the question are not in the sources"
+            )
         if gap > -0.1:
             reasons.append("closer to the question than to any source passage")
         if not reasons:

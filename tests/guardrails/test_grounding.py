@@ -185,3 +185,22 @@ def test_a_percentage_is_derived_only_from_the_figures_it_restates() -> None:
     )
     assert made_up.novel_numbers == ("42",)
     assert ratio.novel_numbers == ()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "contradiction"),
+    [
+        ("The slice 3 cm above the lower margin of L3 reflects visceral fat volume best.", False),
+        ("The slice 3 cm below the lower margin of L3 reflects visceral fat volume best.", True),
+        ("Visceral fat volume rose with body weight.", False),
+    ],
+)
+def test_it_notices_a_position_or_direction_turned_around(sentence: str, contradiction: bool) -> None:
+    passage = Passage(
+        5,
+        "CT study",
+        "The strongest correlation of visceral fat area with volume was in a slice 3 cm above the "
+        "lower margin of L3. Visceral fat volume increased with body weight.",
+    )
+    context = RailContext(question="Which CT slice best reflects visceral fat?", passages=(passage,))
+    assert check_sentence(sentence, context).contradiction is contradiction
