@@ -44,12 +44,18 @@ RELATIONS = frozenset(
 # also come before things, so they need a capitalised name.
 INTRODUCTIONS = (("name", "is"), ("named",), ("named", "him"), ("named", "her"), ("call", "me"),
                  ("calls", "me"), ("i", "am"),
-                 ("i", "'m"), ("i", "’m"), ("this", "is"), ("ask", "for"), ("called",))
+                 ("i", "'m"), ("i", "’m"), ("this", "is"), ("ask", "for"), ("called",),
+                 ("hi",), ("hello",), ("hey",), ("dear",))
 # Only a name can follow these, so they take a word on no list ("my name is vitoria").
 SELF_INTRODUCTIONS = (("name", "is"), ("named",), ("named", "him"), ("named", "her"), ("call", "me"),
                       ("calls", "me"), ("i", "am"), ("i", "'m"), ("i", "’m"))
 WEAK_INTRODUCTIONS = (("with",), ("to",), ("per",))
 CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp".split())
+# spaCy place labels, raw and as the analyzer renames them (see `analyzer.NER_LABELS`).
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "LOCATION", "FACILITY"})
+# Roles written before a name ("HO Smith", "NP Jones"); also before ordinary words ("NP
+# aware", "PA line"), so the name must be capitalised and no English word.
+ROLES = frozenset("ho np pa md rn pcp sw".split())
 ACTIONS_AFTER = frozenset("called visited phoned visiting calls aware states stated says".split())
 PERSON_VERBS_AFTER = frozenset("""lives lived spent said says told asked wants wanted works worked
     went has had is was will and 's thinks thought knows""".split())
@@ -89,8 +95,8 @@ WORD = re.compile(rf"{CLITIC}|[^\W\d_]+(?:(?!{CLITIC})['’][^\W\d_]+)*|\d+|[^\w
 class _Word:
     """One word or punctuation mark, with the case facts the rules read."""
 
-    __slots__ = ("cased", "end", "i", "idx", "is_lower", "is_title", "is_upper", "lower",
-                 "newline_before", "space_before", "text")
+    __slots__ = ("cased", "digit_after", "end", "i", "idx", "is_lower", "is_title", "is_upper",
+                 "lower", "newline_before", "space_before", "text")
 
     def __init__(self, text: str, idx: int, i: int, gap: str) -> None:
         self.text, self.idx, self.i, self.end = text, idx, i, idx + len(text)
@@ -102,6 +108,7 @@ class _Word:
         self.is_title = text[0].isupper() and len(text) > 1 and not text[1].isupper() \
             and any(c.islower() for c in text)
         self.cased = self.is_title or self.is_upper
+        self.digit_after = False  # set by _Text: "PaCO2", "SpO2" are codes, not names
 
 
 class _Text:
@@ -109,10 +116,13 @@ class _Text:
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self.places: set[int] = set()  # words in a spaCy place entity ("San Diego")
         self.words: list[_Word] = []
         last = 0
         for m in WORD.finditer(text):
             self.words.append(_Word(m.group(), m.start(), len(self.words), text[last:m.start()]))
+            if m.group().isdigit() and len(self.words) > 1 and not self.words[-1].space_before:
+                self.words[-2].digit_after = True
             last = m.end()
         letters = [c for c in text if c.isalpha()]
         upper = sum(c.isupper() for c in letters)
@@ -141,6 +151,9 @@ class NameRecognizer(EntityRecognizer):
         if nlp_artifacts is None or not isinstance(nlp_artifacts.tokens, Doc):
             return []
         t = _Text(text)
+        starts = {w.idx: w.i for w in t.words}
+        t.places = {starts[tok.idx] for ent in nlp_artifacts.entities if ent.label_ in PLACE_LABELS
+                    for tok in ent if tok.idx in starts}
         hits: dict[int, float] = {}
         for w in t.words:
             score = self._score(t, w)
@@ -155,6 +168,7 @@ class NameRecognizer(EntityRecognizer):
                     hits[nxt.i] = hits[w.i - 1]
                     self._extend(t, nxt.i, hits[nxt.i], hits)
         self._entities(t, nlp_artifacts, hits)
+        self._lists(t, hits)
         self._sign_off(t, hits)
         self._propagate(t, hits)
         self._fill_initials(t, hits)
@@ -172,7 +186,7 @@ class NameRecognizer(EntityRecognizer):
     @staticmethod
     def _namelike(w: _Word) -> bool:
         word = w.text.replace("'", "").replace("’", "")
-        return word.isalpha() and len(word) > 1
+        return word.isalpha() and len(word) > 1 and not w.digit_after
 
     def _listed(self, low: str) -> bool:
         return low in self.first_freq or low in self.last_rank
@@ -283,6 +297,11 @@ class NameRecognizer(EntityRecognizer):
         after = nxt2 if nxt is not None and nxt.text == "," else nxt
         if after is not None and after.lower in CREDENTIALS:
             return self._before_credential(t, w, after)
+        if nxt is not None and nxt.text in ("(", ",") and nxt2 is not None and nxt2.lower in RELATIONS \
+                and self._role_name(t, w):
+            return 0.75  # "Hank Przybylo (son)", "Maria, daughter, called"
+        if cue is not None and cue.lower in ROLES and cue.is_upper and self._role_name(t, w):
+            return 0.75  # "pronounced by HO Domenico", "NP Okafor aware"
         if nxt is not None and nxt.lower == "family" and w.cased and not self._weak(low) \
                 and (self._listed(low) or self._unknown(low)) and not self._sentence_start(t, w):
             return 0.7  # "the Romero family", "KEEP ROMERO FAMILY AWARE"
@@ -297,7 +316,7 @@ class NameRecognizer(EntityRecognizer):
                 or (t.lower and last.is_lower and self._unknown(last.lower)
                     and not self._misspelt(last.lower))):
             return 0.7 if (w.cased or last.lower in self.last_rank or t.lower) else 0.0
-        if not t.caps and w.is_title and last is not None and self._unfamiliar_pair(w, last):
+        if not t.caps and w.is_title and last is not None and self._unfamiliar_pair(t, w, last):
             return 0.65  # "Satu Elomo", "Szabina J Gelencsér", "Cormac Allan"
         if not t.caps and w.is_title and nxt is not None and (nxt.lower in PERSON_ACTS or (
                 nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")) \
@@ -325,13 +344,15 @@ class NameRecognizer(EntityRecognizer):
             return None
         return last
 
-    def _unfamiliar_pair(self, w: _Word, last: _Word) -> bool:
+    def _unfamiliar_pair(self, t: _Text, w: _Word, last: _Word) -> bool:
         """Return True when two capitalised words are words that no list knows as anything but
-        a name, one of them on no list at all."""
+        a name: one on no list at all, or both census names that are not English."""
         parts = (w.lower, last.lower)
         return last.is_title and not any(
-            self._vocabulary(p) or p in RELATIONS or p in TITLES for p in parts) \
-            and any(self._unknown(p) and not _thing_like(p) for p in parts)
+            self._vocabulary(p) or p in RELATIONS or p in TITLES for p in parts) and (
+            any(self._unknown(p) and not _thing_like(p) for p in parts)
+            # "Magnus Poulsen": two listed names, unless spaCy reads a place ("San Diego")
+            or (not any(self._weak(p) for p in parts) and not {w.i, last.i} <= t.places))
 
     def _after_title(self, t: _Text, title: _Word, w: _Word) -> bool:
         """Return True when w can be the name after a title ("Dr. Chen", "dr vasquez")."""
@@ -361,6 +382,16 @@ class NameRecognizer(EntityRecognizer):
             return False  # "Rabbi sees pt"; but "Dr. griffin made aware"
         # WordNet lists names as nouns only ("DR TYRO").
         return not self._vocabulary(low) or (w.cased and is_bare_noun(low))
+
+    def _role_name(self, t: _Text, w: _Word) -> bool:
+        """Return True when w can be a name next to a role or relation word that is not a
+        cue on its own ("NP Okafor" but not "NP aware", "PA Catheter")."""
+        low = w.lower
+        if self._weak(low) or not w.cased:
+            return False
+        if t.caps:  # shouted shorthand and misspellings are on no list: "NP SXN", "PA STAS"
+            return self._listed(low) and low not in STOP_WORDS
+        return w.is_title and (self._listed(low) or (self._unknown(low) and not self._misspelt(low)))
 
     def _after_relation(self, t: _Text, relation: _Word, w: _Word) -> bool:
         """Return True when w can be the name after a relation word ("wife Helen")."""
@@ -525,6 +556,33 @@ class NameRecognizer(EntityRecognizer):
         before, after = t.at(w.i - 1), t.at(w.i + 1)
         return (after is not None and after.lower in PERSON_VERBS_AFTER - THING_CONTEXT) or (
             before is not None and before.lower in PERSON_WORDS_BEFORE - THING_CONTEXT)
+
+    def _lists(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag a list of three or more capitalised names ("Kónya, Becker and Vasquez"): each
+        a census name or a word on no list, none an English word."""
+        if t.caps:
+            return
+        i = 0
+        while i < len(t.words):
+            run, j = [i], i
+            while self._list_name(t, t.words[run[-1]]):
+                j = run[-1] + 1
+                seps = []
+                while (w := t.at(j)) is not None and w.lower in (",", "and", "&") and len(seps) < 2:
+                    seps.append(w.lower)
+                    j += 1
+                if not seps or seps not in ([","], ["and"], ["&"], [",", "and"]) \
+                        or (n := t.at(j)) is None or not self._list_name(t, n):
+                    break
+                run.append(j)
+            if len(run) >= 3:
+                for k in run:
+                    hits.setdefault(k, 0.6)
+            i = run[-1] + 1
+
+    def _list_name(self, t: _Text, w: _Word) -> bool:
+        return self._namelike(w) and w.is_title and not self._vocabulary(w.lower) \
+            and not _thing_like(w.lower) and (self._listed(w.lower) or self._unknown(w.lower))
 
     def _sign_off(self, t: _Text, hits: dict[int, float]) -> None:
         """Tag a closing line or sentence that is only a name ("...1400U/HR. SUSAN",

@@ -71,6 +71,12 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("I'm Radomir, and i'm 58.", ["Radomir"]),
         ("She named him Benedikt.", ["Benedikt"]),
         ("I talked with helen from case management.", ["helen"]),
+        # A relation or role word after or before the name; a greeting; a list of names.
+        ("Radomir Tkachuk (son) cell 555-0134, try first.", ["Radomir Tkachuk"]),
+        ("pronounced at 1840 by HO Wierzbicki. Family at bedside.", ["Wierzbicki"]),
+        ("Hi Anna, can you call me back?", ["Anna"]),
+        ("Our founders: Kowalczyk, Becker and Vasquez.", ["Kowalczyk", "Becker", "Vasquez"]),
+        ("Assistant to Magnus Poulsen for a year.", ["Magnus Poulsen"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -148,6 +154,12 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         # A clitic is not an initial; "I'm" is not a name.
         "SATS UPPER 90'S. BREATH SOUNDS CLEAR.",
         "I'm fine, and i'm at home now.",
+        # Role words before ordinary words; codes glued to digits; lists of drugs; places.
+        "NP aware. PA line in place. MD notified.",
+        "NP SXN Q2-Q3 HOURS.",
+        "Rising PaCO2 on the last gas, SpO2 95%.",
+        "On po Flagyl, Vanco and Levoq.",
+        "I moved to San Diego last year.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
