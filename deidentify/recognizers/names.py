@@ -567,7 +567,7 @@ class NameRecognizer(EntityRecognizer):
             run, j = [i], i
             while self._list_name(t, t.words[run[-1]]):
                 j = run[-1] + 1
-                seps = []
+                seps: list[str] = []
                 while (w := t.at(j)) is not None and w.lower in (",", "and", "&") and len(seps) < 2:
                     seps.append(w.lower)
                     j += 1
