@@ -53,6 +53,8 @@ WEAK_INTRODUCTIONS = (("with",), ("to",), ("per",))
 CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp".split())
 # spaCy place labels, raw and as the analyzer renames them (see `analyzer.NER_LABELS`).
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "LOCATION", "FACILITY"})
+# What is said of whoever was told about the patient ("Smith aware", "Jones paged").
+TOLD = frozenset("aware notified paged informed".split())
 # Roles written before a name ("HO Smith", "NP Jones"); also before ordinary words ("NP
 # aware", "PA line"), so the name must be capitalised and no English word.
 ROLES = frozenset("ho np pa md rn pcp sw".split())
@@ -170,6 +172,7 @@ class NameRecognizer(EntityRecognizer):
         self._entities(t, nlp_artifacts, hits)
         self._lists(t, hits)
         self._sign_off(t, hits)
+        self._name_lines(t, hits)
         self._propagate(t, hits)
         self._fill_initials(t, hits)
         results = []
@@ -302,6 +305,10 @@ class NameRecognizer(EntityRecognizer):
             return 0.75  # "Hank Przybylo (son)", "Maria, daughter, called"
         if cue is not None and cue.lower in ROLES and cue.is_upper and self._role_name(t, w):
             return 0.75  # "pronounced by HO Domenico", "NP Okafor aware"
+        if nxt is not None and (nxt.lower in TOLD or (nxt.lower == "made" and nxt2 is not None
+                                                       and nxt2.lower == "aware")) \
+                and self._role_name(t, w) and not self._misspelt(low):
+            return 0.7  # "Okafor aware of K 5.9", "Kowalczyk notified"; not "Renal aware"
         if nxt is not None and nxt.lower == "family" and w.cased and not self._weak(low) \
                 and (self._listed(low) or self._unknown(low)) and not self._sentence_start(t, w):
             return 0.7  # "the Romero family", "KEEP ROMERO FAMILY AWARE"
@@ -322,6 +329,12 @@ class NameRecognizer(EntityRecognizer):
                 nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")) \
                 and self._unknown(low) and not self._misspelt(low) and not _thing_like(low):
             return 0.6  # "Luiza is from Xignite", "Timotea lives on"; not "Crepitus is"
+        if not t.caps and w.is_title and nxt is not None and nxt.text == "," and (
+                w.i == 0 or w.newline_before) and (
+                (low in self.first_freq and not self._weak(low))
+                or (self._unknown(low) and not self._misspelt(low) and not _thing_like(low)
+                    and low.isalpha())):  # not "C'mon, sing it with me"
+            return 0.6  # a line that starts by addressing someone: "Aloisia, can you call me"
         if t.caps or low not in self.first_freq or self._weak(low):
             return 0.0
         if w.is_title and not self._sentence_start(t, w):
@@ -583,6 +596,35 @@ class NameRecognizer(EntityRecognizer):
     def _list_name(self, t: _Text, w: _Word) -> bool:
         return self._namelike(w) and w.is_title and not self._vocabulary(w.lower) \
             and not _thing_like(w.lower) and (self._listed(w.lower) or self._unknown(w.lower))
+
+    def _name_lines(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag a line that is only a first and last name, the way a signature or contact card
+        starts ("aksel kristensen", "Leidy T Muris"): no English word, a census first name
+        or words on no list, all capitalised or, in lowercase text, all lowercase."""
+        if t.caps:
+            return
+        lines: list[list[_Word]] = []
+        for w in t.words:
+            if w.newline_before or not lines:
+                lines.append([])
+            lines[-1].append(w)
+        for line in lines:
+            words = [w for w in line if w.text != "."]
+            if not 2 <= len(words) <= 3 or not (all(w.is_title or (len(w.text) == 1 and w.is_upper)
+                                                    for w in words)
+                                                or (t.lower and all(w.is_lower for w in words))):
+                continue
+            first, last = words[0], words[-1]
+            middle_ok = len(words) == 2 or len(words[1].text) == 1
+            if not middle_ok or not (self._namelike(first) and self._namelike(last)):
+                continue
+            parts = (first.lower, last.lower)
+            if any(self._weak(p) or self._vocabulary(p) or _thing_like(p) or p in RELATIONS
+                   or p in TITLES for p in parts):
+                continue
+            if first.lower in self.first_freq or any(self._unknown(p) for p in parts):
+                for w in words:
+                    hits.setdefault(w.i, 0.6)
 
     def _sign_off(self, t: _Text, hits: dict[int, float]) -> None:
         """Tag a closing line or sentence that is only a name ("...1400U/HR. SUSAN",

@@ -77,6 +77,11 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("Hi Anna, can you call me back?", ["Anna"]),
         ("Our founders: Kowalczyk, Becker and Vasquez.", ["Kowalczyk", "Becker", "Vasquez"]),
         ("Assistant to Magnus Poulsen for a year.", ["Magnus Poulsen"]),
+        # Told about the patient; a line that is only a name; addressing someone.
+        ("Wierzbicki aware of the K of 5.9. Kowalczyk made aware.", ["Wierzbicki", "Kowalczyk"]),
+        ("aksel lindqvist\nlabor relations director\n", ["aksel lindqvist"]),
+        ("Zhivka T Okonjo\n\nStaff nurse\n", ["Zhivka T Okonjo"]),
+        ("Aloisia, can you call me back?", ["Aloisia"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -160,6 +165,10 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "Rising PaCO2 on the last gas, SpO2 95%.",
         "On po Flagyl, Vanco and Levoq.",
         "I moved to San Diego last year.",
+        # Teams and services are told too; a line of shorthand is no signature.
+        "Renal aware. Team aware. HO notified. Vasc paged.",
+        "Pt stable.\nLasix Gtt\nCont monitoring\n",
+        "C'mon, tell me what to do.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
