@@ -55,6 +55,8 @@ CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp".spl
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "LOCATION", "FACILITY"})
 # What is said of whoever was told about the patient ("Smith aware", "Jones paged").
 TOLD = frozenset("aware notified paged informed".split())
+# Who may be named after "is": "health care proxy is Mary".
+PROXIES = frozenset("hcp proxy spokesperson caregiver guardian".split())
 # Roles written before a name ("HO Smith", "NP Jones"); also before ordinary words ("NP
 # aware", "PA line"), so the name must be capitalised and no English word.
 ROLES = frozenset("ho np pa md rn pcp sw".split())
@@ -68,7 +70,7 @@ PERSON_ACTS = PERSON_VERBS_AFTER - frozenset("has had is was will and 's".split(
 # word on no list needs a stronger one.
 THING_CONTEXT = frozenset("with and to".split())
 SIGN_OFFS = frozenset("thanks thank you regards best cheers sincerely love from".split())
-SKIP = frozenset(", . ( ) - ' 's \" ’ ’s 'S ’S".split())
+SKIP = frozenset(", . ( ) - : ' 's \" ’ ’s 'S ’S".split())
 SENTENCE_END = frozenset(". ! ? ;".split())
 # Words that follow a relation word in notes but are never the relative's name
 # ("WIFE STATES SHE ...", "HUSBAND WILL TRY", "SON NEWLY GRADUATED").
@@ -272,15 +274,19 @@ class NameRecognizer(EntityRecognizer):
             return 0.0
         low, plain = w.lower, is_plain_word(w.lower)
         nxt, nxt2 = t.at(w.i + 1), t.at(w.i + 2)
-        prev = self._before(t, w.i, 2)
+        prev = self._before(t, w.i, 3)
         cue = prev[-1] if prev else None
+        said = tuple(p.lower for p in prev)
+        if said[-2:] in (("in", "law"), ("is", "hcp"), ("is", "proxy")) or (
+                said[-1:] == ("is",) and said[-2:-1] and said[-2] in PROXIES):
+            cue = prev[-3] if said[-2:] == ("in", "law") and len(prev) == 3 else prev[-2]
+            # "daughter in law Mary", "health care proxy is Mary"
         if cue is not None and cue.lower in TITLES and self._after_title(t, cue, w):
             return 0.85
         if cue is not None and cue.lower in RELATIONS and self._after_relation(t, cue, w):
             return 0.8
         if low in NOT_NAMES:
             return 0.0
-        said = tuple(p.lower for p in prev)
         if any(said[-len(p):] == p for p in INTRODUCTIONS) and (
                 (low in self.first_freq and not self._ordinary(low) and (w.cased or not plain)
                  and (not plain or w.is_title))
@@ -297,12 +303,11 @@ class NameRecognizer(EntityRecognizer):
             if (w.is_title and not plain) or (self._listed(low) and low not in STOP_WORDS
                                               and not self._ordinary(low)):
                 return 0.8
-        after = nxt2 if nxt is not None and nxt.text == "," else nxt
-        if after is not None and after.lower in CREDENTIALS:
-            return self._before_credential(t, w, after)
-        if nxt is not None and nxt.text in ("(", ",") and nxt2 is not None and nxt2.lower in RELATIONS \
-                and self._role_name(t, w):
-            return 0.75  # "Hank Przybylo (son)", "Maria, daughter, called"
+        credential = self._credential_after(t, w)
+        if credential is not None:
+            return self._before_credential(t, w, credential)
+        if self._relation_after(t, w) and self._role_name(t, w):
+            return 0.75  # "Hank Przybylo (son)", "Maria, his daughter, called"
         if cue is not None and cue.lower in ROLES and cue.is_upper and self._role_name(t, w):
             return 0.75  # "pronounced by HO Domenico", "NP Okafor aware"
         if nxt is not None and (nxt.lower in TOLD or (nxt.lower == "made" and nxt2 is not None
@@ -396,6 +401,40 @@ class NameRecognizer(EntityRecognizer):
         # WordNet lists names as nouns only ("DR TYRO").
         return not self._vocabulary(low) or (w.cased and is_bare_noun(low))
 
+    @staticmethod
+    def _credential_after(t: _Text, w: _Word) -> _Word | None:
+        """Return the first word of a credential right after w, past a comma: "RN", "R.N."."""
+        j = w.i + 1
+        if (c := t.at(j)) is not None and c.text == ",":
+            j += 1
+        first = t.at(j)
+        if first is None or first.newline_before:
+            return None
+        if first.lower in CREDENTIALS:
+            return first
+        letters = ""
+        while (c := t.at(j)) is not None and len(c.text) == 1 and c.text.isalpha() \
+                and (d := t.at(j + 1)) is not None and d.text == "." and not d.space_before \
+                and (j == first.i or not c.space_before):
+            letters += c.lower
+            j += 2
+        return first if len(letters) > 1 and letters in CREDENTIALS else None
+
+    @staticmethod
+    def _relation_after(t: _Text, w: _Word) -> bool:
+        """Return True when a relation word follows w in brackets or after a comma: "Hank
+        (son)", "Maria, his daughter,"."""
+        sep = t.at(w.i + 1)
+        if sep is None or sep.text not in ("(", ","):
+            return False
+        j = w.i + 2
+        if (n := t.at(j)) is not None and n.lower in ("his", "her", "their", "pt", "pts", "patient"):
+            j += 1
+            if (n := t.at(j)) is not None and n.text in ("'s", "’s"):
+                j += 1
+        n = t.at(j)
+        return n is not None and n.lower in RELATIONS and not n.newline_before
+
     def _role_name(self, t: _Text, w: _Word) -> bool:
         """Return True when w can be a name next to a role or relation word that is not a
         cue on its own ("NP Okafor" but not "NP aware", "PA Catheter")."""
@@ -416,7 +455,8 @@ class NameRecognizer(EntityRecognizer):
         if low in self.first_freq and not self._ordinary(low):
             return True  # "son bill", "SON ROB"; not "MOM GIVEN"
         if w.cased and not t.caps:
-            return not self._vocabulary(low)  # "Sons Smokey, Morris"; not "spokesperson, Phone"
+            # "Sons Smokey, Morris"; not "spokesperson, Phone", "Wife: Spanish speaking"
+            return not self._vocabulary(low) and not self._ordinary(low)
         if self._weak(low):
             return False
         # "BROTHER VINNY", "husband milovan"; not a misspelt verb ("WIFE AGRESS THAT").
@@ -508,8 +548,7 @@ class NameRecognizer(EntityRecognizer):
             initials.clear()
             joined = start_initial = False
             j += 1
-        after = t.at(i + 2) if (n := t.at(i + 1)) is not None and n.text == "," else n
-        credential = after is not None and after.lower in CREDENTIALS
+        credential = self._credential_after(t, t.words[i]) is not None
         k = i - 1
         while k >= 0 and k >= i - 4 and not t.words[k + 1].newline_before:
             w = t.words[k]

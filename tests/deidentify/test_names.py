@@ -82,6 +82,12 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("aksel lindqvist\nlabor relations director\n", ["aksel lindqvist"]),
         ("Zhivka T Okonjo\n\nStaff nurse\n", ["Zhivka T Okonjo"]),
         ("Aloisia, can you call me back?", ["Aloisia"]),
+        # Dotted credentials, "X, his wife", "in law", "proxy is X", a cue before a colon.
+        ("Jane Okafor R.N.", ["Jane Okafor"]),
+        ("Spoke with Maria, his daughter, today.", ["Maria"]),
+        ("Daughter-in-law Oksana called.", ["Oksana"]),
+        ("Health care proxy is Radomir Tkachuk.", ["Radomir Tkachuk"]),
+        ("Attending: Wierzbicki", ["Wierzbicki"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -169,6 +175,8 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "Renal aware. Team aware. HO notified. Vasc paged.",
         "Pt stable.\nLasix Gtt\nCont monitoring\n",
         "C'mon, tell me what to do.",
+        "Son: aware of plan. Wife: Spanish speaking.",
+        "Proxy is aware. HCP is in the chart.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
