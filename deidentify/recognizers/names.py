@@ -164,9 +164,11 @@ class NameRecognizer(EntityRecognizer):
             if score:
                 hits[w.i] = max(score, hits.get(w.i, 0.0))
                 self._extend(t, w.i, score, hits)
-            elif w.lower in ("and", "&", ",") and w.i - 1 in hits and (nxt := t.at(w.i + 1)):
-                # "Drs Joseph and Robbinson", "sons Smokey, Morris and Roger"
-                if self._namelike(nxt) and not self._weak(nxt.lower) and (
+            elif w.lower in ("and", "&", ",", "/") and w.i - 1 in hits and (nxt := t.at(w.i + 1)):
+                # "Drs Joseph and Robbinson", "sons Smokey, Morris and Roger", "Dr. Lee/Shah"
+                if self._namelike(nxt) and (not self._weak(nxt.lower) or (
+                        hits[w.i - 1] >= 0.85 and nxt.is_title and not t.caps
+                        and not self._vocabulary(nxt.lower))) and (
                         nxt.lower in self.first_freq or (nxt.is_title and not t.caps)
                         or self._listed(nxt.lower)):
                     hits[nxt.i] = hits[w.i - 1]
@@ -281,6 +283,9 @@ class NameRecognizer(EntityRecognizer):
                 said[-1:] == ("is",) and said[-2:-1] and said[-2] in PROXIES):
             cue = prev[-3] if said[-2:] == ("in", "law") and len(prev) == 3 else prev[-2]
             # "daughter in law Mary", "health care proxy is Mary"
+        if cue is not None and len(cue.text) == 1 and cue.is_upper and len(prev) > 1 \
+                and prev[-2].lower in TITLES:
+            cue = prev[-2]  # "Dr. J Smith"
         if cue is not None and cue.lower in TITLES and self._after_title(t, cue, w):
             return 0.85
         if cue is not None and cue.lower in RELATIONS and self._after_relation(t, cue, w):
@@ -375,7 +380,8 @@ class NameRecognizer(EntityRecognizer):
     def _after_title(self, t: _Text, title: _Word, w: _Word) -> bool:
         """Return True when w can be the name after a title ("Dr. Chen", "dr vasquez")."""
         low, plain = w.lower, is_plain_word(w.lower)
-        if self._before(t, w.i, 1, across_comma=False) != [title]:
+        if title not in self._before(t, w.i, 2, across_comma=False)[-2:] or any(
+                len(p.text) > 1 for p in self._before(t, w.i, 2)[-1:] if p is not title):
             return False  # "MS, CONTINUE", "mild mr, etc"
         dot = t.at(title.i + 1)
         english = is_english_word(low) and not is_bare_noun(low)
@@ -560,6 +566,11 @@ class NameRecognizer(EntityRecognizer):
                 hits.setdefault(k - 1, score)  # "E. Welsh", and "q. lander rrt" in lowercase
                 k -= 2
                 continue
+            b = t.at(k - 2) if (d := t.at(k - 1)) is not None and d.text == "." else d
+            if len(w.text) == 1 and w.is_upper and b is not None and b.lower in TITLES \
+                    and score >= 0.85:
+                hits.setdefault(k, score)  # the initial in "Dr. J Smith"
+                break
             first = self._namelike(w) and w.lower in self.first_freq and not self._weak(w.lower) \
                 and not w.is_lower and w.lower not in RELATIONS and w.lower not in TITLES
             # Before a credential an unlisted capitalised word is the first name ("Andrwe

@@ -88,6 +88,9 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("Daughter-in-law Oksana called.", ["Oksana"]),
         ("Health care proxy is Radomir Tkachuk.", ["Radomir Tkachuk"]),
         ("Attending: Wierzbicki", ["Wierzbicki"]),
+        # An initial without a full stop after a title; names joined by a slash.
+        ("Dr. J Okafor aware.", ["J Okafor"]),
+        ("Dr. Lee/Shah aware of plan.", ["Lee", "Shah"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -177,6 +180,7 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "C'mon, tell me what to do.",
         "Son: aware of plan. Wife: Spanish speaking.",
         "Proxy is aware. HCP is in the chart.",
+        "BP 120/80. K 4.1 and Mg 2.0.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
