@@ -308,6 +308,8 @@ class NameRecognizer(EntityRecognizer):
             if (w.is_title and not plain) or (self._listed(low) and low not in STOP_WORDS
                                               and not self._ordinary(low)):
                 return 0.8
+        if nxt is not None and nxt.text == "," and nxt2 is not None and self._surname_first(t, w, nxt2):
+            return 0.7  # "Kowalczyk, Anna", "SMITH, JOHN"
         credential = self._credential_after(t, w)
         if credential is not None:
             return self._before_credential(t, w, credential)
@@ -406,6 +408,17 @@ class NameRecognizer(EntityRecognizer):
             return False  # "Rabbi sees pt"; but "Dr. griffin made aware"
         # WordNet lists names as nouns only ("DR TYRO").
         return not self._vocabulary(low) or (w.cased and is_bare_noun(low))
+
+    def _surname_first(self, t: _Text, w: _Word, first: _Word) -> bool:
+        """Return True for "Surname, First": a census surname or unlisted word, a comma, and a
+        common first name, written alike (both capitalised, or both shouted)."""
+        if first.newline_before or first.lower not in self.first_freq or self._weak(first.lower) \
+                or is_plain_word(first.lower) or self._weak(w.lower):
+            return False
+        alike = (w.is_title and first.is_title) or (w.is_upper and first.is_upper and len(w.text) > 2)
+        known = w.lower in self.last_rank or (self._unknown(w.lower) and not self._misspelt(w.lower)
+                                              and not _thing_like(w.lower))
+        return alike and known and self._namelike(w) and self._namelike(first)
 
     @staticmethod
     def _credential_after(t: _Text, w: _Word) -> _Word | None:

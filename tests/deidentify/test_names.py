@@ -91,6 +91,9 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         # An initial without a full stop after a title; names joined by a slash.
         ("Dr. J Okafor aware.", ["J Okafor"]),
         ("Dr. Lee/Shah aware of plan.", ["Lee", "Shah"]),
+        # "Surname, First".
+        ("Patient: Kowalczyk, Anna", ["Kowalczyk", "Anna"]),
+        ("SMITH, JOHN ADMITTED FROM HOME.", ["SMITH", "JOHN"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -181,6 +184,7 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "Son: aware of plan. Wife: Spanish speaking.",
         "Proxy is aware. HCP is in the chart.",
         "BP 120/80. K 4.1 and Mg 2.0.",
+        "On Vanco, Zosyn and Flagyl. Hill, Mark the chart.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
