@@ -88,8 +88,8 @@ BEFORE_INITIAL = frozenset(" \t\n(\"'[")
 # a name even when it is also an English word ("Mark", "Walker"); rarer ones are words.
 COMMON_FIRST_PERCENT = 0.005
 COMMON_LAST_RANK = 1000
-# A first name this common is a name even in lowercase after "with" or "to" ("talked with
-# helen"); "with walker", "with flora" are things.
+# A first name this common, or one that is no English word, is a name even in lowercase
+# after "with" or "to" ("talked with helen"); "with walker", "with flora" are things.
 WELL_KNOWN_FIRST_PERCENT = 0.1
 # Words keep an inner apostrophe ("O'Brien") but not a clitic ("Joe's", "I'm", "don't").
 CLITIC = r"['’](?:[sSmMtTdD]|ll|LL|re|RE|ve|VE)\b"
@@ -301,8 +301,9 @@ class NameRecognizer(EntityRecognizer):
         if any(said[-len(p):] == p for p in WEAK_INTRODUCTIONS) and low in self.first_freq \
                 and not self._ordinary(low) and (w.is_title or (t.caps and w.is_upper and not plain) or (
                     w.is_lower and not t.caps and not plain
-                    and self.first_freq[low] >= WELL_KNOWN_FIRST_PERCENT)):
-            return 0.75
+                    and not (nxt is not None and nxt.text == "-" and not nxt.space_before)  # "flo-by"
+                    and (self.first_freq[low] >= WELL_KNOWN_FIRST_PERCENT or not is_english_word(low)))):
+            return 0.75  # "talked with helen", "spoke with suzette"; not "with walker"
         if said[-2:] == ("name", "is") or said[-1:] == ("named",) or (
                 w.i >= 2 and t.words[w.i - 1].text == ":" and t.words[w.i - 2].lower == "name"):
             if (w.is_title and not plain) or (self._listed(low) and low not in STOP_WORDS

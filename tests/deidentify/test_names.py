@@ -71,6 +71,7 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("I'm Radomir, and i'm 58.", ["Radomir"]),
         ("She named him Benedikt.", ["Benedikt"]),
         ("I talked with helen from case management.", ["helen"]),
+        ("case manager spoke with griselda today.", ["griselda"]),
         # A relation or role word after or before the name; a greeting; a list of names.
         ("Radomir Tkachuk (son) cell 555-0134, try first.", ["Radomir Tkachuk"]),
         ("pronounced at 1840 by HO Wierzbicki. Family at bedside.", ["Wierzbicki"]),
@@ -185,6 +186,7 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "Proxy is aware. HCP is in the chart.",
         "BP 120/80. K 4.1 and Mg 2.0.",
         "On Vanco, Zosyn and Flagyl. Hill, Mark the chart.",
+        "settings CMV 500 x 10 with flo-by.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
