@@ -3,15 +3,22 @@
 How much context a word needs depends on what the word is. A common census name needs
 little; a word that is ordinary English and only rarely a name ("walker", "goal": WordNet
 and the census frequencies, see `lexicon`) needs a capitalised form and a strong cue; words
-in `COMMON_WORDS` and the clinical lists never count on list membership alone. The cues
-are titles (Dr, Mrs), relation and role words (wife, son, nurse), introductions ("my name
-is"), credentials after a name (RN, MD), "the X family", a sign-off line, and spaCy PERSON
-entities. Then two document-level steps: initials between name parts are kept, and a name
-found once is tagged wherever it recurs in the text.
+in `COMMON_WORDS` and the clinical lists never count on list membership alone; a word on no
+list ("Tkachuk") counts with a cue, unless one edit makes it English (a misspelling).
+
+Cues, strongest first: titles (Dr, Mrs, "MR X HAD"); relation and role words before or
+after the name (wife, son, HO, "Maria, his daughter", "(son)"); introductions ("my name
+is", "I'm", "Hi"); credentials after a name (RN, "R.N."); what is said of someone told
+about the patient ("X aware", "X paged"); "the X family"; "Surname, First"; first+last
+pairs and two capitalised words no list knows as anything but a name; lists of such names;
+a line that is only a name (signature, contact card) or addresses someone ("X, can you");
+a closing line that is only a name; spaCy PERSON entities. Then, over the whole text:
+initials between name parts are kept, and a name found once is tagged where it recurs.
 
 The recognizer splits words itself (letters, digits, single punctuation marks) because notes
 glue words together ("ok.dr vasquez.talked") in ways spaCy's tokenizer keeps whole; spaCy
-is used for its entities only.
+is used for its entities only. Shouted (all-caps) text gives no case evidence, so there
+census membership stands in for capitalisation.
 """
 
 from __future__ import annotations
