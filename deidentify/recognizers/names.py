@@ -62,6 +62,9 @@ CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp".spl
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "LOCATION", "FACILITY"})
 # What is said of whoever was told about the patient ("Smith aware", "Jones paged").
 TOLD = frozenset("aware notified paged informed".split())
+# What people do to a patient or a paper, before "by" ("seen by Okafor", "signed by").
+DONE_BY = frozenset("""seen signed examined evaluated assessed visited referred directed written
+    interviewed admitted discharged pronounced intubated extubated consulted""".split())
 # Who may be named after "is": "health care proxy is Mary".
 PROXIES = frozenset("hcp proxy spokesperson caregiver guardian".split())
 # Roles written before a name ("HO Smith", "NP Jones"); also before ordinary words ("NP
@@ -311,6 +314,9 @@ class NameRecognizer(EntityRecognizer):
                     and not (nxt is not None and nxt.text == "-" and not nxt.space_before)  # "flo-by"
                     and (self.first_freq[low] >= WELL_KNOWN_FIRST_PERCENT or not is_english_word(low)))):
             return 0.75  # "talked with helen", "spoke with suzette"; not "with walker"
+        if said[-1:] == ("by",) and said[-2:-1] and said[-2] in DONE_BY and self._role_name(t, w) \
+                and not _thing_like(low):
+            return 0.75  # "seen by Okafor", "signed by Wierzbicki"
         if said[-2:] == ("name", "is") or said[-1:] == ("named",) or (
                 w.i >= 2 and t.words[w.i - 1].text == ":" and t.words[w.i - 2].lower == "name"):
             if (w.is_title and not plain) or (self._listed(low) and low not in STOP_WORDS

@@ -92,6 +92,8 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         # An initial without a full stop after a title; names joined by a slash.
         ("Dr. J Okafor aware.", ["J Okafor"]),
         ("Dr. Lee/Shah aware of plan.", ["Lee", "Shah"]),
+        # Done by someone.
+        ("Pt seen by Okafor this am. Orders signed by Wierzbicki.", ["Okafor", "Wierzbicki"]),
         # "Surname, First".
         ("Patient: Kowalczyk, Anna", ["Kowalczyk", "Anna"]),
         ("SMITH, JOHN ADMITTED FROM HOME.", ["SMITH", "JOHN"]),
@@ -187,6 +189,7 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "BP 120/80. K 4.1 and Mg 2.0.",
         "On Vanco, Zosyn and Flagyl. Hill, Mark the chart.",
         "settings CMV 500 x 10 with flo-by.",
+        "Pt evaluated by Cardiology. Dressing covered by Tegaderm. Seen by Medicare.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
