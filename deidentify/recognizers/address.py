@@ -19,10 +19,15 @@ STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr c
 STREET = "(?-i:" + "|".join(w.title() for w in STREET_WORDS) + ")"
 NOT_STOP = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per)\b)"
 # A capitalised word, or a lowercase street-type word used in European addresses.
-NAME_WORD = r"(?:(?-i:[A-ZÀ-Þ][a-zß-ÿA-ZÀ-Þ'.-]*)|(?-i:gate|gata|gatan|utca|vej|veien|ulica|ul\.|rue|via|calle|de|la|del|dei|della|delle|di|du|da|do|dos|das|e|van|der|von|am|an))"
+NAME_WORD = r"(?:(?!(?-i:The|Of|And|To|For|You|Your|In|On|At)\b)(?-i:[A-ZÀ-Þ](?:[^\W\d]|['.-])*)|(?-i:gate|gata|gatan|utca|vej|veien|ulica|ul\.|rue|via|calle|de|la|del|dei|della|delle|di|du|da|do|dos|das|e|van|der|von|am|an))"
 CORNER_STREET = (r"(?:\d{1,6}[ \t]+)?(?:ul\.[ \t]+)?(?-i:[A-ZÀ-Þ])[\w'.-]*"
                  r"(?:[ \t]+(?:(?-i:[A-ZÀ-Þ])[\w'.-]*|\d{1,5}|de|du|la|del|ten|van))*")
 UNIT = r"(?:\s*,?\s*(?:apt|apartment|suite|ste|unit|#|floor|fl|room|rm|box)\.?\s*#?\s*[a-z0-9-]+)?"
+# Street types written before the name, as across Europe and Latin America.
+TYPE_FIRST = r"(?:rue|rua|rúa|avenida|avenue|calle|carrer|camino|paseo|plaza|praça|piazza|viale|corso|strada|chemin|allée|boulevard|quai|ul\.|ulica|aleja|trg|calea|largo|travessa)"
+CONNECTOR = r"(?:de|du|des|la|le|les|del|della|delle|dei|di|da|do|dos|das|d'|van|von|der|den|y|e)"
+# Street types written as a word after the name, before the number.
+TYPE_AFTER = r"(?:u\.|út|útja|utca|körút|tér|tee|gata|gatan|vei|veien|vegen|vägen|vej|weg|straat|laan|terrasse|allé|gasse|kuja|tie|katu|polku|gränd|stræde|ulica|cesta)"
 # Lowercase street types that are never a count of something ("2 blocks down the road").
 LOWER_STREET = r"(?:street|avenue|road|boulevard|lane|drive|crescent|terrace|parkway)"
 NOT_MEASURE = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per|a|an|miles?|blocks?|km|kms|feet|ft|yards?|mins?|minutes?|hours?|hrs?|down|up|along|across|off|from|my|his|her|our|their)\b)"
@@ -53,14 +58,24 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
         ("number_street_lower", rf"(?-i:\b\d{{1,6}}[a-z]?[ \t]+(?:{NOT_MEASURE}[a-z][a-z'-]+[ \t]+){{1,3}}{LOWER_STREET})\b{UNIT}", 0.6),
         ("street_number", rf"\b(?-i:[A-Z])[\w'-]*(?:strasse|straße|gatan|gata|vej|katu|weg|gasse|straat|vägen|veien)\s+\d{{1,5}}[a-z]?\b{UNIT}", 0.6),
         ("street_first", r"\b(?:via|calle|rue|avenida|rua|ul\.)\s+(?:(?-i:[A-Z])[\w'-]*\s+){1,3}\d{1,5}[a-z]?\b", 0.6),
+        # A house number, then the street type, then the name: "31 rue de la Hulotais",
+        # "63 Avenue du Golf Arabe", "947 trg revolucije". The type word anchors it, so the
+        # name may be lowercase; English words such as "via", "place", "route" are left out.
+        ("number_type_name", rf"\b\d{{1,6}}[ \t]+{TYPE_FIRST}\.?[ \t]+(?:{CONNECTOR}[ \t]+){{0,2}}{NOT_STOP}[^\W\d_][\w'’-]+(?:[ \t]+(?:{CONNECTOR}[ \t]+)?(?-i:[A-ZÀ-Þ])[\w'’-]+){{0,3}}(?:[ \t]+\d{{1,5}}[a-z]?\b)?{UNIT}", 0.6),
+        # The street type as a word of its own after the name, then the number:
+        # "Kálmán Imre u. 12.", "Rákóczi út 13", "Luite tee 87", "Stensås terrasse 38".
+        ("name_type_number", rf"\b(?-i:[A-ZÀ-Þ])[\w'’-]*[ \t]+(?:{NOT_STOP}[^\W\d_][\w'’-]*[ \t]+){{0,2}}{TYPE_AFTER}[ \t]+\d{{1,5}}[a-z]?\b{UNIT}", 0.6),
         # House number and street name in either order, as written across Europe:
         # "2224 Trenerys gate 232", "Hegedûs Gyula utca 76", "Pod Floriánem 1677".
-        ("number_name_number", rf"\b\d{{1,6}}[ \t]+{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?\b", 0.6),
+        ("number_name_number", rf"\b\d{{1,6}}[ \t]+{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+(?!\d0s\b)\d{{1,5}}[a-z]?\b", 0.6),
         ("name_number", rf"\b(?:address(?:\s+is)?:?|located\s+(?:at|on)|lives?\s+(?:at|on)|is\s+on)\s+(?P<phi>(?-i:[A-ZÀ-Þ][\w'.-]+)(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?)\b", 0.55),
         # "the corner of Dalbraut 99 and Frederikke Coves": both streets, not "the corner of".
         ("corner", rf"\bcorner\s+of\s+(?P<phi>{CORNER_STREET}\s+(?:and|&)\s+{CORNER_STREET})", 0.6),
         # "Via dei Fiorentini 17 street", "Hansinegata 120 street": name, number, then "street".
-        ("name_number_street", rf"(?-i:\b(?P<phi>[A-ZÀ-Þ][\w'.-]*(?:[ \t]+{NAME_WORD}){{0,4}}[ \t]+\d{{1,5}}[a-z]?\.?[ \t]+(?:street|st\b\.?)))", 0.6),
+        ("name_number_street", rf"(?-i:\b(?P<phi>[A-ZÀ-Þ][\w'.-]*(?:[ \t]+{NAME_WORD}){{0,4}}[ \t]+\d{{1,5}}[a-z]?)\.?[ \t]+(?:[Ss]treet|[Ss]t\b\.?))", 0.6),
+        # A street named without a house number: "shows on Berg Hills Street", "lives off
+        # Elm Road".
+        ("on_named_street", rf"\b(?:on|off|along|onto|at|near)[ \t]+(?:the[ \t]+)?(?P<phi>(?:{NOT_STOP}(?-i:[A-ZÀ-Þ])[\w'’-]+[ \t]+){{1,3}}{STREET})\b", 0.65),
         ("unit", r"\b(?:apt|apartment|suite|ste)\.?\s*#?\s*\d{1,5}[a-z]?\b", 0.6),
         ("military", r"\b(?:(?:psc|unit|cmr)\s+\d{4},?\s+box\s+\d{4}|(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}|(?:usns|usnv|uss)\s+(?-i:[A-Z])\w+)\b", 0.7),
         ("po_box", r"\b(?:p\.?\s*o\.?\s*box|post\s+office\s+box)\s*\d{1,6}\b", 0.8),
@@ -84,7 +99,11 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
         if not _shouted(text):
             for result in results:
                 result.start = _extend_back(text, result.start)
-                result.end = _extend_tail(text, result.end)
+                end, result.end = result.end, _extend_tail(text, result.end)
+                if result.end > end:
+                    # Street, town and postcode together: the whole is one address, and it
+                    # outranks a ZIP or place found inside it when overlaps are merged.
+                    result.score = max(result.score, 0.9)
         for result in results:
             # "lives at 12 Clover St. She ...": a trailing sentence word is not the address.
             while (last := re.search(r"[ \t]+([A-Za-z]+)$", text[result.start:result.end])) and (
@@ -107,9 +126,10 @@ def _shouted(text: str) -> bool:
     return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
 
 
-def _tail_word(word: str) -> bool:
+def _tail_word(word: str, lowercase: bool) -> bool:
     """Return True for a word that can belong to the lines after a street: a unit word, a
-    number or postcode, a capitalised place word or region code."""
+    number or postcode, a capitalised place word or region code (any word that is not a
+    sentence word when the whole message is typed in lowercase)."""
     bare = word.rstrip(".!?")
     low = bare.lower()
     if not bare or low in TAIL_LABELS or ":" in bare or "@" in bare or "/" in bare:
@@ -118,26 +138,41 @@ def _tail_word(word: str) -> bool:
         return len(low) <= 8
     if any(c.isdigit() for c in bare):  # postcodes such as "SW1A", "K1A", "1AA"
         return bare.isalnum() and len(bare) <= 4 and bare.upper() == bare
-    return bare[0].isupper() and low not in STOP_WORDS
+    return (bare[0].isupper() or lowercase) and low not in STOP_WORDS
+
+
+def _region_code(word: str, following: str) -> bool:
+    """Return True for a short lowercase region code before a postcode ("ma 02115")."""
+    return word.isalpha() and len(word) <= 3 and word.lower() not in STOP_WORDS and (
+        following.isdigit() and 3 <= len(following) <= 8)
 
 
 def _extend_tail(text: str, end: int) -> int:
     """Return where the address that ends its street part at `end` really ends."""
-    best, line_start_best, newlines, words, sentence_end = end, end, 0, 0, False
+    lowercase = not any(c.isupper() for c in text)
+    tokens: list[re.Match[str]] = []
     for m in TAIL_TOKEN.finditer(text, end, min(len(text), end + 240)):
+        if tokens and tokens[-1].group() == "\n" and not any(c.isalnum() for c in m.group()):
+            continue  # a bullet before a line: "??? Suite 292", "• Zuoz"
+        tokens.append(m)
+    best, line_start_best, newlines, words, sentence_end = end, end, 0, 0, False
+    line_code = False  # the line so far ends in a number: "Iceland 72399 after the concert"
+    for i, m in enumerate(tokens):
         tok = m.group()
         if tok == "\n":
             newlines += 1
-            line_start_best = best
+            line_start_best, line_code = best, False
             if newlines > 4:
                 break
             continue
         if tok in "(),;" or tok.lower() in TAIL_CONNECTORS:
             continue
-        if not _tail_word(tok) or words >= 14:
+        following = next((t.group() for t in tokens[i + 1:] if t.group() != "\n"), "")
+        if not (_tail_word(tok, lowercase) or _region_code(tok, following)) or words >= 14:
             # "... Austria 25173. Thanks": a full stop before the stray word ends the address.
-            return line_start_best if newlines and not sentence_end else best
+            return line_start_best if newlines and not sentence_end and not line_code else best
         sentence_end = tok.endswith(".") and len(tok) > 3 and not tok[:-1].isalpha()
+        line_code = any(c.isdigit() for c in tok)
         words += 1
         best = m.start() + len(tok.rstrip(".!?,")) if tok[-1] in "!?" else m.end()
         if tok[-1] in "!?":

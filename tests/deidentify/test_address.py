@@ -24,6 +24,25 @@ import pytest
         ("ZIP: 3962", "ZIP", ["3962"]),
         ("London SW1A 1AA", "ZIP", ["SW1A 1AA"]),
         ("Ottawa, ON K1A 0B1", "ZIP", ["K1A 0B1"]),
+        # Street type before the name, or as a word of its own after it.
+        ("Verda lives on 33 avenue de Provence street.", "ADDRESS", ["33 avenue de Provence"]),
+        ("It's in 479 95 Avenue des Tuileries Apt. 892", "ADDRESS", ["479 95 Avenue des Tuileries Apt. 892"]),
+        ("The office is at Király u. 15.", "ADDRESS", ["Király u. 15"]),
+        ("6614 Luite tee 87", "ADDRESS", ["6614 Luite tee 87"]),
+        ("The bus drops you off at 077 Příční 1429 St.", "ADDRESS", ["077 Příční 1429 St."]),
+        ("Sandra lives on Hansinegata 120 street.", "ADDRESS", ["Hansinegata 120"]),
+        ("641 Dašická 688, Turkovice", "ADDRESS", ["641 Dašická 688, Turkovice"]),
+        ("She grew up on Berg Hills Street in the city", "ADDRESS", ["Berg Hills Street"]),
+        # The town and postcode line keeps its postcode before a sentence goes on; a bullet
+        # before each line and a lowercase region code before the postcode stay inside.
+        ("Meet at Tungata 11\n Höfn\n Iceland 72399 after the concert.", "ADDRESS",
+         ["Tungata 11\n Höfn\n Iceland 72399"]),
+        ("• 83854 Strickstrasse 61\n• Suite 292\n• Zuoz\n• Switzerland 53730", "ADDRESS",
+         ["83854 Strickstrasse 61\n• Suite 292\n• Zuoz\n• Switzerland 53730"]),
+        ("Send it to 103 Cassidy Street\nGdańsk, pm 84968 please", "ADDRESS",
+         ["103 Cassidy Street\nGdańsk, pm 84968"]),
+        ("Please return to 12 Main Street\nSpringfield, PA 39551 if lost", "ADDRESS",
+         ["12 Main Street\nSpringfield, PA 39551"]),
     ],
 )
 def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: list[str]) -> None:
@@ -43,6 +62,12 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "PULM: NC 2.0 Sats 95%. Pt denies SOB.",
         "Vent settings A/C 750 Rate 10 Peep 7.5 FiO2 40%.",
         "PAPs about the same 20's/8 Wedge 13. Pt is negative",
+        "see Guilty Pleasures: 5 Musicians Of The 70s You're Supposed To Hate",
+        "type 2 AV block noted",
+        "Departure gate 12 is closed",
+        "given 2 doses via PEG tube",
+        "we walked on the street for 20 minutes",
+        "Seen in Clinic 4 today",
     ],
 )
 def test_it_ignores_non_addresses(spans, text: str) -> None:
