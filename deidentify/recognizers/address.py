@@ -10,11 +10,15 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
 from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, medical_terms
+from deidentify.recognizers.places import gazetteer, us_states
 
 STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr court ct place pl
     terrace way circle cir highway hwy parkway pkwy square sq trail pike route rte close crescent
     alley plaza row loop path walk gardens heights hollow ridge mews turnpike expressway fwy
-    freeway crossing junction estates manor strasse straße gatan vej katu rue""".split()
+    freeway crossing junction estates manor strasse straße gatan vej katu rue
+    creek hill hills point cove coves pass isle dale bridge harbor harbour island landing
+    meadow meadows mill mills shore shores station summit view village falls flat flats
+    forge forges glen knoll pines rapids cliff cliffs ford fords orchard ranch""".split()
 # Suffixes must be capitalised ("12 Clover St"): "100 st" or "3 WAY FOLEY" is not an address.
 STREET = "(?-i:" + "|".join(w.title() for w in STREET_WORDS) + ")"
 NOT_STOP = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per)\b)"
@@ -142,8 +146,10 @@ def _tail_word(word: str, lowercase: bool) -> bool:
 
 
 def _region_code(word: str, following: str) -> bool:
-    """Return True for a short lowercase region code before a postcode ("ma 02115")."""
-    return word.isalpha() and len(word) <= 3 and word.lower() not in STOP_WORDS and (
+    """Return True for a short region code before a postcode: "ma 02115", and in capitals
+    also one that is a word ("SCHEIBBS, NO 14908", "IN 46201")."""
+    return word.isalpha() and len(word) <= 3 and (
+        word.isupper() or word.lower() not in STOP_WORDS) and (
         following.isdigit() and 3 <= len(following) <= 8)
 
 
@@ -202,10 +208,42 @@ class ZipCodeRecognizer(SpanPatternRecognizer):
     PATTERNS = (
         ("zip4", r"(?<![\d-])\d{5}-\d{4}(?![\d-])", 0.6),
         ("after_state", r"\b(?-i:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY])\.?,?\s+(?P<phi>\d{5})(?!\d)", 0.7),
-        ("labelled", r"\b(?:zip|zip\s*code|postal\s+code|postcode)\s*(?:is|:|#)?\s*(?P<phi>\d{5}(?:-\d{4})?|\d{3,6}(?:[ -]\d{2,4})?)\b", 0.85),
+        # "ZIP 02115-1234", "postal code 114 55", "ZIP: 7412 SL", "ZIP: 75534-030".
+        ("labelled", r"\b(?:zip|zip\s*code|postal\s+code|postcode)\s*(?:is|:|#)?\s*(?P<phi>\d{3,6}(?:[ -]\d{2,4}|[ ]?(?-i:[A-Z]{2}))?)\b", 0.85),
+        # A code after a town, a state or a country ("Springfield, 62704", "Maryland 21201",
+        # "Switzerland 53730"); `keep` checks the words before it against the gazetteer.
+        ("after_place", r"(?-i:[A-Za-zÀ-ÿ])[ \t]*,?[ \t]+(?P<phi>\d{4,6})(?![\d/:.,-]?\d|\s*(?:mg|mcg|ml|cc|units?|u|g|kg|mls|%)\b)", 0.6),
         # UK and Canadian postcodes ("SW1A 1AA", "K1A 0B1"); capitals only.
         ("uk", r"\b(?-i:(?P<phi>(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}))\b", 0.6),
         ("canada", r"\b(?-i:(?P<phi>[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d))\b", 0.6),
         ("trailing", r"(?<=[a-z])\s+(?P<phi>\d{5})\s*$", 0.4),
     )
     CONTEXT = ("zip", "postal", "address", "code")
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
+                regex_flags: int | None = None) -> list[RecognizerResult]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        return [r for r in results if r.analysis_explanation is None
+                or r.analysis_explanation.pattern_name != "after_place"
+                or _after_place(text, r.start, r.end - r.start)]
+
+
+def _after_place(text: str, start: int, digits: int) -> bool:
+    """Return True when the code at `start` follows a listed town or state (five digits)
+    or a country (four to six): "Boston, 02115", "Norway 0150"."""
+    before = re.search(r"((?:[^\W\d_][\w'’.-]*[ \t]){0,2}[^\W\d_][\w'’.-]*)[ \t]*,?[ \t]*$",
+                       text[max(0, start - 60):start])
+    if before is None:
+        return False
+    words = before.group(1).split()
+    places = gazetteer()
+    for n in range(len(words), 0, -1):
+        name = " ".join(words[-n:]).rstrip(".").lower()
+        if not words[-n][:1].isupper():
+            continue
+        if name in us_states():
+            return digits == 5
+        place = places.get(name)
+        if place is not None and place.words == n:
+            return digits == 5 or place.country
+    return False

