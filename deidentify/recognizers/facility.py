@@ -10,6 +10,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
 from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS, medical_terms
+from deidentify.recognizers.places import us_states
 
 # Generic heads stay readable ("[LOCATION_1] Hospital"); named parts before them are PHI.
 HEAD = r"(?:hospital|hosp\.?|campus|pavilion|(?-i:Rehab|REHAB)|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
@@ -25,10 +26,24 @@ UNITS = frozenset("""icu micu sicu ccu csru ctic pacu nicu picu or er ew ed floo
     return returned back discharged called visit visited local nearby area old new
     today tomorrow tonight yesterday morning evening afternoon night week weekend
     january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec""".split())
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    cardiac medical surgical psych psychiatric oncology cardiology telemetry observation
+    trauma burn stroke baseline bedside bedpan admission goal stage
+    sbp dbp map rate upper lower mid time pcv prvc cmv ac vc""".split())
+# Verbs a note puts where a name could stand ("TO RECEIVE 2", "WILL REQUIRE REHAB").
+VERBS = frozenset("""receive give get take start add increase decrease change wean titrate
+    transfuse repeat check draw send run hang maintain keep continue con't cont arrive leave
+    require begin need remain stay wait follow consider plan return go come screen""".split())
 ALWAYS_KEEP = frozenset("st saint mt mount holy sacred cross heart memorial general regional university gh mgh bwh va".split())
+COMPASS = frozenset("""north south east west northern southern eastern western central
+    upper lower greater""".split())
 PLACE_PREPOSITIONS = frozenset("in from to at near of visiting".split())
 BLOCK = COMMON_WORDS | CLINICAL_ABBREVIATIONS | UNITS
+STATE_ABBREVIATIONS = """AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV
+    NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC""".split()
+STATE = "(?-i:" + "|".join(sorted(
+    [*STATE_ABBREVIATIONS, *(n.title() for n in us_states()), *(n.upper() for n in us_states())],
+    key=len, reverse=True)) + ")"
 
 
 class FacilityRecognizer(SpanPatternRecognizer):
@@ -38,14 +53,18 @@ class FacilityRecognizer(SpanPatternRecognizer):
 
     ENTITY = "LOCATION"
     PATTERNS = (
-        ("named_head", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)\s+)?(?:{WORD}\s+){{0,2}}?{WORD})\s+{HEAD}\b", 0.6),
+        ("named_head", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)[ \t]+)?(?:{WORD}[ \t]+){{0,2}}?{WORD})[ \t]+{HEAD}\b", 0.6),
+        # "University of Maryland", "U of MD", "U Maryland": a university is a named place.
+        ("university", rf"\b(?P<phi>(?:university|univ\.?)[ \t]+of[ \t]+{WORD}|(?-i:U\.?)[ \t]+(?:of[ \t]+)?{STATE})\b", 0.6),
         ("named_kind", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)\s+)?(?:{WORD}\s+){{0,2}}{NAMED}(?:\s+{NAMED})?)\b", 0.65),
-        ("saint", r"\b(?P<phi>(?-i:(?:St\.?|Saint|ST\.)\s+[A-Z][a-z]+(?:'s)?))\b", 0.6),
+        ("saint", r"\b(?P<phi>(?-i:(?:St\.?|Saint|ST\.)\s+[A-Z][a-z]{2,}(?:'s)?|(?:ST\.|SAINT)[ \t]+[A-Z]{3,}(?:'S)?))\b", 0.6),
         ("mc_abbrev", r"\b(?P<phi>(?-i:[A-Z]{2,5}MC|[A-Z]{0,2}GH|BWH|BIDMC|UCSF|UCLA))\b", 0.6),
         ("gh_lower", r"\b(?:to|at|from|in|@|of)\s+(?:the\s+)?(?P<phi>m?gh|bwh|va)\b", 0.6),
         ("moved_named", r"\b(?:transfer(?:r?ed)?|sent|taken|brought|admit(?:ted)?|d/?c'?d|discharged|came|went|go(?:ing)?|return(?:ed)?|back|lives?|living|resides?|fly|flying|flew|drove|driving|arrived?|arriving|coming|moved|works?|daughter|son|wife|husband|sister|brother|mother|father|family)\s*\(?\"?\s*(?:to|from|in|at)\s+(?:the\s+)?(?P<phi>(?-i:[A-Z][a-z][\w'-]+))", 0.55),
         ("lives_in", r"\b(?:lives?|living|resides?|fly(?:ing)?|flew|flown|vacation(?:ing)?|moved|arriv\w*)\s+(?:\w+\s+)?(?:in|from|to|at|on)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})", 0.55),
-        ("ward", r"\b(?:to|from|on|at|per)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})\s*\d(?!\.\d|[\d:])(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?|puffs?|tabs?|pm|am)\b)", 0.55),
+        # "to Quartermain 2": a ward number stands alone ("on heparin 3/9", "on dopa 8mcq",
+        # "due to stage 2-3" are readings, dates and doses).
+        ("ward", r"\b(?:to|from|on|at|per)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})-?[ \t]+\d{1,2}(?!\d|[a-z/'’%-]|[.,:]\d)(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?|puffs?|tabs?|pm|am|more|bottles?|doses?|bags?)\b)", 0.55),
     )
     CONTEXT = ("hospital", "transfer", "transferred", "clinic", "admitted", "from", "at")
 
@@ -55,7 +74,8 @@ class FacilityRecognizer(SpanPatternRecognizer):
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
-        results = [self._trim(text, r) for r in super().analyze(text, entities, nlp_artifacts)]
+        results = [r if _pattern(r) == "university" else self._trim(text, r)
+                   for r in super().analyze(text, entities, nlp_artifacts)]
         if nlp_artifacts is not None and not _shouted(text):
             for ent, score in zip(nlp_artifacts.entities, nlp_artifacts.scores, strict=False):
                 # The small model tags many drug and unit names as places; keep capitalised
@@ -69,8 +89,10 @@ class FacilityRecognizer(SpanPatternRecognizer):
                     continue
                 if ent.label_ in ("LOCATION", "FACILITY") or (
                         ent.label_ == "ORGANIZATION" and re.search(rf"{HEAD}|{NAMED}", ent.text, re.I)):
+                    # "Southern Italy": the compass word is not part of the name.
+                    start = ent[1].idx if len(ent) > 1 and ent[0].lower_ in COMPASS else ent.start_char
                     results.append(RecognizerResult(
-                        "LOCATION", ent.start_char, ent.end_char, min(score, 0.6),
+                        "LOCATION", start, ent.end_char, min(score, 0.6),
                         analysis_explanation=AnalysisExplanation(self._label, min(score, 0.6)),
                         recognition_metadata={
                             RecognizerResult.RECOGNIZER_NAME_KEY: self._label,
@@ -86,27 +108,40 @@ class FacilityRecognizer(SpanPatternRecognizer):
         keep = [not _droppable(m.group(), shouted)
                 or m.group().lower().strip(".'") in ALWAYS_KEEP
                 for m in words]
-        if not any(keep):
+        if not keep or not keep[-1]:
+            # The word before the head is not part of a name: "Wife in hospital",
+            # "PATIENT SCREENED BY REHAB".
             result.end = result.start
             return result
-        # The name is the run of kept words nearest the head (the end of the match).
-        last = len(keep) - 1 - keep[::-1].index(True)
-        first = last
-        while first > 0 and keep[first - 1]:
+        # The name is the run of kept words nearest the head (the end of the match); a word
+        # that ends a sentence ("DISTRESS. GENERAL") is not part of it.
+        last = first = len(keep) - 1
+        while first > 0 and keep[first - 1] and not _ends_sentence(words[first - 1].group()):
             first -= 1
         base = result.start
         result.start, result.end = base + words[first].start(), base + words[last].end()
         return result
 
 
+def _pattern(result: RecognizerResult) -> str | None:
+    return result.analysis_explanation.pattern_name if result.analysis_explanation else None
+
+
+def _ends_sentence(word: str) -> bool:
+    low = word.lower()
+    return low.endswith(".") and len(low) > 3 and low.strip(".") not in ALWAYS_KEEP
+
+
 def _droppable(word: str, shouted: bool) -> bool:
     """Return True for words that cannot be part of a place name: units and stop words;
     when case means something, uncapitalised words; when it does not, common words."""
-    low = word.lower().strip(".'")
+    low = re.sub(r"(?:'s|\d+)$", "", word.lower().strip(".'-"))
     if low in UNITS or low in STOP_WORDS or len(low) < 2 or "/" in low or not any(c.isalpha() for c in low):
         return True
+    if low in VERBS or low.removesuffix("s") in VERBS or (len(low) > 5 and low.endswith(("ing", "ed"))):
+        return True  # "PT AWAITING REHAB", "SCHEDULED FOR REHAB"
     if shouted:
-        return low in BLOCK
+        return low in BLOCK or low in medical_terms()
     return not word[:1].isupper() or low in CLINICAL_ABBREVIATIONS
 
 

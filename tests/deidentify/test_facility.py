@@ -15,6 +15,10 @@ import pytest
         ("PT TRANSFERRED TO QUARTERMAIN 2", ["QUARTERMAIN"]),
         ("she lives in catonsville with her husband", ["catonsville"]),
         ("Harford Memorial called", ["Harford Memorial"]),
+        ("PT ADMITTED FROM UNIVERSITY OF MARYLAND MEDICAL YESTERDAY", ["UNIVERSITY OF MARYLAND"]),
+        ("Pt admitted to U Maryland ER w/ ant ST elevations", ["U Maryland"]),
+        ("TO GO TO ST. MARY ON TUESDAY", ["ST. MARY"]),
+        ("ADMITTED TO QUARTERMAIN 3. RO W NEG CK", ["QUARTERMAIN"]),
     ],
 )
 def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -> None:
@@ -34,6 +38,19 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "I am in room 12.",
         "Sedated and following commands on 40ug of Propofol.",
         "Arrived on 3 gtts of Nitro, BP 150-160/70.",
+        # A verb or a unit before the head is not a name; ward numbers stand alone.
+        "PT AWAITING REHAB PLACEMENT",
+        "IF PULLS THROUGH WILL REQUIRE REHAB",
+        "Wife in hospital throughout the day",
+        "PATIENT SCREENED BY REHAB AND SHOULD LEAVE",
+        "TO RECEIVE 2 MORE UNITS THIS AM",
+        "ON HEPARIN 3/9 NITES/DAYS",
+        "stable hemodynamics on dopa 8mcq",
+        "SATS MID TO UPPER 90'S",
+        "placed on pcv 14, peep10",
+        "HR 90'S ST. REMAINS ON IABP",
+        "DUE TO STAGE 2-3 ULCER",
+        "thank u of course",
     ],
 )
 def test_it_ignores_units_drugs_and_verbs(spans, text: str) -> None:
