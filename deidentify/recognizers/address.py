@@ -61,7 +61,7 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
         ("number_street", rf"\b\d{{1,6}}[a-z]?\s+(?:{NOT_STOP}(?-i:[A-Z])[\w'.-]*[ \t]+){{1,3}}{STREET}\b\.?(?:\s+\d{{1,5}})?{UNIT}", 0.7),
         ("number_street_lower", rf"(?-i:\b\d{{1,6}}[a-z]?[ \t]+(?:{NOT_MEASURE}[a-z][a-z'-]+[ \t]+){{1,3}}{LOWER_STREET})\b{UNIT}", 0.6),
         ("street_number", rf"\b(?-i:[A-Z])[\w'-]*(?:strasse|straße|gatan|gata|vej|katu|weg|gasse|straat|vägen|veien)\s+\d{{1,5}}[a-z]?\b{UNIT}", 0.6),
-        ("street_first", r"\b(?:via|calle|rue|avenida|rua|ul\.)\s+(?:(?-i:[A-Z])[\w'-]*\s+){1,3}\d{1,5}[a-z]?\b", 0.6),
+        ("street_first", r"\b(?:via|calle|rue|avenida|rua|ul\.)\s+(?:(?-i:[A-ZÀ-Þ][a-zß-ÿ])[\w'-]*\s+){1,3}\d{1,5}[a-z]?\b", 0.6),
         # A house number, then the street type, then the name: "31 rue de la Hulotais",
         # "63 Avenue du Golf Arabe", "947 trg revolucije". The type word anchors it, so the
         # name may be lowercase; English words such as "via", "place", "route" are left out.

@@ -34,7 +34,7 @@ UNITS = frozenset("""icu micu sicu ccu csru ctic pacu nicu picu or er ew ed floo
 VERBS = frozenset("""receive give get take start add increase decrease change wean titrate
     transfuse repeat check draw send run hang maintain keep continue con't cont arrive leave
     require begin need remain stay wait follow consider plan return go come screen""".split())
-ALWAYS_KEEP = frozenset("st saint mt mount holy sacred cross heart memorial general regional university gh mgh bwh va".split())
+ALWAYS_KEEP = frozenset("st saint mt mount holy sacred cross heart memorial general regional university u gh mgh bwh va".split())
 COMPASS = frozenset("""north south east west northern southern eastern western central
     upper lower greater""".split())
 PLACE_PREPOSITIONS = frozenset("in from to at near of visiting".split())
@@ -90,9 +90,12 @@ class FacilityRecognizer(SpanPatternRecognizer):
                 if ent.label_ in ("LOCATION", "FACILITY") or (
                         ent.label_ == "ORGANIZATION" and re.search(rf"{HEAD}|{NAMED}", ent.text, re.I)):
                     # "Southern Italy": the compass word is not part of the name.
-                    start = ent[1].idx if len(ent) > 1 and ent[0].lower_ in COMPASS else ent.start_char
+                    # "Holy Cross Hospital 8/23": the head and what follows it stay readable.
+                    name = ent[1:] if len(ent) > 1 and ent[0].lower_ in COMPASS else ent[:]
+                    head = re.search(rf"[ \t]+{HEAD}\b", name.text, re.I)
+                    end = name.start_char + head.start() if head and head.start() > 0 else name.end_char
                     results.append(RecognizerResult(
-                        "LOCATION", start, ent.end_char, min(score, 0.6),
+                        "LOCATION", name.start_char, end, min(score, 0.6),
                         analysis_explanation=AnalysisExplanation(self._label, min(score, 0.6)),
                         recognition_metadata={
                             RecognizerResult.RECOGNIZER_NAME_KEY: self._label,

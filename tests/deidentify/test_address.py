@@ -83,6 +83,7 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "Rome 2000 years ago was bigger",
         "Boston 12000 mg",
         "Reading 12345 is the lot number",
+        "CVP monitor via TLC 11- 14. goal 14-16",
     ],
 )
 def test_it_ignores_non_addresses(spans, text: str) -> None:

@@ -18,6 +18,9 @@ import pytest
         ("PT ADMITTED FROM UNIVERSITY OF MARYLAND MEDICAL YESTERDAY", ["UNIVERSITY OF MARYLAND"]),
         ("Pt admitted to U Maryland ER w/ ant ST elevations", ["U Maryland"]),
         ("TO GO TO ST. MARY ON TUESDAY", ["ST. MARY"]),
+        ("PATIENT PRESENTED TO U OF MD MED CENTER ON 9/14", ["U OF MD"]),
+        ("Pt accepted in transfer from Holy Cross Hospital. Pt lethargic", ["Holy Cross"]),
+        ("an orchestra serving Southern Italy", ["Italy"]),
         ("ADMITTED TO QUARTERMAIN 3. RO W NEG CK", ["QUARTERMAIN"]),
     ],
 )
