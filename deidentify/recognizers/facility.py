@@ -13,7 +13,7 @@ from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS,
 from deidentify.recognizers.places import us_states
 
 # Generic heads stay readable ("[LOCATION_1] Hospital"); named parts before them are PHI.
-HEAD = r"(?:hospital|hosp\.?|campus|pavilion|(?-i:Rehab|REHAB)|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
+HEAD = r"(?:hospital|hosp\.?|campus|pavilion|(?-i:Rehab|REHAB|House|HOUSE|Manor|MANOR|ER|EW|er|ew)|assisted\s+living|nursing\s+(?:center|facility)|care\s+center|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
 # Words that name hospitals. The ambiguous ones count only when capitalised.
 NAMED = (r"(?:memorial|adventist|baptist|methodist|presbyterian|sacred\s+heart|holy\s+cross|"
          r"(?-i:General|GENERAL|Regional|REGIONAL|University|UNIVERSITY|Children'?s|CHILDREN'?S))")
@@ -41,6 +41,8 @@ PLACE_PREPOSITIONS = frozenset("in from to at near of visiting".split())
 BLOCK = COMMON_WORDS | CLINICAL_ABBREVIATIONS | UNITS
 STATE_ABBREVIATIONS = """AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV
     NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC""".split()
+STATE_NAME = "(?-i:" + "|".join(sorted(
+    [*(n.title() for n in us_states()), *(n.upper() for n in us_states())], key=len, reverse=True)) + ")"
 STATE = "(?-i:" + "|".join(sorted(
     [*STATE_ABBREVIATIONS, *(n.title() for n in us_states()), *(n.upper() for n in us_states())],
     key=len, reverse=True)) + ")"
@@ -55,12 +57,14 @@ class FacilityRecognizer(SpanPatternRecognizer):
     PATTERNS = (
         ("named_head", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)[ \t]+)?(?:{WORD}[ \t]+){{0,2}}?{WORD})[ \t]+{HEAD}\b", 0.6),
         # "University of Maryland", "U of MD", "U Maryland": a university is a named place.
-        ("university", rf"\b(?P<phi>(?:university|univ\.?)[ \t]+of[ \t]+{WORD}|(?-i:U\.?)[ \t]+(?:of[ \t]+)?{STATE})\b", 0.6),
+        ("university", rf"\b(?P<phi>(?:university|univ\.?)[ \t]+of[ \t]+{WORD}|(?<![/\w])(?-i:U\.?)[ \t]+(?:of[ \t]+{STATE}|{STATE_NAME}))\b", 0.6),
         ("named_kind", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)\s+)?(?:{WORD}\s+){{0,2}}{NAMED}(?:\s+{NAMED})?)\b", 0.65),
         ("saint", r"\b(?P<phi>(?-i:(?:St\.?|Saint|ST\.)\s+[A-Z][a-z]{2,}(?:'s)?|(?:ST\.|SAINT)[ \t]+[A-Z]{3,}(?:'S)?))\b", 0.6),
         ("mc_abbrev", r"\b(?P<phi>(?-i:[A-Z]{2,5}MC|[A-Z]{0,2}GH|BWH|BIDMC|UCSF|UCLA))\b", 0.6),
         ("gh_lower", r"\b(?:to|at|from|in|@|of)\s+(?:the\s+)?(?P<phi>m?gh|bwh|va)\b", 0.6),
         ("moved_named", r"\b(?:transfer(?:r?ed)?|sent|taken|brought|admit(?:ted)?|d/?c'?d|discharged|came|went|go(?:ing)?|return(?:ed)?|back|lives?|living|resides?|fly|flying|flew|drove|driving|arrived?|arriving|coming|moved|works?|daughter|son|wife|husband|sister|brother|mother|father|family)\s*\(?\"?\s*(?:to|from|in|at)\s+(?:the\s+)?(?P<phi>(?-i:[A-Z][a-z][\w'-]+))", 0.55),
+        # An employer: "husband CEO of IBM", "works for Genentech", "retired from CBS".
+        ("employer", r"\b(?:works?|worked|working|employed|employee|retired|ceo|president|owner|manager|engineer)\s+(?:at|for|from|of|by|with)\s+(?:the\s+)?(?P<phi>(?-i:[A-Z]{2,5}\b|[A-Z][a-z][\w&'-]+(?:[ \t]+[A-Z][\w&'-]+){0,2}))", 0.55),
         ("lives_in", r"\b(?:lives?|living|resides?|fly(?:ing)?|flew|flown|vacation(?:ing)?|moved|arriv\w*)\s+(?:\w+\s+)?(?:in|from|to|at|on)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})", 0.55),
         # "to Quartermain 2": a ward number stands alone ("on heparin 3/9", "on dopa 8mcq",
         # "due to stage 2-3" are readings, dates and doses).
@@ -88,7 +92,7 @@ class FacilityRecognizer(SpanPatternRecognizer):
                 if len(words) == 1 and before not in PLACE_PREPOSITIONS:
                     continue
                 if ent.label_ in ("LOCATION", "FACILITY") or (
-                        ent.label_ == "ORGANIZATION" and re.search(rf"{HEAD}|{NAMED}", ent.text, re.I)):
+                        ent.label_ == "ORGANIZATION" and re.search(rf"\b(?:{HEAD}|{NAMED})\b", ent.text, re.I)):
                     # "Southern Italy": the compass word is not part of the name.
                     # "Holy Cross Hospital 8/23": the head and what follows it stay readable.
                     name = ent[1:] if len(ent) > 1 and ent[0].lower_ in COMPASS else ent[:]
@@ -111,9 +115,9 @@ class FacilityRecognizer(SpanPatternRecognizer):
         keep = [not _droppable(m.group(), shouted)
                 or m.group().lower().strip(".'") in ALWAYS_KEEP
                 for m in words]
-        if not keep or not keep[-1]:
+        if not keep or not keep[-1] or _ends_sentence(words[-1].group()):
             # The word before the head is not part of a name: "Wife in hospital",
-            # "PATIENT SCREENED BY REHAB".
+            # "PATIENT SCREENED BY REHAB", "RESP STATUS. HOUSE STAFF".
             result.end = result.start
             return result
         # The name is the run of kept words nearest the head (the end of the match); a word

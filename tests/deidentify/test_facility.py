@@ -21,6 +21,11 @@ import pytest
         ("PATIENT PRESENTED TO U OF MD MED CENTER ON 9/14", ["U OF MD"]),
         ("Pt accepted in transfer from Holy Cross Hospital. Pt lethargic", ["Holy Cross"]),
         ("an orchestra serving Southern Italy", ["Italy"]),
+        # Care homes and emergency rooms named after a place; employers.
+        ("ADMITTED TO THE ED FROM THE KEELEY HOUSE AFTER A FALL", ["KEELEY"]),
+        ("she arrived via amb from kernan ew for further eval", ["kernan"]),
+        ("HUSBAND CEO OF IBM. SMOKER", ["IBM"]),
+        ("he works for Genentech and travels a lot", ["Genentech"]),
         ("ADMITTED TO QUARTERMAIN 3. RO W NEG CK", ["QUARTERMAIN"]),
     ],
 )
@@ -54,6 +59,12 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "HR 90'S ST. REMAINS ON IABP",
         "DUE TO STAGE 2-3 ULCER",
         "thank u of course",
+        "WILL F/U IN NEXT 1-2 DAYS",
+        "NO SIGN CHG IN RESP STATUS. HOUSE STAFF NOTIFIED",
+        "SEEN IN THE ER LAST NIGHT",
+        "went to the local ER",
+        "she works for the hospital",
+        "Order, Border and Entertainment",
     ],
 )
 def test_it_ignores_units_drugs_and_verbs(spans, text: str) -> None:
