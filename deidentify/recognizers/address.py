@@ -18,7 +18,12 @@ STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr c
     freeway crossing junction estates manor strasse straße gatan vej katu rue
     creek hill hills point cove coves pass isle dale bridge harbor harbour island landing
     meadow meadows mill mills shore shores station summit view village falls flat flats
-    forge forges glen knoll pines rapids cliff cliffs ford fords orchard ranch""".split()
+    forge forges glen knoll pines rapids cliff cliffs ford fords orchard ranch
+    brook brooks burg bypass camp canyon cape causeway crest ferry fields forest fork forks
+    gateway greens groves haven inlet knolls lakes lodge manors motorway mountain mountains
+    neck overpass parkways passage plains prairie ramp ridges shoal shoals skyway spur spurs
+    stravenue stream throughway trace trafficway tunnel underpass valleys viaduct views
+    villages ville vista park lake""".split()
 # Suffixes must be capitalised ("12 Clover St"): "100 st" or "3 WAY FOLEY" is not an address.
 STREET = "(?-i:" + "|".join(w.title() for w in STREET_WORDS) + ")"
 NOT_STOP = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per)\b)"

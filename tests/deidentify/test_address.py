@@ -46,6 +46,8 @@ import pytest
         ("Send to 903 83 Dora Creek Apt. 176\nSCHEIBBS, NO 14908, and thanks", "ADDRESS",
          ["903 83 Dora Creek Apt. 176\nSCHEIBBS, NO 14908"]),
         ("billing address: 420 Gairbekov Rapids", "ADDRESS", ["420 Gairbekov Rapids"]),
+        ("Send it to 123 Smith Knolls Suite 456\nLake Tammy, NV 12345 thanks", "ADDRESS",
+         ["123 Smith Knolls Suite 456\nLake Tammy, NV 12345"]),
         # Postcodes after a listed town, state or country, and labelled foreign formats.
         ("Springfield, 62704", "ZIP", ["62704"]),
         ("Baltimore, Maryland 21201", "ZIP", ["21201"]),
@@ -84,6 +86,7 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "Boston 12000 mg",
         "Reading 12345 is the lot number",
         "CVP monitor via TLC 11- 14. goal 14-16",
+        "s/p 1 Ground Level Fall at home",
     ],
 )
 def test_it_ignores_non_addresses(spans, text: str) -> None:
