@@ -10,7 +10,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
 from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, medical_terms
-from deidentify.recognizers.places import gazetteer, us_states
+from deidentify.recognizers.places import DATE_WORDS, gazetteer, us_states
 
 STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr court ct place pl
     terrace way circle cir highway hwy parkway pkwy square sq trail pike route rte close crescent
@@ -46,7 +46,8 @@ NOT_MEASURE = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per|a|an|miles?|blocks
 # on it looks like one of those; a label ("Mobile:") or a sentence word ends the address.
 TAIL_TOKEN = re.compile(r"\n|[(),;]|[^\s(),;]+")
 TAIL_UNITS = frozenset("apt apt. apartment suite ste ste. unit floor fl fl. box po p.o. #".split())
-TAIL_CONNECTORS = frozenset("de del la le les du u upon on sur am im an der van von y di da do dos das".split())
+TAIL_CONNECTORS = frozenset("""de del la le les du u upon on sur am im an der van von y di da do dos das
+    nad pod na bei ob sul""".split())
 TAIL_LABELS = frozenset("""mobile phone tel telephone fax email e-mail website web desk office address
     name date cell home work please thanks thank call contact dear regards hi hello""".split())
 MILITARY = re.compile(r"\b(?:APO|FPO|DPO|PSC|CMR|USNS|USNV|USS)\b")
@@ -66,7 +67,7 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
         ("number_street", rf"\b\d{{1,6}}[a-z]?\s+(?:{NOT_STOP}(?-i:[A-Z])[\w'.-]*[ \t]+){{1,3}}{STREET}\b\.?(?:\s+\d{{1,5}})?{UNIT}", 0.7),
         ("number_street_lower", rf"(?-i:\b\d{{1,6}}[a-z]?[ \t]+(?:{NOT_MEASURE}[a-z][a-z'-]+[ \t]+){{1,3}}{LOWER_STREET})\b{UNIT}", 0.6),
         ("street_number", rf"\b(?-i:[A-Z])[\w'-]*(?:strasse|straße|gatan|gata|vej|katu|weg|gasse|straat|vägen|veien)\s+\d{{1,5}}[a-z]?\b{UNIT}", 0.6),
-        ("street_first", r"\b(?:via|calle|rue|avenida|rua|ul\.)\s+(?:(?-i:[A-ZÀ-Þ][a-zß-ÿ])[\w'-]*\s+){1,3}\d{1,5}[a-z]?\b", 0.6),
+        ("street_first", r"(?:\b(?:via|calle|rue|avenida|rua|ul\.)|(?<!\w)[Cc]/)\s*(?:(?-i:[A-ZÀ-Þ][a-zß-ÿ])[\w'-]*\s+){1,3}\d{1,5}[a-z]?\b", 0.6),
         # A house number, then the street type, then the name: "31 rue de la Hulotais",
         # "63 Avenue du Golf Arabe", "947 trg revolucije". The type word anchors it, so the
         # name may be lowercase; English words such as "via", "place", "route" are left out.
@@ -198,12 +199,19 @@ def _extend_back(text: str, start: int) -> int:
     lead = re.search(r"(?:\b\d{1,6}[ \t]+)+$", line)
     if lead:
         return start - len(lead.group())
-    if text[start:start + 1].isalpha():
-        words = re.search(r"(?:(?-i:[A-ZÀ-Þ])[\w'-]+[ \t]+){1,2}$", line)
-        if words and not any(w.lower() in STOP_WORDS or w.lower() in TAIL_LABELS
-                             for w in words.group().split()):
-            return start - len(words.group())
+    # Before a street name two capitalised words may belong to it; before a house number
+    # one may, as where the street comes first ("Ilmalankuja 82 Zachary Cliffs").
+    most = 2 if text[start:start + 1].isalpha() else 1
+    words = re.search(rf"(?:(?<![\w'-])(?-i:[A-ZÀ-Þ])[\w'-]{{2,}}[ \t]+){{1,{most}}}$", line)
+    if words and not any(_not_street_word(w) for w in words.group().split()):
+        return start - len(words.group())
     return start
+
+
+def _not_street_word(word: str) -> bool:
+    low = word.lower()
+    return low in STOP_WORDS or low in TAIL_LABELS or low in TAIL_UNITS or low in DATE_WORDS or (
+        low in CLINICAL_ABBREVIATIONS or low in medical_terms())
 
 
 class ZipCodeRecognizer(SpanPatternRecognizer):

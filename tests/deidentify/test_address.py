@@ -46,6 +46,12 @@ import pytest
         ("Send to 903 83 Dora Creek Apt. 176\nSCHEIBBS, NO 14908, and thanks", "ADDRESS",
          ["903 83 Dora Creek Apt. 176\nSCHEIBBS, NO 14908"]),
         ("billing address: 420 Gairbekov Rapids", "ADDRESS", ["420 Gairbekov Rapids"]),
+        ("and Ilmalankuja 82 Zachary Cliffs\n PORI\n Finland 87971", "ADDRESS",
+         ["Ilmalankuja 82 Zachary Cliffs\n PORI\n Finland 87971"]),
+        ("4596 Tylova 285\n Ostrov nad Ohrí\n Czech Republic 56655", "ADDRESS",
+         ["4596 Tylova 285\n Ostrov nad Ohrí\n Czech Republic 56655"]),
+        ("The title refers to C/ Señores Curas 88 street", "ADDRESS", ["C/ Señores Curas 88"]),
+        ("Thursday 12 Main Street works", "ADDRESS", ["12 Main Street"]),
         ("Send it to 123 Smith Knolls Suite 456\nLake Tammy, NV 12345 thanks", "ADDRESS",
          ["123 Smith Knolls Suite 456\nLake Tammy, NV 12345"]),
         # Postcodes after a listed town, state or country, and labelled foreign formats.
