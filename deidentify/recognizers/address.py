@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from presidio_analyzer import RecognizerResult
@@ -151,6 +152,10 @@ def _tail_word(word: str, lowercase: bool) -> bool:
     return (bare[0].isupper() or lowercase) and low not in STOP_WORDS
 
 
+def _postcode(word: str) -> bool:
+    return word.isdigit() and 4 <= len(word) <= 6
+
+
 def _region_code(word: str, following: str) -> bool:
     """Return True for a short region code before a postcode: "ma 02115", and in capitals
     also one that is a word ("SCHEIBBS, NO 14908", "IN 46201")."""
@@ -180,7 +185,10 @@ def _extend_tail(text: str, end: int) -> int:
         if tok in "(),;" or tok.lower() in TAIL_CONNECTORS:
             continue
         following = next((t.group() for t in tokens[i + 1:] if t.group() != "\n"), "")
-        if not (_tail_word(tok, lowercase) or _region_code(tok, following)) or words >= 14:
+        code_ahead = any(_postcode(t.group()) for t in itertools.takewhile(
+            lambda t: t.group() != "\n", tokens[i + 1:i + 4]))
+        # A lowercase town line still counts when a postcode ends it ("springfield, il 62704").
+        if not (_tail_word(tok, lowercase or code_ahead) or _region_code(tok, following)) or words >= 14:
             # "... Austria 25173. Thanks": a full stop before the stray word ends the address.
             return line_start_best if newlines and not sentence_end and not line_code else best
         sentence_end = tok.endswith(".") and len(tok) > 3 and not tok[:-1].isalpha()

@@ -13,8 +13,10 @@ a name counts only with evidence:
   region after it;
 - a phrase that can only introduce a place ("originally from", "grew up in", "I am in ...
   for a business trip"): then any capitalised name counts, listed or not, since most
-  villages are in no list. In lowercase text only listed towns of BIG_TOWN people or more
-  count there ("we returned to kiel").
+  villages are in no list. A name typed in lowercase counts there only if it is a listed
+  town of BIG_TOWN people or more ("we returned to kiel", "I grew up in catonsville").
+- a town prefix before a first name ("Lake Tammy"), or a town suffix and a preposition
+  ("from Jamesville"): Faker-style and real town names that are in no list.
 """
 
 from __future__ import annotations
@@ -153,11 +155,10 @@ class PlaceRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         words = list(WORD.finditer(text))
         shouted = _shouted(text)
-        lowercase = not any(c.isupper() for c in text)
         results: list[RecognizerResult] = []
         i = 0
         while i < len(words):
-            found = self._match(text, words, i, shouted, lowercase)
+            found = self._match(text, words, i, shouted)
             if found is None:
                 i += 1
                 continue
@@ -172,15 +173,15 @@ class PlaceRecognizer(EntityRecognizer):
             i = j + 1
         return results
 
-    def _match(self, text: str, words: list[re.Match[str]], i: int, shouted: bool,
-               lowercase: bool) -> tuple[int, float] | None:
+    def _match(self, text: str, words: list[re.Match[str]], i: int, shouted: bool
+               ) -> tuple[int, float] | None:
         """Return (index of the last word, score) of the longest place starting at word i."""
         first = words[i].group()
         cue = PLACE_CUE.search(text, max(0, words[i].start() - 40), words[i].start()) is not None
         if not first[0].isupper():
-            # Lowercase text gives no sign of a proper name; only a cue and a big town do.
-            return self._listed(text, words, i, shouted, lowercase_cue=True) if (
-                cue and lowercase) else None
+            # A lowercase word gives no sign of a proper name; only a cue and a big town do
+            # ("we returned to kiel", "I grew up in catonsville").
+            return self._listed(text, words, i, shouted, lowercase_cue=True) if cue else None
         found = self._listed(text, words, i, shouted, lowercase_cue=False)
         if found is None and not shouted:
             found = self._shaped(text, words, i)

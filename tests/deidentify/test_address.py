@@ -52,6 +52,8 @@ import pytest
          ["4596 Tylova 285\n Ostrov nad Ohrí\n Czech Republic 56655"]),
         ("The title refers to C/ Señores Curas 88 street", "ADDRESS", ["C/ Señores Curas 88"]),
         ("Thursday 12 Main Street works", "ADDRESS", ["12 Main Street"]),
+        ("Ship to 12 Main Street\nspringfield, il 62704\nPhone: 555-1234", "ADDRESS",
+         ["12 Main Street\nspringfield, il 62704"]),
         ("Send it to 123 Smith Knolls Suite 456\nLake Tammy, NV 12345 thanks", "ADDRESS",
          ["123 Smith Knolls Suite 456\nLake Tammy, NV 12345"]),
         # Postcodes after a listed town, state or country, and labelled foreign formats.

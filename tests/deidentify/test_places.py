@@ -19,6 +19,7 @@ import pytest
         ("She grew up in Ostrov nad Ohrí", ["Ostrov nad Ohrí"]),
         # In lowercase text only a cue and a listed town of some size count.
         ("we returned to kiel by helicopter.", ["kiel"]),
+        ("I grew up in catonsville, then moved", ["catonsville"]),
         # Place-shaped names in no list: a town prefix and a first name, or a town suffix.
         ("Lake Tammy was lovely this time of year", ["Lake Tammy"]),
         ("they drove in from Port Michaelbury", ["Port Michaelbury"]),
@@ -47,6 +48,7 @@ def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) ->
         "I'm from Cardiology, calling about your results",
         "we moved to the new house in march",
         "I am in Pain for two days",
+        "I am in pain and moved to tears",
         "New Patient visit at 10",
         "PORT PLACEMENT TOMORROW",
         "Port Placement scheduled",
