@@ -64,7 +64,9 @@ class FacilityRecognizer(SpanPatternRecognizer):
         ("gh_lower", r"\b(?:to|at|from|in|@|of)\s+(?:the\s+)?(?P<phi>m?gh|bwh|va)\b", 0.6),
         ("moved_named", r"\b(?:transfer(?:r?ed)?|sent|taken|brought|admit(?:ted)?|d/?c'?d|discharged|came|went|go(?:ing)?|return(?:ed)?|back|lives?|living|resides?|fly|flying|flew|drove|driving|arrived?|arriving|coming|moved|works?|daughter|son|wife|husband|sister|brother|mother|father|family)\s*\(?\"?\s*(?:to|from|in|at)\s+(?:the\s+)?(?P<phi>(?-i:[A-Z][a-z][\w'-]+))", 0.55),
         # An employer: "husband CEO of IBM", "works for Genentech", "retired from CBS".
-        ("employer", r"\b(?:works?|worked|working|employed|employee|retired|ceo|president|owner|manager|engineer)\s+(?:at|for|from|of|by|with)\s+(?:the\s+)?(?P<phi>(?-i:[A-Z]{2,5}\b|[A-Z][a-z][\w&'-]+(?:[ \t]+[A-Z][\w&'-]+){0,2}))", 0.55),
+        ("employer", r"\b(?:(?:works?|worked|working|employed|employee|retired|ceo|president|owner|manager|engineer|job)\s+(?:at|for|from|of|by|with)|(?:his|her|their|family|own)\s+(?:business|company|firm))\s+(?:the\s+)?(?P<phi>(?-i:[A-Z]{2,5}\b|[A-Z][a-z][\w&'-]+(?:[ \t]+[A-Z][\w&'-]+){0,2}))", 0.55),
+        # A company by its legal suffix: "Acme Widgets Inc.", "Kline & Sons"; the suffix stays.
+        ("company", r"(?-i:\b(?P<phi>[A-Z][\w&'-]+(?:[ \t]+(?:&[ \t]+)?[A-Z][\w&'-]+){0,3}),?[ \t]+(?:Inc|Corp|LLC|Ltd|Co|Corporation|Industries|& Sons)\b)", 0.6),
         ("lives_in", r"\b(?:lives?|living|resides?|fly(?:ing)?|flew|flown|vacation(?:ing)?|moved|arriv\w*)\s+(?:\w+\s+)?(?:in|from|to|at|on)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})", 0.55),
         # "to Quartermain 2": a ward number stands alone ("on heparin 3/9", "on dopa 8mcq",
         # "due to stage 2-3" are readings, dates and doses).

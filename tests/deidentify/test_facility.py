@@ -26,6 +26,8 @@ import pytest
         ("she arrived via amb from kernan ew for further eval", ["kernan"]),
         ("HUSBAND CEO OF IBM. SMOKER", ["IBM"]),
         ("he works for Genentech and travels a lot", ["Genentech"]),
+        ("concerned about his business Genentech", ["Genentech"]),
+        ("the invoice from Kline Brothers Inc. arrived", ["Kline Brothers"]),
         ("58 YR OLD ADMITTED TO CALVERT HOSPIATAL P FALL", ["CALVERT"]),  # misspelt head
         ("ADMITTED TO QUARTERMAIN 3. RO W NEG CK", ["QUARTERMAIN"]),
     ],
@@ -67,6 +69,8 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "she works for the hospital",
         "Order, Border and Entertainment",
         "PRIOR HOSPITALIZATION IN 2010",
+        "The Support Group meets Tuesday",
+        "Inc. 5 reported",
     ],
 )
 def test_it_ignores_units_drugs_and_verbs(spans, text: str) -> None:
