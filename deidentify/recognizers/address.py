@@ -231,6 +231,10 @@ class ZipCodeRecognizer(SpanPatternRecognizer):
         ("after_state", r"\b(?-i:A[KLRZ]|C[AOT]|D[CE]|FL|GA|HI|I[ADLN]|K[SY]|LA|M[ADEINOST]|N[CDEHJMVY]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[AT]|W[AIVY])\.?,?\s+(?P<phi>\d{5})(?!\d)", 0.7),
         # "ZIP 02115-1234", "postal code 114 55", "ZIP: 7412 SL", "ZIP: 75534-030".
         ("labelled", r"\b(?:zip|zip\s*code|postal\s+code|postcode)\s*(?:is|:|#)?\s*(?P<phi>\d{3,6}(?:[ -]\d{2,4}|[ ]?(?-i:[A-Z]{2}))?)\b", 0.85),
+        # A few words may part a US ZIP from its label: "zip code for the office is 02115".
+        ("labelled_far", r"\b(?:zip|postal|postcode)(?:\s*code)?(?:\s+[a-z']+){1,4}?\s*(?:is|:|=)\s*(?P<phi>\d{5}(?:-\d{4})?)(?![\d-])", 0.7),
+        # A ZIP after a place cue: "I live in 02115", "she moved here from 10027".
+        ("after_cue", r"\b(?:(?:live|lives|living|lived|reside|resides|residing)\s+in|moved\s+(?:here\s+)?(?:from|to))\s+(?P<phi>\d{5}(?:-\d{4})?)(?![\d/:.,-]?\d|\s*(?:mg|mcg|ml|cc|units?|u|g|kg|mls|%|pm|am|hours?|hrs?|mins?|minutes|days?|times|patients|people|cases|steps|square|sq|ft|feet|miles|acres|dollars)\b)", 0.6),
         # A code after a town, a state or a country ("Springfield, 62704", "Maryland 21201",
         # "Switzerland 53730"); `keep` checks the words before it against the gazetteer.
         ("after_place", r"(?-i:[A-Za-zÀ-ÿ])[ \t]*,?[ \t]+(?P<phi>\d{4,6})(?![\d/:.,-]?\d|\s*(?:mg|mcg|ml|cc|units?|u|g|kg|mls|%)\b)", 0.6),

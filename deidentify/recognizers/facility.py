@@ -76,7 +76,10 @@ class FacilityRecognizer(SpanPatternRecognizer):
 
     def keep(self, text: str, start: int, end: int) -> bool:
         shouted = _shouted(text)
-        return any(not _droppable(w, shouted) or w.lower() in ALWAYS_KEEP for w in text[start:end].split())
+        words = text[start:end].split()
+        if len(words) == 1 and words[0].lower().strip(".'") in COMMON_WORDS:
+            return False  # "back to Work", "went to Mass"
+        return any(not _droppable(w, shouted) or w.lower() in ALWAYS_KEEP for w in words)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:

@@ -73,6 +73,9 @@ PLACE_CUE = re.compile(r"""(?:\b(?:originally|i['’]?m|i\s+am|he['’]?s|she['�
     |\b(?:travel(?:l)?ing|travel(?:l)?ed|flew|flying|fly|trip|journey|vacation|holiday)\s+(?:back\s+)?(?:to|from|in)
     |\b(?:returned|arrived|arriving)\s+(?:back\s+)?(?:to|at|in|from)
     |\b(?:i\s+am|i['’]m|we\s+are|we['’]re)\s+(?:currently\s+|now\s+|still\s+)?in
+    |\b(?:city|town|village|suburb|outskirts|county|municipality|province|region)\s+of
+    |\b(?:flight|flights|drove|driving|drive|commute|commuting|headed|heading)\s+(?:back\s+)?(?:to|from)
+    |\b(?:visiting|visited|visit\s+to|tour\s+of|stay\s+in|stayed\s+in|staying\s+in)
     )\s+(?:the\s+)?$""", re.IGNORECASE | re.VERBOSE)
 # Town names are often built from a person's name: "Lake Tammy", "East Jessica",
 # "Port Michaelbury", "Jamesville". A prefix before a census first name, or a town suffix

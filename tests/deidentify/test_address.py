@@ -62,6 +62,8 @@ import pytest
         ("Zuoz\nSwitzerland 5373", "ZIP", ["5373"]),
         ("ZIP: 75534-030", "ZIP", ["75534-030"]),
         ("ZIP: 7412 SL", "ZIP", ["7412 SL"]),
+        ("my zip code for the office is 02115", "ZIP", ["02115"]),
+        ("I live in 02115 now", "ZIP", ["02115"]),
     ],
 )
 def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: list[str]) -> None:
@@ -95,6 +97,8 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "Reading 12345 is the lot number",
         "CVP monitor via TLC 11- 14. goal 14-16",
         "s/p 1 Ground Level Fall at home",
+        "wbc went from 10000 to 12000",
+        "she lives in 10000 square feet",
     ],
 )
 def test_it_ignores_non_addresses(spans, text: str) -> None:

@@ -70,6 +70,7 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "Order, Border and Entertainment",
         "PRIOR HOSPITALIZATION IN 2010",
         "The Support Group meets Tuesday",
+        "heading back to Work after lunch",
         "Inc. 5 reported",
     ],
 )

@@ -20,6 +20,8 @@ import pytest
         # In lowercase text only a cue and a listed town of some size count.
         ("we returned to kiel by helicopter.", ["kiel"]),
         ("I grew up in catonsville, then moved", ["catonsville"]),
+        ("She grew up in the city of Brno", ["Brno"]),
+        ("took a flight to Reykjavik on Monday", ["Reykjavik"]),
         # Place-shaped names in no list: a town prefix and a first name, or a town suffix.
         ("Lake Tammy was lovely this time of year", ["Lake Tammy"]),
         ("they drove in from Port Michaelbury", ["Port Michaelbury"]),
