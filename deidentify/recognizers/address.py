@@ -98,8 +98,11 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
         value = text[start:end]
         if re.search(r"\d\.$", text[max(0, start - 2):start]):
             return False  # "2.0 Sats 95": the decimals of a reading
+        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", value)]
         if any(_reading_word(w) for w in re.findall(r"[A-Za-z][A-Za-z0-9]*", value)):
             return False
+        if any(w in DATE_WORDS for w in words) and not any(w in STREET_WORDS for w in words):
+            return False  # "2 January 2020" is a date
         letters = [c for c in value if c.isalpha()]
         return not letters or not all(c.isupper() for c in letters) or "BOX" in value or bool(
             MILITARY.search(value))

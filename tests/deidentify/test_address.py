@@ -98,6 +98,7 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "CVP monitor via TLC 11- 14. goal 14-16",
         "s/p 1 Ground Level Fall at home",
         "wbc went from 10000 to 12000",
+        "Admitted 2 January 2020.",
         "she lives in 10000 square feet",
     ],
 )
