@@ -10,7 +10,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
 from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS, medical_terms
-from deidentify.recognizers.places import us_states
+from deidentify.recognizers.places import US_STATE_CODES, us_states
 
 # Generic heads stay readable ("[LOCATION_1] Hospital"); named parts before them are PHI.
 HEAD = r"(?:hospital|hosp(?:i\w{2,5}l\b|\.)?|campus|pavilion|(?-i:Rehab|REHAB|House|HOUSE|Manor|MANOR|ER|EW|er|ew)|assisted\s+living|nursing\s+(?:center|facility)|care\s+center|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
@@ -39,12 +39,10 @@ COMPASS = frozenset("""north south east west northern southern eastern western c
     upper lower greater""".split())
 PLACE_PREPOSITIONS = frozenset("in from to at near of visiting".split())
 BLOCK = COMMON_WORDS | CLINICAL_ABBREVIATIONS | UNITS
-STATE_ABBREVIATIONS = """AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV
-    NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC""".split()
 STATE_NAME = "(?-i:" + "|".join(sorted(
     [*(n.title() for n in us_states()), *(n.upper() for n in us_states())], key=len, reverse=True)) + ")"
 STATE = "(?-i:" + "|".join(sorted(
-    [*STATE_ABBREVIATIONS, *(n.title() for n in us_states()), *(n.upper() for n in us_states())],
+    [*US_STATE_CODES, *(n.title() for n in us_states()), *(n.upper() for n in us_states())],
     key=len, reverse=True)) + ")"
 
 

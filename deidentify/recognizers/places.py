@@ -65,6 +65,8 @@ COUNTRY_ALIASES = """Netherlands; Holland; Czech Republic; England; Scotland; Wa
     Vatican City; USA; U.S.A.""".split(";")
 PREPOSITIONS = frozenset("""in from to at near of visiting visit outside around toward towards into
     via between""".split())
+US_STATE_CODES = """AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV
+    NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC""".split()
 # Phrases after which a capitalised name is a place whether or not it is listed.
 PLACE_CUE = re.compile(r"""(?:\b(?:originally|i['’]?m|i\s+am|he['’]?s|she['’]?s|he\s+is|she\s+is|we['’]?re|we\s+are|
     they['’]?re|they\s+are|who\s+is|family\s+is|comes?|came)\s+from
@@ -188,6 +190,13 @@ class PlaceRecognizer(EntityRecognizer):
         found = self._listed(text, words, i, shouted, lowercase_cue=False)
         if found is None and not shouted:
             found = self._shaped(text, words, i)
+        if found is None and not shouted and not cue:
+            # "Zuoz, Switzerland", "Hagerstown, MD": a name before a country or a state.
+            unlisted = self._unlisted(words, i)
+            if unlisted is not None and all(
+                    w.group().isalpha() and not w.group().isupper() for w in words[i:unlisted[0] + 1]
+            ) and self._region_after(text, words[unlisted[0]].end()):
+                return unlisted[0], 0.6
         if not cue or shouted:
             return found
         # After a cue the whole capitalised name counts, even where only its first word is
@@ -223,6 +232,23 @@ class PlaceRecognizer(EntityRecognizer):
                     not shouted and re.match(r",\s*[A-Z]", after)):
                 return i + n - 1, 0.55
         return None
+
+    def _region_after(self, text: str, end: int) -> bool:
+        """Return True when a comma and a country or US state follow `end`."""
+        m = re.match(r",[ \t]*([A-Z][\w'’.]*(?:[ \t]+[A-Z][\w'’.]*){0,2})", text[end:end + 40])
+        if m is None:
+            return False
+        words = m.group(1).split()
+        if words[0] in US_STATE_CODES:
+            # A code in a list of findings ("CAD, CABGx4, RI, ...") is not a state: only one
+            # that ends the line or comes before a ZIP is.
+            return re.match(r"[ \t]*(?:\d{5}\b|[.!?]?[ \t]*(?:\n|$))", text[end + m.end(1):]) is not None
+        for n in range(len(words), 0, -1):
+            name = " ".join(words[:n]).rstrip(".").lower()
+            place = self.places.get(name)
+            if name in us_states() or (place is not None and place.country):
+                return True
+        return False
 
     def _shaped(self, text: str, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:
         """Return a place-shaped name at word i: a prefix and a first name ("Lake Tammy"), or

@@ -22,6 +22,9 @@ import pytest
         ("I grew up in catonsville, then moved", ["catonsville"]),
         ("She grew up in the city of Brno", ["Brno"]),
         ("took a flight to Reykjavik on Monday", ["Reykjavik"]),
+        # An unlisted name before a country, or before a state code that ends the address.
+        ("We stayed near Zuoz, Switzerland for a week", ["Zuoz", "Switzerland"]),
+        ("Mail goes to Smalltownia, PA 17201", ["Smalltownia"]),
         # Place-shaped names in no list: a town prefix and a first name, or a town suffix.
         ("Lake Tammy was lovely this time of year", ["Lake Tammy"]),
         ("they drove in from Port Michaelbury", ["Port Michaelbury"]),
@@ -51,6 +54,8 @@ def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) ->
         "we moved to the new house in march",
         "I am in Pain for two days",
         "I am in pain and moved to tears",
+        "PMH: CHF, CAD, CABGx4, RI, nephrectomy",
+        "lipase 4318, LFTs WNL, CT showed",
         "New Patient visit at 10",
         "PORT PLACEMENT TOMORROW",
         "Port Placement scheduled",
