@@ -140,6 +140,16 @@ def _plain(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
+def _emphasis(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Return True for a word in capitals stressing the lowercase word after it ("I am in
+    TERRIBLE pain"), which a place name in capitals is not ("arrived at KIEL this morning")."""
+    word = words[i].group()
+    if not word.isupper() or i + 1 >= len(words):
+        return False
+    nxt = words[i + 1].group()
+    return text[words[i].end():words[i + 1].start()] == " " and nxt.islower() and nxt not in STOP_WORDS
+
+
 def _shouted(text: str) -> bool:
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum(c.isupper() for c in letters) > 0.6 * len(letters)
@@ -190,9 +200,16 @@ class PlaceRecognizer(EntityRecognizer):
         found = self._listed(text, words, i, shouted, lowercase_cue=False)
         if found is None and not shouted:
             found = self._shaped(text, words, i)
+        if found is None and not shouted and not cue and first.isupper() and len(first) >= 5 \
+                and first.isalpha() and first.lower() not in self.blocked and i > 0 \
+                and words[i - 1].group().lower() in ("in", "from", "near", "at") \
+                and text[words[i - 1].end():words[i].start()] == " " and not _emphasis(text, words, i):
+            # In mixed-case text a name in capitals after a place preposition ("based in
+            # NAANTALI", "arrived at BÜSCHENDORF"); abbreviations are shorter.
+            return i, 0.55
         if found is None and not shouted and not cue:
             # "Zuoz, Switzerland", "Hagerstown, MD": a name before a country or a state.
-            unlisted = self._unlisted(words, i)
+            unlisted = self._unlisted(text, words, i)
             if unlisted is not None and all(
                     w.group().isalpha() and not w.group().isupper() for w in words[i:unlisted[0] + 1]
             ) and self._region_after(text, words[unlisted[0]].end()):
@@ -201,7 +218,7 @@ class PlaceRecognizer(EntityRecognizer):
             return found
         # After a cue the whole capitalised name counts, even where only its first word is
         # listed ("Villafranca del Cid").
-        unlisted = self._unlisted(words, i)
+        unlisted = self._unlisted(text, words, i)
         if found is None or (unlisted is not None and unlisted[0] > found[0]):
             return unlisted
         return found
@@ -267,7 +284,7 @@ class PlaceRecognizer(EntityRecognizer):
             return i, 0.55
         return None
 
-    def _unlisted(self, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:
+    def _unlisted(self, text: str, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:
         """Return the capitalised name at word i after a place cue ("originally from
         Eckenroth", "based in Villafranca del Cid"), if it is not an ordinary word."""
         j = i - 1
@@ -284,4 +301,6 @@ class PlaceRecognizer(EntityRecognizer):
                 break
         while j >= i and words[j].group().lower() in NAME_CONNECTORS:
             j -= 1
-        return (j, 0.75) if j >= i else None
+        if j < i or (j == i and _emphasis(text, words, i)):
+            return None
+        return j, 0.75

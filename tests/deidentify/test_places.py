@@ -25,6 +25,8 @@ import pytest
         # An unlisted name before a country, or before a state code that ends the address.
         ("We stayed near Zuoz, Switzerland for a week", ["Zuoz", "Switzerland"]),
         ("Mail goes to Smalltownia, PA 17201", ["Smalltownia"]),
+        # A name in capitals after a place preposition in mixed-case text.
+        ("The parcel is at KNIVSTA depot now", ["KNIVSTA"]),
         # Place-shaped names in no list: a town prefix and a first name, or a town suffix.
         ("Lake Tammy was lovely this time of year", ["Lake Tammy"]),
         ("they drove in from Port Michaelbury", ["Port Michaelbury"]),
@@ -56,6 +58,9 @@ def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) ->
         "I am in pain and moved to tears",
         "PMH: CHF, CAD, CABGx4, RI, nephrectomy",
         "lipase 4318, LFTs WNL, CT showed",
+        "I am in TERRIBLE pain since Monday",
+        "it hurts in SEVERE waves",
+        "Transferred to MICU from TELEMETRY for monitoring",
         "New Patient visit at 10",
         "PORT PLACEMENT TOMORROW",
         "Port Placement scheduled",
