@@ -40,7 +40,7 @@ CONNECTOR = r"(?:de|du|des|la|le|les|del|della|delle|dei|di|da|do|dos|das|d'|van
 TYPE_AFTER = r"(?:u\.|út|útja|utca|körút|tér|tee|gata|gatan|vei|veien|vegen|vägen|vej|weg|straat|laan|terrasse|allé|gasse|kuja|tie|katu|polku|gränd|stræde|ulica|cesta)"
 # Lowercase street types that are never a count of something ("2 blocks down the road").
 LOWER_STREET = r"(?:street|avenue|road|boulevard|lane|drive|crescent|terrace|parkway)"
-NOT_MEASURE = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per|a|an|miles?|blocks?|km|kms|feet|ft|yards?|mins?|minutes?|hours?|hrs?|down|up|along|across|off|from|my|his|her|our|their)\b)"
+NOT_MEASURE = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per|a|an|mm|cm|mg|mcg|ml|cc|bpm|beats|units?|leads?|miles?|blocks?|km|kms|feet|ft|yards?|mins?|minutes?|hours?|hrs?|down|up|along|across|off|from|my|his|her|our|their)\b)"
 
 # After a street line come the unit, the town, the region, the postcode and the country, on
 # the same line or on short lines of their own. A line joins the address only if every word
@@ -67,6 +67,11 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
     PATTERNS = (
         ("number_street", rf"\b\d{{1,6}}[a-z]?\s+(?:{NOT_STOP}(?-i:[A-Z])[\w'.-]*[ \t]+){{1,3}}{STREET}\b\.?(?:\s+\d{{1,5}})?{UNIT}", 0.7),
         ("number_street_lower", rf"(?-i:\b\d{{1,6}}[a-z]?[ \t]+(?:{NOT_MEASURE}[a-z][a-z'-]+[ \t]+){{1,3}}{LOWER_STREET})\b{UNIT}", 0.6),
+        # Messages typed all in lowercase ("i live at 12 clover st"): abbreviated street
+        # types and the European shapes, without capitals. Dropped from text with capitals.
+        ("lowercase_abbreviated", rf"(?-i:\b\d{{1,6}}[a-z]?[ \t]+(?:{NOT_MEASURE}[a-z][a-z'-]+[ \t]+){{1,3}}(?:st|rd|ave|blvd|ln|ct|hwy|pkwy)\b\.?){UNIT}", 0.6),
+        ("lowercase_type_after", rf"\b(?:{NOT_STOP}[^\W\d_][\w'’-]*[ \t]+){{1,3}}{TYPE_AFTER}[ \t]+\d{{1,5}}[a-z]?\b{UNIT}", 0.6),
+        ("lowercase_name_number_street", rf"\b\d{{1,6}}[ \t]+(?:{NOT_STOP}[^\W\d_][\w'’-]*[ \t]+){{1,2}}\d{{1,5}}[a-z]?[ \t]+st\b\.?", 0.6),
         ("street_number", rf"\b(?-i:[A-Z])[\w'-]*(?:strasse|straße|gatan|gata|vej|katu|weg|gasse|straat|vägen|veien)\s+\d{{1,5}}[a-z]?\b{UNIT}", 0.6),
         ("street_first", r"(?:\b(?:via|calle|rue|avenida|rua|ul\.)|(?<!\w)[Cc]/)\s*(?:(?-i:[A-ZÀ-Þ][a-zß-ÿ])[\w'-]*\s+){1,3}\d{1,5}[a-z]?\b", 0.6),
         # A house number, then the street type, then the name: "31 rue de la Hulotais",
@@ -110,6 +115,9 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        if any(c.isupper() for c in text):
+            results = [r for r in results if not (r.analysis_explanation and (
+                r.analysis_explanation.pattern_name or "").startswith("lowercase_"))]
         if not _shouted(text):
             for result in results:
                 result.start = _extend_back(text, result.start)

@@ -54,6 +54,10 @@ import pytest
         ("Thursday 12 Main Street works", "ADDRESS", ["12 Main Street"]),
         ("Ship to 12 Main Street\nspringfield, il 62704\nPhone: 555-1234", "ADDRESS",
          ["12 Main Street\nspringfield, il 62704"]),
+        # Messages typed all in lowercase.
+        ("i live at 12 clover st, springfield", "ADDRESS", ["12 clover st, springfield"]),
+        ("the bus drops you off at 74678 midtvollen 130 st.", "ADDRESS", ["74678 midtvollen 130 st."]),
+        ("pedestrians must enter on hegyalja út 98. st. today", "ADDRESS", ["hegyalja út 98"]),
         ("Send it to 123 Smith Knolls Suite 456\nLake Tammy, NV 12345 thanks", "ADDRESS",
          ["123 Smith Knolls Suite 456\nLake Tammy, NV 12345"]),
         # Postcodes after a listed town, state or country, and labelled foreign formats.
@@ -99,6 +103,10 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "s/p 1 Ground Level Fall at home",
         "wbc went from 10000 to 12000",
         "Admitted 2 January 2020.",
+        "1 mm st depression in v4",
+        "pt has 2 mm st elevation, given 3 doses",
+        "lead 2 st elev noted",
+        "Chest pain, 2 mm st elevation in II",
         "she lives in 10000 square feet",
     ],
 )
