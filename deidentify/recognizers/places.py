@@ -78,7 +78,7 @@ PLACE_CUE = re.compile(r"""(?:\b(?:originally|i['’]?m|i\s+am|he['’]?s|she['�
     |\b(?:city|town|village|suburb|outskirts|county|municipality|province|region)\s+of
     |\b(?:flight|flights|drove|driving|drive|commute|commuting|headed|heading)\s+(?:back\s+)?(?:to|from)
     |\b(?:visiting|visited|visit\s+to|tour\s+of|stay\s+in|stayed\s+in|staying\s+in)
-    )\s+(?:the\s+)?$""", re.IGNORECASE | re.VERBOSE)
+    )\s+(?:the\s+)?""", re.IGNORECASE | re.VERBOSE)
 # Town names are often built from a person's name: "Lake Tammy", "East Jessica",
 # "Port Michaelbury", "Jamesville". A prefix before a census first name, or a town suffix
 # on a capitalised word, makes a place-shaped name that is in no list.
@@ -170,10 +170,12 @@ class PlaceRecognizer(EntityRecognizer):
                 ) -> list[RecognizerResult]:
         words = list(WORD.finditer(text))
         shouted = _shouted(text)
+        # Where a place cue ends, the next word starts; one pass over the text finds them all.
+        cue_ends = {m.end() for m in PLACE_CUE.finditer(text)}
         results: list[RecognizerResult] = []
         i = 0
         while i < len(words):
-            found = self._match(text, words, i, shouted)
+            found = self._match(text, words, i, shouted, words[i].start() in cue_ends)
             if found is None:
                 i += 1
                 continue
@@ -188,11 +190,10 @@ class PlaceRecognizer(EntityRecognizer):
             i = j + 1
         return results
 
-    def _match(self, text: str, words: list[re.Match[str]], i: int, shouted: bool
+    def _match(self, text: str, words: list[re.Match[str]], i: int, shouted: bool, cue: bool
                ) -> tuple[int, float] | None:
         """Return (index of the last word, score) of the longest place starting at word i."""
         first = words[i].group()
-        cue = PLACE_CUE.search(text, max(0, words[i].start() - 40), words[i].start()) is not None
         if not first[0].isupper():
             # A lowercase word gives no sign of a proper name; only a cue and a big town do
             # ("we returned to kiel", "I grew up in catonsville").
