@@ -305,3 +305,21 @@ class PlaceRecognizer(EntityRecognizer):
         if j < i or (j == i and _emphasis(text, words, i)):
             return None
         return j, 0.75
+
+
+def repeated_places(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return the other mentions in `text` of the distinctive words in place spans.
+
+    A note names its ward or hospital once with evidence ("transferred to QUARTERMAIN 3")
+    and again without ("QUARTERMAIN3 developed chest pain"); once a word is known to be a
+    place in this text, every mention of it is. Ordinary, clinical and short words are not
+    carried over, so one wrong finding cannot spread.
+    """
+    blocked = COMMON_WORDS | CLINICAL_ABBREVIATIONS | medical_terms() | NOT_PLACES | DATE_WORDS | DEPARTMENTS
+    known = {w.lower() for start, end in spans for w in WORD.findall(text[start:end])
+             if len(w) >= 4 and w.isalpha() and w.lower() not in blocked}
+    if not known:
+        return []
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(known))) + r")(?=\d|\b)", re.IGNORECASE)
+    return [m.span() for m in pattern.finditer(text)
+            if not any(start <= m.start() < end for start, end in spans)]

@@ -70,3 +70,16 @@ def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) ->
 )
 def test_it_ignores_place_names_without_evidence(spans, text: str) -> None:
     assert spans(text, "LOCATION") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PT TRANSFERRED TO QUARTERMAIN 3 AT 1400. QUARTERMAIN3 RN AWARE.", ["QUARTERMAIN", "QUARTERMAIN"]),
+        ("She lives in Catonsville; catonsville is close to her son.", ["Catonsville", "catonsville"]),
+        # Ordinary words are not carried over from a place name.
+        ("TAKEN TO UNION HOSPITAL. UNION REP CALLED.", ["UNION"]),
+    ],
+)
+def test_it_finds_every_mention_of_a_known_place(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "LOCATION") == expected
