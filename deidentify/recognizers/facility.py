@@ -68,7 +68,7 @@ class FacilityRecognizer(SpanPatternRecognizer):
         ("lives_in", r"\b(?:lives?|living|resides?|fly(?:ing)?|flew|flown|vacation(?:ing)?|moved|arriv\w*)\s+(?:\w+\s+)?(?:in|from|to|at|on)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})", 0.55),
         # "to Quartermain 2": a ward number stands alone ("on heparin 3/9", "on dopa 8mcq",
         # "due to stage 2-3" are readings, dates and doses).
-        ("ward", r"\b(?:to|from|on|at|per)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})-?[ \t]+\d{1,2}(?!\d|[a-z/'’%-]|[.,:]\d)(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?|puffs?|tabs?|pm|am|more|bottles?|doses?|bags?)\b)", 0.55),
+        ("ward", r"(?:\b(?:to|from|on|at|per)|@)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})-?[ \t]+\d{1,2}(?!\d|[a-z/'’%-]|[.,:]\d)(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?|puffs?|tabs?|pm|am|more|bottles?|doses?|bags?)\b)", 0.55),
     )
     CONTEXT = ("hospital", "transfer", "transferred", "clinic", "admitted", "from", "at")
 

@@ -30,6 +30,7 @@ import pytest
         ("the invoice from Kline Brothers Inc. arrived", ["Kline Brothers"]),
         ("58 YR OLD ADMITTED TO CALVERT HOSPIATAL P FALL", ["CALVERT"]),  # misspelt head
         ("ADMITTED TO QUARTERMAIN 3. RO W NEG CK", ["QUARTERMAIN"]),
+        ("RN @ Quartermain 3 aware", ["Quartermain"]),
     ],
 )
 def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -> None:
@@ -71,6 +72,7 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "PRIOR HOSPITALIZATION IN 2010",
         "The Support Group meets Tuesday",
         "heading back to Work after lunch",
+        "dose given @ rate 5 ml/hr",
         "Inc. 5 reported",
     ],
 )
