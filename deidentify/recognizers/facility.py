@@ -10,9 +10,10 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
 from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS, medical_terms
+from deidentify.recognizers.places import US_STATE_CODES, us_states
 
 # Generic heads stay readable ("[LOCATION_1] Hospital"); named parts before them are PHI.
-HEAD = r"(?:hospital|hosp\.?|campus|pavilion|(?-i:Rehab|REHAB)|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
+HEAD = r"(?:hospital|hosp(?:i\w{2,5}l\b|\.)?|campus|pavilion|(?-i:Rehab|REHAB|House|HOUSE|Manor|MANOR|ER|EW|er|ew)|assisted\s+living|nursing\s+(?:center|facility)|care\s+center|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
 # Words that name hospitals. The ambiguous ones count only when capitalised.
 NAMED = (r"(?:memorial|adventist|baptist|methodist|presbyterian|sacred\s+heart|holy\s+cross|"
          r"(?-i:General|GENERAL|Regional|REGIONAL|University|UNIVERSITY|Children'?s|CHILDREN'?S))")
@@ -25,10 +26,24 @@ UNITS = frozenset("""icu micu sicu ccu csru ctic pacu nicu picu or er ew ed floo
     return returned back discharged called visit visited local nearby area old new
     today tomorrow tonight yesterday morning evening afternoon night week weekend
     january february march april may june july august september october november december
-    jan feb mar apr jun jul aug sep sept oct nov dec""".split())
-ALWAYS_KEEP = frozenset("st saint mt mount holy sacred cross heart memorial general regional university gh mgh bwh va".split())
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    cardiac medical surgical psych psychiatric oncology cardiology telemetry observation
+    trauma burn stroke baseline bedside bedpan admission goal stage
+    sbp dbp map rate upper lower mid time pcv prvc cmv ac vc""".split())
+# Verbs a note puts where a name could stand ("TO RECEIVE 2", "WILL REQUIRE REHAB").
+VERBS = frozenset("""receive give get take start add increase decrease change wean titrate
+    transfuse repeat check draw send run hang maintain keep continue con't cont arrive leave
+    require begin need remain stay wait follow consider plan return go come screen""".split())
+ALWAYS_KEEP = frozenset("st saint mt mount holy sacred cross heart memorial general regional university u gh mgh bwh va".split())
+COMPASS = frozenset("""north south east west northern southern eastern western central
+    upper lower greater""".split())
 PLACE_PREPOSITIONS = frozenset("in from to at near of visiting".split())
 BLOCK = COMMON_WORDS | CLINICAL_ABBREVIATIONS | UNITS
+STATE_NAME = "(?-i:" + "|".join(sorted(
+    [*(n.title() for n in us_states()), *(n.upper() for n in us_states())], key=len, reverse=True)) + ")"
+STATE = "(?-i:" + "|".join(sorted(
+    [*US_STATE_CODES, *(n.title() for n in us_states()), *(n.upper() for n in us_states())],
+    key=len, reverse=True)) + ")"
 
 
 class FacilityRecognizer(SpanPatternRecognizer):
@@ -38,24 +53,36 @@ class FacilityRecognizer(SpanPatternRecognizer):
 
     ENTITY = "LOCATION"
     PATTERNS = (
-        ("named_head", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)\s+)?(?:{WORD}\s+){{0,2}}?{WORD})\s+{HEAD}\b", 0.6),
+        ("named_head", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)[ \t]+)?(?:{WORD}[ \t]+){{0,2}}?{WORD})[ \t]+{HEAD}\b", 0.6),
+        # "University of Maryland", "U of MD", "U Maryland": a university is a named place.
+        ("university", rf"\b(?P<phi>(?:university|univ\.?)[ \t]+of[ \t]+{WORD}|(?<![/\w])(?-i:U\.?)[ \t]+(?:of[ \t]+{STATE}|{STATE_NAME}))\b", 0.6),
         ("named_kind", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)\s+)?(?:{WORD}\s+){{0,2}}{NAMED}(?:\s+{NAMED})?)\b", 0.65),
-        ("saint", r"\b(?P<phi>(?-i:(?:St\.?|Saint|ST\.)\s+[A-Z][a-z]+(?:'s)?))\b", 0.6),
+        ("saint", r"\b(?P<phi>(?-i:(?:St\.?|Saint|ST\.)\s+[A-Z][a-z]{2,}(?:'s)?|(?:ST\.|SAINT)[ \t]+[A-Z]{3,}(?:'S)?))\b", 0.6),
         ("mc_abbrev", r"\b(?P<phi>(?-i:[A-Z]{2,5}MC|[A-Z]{0,2}GH|BWH|BIDMC|UCSF|UCLA))\b", 0.6),
         ("gh_lower", r"\b(?:to|at|from|in|@|of)\s+(?:the\s+)?(?P<phi>m?gh|bwh|va)\b", 0.6),
         ("moved_named", r"\b(?:transfer(?:r?ed)?|sent|taken|brought|admit(?:ted)?|d/?c'?d|discharged|came|went|go(?:ing)?|return(?:ed)?|back|lives?|living|resides?|fly|flying|flew|drove|driving|arrived?|arriving|coming|moved|works?|daughter|son|wife|husband|sister|brother|mother|father|family)\s*\(?\"?\s*(?:to|from|in|at)\s+(?:the\s+)?(?P<phi>(?-i:[A-Z][a-z][\w'-]+))", 0.55),
+        # An employer: "husband CEO of IBM", "works for Genentech", "retired from CBS".
+        ("employer", r"\b(?:(?:works?|worked|working|employed|employee|retired|ceo|president|owner|manager|engineer|job)\s+(?:at|for|from|of|by|with)|(?:his|her|their|family|own)\s+(?:business|company|firm))\s+(?:the\s+)?(?P<phi>(?-i:[A-Z]{2,5}\b|[A-Z][a-z][\w&'-]+(?:[ \t]+[A-Z][\w&'-]+){0,2}))", 0.55),
+        # A company by its legal suffix: "Acme Widgets Inc.", "Kline & Sons"; the suffix stays.
+        ("company", r"(?-i:\b(?P<phi>[A-Z][\w&'-]+(?:[ \t]+(?:&[ \t]+)?[A-Z][\w&'-]+){0,3}),?[ \t]+(?:Inc|Corp|LLC|Ltd|Co|Corporation|Industries|& Sons)\b)", 0.6),
         ("lives_in", r"\b(?:lives?|living|resides?|fly(?:ing)?|flew|flown|vacation(?:ing)?|moved|arriv\w*)\s+(?:\w+\s+)?(?:in|from|to|at|on)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})", 0.55),
-        ("ward", r"\b(?:to|from|on|at|per)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})\s*\d(?!\.\d|[\d:])(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?|puffs?|tabs?|pm|am)\b)", 0.55),
+        # "to Quartermain 2": a ward number stands alone ("on heparin 3/9", "on dopa 8mcq",
+        # "due to stage 2-3" are readings, dates and doses).
+        ("ward", r"(?:\b(?:to|from|on|at|per)|@)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})-?[ \t]+\d{1,2}(?!\d|[a-z/'’%-]|[.,:]\d)(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?|puffs?|tabs?|pm|am|more|bottles?|doses?|bags?)\b)", 0.55),
     )
     CONTEXT = ("hospital", "transfer", "transferred", "clinic", "admitted", "from", "at")
 
     def keep(self, text: str, start: int, end: int) -> bool:
         shouted = _shouted(text)
-        return any(not _droppable(w, shouted) or w.lower() in ALWAYS_KEEP for w in text[start:end].split())
+        words = text[start:end].split()
+        if len(words) == 1 and words[0].lower().strip(".'") in COMMON_WORDS:
+            return False  # "back to Work", "went to Mass"
+        return any(not _droppable(w, shouted) or w.lower() in ALWAYS_KEEP for w in words)
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
-        results = [self._trim(text, r) for r in super().analyze(text, entities, nlp_artifacts)]
+        results = [r if _pattern(r) == "university" else self._trim(text, r)
+                   for r in super().analyze(text, entities, nlp_artifacts)]
         if nlp_artifacts is not None and not _shouted(text):
             for ent, score in zip(nlp_artifacts.entities, nlp_artifacts.scores, strict=False):
                 # The small model tags many drug and unit names as places; keep capitalised
@@ -68,9 +95,14 @@ class FacilityRecognizer(SpanPatternRecognizer):
                 if len(words) == 1 and before not in PLACE_PREPOSITIONS:
                     continue
                 if ent.label_ in ("LOCATION", "FACILITY") or (
-                        ent.label_ == "ORGANIZATION" and re.search(rf"{HEAD}|{NAMED}", ent.text, re.I)):
+                        ent.label_ == "ORGANIZATION" and re.search(rf"\b(?:{HEAD}|{NAMED})\b", ent.text, re.I)):
+                    # "Southern Italy": the compass word is not part of the name.
+                    # "Holy Cross Hospital 8/23": the head and what follows it stay readable.
+                    name = ent[1:] if len(ent) > 1 and ent[0].lower_ in COMPASS else ent[:]
+                    head = re.search(rf"[ \t]+{HEAD}\b", name.text, re.I)
+                    end = name.start_char + head.start() if head and head.start() > 0 else name.end_char
                     results.append(RecognizerResult(
-                        "LOCATION", ent.start_char, ent.end_char, min(score, 0.6),
+                        "LOCATION", name.start_char, end, min(score, 0.6),
                         analysis_explanation=AnalysisExplanation(self._label, min(score, 0.6)),
                         recognition_metadata={
                             RecognizerResult.RECOGNIZER_NAME_KEY: self._label,
@@ -86,27 +118,40 @@ class FacilityRecognizer(SpanPatternRecognizer):
         keep = [not _droppable(m.group(), shouted)
                 or m.group().lower().strip(".'") in ALWAYS_KEEP
                 for m in words]
-        if not any(keep):
+        if not keep or not keep[-1] or _ends_sentence(words[-1].group()):
+            # The word before the head is not part of a name: "Wife in hospital",
+            # "PATIENT SCREENED BY REHAB", "RESP STATUS. HOUSE STAFF".
             result.end = result.start
             return result
-        # The name is the run of kept words nearest the head (the end of the match).
-        last = len(keep) - 1 - keep[::-1].index(True)
-        first = last
-        while first > 0 and keep[first - 1]:
+        # The name is the run of kept words nearest the head (the end of the match); a word
+        # that ends a sentence ("DISTRESS. GENERAL") is not part of it.
+        last = first = len(keep) - 1
+        while first > 0 and keep[first - 1] and not _ends_sentence(words[first - 1].group()):
             first -= 1
         base = result.start
         result.start, result.end = base + words[first].start(), base + words[last].end()
         return result
 
 
+def _pattern(result: RecognizerResult) -> str | None:
+    return result.analysis_explanation.pattern_name if result.analysis_explanation else None
+
+
+def _ends_sentence(word: str) -> bool:
+    low = word.lower()
+    return low.endswith(".") and len(low) > 3 and low.strip(".") not in ALWAYS_KEEP
+
+
 def _droppable(word: str, shouted: bool) -> bool:
     """Return True for words that cannot be part of a place name: units and stop words;
     when case means something, uncapitalised words; when it does not, common words."""
-    low = word.lower().strip(".'")
+    low = re.sub(r"(?:'s|\d+)$", "", word.lower().strip(".'-"))
     if low in UNITS or low in STOP_WORDS or len(low) < 2 or "/" in low or not any(c.isalpha() for c in low):
         return True
+    if low in VERBS or low.removesuffix("s") in VERBS or (len(low) > 5 and low.endswith(("ing", "ed"))):
+        return True  # "PT AWAITING REHAB", "SCHEDULED FOR REHAB"
     if shouted:
-        return low in BLOCK
+        return low in BLOCK or low in medical_terms()
     return not word[:1].isupper() or low in CLINICAL_ABBREVIATIONS
 
 
