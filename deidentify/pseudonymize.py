@@ -123,8 +123,10 @@ class SurrogateMap:
 
 
 def merge_findings(text: str, findings: Iterable[Finding]) -> list[Finding]:
-    """Return non-overlapping spans: overlaps are unioned (the higher score names the type),
-    and same-type spans separated only by spaces, dots, apostrophes or hyphens are joined."""
+    """Return non-overlapping spans: overlaps are unioned, and same-type spans separated only
+    by spaces, dots, apostrophes or hyphens are joined. In a union, a span that contains the
+    other names the type (a street named after a person is still an address); otherwise
+    the higher score does."""
     merged: list[Finding] = []
     for f in sorted(findings, key=lambda f: (f.start, -f.end)):
         if merged:
@@ -133,12 +135,21 @@ def merge_findings(text: str, findings: Iterable[Finding]) -> list[Finding]:
             touching = f.start <= last.end or (
                 f.entity_type == last.entity_type and JOINERS.fullmatch(gap) is not None)
             if touching:
-                best = last if last.score >= f.score else f
+                best = _type_giver(last, f)
                 merged[-1] = Finding(best.entity_type, last.start, max(last.end, f.end),
                                      max(last.score, f.score), best.recognizer)
                 continue
         merged.append(f)
     return merged
+
+
+def _type_giver(a: Finding, b: Finding) -> Finding:
+    if (a.start, a.end) != (b.start, b.end):
+        if a.start <= b.start and b.end <= a.end:
+            return a
+        if b.start <= a.start and a.end <= b.end:
+            return b
+    return a if a.score >= b.score else b
 
 
 def pseudonymize(text: str, spans: list[Finding], surrogates: SurrogateMap) -> str:

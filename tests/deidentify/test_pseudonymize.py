@@ -62,3 +62,28 @@ def test_from_json_rejects_malformed_maps_without_quoting_them(payload: str) -> 
 def test_map_repr_hides_originals(deid: Deidentifier) -> None:
     surrogates = deid.deidentify("I am Sarah Johnson").surrogates
     assert "Sarah" not in repr(surrogates) and "Sarah" not in str(surrogates)
+
+
+@pytest.mark.parametrize(
+    ("findings", "expected"),
+    [
+        # A name inside an address: the address explains the whole span.
+        ([("ADDRESS", 0, 19, 0.6), ("PERSON", 3, 16, 0.65)], [("ADDRESS", 0, 19)]),
+        # A place inside a facility name.
+        ([("LOCATION", 0, 5, 0.85), ("FACILITY", 0, 14, 0.6)], [("FACILITY", 0, 14)]),
+        # Partial overlap or the same span: the higher score names the type.
+        ([("PERSON", 0, 8, 0.7), ("LOCATION", 4, 12, 0.6)], [("PERSON", 0, 12)]),
+        ([("PERSON", 0, 8, 0.5), ("LOCATION", 0, 8, 0.6)], [("LOCATION", 0, 8)]),
+        # Apart: both kept.
+        ([("PERSON", 0, 4, 0.7), ("PHONE", 10, 14, 0.9)], [("PERSON", 0, 4), ("PHONE", 10, 14)]),
+    ],
+)
+def test_overlapping_findings_are_unioned_and_typed(
+    findings: list[tuple[str, int, int, float]], expected: list[tuple[str, int, int]]
+) -> None:
+    from deidentify.base import Finding
+    from deidentify.pseudonymize import merge_findings
+
+    text = "x" * 20
+    merged = merge_findings(text, [Finding(t, s, e, score, "test") for t, s, e, score in findings])
+    assert [(f.entity_type, f.start, f.end) for f in merged] == expected
