@@ -33,7 +33,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -156,9 +156,12 @@ def _tokenizer() -> Any:
     return tok
 
 
-@lru_cache(maxsize=2)
-def _session(quantized: bool = False) -> Any | None:
-    """The ONNX Runtime session, or None when ONNX is unavailable (torch fallback)."""
+@cache
+def _session(quantized: bool) -> Any | None:
+    """The ONNX Runtime session for one precision, loaded once per process; None when
+    ONNX is unavailable (torch fallback). Why ``quantized`` has no default: the cache is
+    keyed by the arguments as written, so ``_session()`` and ``_session(False)`` would be
+    two sessions of the same model."""
     try:
         import onnxruntime as ort
 
@@ -251,7 +254,7 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     items = [str(t) for t in texts]
-    if _session() is not None:
+    if _session(False) is not None:
         return _encode_onnx(items)
     vectors = _torch_model().encode(items, normalize_embeddings=True, convert_to_numpy=True)
     return np.asarray(vectors, dtype=np.float32)

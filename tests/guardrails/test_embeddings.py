@@ -56,3 +56,17 @@ def test_batches_cover_every_text_once_and_pad_little(lengths: list[int]) -> Non
         assert len(batch) <= 32
         padded = len(batch) * max(lengths[i] for i in batch)
         assert len(batch) == 1 or padded <= 1.1 * sum(lengths[i] for i in batch)
+
+
+def test_each_precision_loads_its_model_once() -> None:
+    # Regression: a 2-entry LRU keyed by call spelling reloaded a 90 MB model per message
+    # once the grounding rail's int8 session joined, adding ~0.5 s before the first token.
+    from guardrails.embeddings import _session
+    from guardrails.token_embeddings import encode
+
+    for _ in range(3):
+        embed(["chest pain"])
+        encode(["chest pain"])
+        encode(["chest pain"], quantized=False)
+    assert _session.cache_info().currsize == 2
+    assert _session(False) is _session(False) and _session(True) is not _session(False)
