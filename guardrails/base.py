@@ -148,19 +148,15 @@ class RailContext:
 
 class Rail(Protocol):
     """A safety check. ``check`` returns a Verdict and raises only on a bug or a broken
-    resource; the runner turns any exception into a fail-closed verdict."""
+    resource; the runner turns any exception into a fail-closed verdict.
+
+    A rail may also define ``prepare(context) -> None`` for per-message work (encoding
+    the passages, say) that can run while the model is still generating; it stores what
+    it computes in ``context.memo``, may raise, and ``check`` must work without it."""
 
     name: str
 
     def check(self, text: str, context: RailContext) -> Verdict: ...
-
-
-class PreparedRail(Rail, Protocol):
-    """A rail that can do per-message work (encoding the passages, say) ahead of its
-    first ``check``, while the model is still generating. ``prepare`` stores what it
-    computes in ``context.memo``; it may raise, and ``check`` must still work after."""
-
-    def prepare(self, context: RailContext) -> None: ...
 
 
 def most_severe(verdicts: list[Verdict] | tuple[Verdict, ...]) -> Action:
