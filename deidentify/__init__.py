@@ -23,6 +23,7 @@ from deidentify.analyzer import DEFAULT_SCORE_THRESHOLD, DEFAULT_SPACY_MODEL, bu
 from deidentify.base import MAX_INPUT_CHARS, DeidentificationError, Finding
 from deidentify.pseudonymize import SurrogateMap, mask, merge_findings, pseudonymize
 from deidentify.pseudonymize import reidentify as _reidentify
+from deidentify.recognizers.places import repeated_places
 from deidentify.text_folding import fold, unfold_span
 
 __all__ = [
@@ -77,6 +78,10 @@ class Deidentifier:
         failure = None
         try:
             raw = find_phi(self._engine, folded, self.score_threshold)
+            # A place found once is a place wherever it recurs ("QUARTERMAIN3").
+            places = [(f.start, f.end) for f in raw if f.entity_type == "LOCATION"]
+            raw += [Finding("LOCATION", start, end, 0.55, "PlaceRecognizer")
+                    for start, end in repeated_places(folded, places)]
         except Exception as exc:
             failure = type(exc).__name__
         if failure is not None:

@@ -26,7 +26,6 @@ from spacy.tokens import Doc
 
 from deidentify.base import DeidentificationError, Finding
 from deidentify.recognizers import RECOGNIZERS
-from deidentify.recognizers.places import repeated_places
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +113,4 @@ def find_phi(engine: AnalyzerEngine, text: str, score_threshold: float = DEFAULT
         )
         for r in results if r.end > r.start
     ]
-    places = [(f.start, f.end) for f in findings if f.entity_type == "LOCATION"]
-    findings += [Finding("LOCATION", start, end, 0.55, "PlaceRecognizer")
-                 for start, end in repeated_places(text, places)]
     return sorted(findings, key=lambda f: (f.start, -f.end, -f.score))
