@@ -260,6 +260,14 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     return np.asarray(vectors, dtype=np.float32)
 
 
+def warm_up() -> None:
+    """Load both precisions now (process start), not on a patient's first message;
+    raises as ``build`` does when the export cannot run."""
+    embed(["warm up"])
+    for _ in hidden_states(["warm up"], quantized=True):
+        pass
+
+
 def main(argv: Sequence[str]) -> int:
     """``python -m guardrails.embeddings build [--force]``: export the ONNX model."""
     if not argv or argv[0] != "build":

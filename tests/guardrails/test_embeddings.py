@@ -70,3 +70,10 @@ def test_each_precision_loads_its_model_once() -> None:
         encode(["chest pain"], quantized=False)
     assert _session.cache_info().currsize == 2
     assert _session(False) is _session(False) and _session(True) is not _session(False)
+
+
+def test_warm_up_loads_both_precisions() -> None:
+    from guardrails.embeddings import _session, warm_up
+
+    warm_up()
+    assert _session(False) is not None and _session(True) is not None
