@@ -184,6 +184,23 @@ def tune(rows: list[dict[str, Any]]) -> None:
     print(f"best answer threshold on even half: {best[1]:.2f} (F1 {best[0]:.3f})")
 
 
+def cpu_description() -> str:
+    """The CPU model and whether it has the int8 dot-product instructions (VNNI) that
+    ONNX Runtime's int8 kernels use; the int8 speed-up depends on them."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        import platform
+
+        return platform.processor() or "unknown CPU"
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines()
+                  if line.startswith("model name")), "unknown CPU")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines()
+                      if line.startswith("flags")), []))
+    vnni = sorted(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
+    return f"{model}, {os.cpu_count()} cores, int8 dot product: {', '.join(vnni) or 'none'}"
+
+
 def latency(rows: list[dict[str, Any]]) -> None:
     """Time the rail on ~120-word answers, one thread, as the pipeline runs it: the
     passages and question are encoded (``prepare``) while the model writes, then the
@@ -224,6 +241,7 @@ def latency(rows: list[dict[str, Any]]) -> None:
             if i < 3:  # warm-up rows are not counted
                 times[name] = {}
     grounding.encode = encode
+    print(cpu_description())
     sentences_per_answer = len(times["int8"]["sentence"]) / len(times["int8"]["check"])
     for name, t in times.items():
         print(
