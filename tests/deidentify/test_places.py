@@ -32,6 +32,10 @@ import pytest
         ("they drove in from Port Michaelbury", ["Port Michaelbury"]),
         ("He lives near Jamesville now", ["Jamesville"]),
         ("her son is in Calvert this week", ["Calvert"]),  # a county
+        # A listed town right before a state name, in any case; a bracketed preposition.
+        ("given a brief overview of this towson maryland's facility.", ["towson"]),
+        ("family drove down from ellicott city maryland", ["ellicott city"]),
+        ('DAUGHTER ("FROM MIAMI") AND SON IN TO VISIT', ["MIAMI"]),
     ],
 )
 def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) -> None:
@@ -53,6 +57,8 @@ def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) ->
         "2 U PRBCS IN RESERVE",
         "GI- TAKING SOME SANDWICH, LIX WITHOUT DIFFICULTY.",
         "I'm from Cardiology, calling about your results",
+        "born in west virginia, raised in new jersey",
+        "pt was dc in maryland, 2 hours away",
         "we moved to the new house in march",
         "I am in Pain for two days",
         "I am in pain and moved to tears",
