@@ -97,6 +97,15 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         # "Surname, First".
         ("Patient: Kowalczyk, Anna", ["Kowalczyk", "Anna"]),
         ("SMITH, JOHN ADMITTED FROM HOME.", ["SMITH", "JOHN"]),
+        # Shouted notes: an initial or a first name, a surname, and "aware"/"ordered".
+        ("REPEAT CHECK AT 1000 5.6. N. GRANDONE AWARE. WILL REPEAT", ["N. GRANDONE"]),
+        ("RUN OF VENT BIGEMINY BEA TURA AWARE MGSO4 GIVEN.", ["BEA TURA"]),
+        ("UOP DROPPED WITH ELEVATED PAPS, J SMITH ORDERED EPI DRIP.", ["J SMITH"]),
+        # Roles in lowercase; a role and "made aware" around a first name that is a word.
+        ("hold pm lasix for low pa pressures per md Saeed.", ["Saeed"]),
+        ("rate of 40 in sinus. NP grace made aware, eps consulted.", ["grace"]),
+        # A lowercase middle initial; a credential is not part of the name.
+        ("team notified.\n  barbara j. parrilli bsn/rn", ["barbara j. parrilli"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -190,6 +199,12 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "On Vanco, Zosyn and Flagyl. Hill, Mark the chart.",
         "settings CMV 500 x 10 with flo-by.",
         "Pt evaluated by Cardiology. Dressing covered by Tegaderm. Seen by Medicare.",
+        # Drugs, tests, sides and teams before "ordered"/"aware" in shouted notes.
+        "KCL ORDERED. LASIX 40 ORDERED. CXR ORDERED. HO AWARE. MD AWARE.",
+        "MAG OXIDE ORDERED. R IJ ORDERED. HEPARIN ORDERED.",
+        "MICU TEAM AWARE. CARDIOLOGY FELLOW AWARE. STAT CXR ORDERED. TPN ORDERED.",
+        "L ARM AWARE. SPUTUM CX ORDERED. K 3.2 MD AWARE.",
+        "md aware of k 3.2. pa Swan placed. np will follow.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
