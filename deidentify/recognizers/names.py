@@ -285,6 +285,8 @@ class NameRecognizer(EntityRecognizer):
     def _score(self, t: _Text, w: _Word) -> float:
         if self._initial_name(t, w):
             return 0.75  # "E. Welsh"
+        if self._irish_o(t, w):
+            return 0.85  # "Dr. o rourke"
         if not self._namelike(w) or w.lower in RELATIONS or w.lower in TITLES:
             return 0.0
         low, plain = w.lower, is_plain_word(w.lower)
@@ -379,6 +381,17 @@ class NameRecognizer(EntityRecognizer):
         if w.is_lower and nxt is not None and nxt.lower in ACTIONS_AFTER:
             return 0.6
         return 0.0
+
+    def _irish_o(self, t: _Text, w: _Word) -> bool:
+        """Return True for an "O" written apart from its surname right after a title ("Dr. o
+        rourke", "Dr O Brien"): notes drop the apostrophe of O'Rourke."""
+        nxt = t.at(w.i + 1)
+        if w.lower != "o" or nxt is None or not nxt.space_before or nxt.newline_before \
+                or not self._namelike(nxt) or len(nxt.text) < 3 or self._weak(nxt.lower):
+            return False
+        prev = self._before(t, w.i, 1, across_comma=False)
+        return bool(prev) and prev[-1].lower in TITLES and (
+            nxt.lower in self.last_rank or (self._unknown(nxt.lower) and not self._misspelt(nxt.lower)))
 
     @staticmethod
     def _told_after(t: _Text, w: _Word) -> bool:
@@ -610,6 +623,9 @@ class NameRecognizer(EntityRecognizer):
                     break
             elif joined:
                 pass
+            elif w.is_lower and score >= 0.8 and not t.caps and t.words[j - 1].is_title \
+                    and w.lower in self.last_rank and w.lower not in TOLD_OR_ORDERED and not self._ordinary(w.lower):
+                pass  # after a strong cue a listed surname in lowercase: "his wife, Janet logan"
             elif w.is_lower and not (t.words[j - 1].is_lower and (
                     w.lower in self.last_rank or (self._unknown(w.lower) and t.lower))):
                 break  # in lowercase text only a listed or unknown word continues a name
@@ -645,9 +661,14 @@ class NameRecognizer(EntityRecognizer):
             first = self._namelike(w) and w.lower in self.first_freq and not self._weak(w.lower) \
                 and not w.is_lower and w.lower not in RELATIONS and w.lower not in TITLES
             # Before a credential an unlisted capitalised word is the first name ("Andrwe
-            # O'connell MD").
+            # O'connell MD"), and so is a first name that is also a word, written like the
+            # surname ("pat rixford licws").
             unlisted = credential and k == i - 1 and w.is_title and self._unknown(w.lower)
-            if not (first or unlisted):
+            plain_first = credential and k == i - 1 and w.lower in self.first_freq and self._namelike(w) \
+                and w.lower not in STOP_WORDS and w.lower not in CLINICAL_ABBREVIATIONS \
+                and w.lower not in NOT_NAMES and w.is_lower == t.words[i].is_lower \
+                and w.is_title == t.words[i].is_title
+            if not (first or unlisted or plain_first):
                 break
             hits.setdefault(k, score)
             k -= 1

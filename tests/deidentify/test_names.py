@@ -106,6 +106,11 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("rate of 40 in sinus. NP grace made aware, eps consulted.", ["grace"]),
         # A lowercase middle initial; a credential is not part of the name.
         ("team notified.\n  barbara j. parrilli bsn/rn", ["barbara j. parrilli"]),
+        # "O" apart from its surname after a title; a plain first name before a credential;
+        # a listed surname in lowercase after a strong cue.
+        ("SBP down to 80s. Dr. o rourke and Dr. Stronczek in room.", ["o rourke", "Stronczek"]),
+        ("support was given by chaplain & pat rixford licws, then", ["pat rixford"]),
+        ("his wife, Janet logan is here and many family members.", ["Janet logan"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -205,7 +210,21 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "MICU TEAM AWARE. CARDIOLOGY FELLOW AWARE. STAT CXR ORDERED. TPN ORDERED.",
         "L ARM AWARE. SPUTUM CX ORDERED. K 3.2 MD AWARE.",
         "md aware of k 3.2. pa Swan placed. np will follow.",
+        "o2 sat 95%. Dr. o. 2L nc",
+        "iv sat rn",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
     assert spans(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A name ends where an English word that is a rare surname starts.
+        ("wife Mary brought pictures. Dr. Stern held lasix.", ["Mary", "Stern"]),
+        ("Dr. Gupta rounded. Dr. Smith cleared pt", ["Gupta", "Smith"]),
+    ],
+)
+def test_it_stops_names_at_ordinary_words(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "PERSON") == expected
