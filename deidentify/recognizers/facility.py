@@ -43,6 +43,16 @@ VERBS = frozenset("""receive give get take start add increase decrease change we
 # A number after a word that is a dose or a count, not a ward ("to levophd 2 mcg").
 NOT_UNIT = (r"(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?"
             r"|puffs?|tabs?|pm|am|more|bottles?|doses?|bags?)\b)")
+# A drug and its dose, which read like a ward and its number ("switched to Eliquis 5",
+# "on jardiance 10 daily"): a change of dose before, or a schedule after.
+DOSE_CHANGE = re.compile(r"\b(?:switch|chang|increas|decreas|titrat|wean|start|restart|reduc|lower|rais|"
+                         r"bump|cut|resum|continu)\w*\s+(?:[\w/.'-]+\s+){0,2}?(?:to|on)\s+(?:the\s+)?$", re.I)
+SCHEDULE = re.compile(r"[-\s]*\d+(?:/\d+)?\s*(?:daily|bid|tid|qid|qd|qam|qpm|qhs|prn|twice|once|a\s+day|per\s+day|"
+                      r"at\s+(?:night|bedtime)|every|q\d)\b", re.I)
+# A move to a ward: a verb of moving, up to two words ("transferred back to", "sent via
+# ambulance to"), then "to".
+MOVED_TO = (r"\b(?:transfer\w*|admit\w*|sent|send|moved?|called|return\w*|back|go|going|went|taken|"
+            r"brought|arriv\w*|transport\w*|d/?c'?d|discharged?|accepted|bed)\s+(?:[\w/.'-]+\s+){0,2}?to\s+")
 ALWAYS_KEEP = frozenset("st saint mt mount holy sacred cross heart memorial general regional university u gh mgh bwh va".split())
 COMPASS = frozenset("""north south east west northern southern eastern western central
     upper lower greater""".split())
@@ -83,12 +93,13 @@ class FacilityRecognizer(SpanPatternRecognizer):
     CONTEXT = ("hospital", "transfer", "transferred", "clinic", "admitted", "from", "at")
     # Rules whose evidence is the word itself (see `_word_rules`), not its case.
     WORD_RULES = (
-        # "transfer to quartermain 2/3", "To quartermain 6", "ADMITTED TO QUARTERMAIN7",
-        # "transferred to 209 quartermain": a ward is a name and a number after "to".
-        # Not "OOB to commodex3": "x3" is a count.
-        ("ward_to", re.compile(r"\bto\s+(?:the\s+)?(?P<phi>[a-z]{4,})(?:-?[ \t]+\d{1,2}(?:/\d)?|(?<!x)\d{1,2})"
+        # "transfer to quartermain 2/3", "arrest called To quartermain 6", "ADMITTED TO
+        # QUARTERMAIN7", "transferred to 209 quartermain": a ward is a name and a number after
+        # a move. Not "switched to Eliquis 5" (a drug and its dose, no move), nor "OOB to
+        # commodex3" ("x3" is a count).
+        ("ward_to", re.compile(rf"{MOVED_TO}(?:the\s+)?(?P<phi>[a-z]{{4,}})(?:-?[ \t]+\d{{1,2}}(?:/\d)?|(?<!x)\d{{1,2}})"
                                rf"(?!\d|[%.,/]\d|[a-z/%'’-]){NOT_UNIT}", re.I)),
-        ("ward_to", re.compile(r"\bto\s+(?:room\s+)?\d{3}[ \t]+(?P<phi>[a-z]{4,})\b", re.I)),
+        ("ward_to", re.compile(rf"{MOVED_TO}(?:room\s+)?\d{{3}}[ \t]+(?P<phi>[a-z]{{4,}})\b", re.I)),
         # "from baltimore rehab", "admit from BALTMORE rehab": a place before "rehab".
         ("place_rehab", re.compile(r"\b(?:from|to|at|in)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{3,})[ \t]+rehab(?:ilitation)?\b",
                                    re.I)),
@@ -98,6 +109,8 @@ class FacilityRecognizer(SpanPatternRecognizer):
     )
 
     def keep(self, text: str, start: int, end: int) -> bool:
+        if _dose_context(text, start, end):
+            return False
         shouted = _shouted(text)
         words = text[start:end].split()
         if len(words) == 1 and words[0].lower().strip(".'") in COMMON_WORDS:
@@ -152,6 +165,8 @@ class FacilityRecognizer(SpanPatternRecognizer):
                         continue
                 elif name != "lives_in_dc" and not _unknown_word(word):
                     continue
+                if _dose_context(text, m.start("phi"), m.end("phi")):
+                    continue
                 results.append(RecognizerResult(
                     "LOCATION", m.start("phi"), m.end("phi"), 0.55,
                     analysis_explanation=AnalysisExplanation(self._label, 0.55, pattern_name=name),
@@ -191,6 +206,13 @@ def _pattern(result: RecognizerResult) -> str | None:
 def _ends_sentence(word: str) -> bool:
     low = word.lower()
     return low.endswith(".") and len(low) > 3 and low.strip(".") not in ALWAYS_KEEP
+
+
+def _dose_context(text: str, start: int, end: int) -> bool:
+    """Return True when the word at start:end reads as a drug with its dose: a change of
+    dose before it ("switched to Eliquis 5") or a schedule after it ("jardiance 10 daily")."""
+    return DOSE_CHANGE.search(text[max(0, start - 40):start]) is not None \
+        or SCHEDULE.match(text, end) is not None
 
 
 def _unknown_word(word: str) -> bool:

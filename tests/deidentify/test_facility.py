@@ -96,6 +96,10 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "pt sent to cardiopulm rehab",
         "will go to acute rehab",
         "pt will dc to rehab in am",
+        "I was switched to Eliquis 5 twice a day",
+        "increased to Entresto 2 tabs, changed to jardiance 10 daily",
+        "continue on Xarelto 20 with dinner",
+        "she takes Brilinta 90 twice a day",
     ],
 )
 def test_it_ignores_units_drugs_and_verbs(spans, text: str) -> None:
