@@ -664,6 +664,9 @@ class NameRecognizer(EntityRecognizer):
             # O'connell MD"), and so is a first name that is also a word, written like the
             # surname ("pat rixford licws").
             unlisted = credential and k == i - 1 and w.is_title and self._unknown(w.lower)
+            # Before a surname that a relation word follows ("URSLA MORETTI (DAUGHTER)").
+            unlisted = unlisted or (k == i - 1 and w.cased and self._unknown(w.lower) and not _thing_like(w.lower)
+                                    and self._relation_after(t, t.words[i]))
             plain_first = credential and k == i - 1 and w.lower in self.first_freq and self._namelike(w) \
                 and w.lower not in STOP_WORDS and w.lower not in CLINICAL_ABBREVIATIONS \
                 and w.lower not in NOT_NAMES and w.is_lower == t.words[i].is_lower \

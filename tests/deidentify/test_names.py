@@ -111,6 +111,7 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("SBP down to 80s. Dr. o rourke and Dr. Stronczek in room.", ["o rourke", "Stronczek"]),
         ("support was given by chaplain & pat rixford licws, then", ["pat rixford"]),
         ("his wife, Janet logan is here and many family members.", ["Janet logan"]),
+        ("SUPPORTIVE FAMILY. URSLA MORETTI (DAUGHTER)- SPOKES PERSON", ["URSLA MORETTI"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
