@@ -34,6 +34,8 @@ PAIN = re.compile(r"pain|\b(?:cp|angina|discomfort|ha|headache)\b", re.I)
 NOT_DATE_AFTER = re.compile(r"\s*(?:bottles?|bl|bld|blood|cx)\b", re.I)
 # A four-digit number after these is a clock time ("approx 1900", "till 2030").
 TIME_BEFORE = frozenset("approx approximately till til around due".split())
+# A four-digit number after a lab name is its value ("+MI ck 2000", "BNP 1950").
+LAB_BEFORE = frozenset("ck cpk bnp ldh plt plts wbc glucose fs fsbs bs trop amylase lipase".split())
 # "co/ci 4-6/2-4", "5-6/3-4": ranges of readings joined by slashes.
 RANGE_RATIO = re.compile(r"\d-$")
 FRACTIONS = frozenset("1/2 1/3 2/3 1/4 3/4 1/8 1/5".split())
@@ -113,7 +115,7 @@ class DatesRecognizer(SpanPatternRecognizer):
         """Return False for a clock time written like a year ("approx 1900", "~ 1930",
         "from 2000 to 2400")."""
         before = text[max(0, start - 16):start].lower().split()
-        if text[:start].rstrip().endswith("~") or (before and before[-1] in TIME_BEFORE):
+        if text[:start].rstrip().endswith("~") or (before and before[-1] in TIME_BEFORE | LAB_BEFORE):
             return False
         later = re.match(r"\s*(?:to|-|>>?)\s*(\d{4})\b", text[end:end + 12])
         return not (later and not re.fullmatch(YEAR, later.group(1)))

@@ -88,6 +88,8 @@ def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:
         "blood cx 2/4 positive",
         "PMH: 2 stents to LAD",
         "room 12, ptt 44.3, k 4.1",
+        "S/P stent RCA/LAD, IABP, +MI ck 2000. Stable for transfer",
+        "BNP 1950 today, lipase 2010",
     ],
 )
 def test_it_ignores_numbers_that_are_not_dates(spans, text: str) -> None:
