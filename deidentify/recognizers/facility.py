@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -122,6 +123,7 @@ class FacilityRecognizer(SpanPatternRecognizer):
         results = [r if _pattern(r) == "university" else self._trim(text, r)
                    for r in super().analyze(text, entities, nlp_artifacts)]
         results += self._word_rules(text)
+        results += [self._location(start, end, 0.6, "town_state") for start, end in _town_state(text)]
         if nlp_artifacts is not None and not _shouted(text):
             for ent, score in zip(nlp_artifacts.entities, nlp_artifacts.scores, strict=False):
                 # The small model tags many drug and unit names as places; keep capitalised
@@ -167,14 +169,17 @@ class FacilityRecognizer(SpanPatternRecognizer):
                     continue
                 if _dose_context(text, m.start("phi"), m.end("phi")):
                     continue
-                results.append(RecognizerResult(
-                    "LOCATION", m.start("phi"), m.end("phi"), 0.55,
-                    analysis_explanation=AnalysisExplanation(self._label, 0.55, pattern_name=name),
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self._label,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    }))
+                results.append(self._location(m.start("phi"), m.end("phi"), 0.55, name))
         return results
+
+    def _location(self, start: int, end: int, score: float, name: str) -> RecognizerResult:
+        return RecognizerResult(
+            "LOCATION", start, end, score,
+            analysis_explanation=AnalysisExplanation(self._label, score, pattern_name=name),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self._label,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            })
 
     @staticmethod
     def _trim(text: str, result: RecognizerResult) -> RecognizerResult:
@@ -206,6 +211,33 @@ def _pattern(result: RecognizerResult) -> str | None:
 def _ends_sentence(word: str) -> bool:
     low = word.lower()
     return low.endswith(".") and len(low) > 3 and low.strip(".") not in ALWAYS_KEEP
+
+
+@lru_cache(maxsize=1)
+def _state_after_town() -> re.Pattern[str]:
+    """Return a regex for one or two words (groups ``first``, ``last``) and a US state name."""
+    states = "|".join(sorted((re.escape(n) for n in us_states()), key=len, reverse=True))
+    return re.compile(rf"\b(?:(?P<first>[a-z][a-z'-]{{2,}})[ \t])?(?P<last>[a-z][a-z'-]{{2,}})[ \t]+(?:{states})(?:['’]s)?\b",
+                      re.IGNORECASE)
+
+
+def _town_state(text: str) -> list[tuple[int, int]]:
+    """Return listed towns written right before a US state name, in any case and with no
+    comma ("this towson maryland's facility", "ellicott city maryland"): the state says the
+    word before it is a place. Not a word that is also a first name ("Mary Virginia")."""
+    places = gazetteer()
+    spans = []
+    for m in _state_after_town().finditer(text):
+        # Two words ("ellicott city maryland") or the last one ("this towson maryland").
+        for group in ("first", "last"):
+            start, end = m.start(group), m.end("last")
+            low = text[start:end].lower()
+            place = places.get(low) if start >= 0 else None
+            if place is None or place.country or low in us_states() or low.split()[0] in first_names():
+                continue
+            spans.append((start, end))
+            break
+    return spans
 
 
 def _dose_context(text: str, start: int, end: int) -> bool:

