@@ -243,7 +243,8 @@ def _town_state(text: str) -> list[tuple[int, int]]:
 def _dose_context(text: str, start: int, end: int) -> bool:
     """Return True when the word at start:end reads as a drug with its dose: a change of
     dose before it ("switched to Eliquis 5") or a schedule after it ("jardiance 10 daily")."""
-    return DOSE_CHANGE.search(text[max(0, start - 40):start]) is not None \
+    dosed = re.match(r"[-\s]*\d", text[end:end + 4]) is not None  # a number right after the word
+    return (dosed and DOSE_CHANGE.search(text[max(0, start - 40):start]) is not None) \
         or SCHEDULE.match(text, end) is not None
 
 

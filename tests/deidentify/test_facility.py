@@ -31,6 +31,7 @@ import pytest
         ("58 YR OLD ADMITTED TO CALVERT HOSPIATAL P FALL", ["CALVERT"]),  # misspelt head
         ("ADMITTED TO QUARTERMAIN 3. RO W NEG CK", ["QUARTERMAIN"]),
         ("RN @ Quartermain 3 aware", ["Quartermain"]),
+        ("care was changed to Holy Cross Hospital last week", ["Holy Cross"]),
         # A ward name no vocabulary knows, with a number, after "to"; a town before "rehab".
         ("dispo: full code. poss transfer to quartermain 2/3. plan picc", ["quartermain"]),
         ("Cardiac arrest called To quartermain 6 At 0455.", ["quartermain"]),
