@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
-from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, COMMON_WORDS, medical_terms
-from deidentify.recognizers.places import US_STATE_CODES, us_states
+from deidentify.recognizers.lexicon import (
+    CLINICAL_ABBREVIATIONS,
+    COMMON_WORDS,
+    first_names,
+    is_english_word,
+    medical_terms,
+)
+from deidentify.recognizers.places import US_STATE_CODES, gazetteer, us_states
 
 # Generic heads stay readable ("[LOCATION_1] Hospital"); named parts before them are PHI.
 HEAD = r"(?:hospital|hosp(?:i\w{2,5}l\b|\.)?|campus|pavilion|(?-i:Rehab|REHAB|House|HOUSE|Manor|MANOR|ER|EW|er|ew)|assisted\s+living|nursing\s+(?:center|facility)|care\s+center|medical\s+cent(?:er|re)|med\s+ctr|clinic|infirmary|hospice|health\s+(?:center|system)|nursing\s+home|rehabilitation(?:\s+(?:center|hospital))?)"
@@ -34,6 +41,19 @@ UNITS = frozenset("""icu micu sicu ccu csru ctic pacu nicu picu or er ew ed floo
 VERBS = frozenset("""receive give get take start add increase decrease change wean titrate
     transfuse repeat check draw send run hang maintain keep continue con't cont arrive leave
     require begin need remain stay wait follow consider plan return go come screen""".split())
+# A number after a word that is a dose or a count, not a ward ("to levophd 2 mcg").
+NOT_UNIT = (r"(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?"
+            r"|puffs?|tabs?|pm|am|more|bottles?|doses?|bags?)\b)")
+# A drug and its dose, which read like a ward and its number ("switched to Eliquis 5",
+# "on jardiance 10 daily"): a change of dose before, or a schedule after.
+DOSE_CHANGE = re.compile(r"\b(?:switch|chang|increas|decreas|titrat|wean|start|restart|reduc|lower|rais|"
+                         r"bump|cut|resum|continu)\w*\s+(?:[\w/.'-]+\s+){0,2}?(?:to|on)\s+(?:the\s+)?$", re.I)
+SCHEDULE = re.compile(r"[-\s]*\d+(?:/\d+)?\s*(?:daily|bid|tid|qid|qd|qam|qpm|qhs|prn|twice|once|a\s+day|per\s+day|"
+                      r"at\s+(?:night|bedtime)|every|q\d)\b", re.I)
+# A move to a ward: a verb of moving, up to two words ("transferred back to", "sent via
+# ambulance to"), then "to".
+MOVED_TO = (r"\b(?:transfer\w*|admit\w*|sent|send|moved?|called|return\w*|back|go|going|went|taken|"
+            r"brought|arriv\w*|transport\w*|d/?c'?d|discharged?|accepted|bed)\s+(?:[\w/.'-]+\s+){0,2}?to\s+")
 ALWAYS_KEEP = frozenset("st saint mt mount holy sacred cross heart memorial general regional university u gh mgh bwh va".split())
 COMPASS = frozenset("""north south east west northern southern eastern western central
     upper lower greater""".split())
@@ -56,7 +76,8 @@ class FacilityRecognizer(SpanPatternRecognizer):
         ("named_head", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)[ \t]+)?(?:{WORD}[ \t]+){{0,2}}?{WORD})[ \t]+{HEAD}\b", 0.6),
         # "University of Maryland", "U of MD", "U Maryland": a university is a named place.
         ("university", rf"\b(?P<phi>(?:university|univ\.?)[ \t]+of[ \t]+{WORD}|(?<![/\w])(?-i:U\.?)[ \t]+(?:of[ \t]+{STATE}|{STATE_NAME}))\b", 0.6),
-        ("named_kind", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)\s+)?(?:{WORD}\s+){{0,2}}{NAMED}(?:\s+{NAMED})?)\b", 0.65),
+        # "Kessler-Adventist": a name joined to the kind by a hyphen is part of it.
+        ("named_kind", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)\s+)?(?:{WORD}\s+){{0,2}}(?:[a-z][\w'.]*-)?{NAMED}(?:\s+{NAMED})?)\b", 0.65),
         ("saint", r"\b(?P<phi>(?-i:(?:St\.?|Saint|ST\.)\s+[A-Z][a-z]{2,}(?:'s)?|(?:ST\.|SAINT)[ \t]+[A-Z]{3,}(?:'S)?))\b", 0.6),
         ("mc_abbrev", r"\b(?P<phi>(?-i:[A-Z]{2,5}MC|[A-Z]{0,2}GH|BWH|BIDMC|UCSF|UCLA))\b", 0.6),
         ("gh_lower", r"\b(?:to|at|from|in|@|of)\s+(?:the\s+)?(?P<phi>m?gh|bwh|va)\b", 0.6),
@@ -71,8 +92,26 @@ class FacilityRecognizer(SpanPatternRecognizer):
         ("ward", r"(?:\b(?:to|from|on|at|per)|@)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{2,})-?[ \t]+\d{1,2}(?!\d|[a-z/'’%-]|[.,:]\d)(?!\s*(?:mg|mcg|g|l|lpm|units?|u|cc|ml|mls|%|hours?|hrs?|h|times|x|days?|mins?|liters?|amps?|puffs?|tabs?|pm|am|more|bottles?|doses?|bags?)\b)", 0.55),
     )
     CONTEXT = ("hospital", "transfer", "transferred", "clinic", "admitted", "from", "at")
+    # Rules whose evidence is the word itself (see `_word_rules`), not its case.
+    WORD_RULES = (
+        # "transfer to quartermain 2/3", "arrest called To quartermain 6", "ADMITTED TO
+        # QUARTERMAIN7", "transferred to 209 quartermain": a ward is a name and a number after
+        # a move. Not "switched to Eliquis 5" (a drug and its dose, no move), nor "OOB to
+        # commodex3" ("x3" is a count).
+        ("ward_to", re.compile(rf"{MOVED_TO}(?:the\s+)?(?P<phi>[a-z]{{4,}})(?:-?[ \t]+\d{{1,2}}(?:/\d)?|(?<!x)\d{{1,2}})"
+                               rf"(?!\d|[%.,/]\d|[a-z/%'’-]){NOT_UNIT}", re.I)),
+        ("ward_to", re.compile(rf"{MOVED_TO}(?:room\s+)?\d{{3}}[ \t]+(?P<phi>[a-z]{{4,}})\b", re.I)),
+        # "from baltimore rehab", "admit from BALTMORE rehab": a place before "rehab".
+        ("place_rehab", re.compile(r"\b(?:from|to|at|in)\s+(?:the\s+)?(?P<phi>[a-z][a-z'-]{3,})[ \t]+rehab(?:ilitation)?\b",
+                                   re.I)),
+        # "lives in DC": the District is a city, whatever else "DC" means in a note.
+        ("lives_in_dc", re.compile(r"\b(?:lives?|living|resides?|moved)\s+(?:in|to)\s+(?P<phi>(?-i:DC|D\.C\.))(?!\w)",
+                                   re.I)),
+    )
 
     def keep(self, text: str, start: int, end: int) -> bool:
+        if _dose_context(text, start, end):
+            return False
         shouted = _shouted(text)
         words = text[start:end].split()
         if len(words) == 1 and words[0].lower().strip(".'") in COMMON_WORDS:
@@ -83,6 +122,8 @@ class FacilityRecognizer(SpanPatternRecognizer):
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         results = [r if _pattern(r) == "university" else self._trim(text, r)
                    for r in super().analyze(text, entities, nlp_artifacts)]
+        results += self._word_rules(text)
+        results += [self._location(start, end, 0.6, "town_state") for start, end in _town_state(text)]
         if nlp_artifacts is not None and not _shouted(text):
             for ent, score in zip(nlp_artifacts.entities, nlp_artifacts.scores, strict=False):
                 # The small model tags many drug and unit names as places; keep capitalised
@@ -109,6 +150,36 @@ class FacilityRecognizer(SpanPatternRecognizer):
                             RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
                         }))
         return [r for r in results if r.end > r.start]
+
+    def _word_rules(self, text: str) -> list[RecognizerResult]:
+        """Return places that `WORD_RULES` find where the word itself is the evidence: a word
+        no vocabulary knows, or a listed town. Case is no evidence here, since notes write
+        ward and town names in lowercase ("transfer to quartermain 2/3")."""
+        results = []
+        for name, regex in self.WORD_RULES:
+            for m in regex.finditer(text):
+                word = m.group("phi")
+                if name == "place_rehab":
+                    # A listed town ("baltimore rehab"), or a word on no list that the note
+                    # sets in capitals ("BALTMORE rehab"); not "cardiopulm rehab".
+                    if not (word.lower() in gazetteer() or (
+                            word.isupper() and not _shouted(text) and _unknown_word(word))):
+                        continue
+                elif name != "lives_in_dc" and not _unknown_word(word):
+                    continue
+                if _dose_context(text, m.start("phi"), m.end("phi")):
+                    continue
+                results.append(self._location(m.start("phi"), m.end("phi"), 0.55, name))
+        return results
+
+    def _location(self, start: int, end: int, score: float, name: str) -> RecognizerResult:
+        return RecognizerResult(
+            "LOCATION", start, end, score,
+            analysis_explanation=AnalysisExplanation(self._label, score, pattern_name=name),
+            recognition_metadata={
+                RecognizerResult.RECOGNIZER_NAME_KEY: self._label,
+                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+            })
 
     @staticmethod
     def _trim(text: str, result: RecognizerResult) -> RecognizerResult:
@@ -140,6 +211,50 @@ def _pattern(result: RecognizerResult) -> str | None:
 def _ends_sentence(word: str) -> bool:
     low = word.lower()
     return low.endswith(".") and len(low) > 3 and low.strip(".") not in ALWAYS_KEEP
+
+
+@lru_cache(maxsize=1)
+def _state_after_town() -> re.Pattern[str]:
+    """Return a regex for one or two words (groups ``first``, ``last``) and a US state name."""
+    states = "|".join(sorted((re.escape(n) for n in us_states()), key=len, reverse=True))
+    return re.compile(rf"\b(?:(?P<first>[a-z][a-z'-]{{2,}})[ \t])?(?P<last>[a-z][a-z'-]{{2,}})[ \t]+(?:{states})(?:['’]s)?\b",
+                      re.IGNORECASE)
+
+
+def _town_state(text: str) -> list[tuple[int, int]]:
+    """Return listed towns written right before a US state name, in any case and with no
+    comma ("this towson maryland's facility", "ellicott city maryland"): the state says the
+    word before it is a place. Not a word that is also a first name ("Mary Virginia")."""
+    places = gazetteer()
+    spans = []
+    for m in _state_after_town().finditer(text):
+        # Two words ("ellicott city maryland") or the last one ("this towson maryland").
+        for group in ("first", "last"):
+            start, end = m.start(group), m.end("last")
+            low = text[start:end].lower()
+            place = places.get(low) if start >= 0 else None
+            if place is None or place.country or low in us_states() or low.split()[0] in first_names():
+                continue
+            spans.append((start, end))
+            break
+    return spans
+
+
+def _dose_context(text: str, start: int, end: int) -> bool:
+    """Return True when the word at start:end reads as a drug with its dose: a change of
+    dose before it ("switched to Eliquis 5") or a schedule after it ("jardiance 10 daily")."""
+    dosed = re.match(r"[-\s]*\d", text[end:end + 4]) is not None  # a number right after the word
+    return (dosed and DOSE_CHANGE.search(text[max(0, start - 40):start]) is not None) \
+        or SCHEDULE.match(text, end) is not None
+
+
+def _unknown_word(word: str) -> bool:
+    """Return True for a word that no vocabulary, drug list or first-name list knows (a
+    ward's or a town's proper name, such as "Quartermain"), and that is not a unit."""
+    low = word.lower()
+    return not (is_english_word(low) or low in medical_terms() or low in BLOCK or low in STOP_WORDS
+                or low in first_names() or low in VERBS or re.fullmatch(HEAD, low, re.I)
+                or low.endswith(("icu", "ccu", "cu")))  # "hosp", "tsicu", "cvicu" are units
 
 
 def _droppable(word: str, shouted: bool) -> bool:

@@ -57,11 +57,14 @@ INTRODUCTIONS = (("name", "is"), ("named",), ("named", "him"), ("named", "her"),
 SELF_INTRODUCTIONS = (("name", "is"), ("named",), ("named", "him"), ("named", "her"), ("call", "me"),
                       ("calls", "me"), ("i", "am"), ("i", "'m"), ("i", "’m"))
 WEAK_INTRODUCTIONS = (("with",), ("to",), ("per",))
-CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp".split())
+CREDENTIALS = frozenset("rn rrt crt np md lpn cna msw licsw licws pa-c crnp bsn msn".split())
 # spaCy place labels, raw and as the analyzer renames them (see `analyzer.NER_LABELS`).
 PLACE_LABELS = frozenset({"GPE", "LOC", "FAC", "LOCATION", "FACILITY"})
 # What is said of whoever was told about the patient ("Smith aware", "Jones paged").
 TOLD = frozenset("aware notified paged informed".split())
+# What a clinician does in a shouted note, after an initial or first name and a surname
+# ("J SMITH ORDERED EPI", "BEA TURA AWARE"); alone these also follow drugs and tests.
+TOLD_OR_ORDERED = TOLD | frozenset("ordered".split())
 # What people do to a patient or a paper, before "by" ("seen by Okafor", "signed by").
 DONE_BY = frozenset("""seen signed examined evaluated assessed visited referred directed written
     interviewed admitted discharged pronounced intubated extubated consulted""".split())
@@ -282,6 +285,8 @@ class NameRecognizer(EntityRecognizer):
     def _score(self, t: _Text, w: _Word) -> float:
         if self._initial_name(t, w):
             return 0.75  # "E. Welsh"
+        if self._irish_o(t, w):
+            return 0.85  # "Dr. o rourke"
         if not self._namelike(w) or w.lower in RELATIONS or w.lower in TITLES:
             return 0.0
         low, plain = w.lower, is_plain_word(w.lower)
@@ -329,8 +334,14 @@ class NameRecognizer(EntityRecognizer):
             return self._before_credential(t, w, credential)
         if self._relation_after(t, w) and self._role_name(t, w):
             return 0.75  # "Hank Przybylo (son)", "Maria, his daughter, called"
-        if cue is not None and cue.lower in ROLES and cue.is_upper and self._role_name(t, w):
-            return 0.75  # "pronounced by HO Domenico", "NP Okafor aware"
+        if cue is not None and cue.lower in ROLES and (cue.is_upper or (cue.is_lower and not t.caps)) \
+                and self._role_name(t, w):
+            return 0.75  # "pronounced by HO Domenico", "NP Okafor aware", "per md Saeed"
+        if cue is not None and cue.lower in ROLES and cue.is_upper and self._told_after(t, w) \
+                and low in self.first_freq and low not in STOP_WORDS and low not in CLINICAL_ABBREVIATIONS:
+            return 0.75  # "NP grace made aware": a role before and "aware" after
+        if t.caps and self._shouted_told(t, w):
+            return 0.7  # "N. GRANDONE AWARE", "BEA TURA AWARE", "J SMITH ORDERED"
         if nxt is not None and (nxt.lower in TOLD or (nxt.lower == "made" and nxt2 is not None
                                                        and nxt2.lower == "aware")) \
                 and self._role_name(t, w) and not self._misspelt(low):
@@ -478,6 +489,49 @@ class NameRecognizer(EntityRecognizer):
             return self._listed(low) and low not in STOP_WORDS
         return w.is_title and (self._listed(low) or (self._unknown(low) and not self._misspelt(low)))
 
+    def _irish_o(self, t: _Text, w: _Word) -> bool:
+        """Return True for an "O" written apart from its surname right after a title ("Dr. o
+        rourke", "Dr O Brien"): notes drop the apostrophe of O'Rourke."""
+        nxt = t.at(w.i + 1)
+        if w.lower != "o" or nxt is None or not nxt.space_before or nxt.newline_before \
+                or not self._namelike(nxt) or len(nxt.text) < 3 or self._weak(nxt.lower):
+            return False
+        prev = self._before(t, w.i, 1, across_comma=False)
+        return bool(prev) and prev[-1].lower in TITLES and (
+            nxt.lower in self.last_rank or (self._unknown(nxt.lower) and not self._misspelt(nxt.lower)))
+
+    @staticmethod
+    def _told_after(t: _Text, w: _Word) -> bool:
+        """Return True when "aware", "notified" (or "made aware") follows w."""
+        nxt, nxt2 = t.at(w.i + 1), t.at(w.i + 2)
+        return nxt is not None and (nxt.lower in TOLD or (
+            nxt.lower == "made" and nxt2 is not None and nxt2.lower == "aware"))
+
+    def _shouted_told(self, t: _Text, w: _Word) -> bool:
+        """Return True for a surname in a shouted note between an initial or a census first
+        name and what a clinician is told or orders ("N. GRANDONE AWARE", "BEA TURA AWARE",
+        "J SMITH ORDERED"). The surname may be on no list, but not an English word or a
+        misspelt one; the word before it must be a name part, not a drug ("KCL ORDERED")."""
+        nxt = t.at(w.i + 1)
+        if nxt is None or nxt.lower not in TOLD_OR_ORDERED or not self._namelike(w) or len(w.text) < 3:
+            return False
+        low = w.lower
+        if not ((low in self.last_rank and not self._weak(low))
+                or (self._unknown(low) and not self._misspelt(low))):
+            return False
+        prev = t.at(w.i - 1)
+        if prev is None or w.newline_before:
+            return False
+        if prev.text == "." and (p2 := t.at(w.i - 2)) is not None and self._initial(t, p2):
+            return True  # "N. GRANDONE"
+        if len(prev.text) == 1 and prev.is_upper and prev.text.isalpha():
+            before = t.at(prev.i - 1)
+            # A bare initial, not a side ("R IJ", "L SMITH" after "ARM") or a SOAP letter.
+            return prev.text not in SOAP_LETTERS and prev.text not in "RL" and (
+                before is None or before.text in (",", ".", ";", ":") or before.newline_before)
+        return self._namelike(prev) and prev.lower in self.first_freq and not self._weak(prev.lower) \
+            and prev.lower not in RELATIONS and prev.lower not in TITLES and not _thing_like(low)
+
     def _after_relation(self, t: _Text, relation: _Word, w: _Word) -> bool:
         """Return True when w can be the name after a relation word ("wife Helen")."""
         low = w.lower
@@ -558,7 +612,7 @@ class NameRecognizer(EntityRecognizer):
                 j += 2 if self._initial(t, w) else 1
                 continue
             if not self._namelike(w) or w.lower in STOP_WORDS or w.lower in RELATIONS \
-                    or w.lower in NOT_NAMES_AFTER_RELATION or w.lower in NOT_NAMES:
+                    or w.lower in NOT_NAMES_AFTER_RELATION or w.lower in NOT_NAMES or w.lower in CREDENTIALS:
                 break
             if self._vocabulary(w.lower):
                 # After a title a capitalised word still counts ("Dr. Ferdinand Halfpenny"),
@@ -569,6 +623,9 @@ class NameRecognizer(EntityRecognizer):
                     break
             elif joined:
                 pass
+            elif w.is_lower and score >= 0.8 and not t.caps and t.words[j - 1].is_title \
+                    and w.lower in self.last_rank and w.lower not in TOLD_OR_ORDERED and not self._ordinary(w.lower):
+                pass  # after a strong cue a listed surname in lowercase: "his wife, Janet logan"
             elif w.is_lower and not (t.words[j - 1].is_lower and (
                     w.lower in self.last_rank or (self._unknown(w.lower) and t.lower))):
                 break  # in lowercase text only a listed or unknown word continues a name
@@ -598,12 +655,23 @@ class NameRecognizer(EntityRecognizer):
                     and score >= 0.85:
                 hits.setdefault(k, score)  # the initial in "Dr. J Smith"
                 break
+            if len(w.text) == 1 and w.is_upper and k == i - 1 and t.caps and self._shouted_told(t, t.words[i]):
+                hits.setdefault(k, score)  # the initial in "J SMITH ORDERED"
+                break
             first = self._namelike(w) and w.lower in self.first_freq and not self._weak(w.lower) \
                 and not w.is_lower and w.lower not in RELATIONS and w.lower not in TITLES
             # Before a credential an unlisted capitalised word is the first name ("Andrwe
-            # O'connell MD").
+            # O'connell MD"), and so is a first name that is also a word, written like the
+            # surname ("pat rixford licws").
             unlisted = credential and k == i - 1 and w.is_title and self._unknown(w.lower)
-            if not (first or unlisted):
+            # Before a surname that a relation word follows ("URSLA MORETTI (DAUGHTER)").
+            unlisted = unlisted or (k == i - 1 and w.cased and self._unknown(w.lower) and not _thing_like(w.lower)
+                                    and self._relation_after(t, t.words[i]))
+            plain_first = credential and k == i - 1 and w.lower in self.first_freq and self._namelike(w) \
+                and w.lower not in STOP_WORDS and w.lower not in CLINICAL_ABBREVIATIONS \
+                and w.lower not in NOT_NAMES and w.is_lower == t.words[i].is_lower \
+                and w.is_title == t.words[i].is_title
+            if not (first or unlisted or plain_first):
                 break
             hits.setdefault(k, score)
             k -= 1
@@ -620,7 +688,7 @@ class NameRecognizer(EntityRecognizer):
             # spaCy's small model calls many drugs and sentence-initial words PERSON
             # ("Ativan", "Goal is"); trust it for words that are not ordinary English.
             names = [w for w in words if self._namelike(w) and not self._weak(w.lower)
-                     and w.lower not in RELATIONS and w.lower not in TITLES
+                     and w.lower not in RELATIONS and w.lower not in TITLES and w.lower not in CREDENTIALS
                      and (w.is_title or (t.lower and w.is_lower))]
             if not names:
                 continue

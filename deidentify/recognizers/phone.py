@@ -20,6 +20,8 @@ class TelephoneRecognizer(SpanPatternRecognizer):
     PATTERNS = (
         ("nanp", rf"(?<![\w/.])(?<!\d-)(?:\+?1[\s.-]?)?(?:\(\d{{3}}\)|\d{{3}})[\s./-]{{0,2}}\d{{3}}[\s./-]{{0,2}}\d{{4}}{EXT}(?![\w/-])", 0.7),
         ("paren_run", r"\(\s*\d{6}\s*-\s*\d{4}\s*\)", 0.6),
+        # A bracketed number in phone groups with a digit too many: "(301 273 45166)".
+        ("paren_typo", r"\(\s*(?P<phi>\d{3}[ .-]\d{3}[ .-]\d{4,5})\s*\)", 0.55),
         ("intl", rf"(?<![\w])\+\d{{1,3}}[\s.-]?(?:\(?\d{{1,4}}\)?[\s.-]?){{2,4}}\d{{2,4}}(?!\w){EXT}", 0.6),
         ("local", rf"(?<![\w/.:-])[2-9]\d{{2}}-\d{{4}}(?![\w/-])(?!\s*(?:cc|ml|mg|mcg|units?|u|g|kcal|ft|feet|steps|lbs?)\b){EXT}", 0.5),
         ("labelled", r"\b(?:pager|beeper|page|bpr|pgr|pg|cell|home|work|tel|phone|ph|fax|mobile|call)\s*(?:#|no\.?|number|num)?[\s:#-]*(?P<phi>\d[\d\s-]{3,14}\d)\b", 0.7),

@@ -242,7 +242,8 @@ class PlaceRecognizer(EntityRecognizer):
             if all(w.group()[0].isupper() for w in words[i:i + n]) and (
                     n > 1 or (place.country and not words[i].group().isupper())):
                 return i + n - 1, 0.6
-            before = text[max(0, words[i].start() - 12):words[i].start()].lower().split()
+            # "(FROM MIAMI)", '("from miami")': brackets and quotes do not hide the preposition.
+            before = [w.lstrip("(\"'[") for w in text[max(0, words[i].start() - 12):words[i].start()].lower().split()]
             after = text[last.end():last.end() + 3]
             if shouted and not (place.big or n > 1):
                 continue

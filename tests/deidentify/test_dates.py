@@ -26,8 +26,17 @@ import pytest
         ("Pt extubated 7/17. Over past few days", ["7/17"]),
         ("10/16 CXR-R&LLL INFILTRATES.", ["10/16"]),
         ("Wean to extubate 9/30 if stable.", ["9/30"]),
-        ("Seen 11/21.93 in clinic", ["11/21"]),
+        ("Seen 11/21.93 in clinic", ["11/21.93"]),
         ("Smoker, quit in 1990 to 1995.", ["1990", "1995"]),
+        # Dates next to ventilator or culture words, when an event or the day says so.
+        ("LINES: PICC PLACED IN R AC 11/17, ART LINE", ["11/17"]),
+        ("wean from vent and extubate 3/11. Continue", ["3/11"]),
+        ("If spikes again will need cx, last cx 3/23 in am.", ["3/23"]),
+        ("HAD TREATMENTS 10/03/10/04 AND DUE FOR XRT", ["10/03/10/04"]),
+        # Two-digit years in shorthand histories.
+        ("PMH: CAD: NQWMI 13. HTN. EF 50%.", ["13"]),
+        ("Recently diagnosed NIDDM. 09 PTCA to LCX. 13 stent to LCX", ["09", "13"]),
+        ("IN THIS CASE MARCH OF 1993.)", ["MARCH", "1993"]),
     ],
 )
 def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:
@@ -63,6 +72,24 @@ def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:
         "alert and oriented from 2000 to 2400.",
         "DAUGHTER TO ARRIVE @ APPROX 1900.",
         "brought back from ultrasound ~ 1930.",
+        # Pain scores, cardiac outputs, readings in the 70s, weaning trials, ordinals.
+        "2300: pt c/o CP, 5/10, ECG done",
+        "c/o 3-4/10 cpain in am when asked",
+        "developed severe 10/10 angina.",
+        "CO/CI 5/3 FICK SVR 900'S",
+        "improved co/ci (5/3.27/928).",
+        "bp 120-140'2/70's. no am labs",
+        "pt tried on 5/5 today, did well",
+        "bleed extending into the 4th ventricle",
+        "resp. acidosis again on 2nd cpap trial.",
+        "Heparin ^ 700u/hr, f/u due 2030.",
+        "1900>>0700",
+        "placed on AC 12/5 overnight",
+        "blood cx 2/4 positive",
+        "PMH: 2 stents to LAD",
+        "room 12, ptt 44.3, k 4.1",
+        "S/P stent RCA/LAD, IABP, +MI ck 2000. Stable for transfer",
+        "BNP 1950 today, lipase 2010",
     ],
 )
 def test_it_ignores_numbers_that_are_not_dates(spans, text: str) -> None:

@@ -31,6 +31,16 @@ import pytest
         ("58 YR OLD ADMITTED TO CALVERT HOSPIATAL P FALL", ["CALVERT"]),  # misspelt head
         ("ADMITTED TO QUARTERMAIN 3. RO W NEG CK", ["QUARTERMAIN"]),
         ("RN @ Quartermain 3 aware", ["Quartermain"]),
+        ("care was changed to Holy Cross Hospital last week", ["Holy Cross"]),
+        # A ward name no vocabulary knows, with a number, after "to"; a town before "rehab".
+        ("dispo: full code. poss transfer to quartermain 2/3. plan picc", ["quartermain"]),
+        ("Cardiac arrest called To quartermain 6 At 0455.", ["quartermain"]),
+        ("PT IS 80 YO WOMAN ADMITTED TO QUARTERMAIN7 W/ CHF", ["QUARTERMAIN"]),
+        ("pt transferred to 209 quartermain.", ["quartermain"]),
+        ("presented from baltimore rehab with sob", ["baltimore"]),
+        ("PT is a 78 yr old female admit from BALTMORE rehab, where she was", ["BALTMORE"]),
+        ("pt transferred via ambulance to kessler-adventist rehab facility", ["kessler-adventist"]),
+        ("Sister is health care proxy - Marcela Carlson who lives in DC.", ["DC"]),
     ],
 )
 def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -> None:
@@ -74,6 +84,23 @@ def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -
         "heading back to Work after lunch",
         "dose given @ rate 5 ml/hr",
         "Inc. 5 reported",
+        # Drugs, units, misspellings and counts after "to" with a number; rehab kinds.
+        "To recieve 50mg this morning",
+        "lungs cta to rhonci 40%/600/16",
+        "GU: OOB to commodex3 voiding",
+        "tube pulled back to 21 lipps.",
+        "secondary to 2 duodional ulcers",
+        "admitted to hosp 7/6 with SOB",
+        "transferred to tsicu 2 days ago",
+        "weaned to levophed 2 mcg",
+        "changed to cpap 5/5",
+        "pt sent to cardiopulm rehab",
+        "will go to acute rehab",
+        "pt will dc to rehab in am",
+        "I was switched to Eliquis 5 twice a day",
+        "increased to Entresto 2 tabs, changed to jardiance 10 daily",
+        "continue on Xarelto 20 with dinner",
+        "she takes Brilinta 90 twice a day",
     ],
 )
 def test_it_ignores_units_drugs_and_verbs(spans, text: str) -> None:

@@ -194,3 +194,47 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
     assert spans(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Shouted notes: an initial or a first name, a surname, and "aware"/"ordered".
+        ("REPEAT CHECK AT 1000 5.6. N. GRANDONE AWARE. WILL REPEAT", ["N. GRANDONE"]),
+        ("RUN OF VENT BIGEMINY BEA TURA AWARE MGSO4 GIVEN.", ["BEA TURA"]),
+        ("UOP DROPPED WITH ELEVATED PAPS, J SMITH ORDERED EPI DRIP.", ["J SMITH"]),
+        # Roles in lowercase; a role and "made aware" around a first name that is a word.
+        ("hold pm lasix for low pa pressures per md Saeed.", ["Saeed"]),
+        ("rate of 40 in sinus. NP grace made aware, eps consulted.", ["grace"]),
+        # A lowercase middle initial; a credential is not part of the name.
+        ("team notified.\n  barbara j. parrilli bsn/rn", ["barbara j. parrilli"]),
+        # "O" apart from its surname after a title; a plain first name before a credential;
+        # a listed surname in lowercase after a strong cue.
+        ("SBP down to 80s. Dr. o rourke and Dr. Stronczek in room.", ["o rourke", "Stronczek"]),
+        ("support was given by chaplain & pat rixford licws, then", ["pat rixford"]),
+        ("his wife, Janet logan is here and many family members.", ["Janet logan"]),
+        ("SUPPORTIVE FAMILY. URSLA MORETTI (DAUGHTER)- SPOKES PERSON", ["URSLA MORETTI"]),
+        # A name ends where an English word that is a rare surname starts.
+        ("wife Mary brought pictures. Dr. Stern held lasix.", ["Mary", "Stern"]),
+        ("Dr. Gupta rounded. Dr. Smith cleared pt", ["Gupta", "Smith"]),
+    ],
+)
+def test_it_finds_names_in_nursing_shorthand(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "PERSON") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Drugs, tests, sides and teams before "ordered"/"aware" in shouted notes.
+        "KCL ORDERED. LASIX 40 ORDERED. CXR ORDERED. HO AWARE. MD AWARE.",
+        "MAG OXIDE ORDERED. R IJ ORDERED. HEPARIN ORDERED.",
+        "MICU TEAM AWARE. CARDIOLOGY FELLOW AWARE. STAT CXR ORDERED. TPN ORDERED.",
+        "L ARM AWARE. SPUTUM CX ORDERED. K 3.2 MD AWARE.",
+        "md aware of k 3.2. pa Swan placed. np will follow.",
+        "o2 sat 95%. Dr. o. 2L nc",
+        "iv sat rn",
+    ],
+)
+def test_it_ignores_orders_and_teams_in_nursing_shorthand(spans, text: str) -> None:
+    assert spans(text, "PERSON") == []

@@ -16,6 +16,7 @@ import pytest
         ("Dial 555-0134 ext. 45", ["555-0134 ext. 45"]),
         ("Please call me at 0699 868 88 55 tomorrow", ["0699 868 88 55"]),
         ("They're not answering at 71-33-52-22", ["71-33-52-22"]),
+        ("son and grandson both visited today.(301 273 45166) both", ["301 273 45166"]),
     ],
 )
 def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
@@ -34,6 +35,8 @@ def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
         "CO/CI 4.6-5.2/2.45-2.77 SVR 954-1183; RECEIVED KCL",
         "Tidal volumes 950-1000. Pt is being medicated",
         "changed over to PS 18 with VT 900-1500 rr 24.",
+        "abg (7.40 35 64) on 40%",
+        "vitals (120 80 100 98.6)",
     ],
 )
 def test_it_ignores_other_numbers(spans, text: str) -> None:

@@ -83,3 +83,27 @@ def test_it_ignores_place_names_without_evidence(spans, text: str) -> None:
 )
 def test_it_finds_every_mention_of_a_known_place(spans, text: str, expected: list[str]) -> None:
     assert spans(text, "LOCATION") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A listed town right before a state name, in any case; a bracketed preposition.
+        ("given a brief overview of this towson maryland's facility.", ["towson"]),
+        ("family drove down from ellicott city maryland", ["ellicott city"]),
+        ('DAUGHTER ("FROM MIAMI") AND SON IN TO VISIT', ["MIAMI"]),
+    ],
+)
+def test_it_finds_towns_by_the_state_or_a_bracketed_preposition(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "LOCATION") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "born in west virginia, raised in new jersey",
+        "pt was dc in maryland, 2 hours away",
+    ],
+)
+def test_it_ignores_states_alone(spans, text: str) -> None:
+    assert spans(text, "LOCATION") == []
