@@ -30,8 +30,11 @@ STREET = "(?-i:" + "|".join(w.title() for w in STREET_WORDS) + ")"
 NOT_STOP = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per)\b)"
 # A capitalised word, or a lowercase street-type word used in European addresses.
 NAME_WORD = r"(?:(?!(?-i:The|Of|And|To|For|You|Your|In|On|At)\b)(?-i:[A-ZÀ-Þ](?:[^\W\d]|['.-])*)|(?-i:gate|gata|gatan|utca|vej|veien|ulica|ul\.|rue|via|calle|de|la|del|dei|della|delle|di|du|da|do|dos|das|e|van|der|von|am|an))"
-CORNER_STREET = (r"(?:\d{1,6}[ \t]+)?(?:ul\.[ \t]+)?(?-i:[A-ZÀ-Þ])[\w'.-]*"
-                 r"(?:[ \t]+(?:(?-i:[A-ZÀ-Þ])[\w'.-]*|\d{1,5}|de|du|la|del|ten|van))*")
+# One street of an intersection: capitalised words, numbers, name particles, and the street
+# types written in lowercase ("Eleftheriou Venizelou str", "Csabai kapu 39.").
+CORNER_STREET = (r"(?:\d{1,6}[ \t]+)?(?:ul\.[ \t]+|(?:de|du|la|del|ten|van|von)[ \t]+)?(?-i:[A-ZÀ-Þ])[\w'.-]*"
+                 r"(?:[ \t]+(?:(?-i:[A-ZÀ-Þ])[\w'.-]*|\d{1,5}\.?|de|du|la|del|ten|van"
+                 r"|(?-i:str|st|kapu|utca|út|tér|u)\.?))*")
 UNIT = r"(?:\s*,?\s*(?:apt|apartment|suite|ste|unit|#|floor|fl|room|rm|box)\.?\s*#?\s*[a-z0-9-]+)?"
 # Street types written before the name, as across Europe and Latin America.
 TYPE_FIRST = r"(?:rue|rua|rúa|avenida|avenue|calle|carrer|camino|paseo|plaza|praça|piazza|viale|corso|strada|chemin|allée|boulevard|quai|ul\.|ulica|aleja|trg|calea|largo|travessa)"
@@ -41,11 +44,18 @@ TYPE_AFTER = r"(?:u\.|út|útja|utca|körút|tér|tee|gata|gatan|vei|veien|vegen
 # Lowercase street types that are never a count of something ("2 blocks down the road").
 LOWER_STREET = r"(?:street|avenue|road|boulevard|lane|drive|crescent|terrace|parkway)"
 NOT_MEASURE = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per|a|an|mm|cm|mg|mcg|ml|cc|bpm|beats|units?|leads?|miles?|blocks?|km|kms|feet|ft|yards?|mins?|minutes?|hours?|hrs?|down|up|along|across|off|from|my|his|her|our|their)\b)"
+# An intersection in a message typed all in lowercase ("the corner of heiligengeistbrücke
+# 77 and minik courts"). Without capitals the first street needs its house number ("the corner of her mouth and
+# lips" is no address), and the second ends at a street type or the end of the sentence.
+LOWER_CORNER_STREET = rf"(?:\d{{1,6}}[ \t]+)?(?:{NOT_MEASURE}[^\W\d_][\w'.-]*[ \t]+){{1,3}}\d{{1,5}}\.?"
+LOWER_CORNER_END = (rf"{NOT_MEASURE}[^\W\d_][\w'-]*(?:[ \t]+{NOT_MEASURE}[^\W\d_][\w'-]*){{0,2}}?"
+                    rf"(?:[ \t]+(?:{'|'.join(STREET_WORDS)})s?\b|(?=[ \t]*(?:[.,!?;\n]|$)))")
 
 # After a street line come the unit, the town, the region, the postcode and the country, on
 # the same line or on short lines of their own. A line joins the address only if every word
 # on it looks like one of those; a label ("Mobile:") or a sentence word ends the address.
-TAIL_TOKEN = re.compile(r"\n|[(),;]|[^\s(),;]+")
+# ">" is a token of its own: an address quoted in a reply puts one before each line.
+TAIL_TOKEN = re.compile(r"\n|[(),;]|>+|[^\s(),;>]+")
 TAIL_UNITS = frozenset("apt apt. apartment suite ste ste. unit floor fl fl. box po p.o. #".split())
 TAIL_CONNECTORS = frozenset("""de del la le les du u upon on sur am im an der van von y di da do dos das
     nad pod na bei ob sul""".split())
@@ -85,13 +95,15 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
         # "2224 Trenerys gate 232", "Hegedûs Gyula utca 76", "Pod Floriánem 1677".
         ("number_name_number", rf"\b\d{{1,6}}[ \t]+{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+(?!\d0s\b)\d{{1,5}}[a-z]?\b", 0.6),
         ("name_number", rf"\b(?:address(?:\s+is)?:?|located\s+(?:at|on)|lives?\s+(?:at|on)|is\s+on)\s+(?P<phi>(?-i:[A-ZÀ-Þ][\w'.-]+)(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?)\b", 0.55),
-        # "the corner of Dalbraut 99 and Frederikke Coves": both streets, not "the corner of".
-        ("corner", rf"\bcorner\s+of\s+(?P<phi>{CORNER_STREET}\s+(?:and|&)\s+{CORNER_STREET})", 0.6),
+        # "the corner of Dalbraut 99 and Frederikke Coves": the whole phrase is the location,
+        # and a surrogate address reads right only in place of all of it.
+        ("corner", rf"\b(?:the\s+)?corner\s+of\s+{CORNER_STREET}\s+(?:and|&)\s+{CORNER_STREET}", 0.6),
         # "Via dei Fiorentini 17 street", "Hansinegata 120 street": name, number, then "street".
         ("name_number_street", rf"(?-i:\b(?P<phi>[A-ZÀ-Þ][\w'.-]*(?:[ \t]+{NAME_WORD}){{0,4}}[ \t]+\d{{1,5}}[a-z]?)\.?[ \t]+(?:[Ss]treet|[Ss]t\b\.?))", 0.6),
         # A street named without a house number: "shows on Berg Hills Street", "lives off
         # Elm Road".
         ("on_named_street", rf"\b(?:on|off|along|onto|at|near)[ \t]+(?:the[ \t]+)?(?P<phi>(?:{NOT_STOP}(?-i:[A-ZÀ-Þ])[\w'’-]+[ \t]+){{1,3}}{STREET})\b", 0.65),
+        ("lowercase_corner", rf"(?-i:\b(?:the[ \t]+)?corner[ \t]+of[ \t]+{LOWER_CORNER_STREET}[ \t]+(?:and|&)[ \t]+{LOWER_CORNER_END})", 0.6),
         ("unit", r"\b(?:apt|apartment|suite|ste)\.?\s*#?\s*\d{1,5}[a-z]?\b", 0.6),
         ("military", r"\b(?:(?:psc|unit|cmr)\s+\d{4},?\s+box\s+\d{4}|(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}|(?:usns|usnv|uss)\s+(?-i:[A-Z])\w+)\b", 0.7),
         ("po_box", r"\b(?:p\.?\s*o\.?\s*box|post\s+office\s+box)\s*\d{1,6}\b", 0.8),

@@ -18,8 +18,18 @@ import pytest
          ["12 Main Street\nSpringfield, IL 62704"]),
         ("I live at 12 Clover St. She said hi.", "ADDRESS", ["12 Clover St."]),
         ("Meet me at Unit 7194 Box 5854\nDPO AE 73472", "ADDRESS", ["Unit 7194 Box 5854\nDPO AE 73472"]),
+        # An intersection is replaced whole: "the corner of" goes with the two streets.
         ("it is the corner of Dalbraut 99 and Frederikke Coves", "ADDRESS",
-         ["Dalbraut 99 and Frederikke Coves"]),
+         ["the corner of Dalbraut 99 and Frederikke Coves"]),
+        ("my new address is the corner of 159 Eleftheriou Venizelou str and Rennie Union", "ADDRESS",
+         ["the corner of 159 Eleftheriou Venizelou str and Rennie Union"]),
+        ("the same: the corner of Csabai kapu 39. and Mathias Pass", "ADDRESS",
+         ["the corner of Csabai kapu 39. and Mathias Pass"]),
+        ("the corner of heiligengeistbrücke 77 and minik courts", "ADDRESS",
+         ["the corner of heiligengeistbrücke 77 and minik courts"]),
+        # An address quoted in a reply: ">" before each line.
+        (">Ella H. Snider\n>228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817", "ADDRESS",
+         ["228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817"]),
         ("send it to 3911 fourth avenue suite 112", "ADDRESS", ["3911 fourth avenue suite 112"]),
         ("ZIP: 3962", "ZIP", ["3962"]),
         ("London SW1A 1AA", "ZIP", ["SW1A 1AA"]),
@@ -108,6 +118,11 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "lead 2 st elev noted",
         "Chest pain, 2 mm st elevation in II",
         "she lives in 10000 square feet",
+        "redness at the corner of her mouth and left eye",
+        "the corner of the bed and the wall",
+        "Bruise at the corner of the eye and Cheek swollen",
+        "the corner of his mouth and lips are dry",
+        "> see below\n>Apt. was clean",
     ],
 )
 def test_it_ignores_non_addresses(spans, text: str) -> None:
