@@ -37,6 +37,7 @@ from deidentify.recognizers.lexicon import (
     is_english_word,
     is_plain_word,
     last_name_ranks,
+    medical_terms,
 )
 
 TITLES = frozenset("dr drs doctor mr mrs ms miss prof professor rabbi rev reverend pastor".split())
@@ -76,6 +77,17 @@ PERSON_VERBS_AFTER = frozenset("""lives lived spent said says told asked wants w
 PERSON_WORDS_BEFORE = frozenset("said told asked by starring with and to thank thanks dear".split())
 # What only people do; "Ectopy has decreased", "Crepitus is unchanged" are things.
 PERSON_ACTS = PERSON_VERBS_AFTER - frozenset("has had is was will and 's".split())
+# What may come before a dialogue speaker's name, and what opens the speech after it.
+SPEECH_BREAKS = frozenset(". ! ? \" “ ” '".split())
+QUOTES = frozenset("\" “ '".split())
+SPOKEN = QUOTES | frozenset("i me my you your we us ?".split())
+# A question for a name is about a thing when it has one of these words ("What's the name
+# of the drug?"); replies that are no name.
+NAMED_THINGS = frozenset("""drug drugs medication medications medicine medicines pill pills
+    tablet test tests procedure operation surgery condition disease diagnosis syndrome
+    hospital clinic pharmacy ward unit street road town city village country company
+    place product brand device app song book film movie band""".split())
+ANSWER_WORDS = frozenset("yes yeah yep no nope sure okay ok sorry".split())
 # Things take these too ("packing with Gelfoam", "Vanco and Levoq", "Sxnd and rxd"), so a
 # word on no list needs a stronger one.
 THING_CONTEXT = frozenset("with and to".split())
@@ -185,6 +197,8 @@ class NameRecognizer(EntityRecognizer):
                     self._extend(t, nxt.i, hits[nxt.i], hits)
         self._entities(t, nlp_artifacts, hits)
         self._lists(t, hits)
+        self._speakers(t, hits)
+        self._name_answers(t, hits)
         self._sign_off(t, hits)
         self._name_lines(t, hits)
         self._propagate(t, hits)
@@ -673,6 +687,77 @@ class NameRecognizer(EntityRecognizer):
     def _list_name(self, t: _Text, w: _Word) -> bool:
         return self._namelike(w) and w.is_title and not self._vocabulary(w.lower) \
             and not _thing_like(w.lower) and (self._listed(w.lower) or self._unknown(w.lower))
+
+    def _speakers(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag the speakers of a written dialogue ("Ubul: What a wife. Nicole: Remember me",
+        'Koppány: "Who are you?"'): a word that starts a line or a sentence, a colon right
+        after it, then a quote or a capitalised sentence. A note's headings look the same
+        ("Neuro: Alert"), so at least two speakers are needed, one of them a name that is no
+        English word; a census first name that is also a word ("Destiny") counts beside it."""
+        if t.caps:
+            return
+        found: list[tuple[int, bool]] = []
+        for w in t.words:
+            colon, said, prev = t.at(w.i + 1), t.at(w.i + 2), t.at(w.i - 1)
+            if colon is None or colon.text != ":" or colon.space_before or said is None \
+                    or said.newline_before or not self._namelike(w):
+                continue
+            if not (prev is None or w.newline_before or prev.text in SPEECH_BREAKS):
+                continue
+            if not (said.text in QUOTES or (said.is_title and not t.lower)):
+                continue
+            low = w.lower
+            if not (w.is_title or (t.lower and w.is_lower)) or low in RELATIONS or low in TITLES \
+                    or low in NOT_NAMES or _thing_like(low) or low in CLINICAL_ABBREVIATIONS \
+                    or low in medical_terms():
+                continue
+            strong = (self._listed(low) and not self._weak(low)) or self._unknown(low)
+            if strong or low in self.first_freq:
+                found.append((w.i, strong))
+        if len(found) < 2 or not any(strong for _, strong in found):
+            return
+        # What they say is speech, not a finding: a quote, someone spoken to or of in the
+        # first or second person, or a question ("Remember me, Mary?").
+        speech = {t.words[k].lower for i, _ in found for k in range(i + 2, min(i + 16, len(t.words)))}
+        if speech & SPOKEN:
+            for i, _ in found:
+                hits.setdefault(i, 0.6)
+
+    def _name_answers(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag the answer to a question that asks for a name ("What's your last name?
+        Boyle", "What's the name on the account? User: Maja S Hermansen"): the capitalised
+        words after the question, up to the end of the line or sentence, none of them an
+        English word that is no census name."""
+        for q in t.words:
+            asked = {w.lower for w in self._before(t, q.i, 8)}
+            if q.text != "?" or not asked & {"name", "names", "surname"} or asked & NAMED_THINGS:
+                continue
+            k = q.i + 1
+            if (label := t.at(k)) is not None and (c := t.at(k + 1)) is not None and c.text == ":" \
+                    and label.lower not in STOP_WORDS:
+                k += 2  # a speaker label: "User: Maja S Hermansen"
+            run: list[_Word] = []
+            while (w := t.at(k)) is not None and len(run) < 4 and not (run and w.newline_before):
+                if len(w.text) == 1 and w.is_upper and run:
+                    run.append(w)  # a middle initial
+                    k += 2 if self._initial(t, w) else 1
+                    continue
+                low = w.lower
+                # WordNet lists some names as bare nouns ("Maja"); after an initial any
+                # capitalised word is the surname ("Jildau S Bouts").
+                after_initial = bool(run) and len(run[-1].text) == 1
+                if not self._namelike(w) or not (w.is_title or (t.lower and w.is_lower)) \
+                        or low in STOP_WORDS or low in ANSWER_WORDS or low in RELATIONS or low in TITLES or _thing_like(low) \
+                        or (self._vocabulary(low) and not after_initial and (
+                            is_plain_word(low) or not is_bare_noun(low))):
+                    break
+                run.append(w)
+                k += 1
+            end = t.at(k)
+            if run and len(run[-1].text) > 1 and (end is None or end.newline_before
+                                                  or end.text in (".", "!", ",")):
+                for w in run:
+                    hits.setdefault(w.i, 0.7)
 
     def _name_lines(self, t: _Text, hits: dict[int, float]) -> None:
         """Tag a line that is only a first and last name, the way a signature or contact card

@@ -97,6 +97,13 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         # "Surname, First".
         ("Patient: Kowalczyk, Anna", ["Kowalczyk", "Anna"]),
         ("SMITH, JOHN ADMITTED FROM HOME.", ["SMITH", "JOHN"]),
+        # Speakers in a written dialogue; the answer to a question for a name.
+        ("Ubul: What a wife. Nicole: Remember me?", ["Ubul", "Nicole"]),
+        ('Koppány: "Who are you?" Elizabeth:"I\'m his daughter".', ["Koppány", "Elizabeth"]),
+        ("Ella: What a wife. Destiny: Remember me?", ["Ella", "Destiny"]),
+        ("What's your last name? Matthíasson", ["Matthíasson"]),
+        ("Bot: What's the name on the account? User: Maja S Hermansen", ["Maja S Hermansen"]),
+        ("What's your name? Jildau S Bouts", ["Jildau S Bouts"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -190,6 +197,14 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "On Vanco, Zosyn and Flagyl. Hill, Mark the chart.",
         "settings CMV 500 x 10 with flo-by.",
         "Pt evaluated by Cardiology. Dressing covered by Tegaderm. Seen by Medicare.",
+        # One heading is no dialogue; headings and answers to questions about things.
+        "Neuro: Alert and oriented. Resp: Clear bilaterally. Ext: Warm.",
+        "Ubul: What a wife.",
+        "Integ: Abrasion R knee. No open areas. Psychosocial: Husband in to visit.",
+        "Plan: Continue Lasix. Dispo: Home tomorrow.",
+        "What's the name of your medication? Xarelto",
+        "What was the name of the pill? Eliquis 5 mg",
+        "What is your name? Sorry, what?",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
