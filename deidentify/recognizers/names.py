@@ -46,7 +46,7 @@ RELATIONS = frozenset(
     friend grandson granddaughter grandmother grandfather spouse partner aunt uncle cousin
     fiance fiancee boyfriend girlfriend hcp proxy spokesperson caregiver neighbor neighbour
     daughter-in-law son-in-law stepson stepdaughter daughters sons sisters brothers nurse caseworker chaplain attending resident
-    fellow intern therapist""".split()
+    fellow intern therapist kid kids stepmother stepfather grandma grandpa mum""".split()
 )
 # What comes before a name in "my name is X", "ask for X"; the weak ones ("with X", "to X")
 # also come before things, so they need a capitalised name.
@@ -73,7 +73,8 @@ PROXIES = frozenset("hcp proxy spokesperson caregiver guardian".split())
 ROLES = frozenset("ho np pa md rn pcp sw".split())
 ACTIONS_AFTER = frozenset("called visited phoned visiting calls aware states stated says".split())
 PERSON_VERBS_AFTER = frozenset("""lives lived spent said says told asked wants wanted works worked
-    went has had is was will and 's thinks thought knows""".split())
+    went has had is was will and 's thinks thought knows shouted yelled screamed whispered
+    replied answered smiled laughed wrote sang""".split())
 PERSON_WORDS_BEFORE = frozenset("said told asked by starring with and to thank thanks dear".split())
 # What only people do; "Ectopy has decreased", "Crepitus is unchanged" are things.
 PERSON_ACTS = PERSON_VERBS_AFTER - frozenset("has had is was will and 's".split())
@@ -88,6 +89,11 @@ NAMED_THINGS = frozenset("""drug drugs medication medications medicine medicines
     hospital clinic pharmacy ward unit street road town city village country company
     place product brand device app song book film movie band""".split())
 ANSWER_WORDS = frozenset("yes yeah yep no nope sure okay ok sorry".split())
+# Verbs of saying before the speaker's name ("says Bergqvist."), greetings before a name,
+# and works named after their author ("the Sokolov novel").
+SPEECH_VERBS = frozenset("says said asks asked replies replied adds added explains explained".split())
+GREETINGS = frozenset({("hi",), ("hello",), ("hey",), ("dear",)})
+WORKS = frozenset("novel novels song songs album albums film films poem poems".split())
 # Things take these too ("packing with Gelfoam", "Vanco and Levoq", "Sxnd and rxd"), so a
 # word on no list needs a stronger one.
 THING_CONTEXT = frozenset("with and to".split())
@@ -366,9 +372,19 @@ class NameRecognizer(EntityRecognizer):
         if not t.caps and w.is_title and last is not None and self._unfamiliar_pair(t, w, last):
             return 0.65  # "Satu Elomo", "Szabina J Gelencsér", "Cormac Allan"
         if not t.caps and w.is_title and nxt is not None and (nxt.lower in PERSON_ACTS or (
-                nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")) \
-                and self._unknown(low) and not self._misspelt(low) and not _thing_like(low):
-            return 0.6  # "Luiza is from Xignite", "Timotea lives on"; not "Crepitus is"
+                nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")) and (
+                (self._unknown(low) and not self._misspelt(low) and not _thing_like(low))
+                or (self._listed(low) and not self._weak(low) and not _thing_like(low))):
+            return 0.6  # "Luiza is from Xignite", "Enrico shouted at"; not "Crepitus is"
+        if self._quoted_speaker(t, w, said, nxt):
+            return 0.6  # '"...," says Hartvigsson.'
+        if said[-1:] in GREETINGS and nxt is not None and nxt.text in (",", "!") and w.is_title \
+                and self._unknown(low) and not _thing_like(low):
+            return 0.7  # "Hi Vinicio, I'm contacting you"
+        if said[-1:] == ("the",) and nxt is not None and nxt.lower in WORKS and w.is_title and (
+                (self._unknown(low) and not self._misspelt(low)) or (self._listed(low) and not self._weak(low))) \
+                and not _thing_like(low):
+            return 0.6  # "Unlike the Dratchev novel"
         if not t.caps and w.is_title and nxt is not None and nxt.text == "," and (
                 w.i == 0 or w.newline_before) and (
                 (low in self.first_freq and not self._weak(low))
@@ -384,6 +400,16 @@ class NameRecognizer(EntityRecognizer):
         if w.is_lower and nxt is not None and nxt.lower in ACTIONS_AFTER:
             return 0.6
         return 0.0
+
+    def _quoted_speaker(self, t: _Text, w: _Word, said: tuple[str, ...], nxt: _Word | None) -> bool:
+        """Return True for the name after a verb of saying that ends the sentence or goes
+        on to whom it was said ("says Bergqvist.", "said Maslin to Antonio"): a census name
+        that is no English word, or a capitalised word on no list."""
+        low = w.lower
+        return said[-1:] != () and said[-1] in SPEECH_VERBS and w.is_title and not t.caps \
+            and (nxt is None or nxt.text in (".", "!", "?", ",", ";") or nxt.lower == "to") \
+            and not _thing_like(low) and (
+                (self._listed(low) and not self._weak(low)) or self._unknown(low))
 
     def _second_part(self, t: _Text, w: _Word) -> _Word | None:
         """Return the word that would end a two-part name starting at w, past a capital

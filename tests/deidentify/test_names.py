@@ -104,6 +104,13 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("What's your last name? Matthíasson", ["Matthíasson"]),
         ("Bot: What's the name on the account? User: Maja S Hermansen", ["Maja S Hermansen"]),
         ("What's your name? Jildau S Bouts", ["Jildau S Bouts"]),
+        # Said by someone; greeted; a work named after its author; a kid; a speaker.
+        ('"Glad to hear it," says Bergqvist.', ["Bergqvist"]),
+        ("I'm so jealous! said Maslin to Antonio", ["Maslin", "Antonio"]),
+        ("Hi Vinicio, I'm contacting you about a problem", ["Vinicio"]),
+        ("Unlike the Ruoho novel, it's not about that.", ["Ruoho"]),
+        ("Enrico shouted at Gary.", ["Enrico", "Gary"]),
+        ("I would like to remove my kid Lukas from the will.", ["Lukas"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -205,6 +212,10 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "What's the name of your medication? Xarelto",
         "What was the name of the pill? Eliquis 5 mg",
         "What is your name? Sorry, what?",
+        "Pt says Metamucil helps. Pt said Tylenol.",
+        "Bleeding began at 2 pm. Ectopy began overnight.",
+        "Hi Lisinopril, is making me cough.",
+        "Started the Eliquis book of doses.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
