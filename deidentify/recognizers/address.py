@@ -11,7 +11,14 @@ from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
 from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, medical_terms
-from deidentify.recognizers.places import DATE_WORDS, gazetteer, us_states
+from deidentify.recognizers.places import (
+    DATE_WORDS,
+    POSTCODE_PREPOSITIONS,
+    gazetteer,
+    postcode_at,
+    town_words,
+    us_states,
+)
 
 STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr court ct place pl
     terrace way circle cir highway hwy parkway pkwy square sq trail pike route rte close crescent
@@ -262,6 +269,9 @@ class ZipCodeRecognizer(SpanPatternRecognizer):
         # "Switzerland 53730"); `keep` checks the words before it against the gazetteer.
         ("after_place", r"(?-i:[A-Za-zÀ-ÿ])[ \t]*,?[ \t]+(?P<phi>\d{4,6})(?![\d/:.,-]?\d|\s*(?:mg|mcg|ml|cc|units?|u|g|kg|mls|%)\b)", 0.6),
         # UK and Canadian postcodes ("SW1A 1AA", "K1A 0B1"); capitals only.
+        # A postcode after a town on no list, after a place preposition ("in Bjert 6091",
+        # "in Wrocław 53-320", "in ÖVERTURINGEN 840 24"); `_after_town` checks the town.
+        ("after_town", r"(?-i:[^\W\d_])[ \t]+(?P<phi>\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}[ \t]\d{2})(?![\w/.:,-]?\d)", 0.6),
         ("uk", r"\b(?-i:(?P<phi>(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}))\b", 0.6),
         ("canada", r"\b(?-i:(?P<phi>[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d))\b", 0.6),
         ("trailing", r"(?<=[a-z])\s+(?P<phi>\d{5})\s*$", 0.4),
@@ -271,9 +281,22 @@ class ZipCodeRecognizer(SpanPatternRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        checks = {"after_place": lambda r: _after_place(text, r.start, r.end - r.start),
+                  "after_town": lambda r: _after_town(text, r.start)}
         return [r for r in results if r.analysis_explanation is None
-                or r.analysis_explanation.pattern_name != "after_place"
-                or _after_place(text, r.start, r.end - r.start)]
+                or (check := checks.get(r.analysis_explanation.pattern_name or "")) is None or check(r)]
+
+
+def _after_town(text: str, start: int) -> bool:
+    """Return True when the postcode at `start` follows a place preposition and a town
+    name ("in Bjert 6091", "in København K 1421"), and is no year or dose."""
+    if _shouted(text):
+        return False  # no case evidence: "EXPIRED AT APPROX 0320"
+    head = text[max(0, start - 60):start]
+    words = head.split()[-5:]
+    cut = max((k for k, w in enumerate(words) if w.lower() in POSTCODE_PREPOSITIONS), default=None)
+    return cut is not None and head[-1:] in (" ", "\t") and town_words(words[cut + 1:]) \
+        and postcode_at(text, len(text[:start].rstrip(" \t")))
 
 
 def _after_place(text: str, start: int, digits: int) -> bool:

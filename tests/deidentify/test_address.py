@@ -33,6 +33,11 @@ import pytest
         ("send it to 3911 fourth avenue suite 112", "ADDRESS", ["3911 fourth avenue suite 112"]),
         ("ZIP: 3962", "ZIP", ["3962"]),
         ("London SW1A 1AA", "ZIP", ["SW1A 1AA"]),
+        # A postcode after a town on no list, after a place preposition.
+        ("Looking to support Factset in Bjert 6091 in its mission.", "ZIP", ["6091"]),
+        ("Looking to support Slashdb in ARENDAL 4844 in its mission", "ZIP", ["4844"]),
+        ("support Nautilytics in København K 1421 in its mission", "ZIP", ["1421"]),
+        ("support Google in ÖVERTURINGEN 840 24 in its mission", "ZIP", ["840 24"]),
         ("Ottawa, ON K1A 0B1", "ZIP", ["K1A 0B1"]),
         # Street type before the name, or as a word of its own after it.
         ("Verda lives on 33 avenue de Provence street.", "ADDRESS", ["33 avenue de Provence"]),
@@ -118,6 +123,10 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "lead 2 st elev noted",
         "Chest pain, 2 mm st elevation in II",
         "she lives in 10000 square feet",
+        "PT EXPIRED AT APPROX 0320. DR AT BEDSIDE.",
+        "admitted in MICU 2345 today",
+        "We met in Boston 2019 and again in Paris 1999",
+        "Given in Lasix 4000 doses",
         "redness at the corner of her mouth and left eye",
         "the corner of the bed and the wall",
         "Bruise at the corner of the eye and Cheek swollen",
