@@ -94,6 +94,8 @@ ANSWER_WORDS = frozenset("yes yeah yep no nope sure okay ok sorry".split())
 SPEECH_VERBS = frozenset("says said asks asked replies replied adds added explains explained".split())
 GREETINGS = frozenset({("hi",), ("hello",), ("hey",), ("dear",)})
 WORKS = frozenset("novel novels song songs album albums film films poem poems".split())
+# What two people named together do ("Marrero and Murphy were precision engineers").
+PAIR_VERBS = frozenset("were are have had met went wrote founded started sang said".split())
 # Things take these too ("packing with Gelfoam", "Vanco and Levoq", "Sxnd and rxd"), so a
 # word on no list needs a stronger one.
 THING_CONTEXT = frozenset("with and to".split())
@@ -203,6 +205,7 @@ class NameRecognizer(EntityRecognizer):
                     self._extend(t, nxt.i, hits[nxt.i], hits)
         self._entities(t, nlp_artifacts, hits)
         self._lists(t, hits)
+        self._pairs(t, hits)
         self._speakers(t, hits)
         self._name_answers(t, hits)
         self._sign_off(t, hits)
@@ -689,23 +692,26 @@ class NameRecognizer(EntityRecognizer):
 
     def _lists(self, t: _Text, hits: dict[int, float]) -> None:
         """Tag a list of three or more capitalised names ("Kónya, Becker and Vasquez"): each
-        a census name or a word on no list, none an English word."""
+        a census name or a word on no list, none an English word, except that a common
+        surname that is also a word may stand among two such names ("Šušulić, Bowman and
+        White"). In text typed all in lowercase, a list of first names ("silvana, adam,
+        christopher and caleb")."""
         if t.caps:
             return
         i = 0
         while i < len(t.words):
             run, j = [i], i
-            while self._list_name(t, t.words[run[-1]]):
+            while self._list_member(t, t.words[run[-1]]):
                 j = run[-1] + 1
                 seps: list[str] = []
                 while (w := t.at(j)) is not None and w.lower in (",", "and", "&") and len(seps) < 2:
                     seps.append(w.lower)
                     j += 1
                 if not seps or seps not in ([","], ["and"], ["&"], [",", "and"]) \
-                        or (n := t.at(j)) is None or not self._list_name(t, n):
+                        or (n := t.at(j)) is None or not self._list_member(t, n):
                     break
                 run.append(j)
-            if len(run) >= 3:
+            if len(run) >= 3 and sum(self._list_member(t, t.words[k]) == 2 for k in run) >= 2:
                 for k in run:
                     hits.setdefault(k, 0.6)
             i = run[-1] + 1
@@ -713,6 +719,39 @@ class NameRecognizer(EntityRecognizer):
     def _list_name(self, t: _Text, w: _Word) -> bool:
         return self._namelike(w) and w.is_title and not self._vocabulary(w.lower) \
             and not _thing_like(w.lower) and (self._listed(w.lower) or self._unknown(w.lower))
+
+    def _list_member(self, t: _Text, w: _Word) -> int:
+        """Return 2 for a word that is a name in a list, 1 for a common surname that is also a
+        word ("White", "Reed"), 0 for anything else."""
+        low = w.lower
+        if t.lower and w.is_lower:
+            return 2 if self._namelike(w) and low in self.first_freq and not self._weak(low) \
+                and low not in RELATIONS and not _thing_like(low) else 0
+        if self._list_name(t, w):
+            return 2
+        return 1 if self._common_surname(w) else 0
+
+    def _common_surname(self, w: _Word) -> bool:
+        """Return True for a capitalised common census surname, English word or not ("White")."""
+        return w.is_title and self._namelike(w) and w.lower not in NOT_NAMES \
+            and w.lower not in CLINICAL_ABBREVIATIONS and w.lower not in medical_terms() \
+            and self.last_rank.get(w.lower, COMMON_LAST_RANK + 1) <= COMMON_LAST_RANK
+
+    def _pairs(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag two names joined by "and" that then do something together ("Marrero and Murphy
+        were precision engineers", "Park and Mann were"): capitalised census names or words
+        on no list, one of them may be a common surname that is also a word, not both."""
+        if t.caps:
+            return
+        for w in t.words:
+            a, b, verb = t.at(w.i - 1), t.at(w.i + 1), t.at(w.i + 2)
+            if w.lower not in ("and", "&") or a is None or b is None or verb is None \
+                    or verb.lower not in PAIR_VERBS or {a.i, b.i} & t.places:
+                continue
+            kinds = [self._list_member(t, x) if not (t.lower and x.is_lower) else 0 for x in (a, b)]
+            if min(kinds) >= 1 and max(kinds) == 2:
+                for x in (a, b):
+                    hits.setdefault(x.i, 0.6)
 
     def _speakers(self, t: _Text, hits: dict[int, float]) -> None:
         """Tag the speakers of a written dialogue ("Ubul: What a wife. Nicole: Remember me",

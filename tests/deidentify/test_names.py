@@ -111,6 +111,12 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("Unlike the Ruoho novel, it's not about that.", ["Ruoho"]),
         ("Enrico shouted at Gary.", ["Enrico", "Gary"]),
         ("I would like to remove my kid Lukas from the will.", ["Lukas"]),
+        # Two names that do something together; lists with a common surname that is a word;
+        # a list of first names typed in lowercase.
+        ("On this list? Marrero and Murphy were precision engineers.", ["Marrero", "Murphy"]),
+        ("Park and Mann were precision engineers.", ["Park", "Mann"]),
+        ("our 3 founders: Monjeau, Graves and Reed.", ["Monjeau", "Graves", "Reed"]),
+        ("they had 3: silvana, adam and caleb.", ["silvana", "adam", "caleb"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -216,6 +222,10 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "Bleeding began at 2 pm. Ectopy began overnight.",
         "Hi Lisinopril, is making me cough.",
         "Started the Eliquis book of doses.",
+        "Vanco and Zosyn were started. Heparin and Coumadin were held.",
+        "Cardiology and Renal were consulted. Black and White were the colors.",
+        "lasix, heparin and insulin were given",
+        "Red, Green and Brown are colours",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
