@@ -10,7 +10,7 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
-from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, medical_terms
+from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, is_english_word, medical_terms
 from deidentify.recognizers.places import (
     DATE_WORDS,
     POSTCODE_PREPOSITIONS,
@@ -21,7 +21,7 @@ from deidentify.recognizers.places import (
 )
 
 STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr court ct place pl
-    terrace way circle cir highway hwy parkway pkwy square sq trail pike route rte close crescent
+    str terrace way circle cir highway hwy parkway pkwy square sq trail pike route rte close crescent
     alley plaza row loop path walk gardens heights hollow ridge mews turnpike expressway fwy
     freeway crossing junction estates manor strasse straße gatan vej katu rue
     creek hill hills point cove coves pass isle dale bridge harbor harbour island landing
@@ -68,7 +68,7 @@ TAIL_CONNECTORS = frozenset("""de del la le les du u upon on sur am im an der va
     nad pod na bei ob sul""".split())
 TAIL_LABELS = frozenset("""mobile phone tel telephone fax email e-mail website web desk office address
     name date cell home work please thanks thank call contact dear regards hi hello""".split())
-MILITARY = re.compile(r"\b(?:APO|FPO|DPO|PSC|CMR|USNS|USNV|USS)\b")
+MILITARY = re.compile(r"\b(?:APO|FPO|DPO|PSC|CMR|USNS|USNV|USS|USCGC)\b")
 # Ventilator and vital-sign labels between numbers ("A/C 750 Rate 10 Peep 7.5", "NC 2.0 Sats
 # 95%") are readings, not a house number and a street.
 READING_WORDS = frozenset("""rate sats sat peep wedge itime fio2 cvp pap paps pads
@@ -112,7 +112,7 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
         ("on_named_street", rf"\b(?:on|off|along|onto|at|near)[ \t]+(?:the[ \t]+)?(?P<phi>(?:{NOT_STOP}(?-i:[A-ZÀ-Þ])[\w'’-]+[ \t]+){{1,3}}{STREET})\b", 0.65),
         ("lowercase_corner", rf"(?-i:\b(?:the[ \t]+)?corner[ \t]+of[ \t]+{LOWER_CORNER_STREET}[ \t]+(?:and|&)[ \t]+{LOWER_CORNER_END})", 0.6),
         ("unit", r"\b(?:apt|apartment|suite|ste)\.?\s*#?\s*\d{1,5}[a-z]?\b", 0.6),
-        ("military", r"\b(?:(?:psc|unit|cmr)\s+\d{4},?\s+box\s+\d{4}|(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}|(?:usns|usnv|uss)\s+(?-i:[A-Z])\w+)\b", 0.7),
+        ("military", r"\b(?:(?:psc|unit|cmr)\s+\d{4},?\s+box\s+\d{4}|(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}|(?:usns|usnv|uss|uscgc)\s+(?:(?-i:[A-Z])\w+|\w+(?=\s+(?:apo|fpo|dpo)\b)))\b", 0.7),
         ("po_box", r"\b(?:p\.?\s*o\.?\s*box|post\s+office\s+box)\s*\d{1,6}\b", 0.8),
         ("lives_at", r"\b(?:live[sd]?|living|address\s+is|reside[sd]?|moved)\s+(?:at|on|in)\s+(?P<phi>\d{1,6}\s+(?-i:[A-Z])[\w'.-]+(?:\s+(?-i:[A-Z])[\w'.-]+){0,3})", 0.75),
     )
@@ -237,6 +237,11 @@ def _extend_back(text: str, start: int) -> int:
     lead = re.search(r"(?:\b\d{1,6}[ \t]+)+$", line)
     if lead:
         return start - len(lead.group())
+    # An intersection written as a name and a street ("Růžena and Király u. 15.", "Hanne and
+    # ul. Więckowskiego Stefana 28"): the first word names the other street.
+    crossing = re.search(r"(?<![\w'’-])([^\W\d_][\w'’-]+)[ \t]+(?:and|&)[ \t]+$", line)
+    if crossing and _crossing_street(crossing.group(1)):
+        return start - len(crossing.group())
     # Before a street name two capitalised words may belong to it; before a house number
     # one may, as where the street comes first ("Ilmalankuja 82 Zachary Cliffs").
     most = 2 if text[start:start + 1].isalpha() else 1
@@ -244,6 +249,14 @@ def _extend_back(text: str, start: int) -> int:
     if words and not any(_not_street_word(w) for w in words.group().split()):
         return start - len(words.group())
     return start
+
+
+def _crossing_street(word: str) -> bool:
+    """Return True for a capitalised word that may name a street: no English, clinical or
+    sentence word ("Růžena", "Anne-Lotte"; not "Salt", "Lasix", "Mom")."""
+    parts = word.replace("’", "'").split("-")
+    return word[0].isupper() and not word.isupper() and all(
+        p and p.isalpha() and not is_english_word(p) and not _not_street_word(p) for p in parts)
 
 
 def _not_street_word(word: str) -> bool:

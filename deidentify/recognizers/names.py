@@ -746,7 +746,7 @@ class NameRecognizer(EntityRecognizer):
         for w in t.words:
             a, b, verb = t.at(w.i - 1), t.at(w.i + 1), t.at(w.i + 2)
             if w.lower not in ("and", "&") or a is None or b is None or verb is None \
-                    or verb.lower not in PAIR_VERBS or {a.i, b.i} & t.places:
+                    or verb.lower not in PAIR_VERBS or {a.i, b.i} <= t.places:
                 continue
             kinds = [self._list_member(t, x) if not (t.lower and x.is_lower) else 0 for x in (a, b)]
             if min(kinds) >= 1 and max(kinds) == 2:

@@ -318,7 +318,7 @@ class PlaceRecognizer(EntityRecognizer):
         for k in range(unlisted[0], i - 1, -1):
             if not town_words([w.group() for w in words[i:k + 1]]):
                 continue
-            country = self._country_at(text, words, k + 1)
+            country = self._country_at(text, words, k + 1, own_line=_own_line(text, words[i], words[k]))
             if country is not None:
                 return country, 0.6
             if before and before[-1] in POSTCODE_PREPOSITIONS and postcode_at(text, words[k].end()):
@@ -336,16 +336,23 @@ class PlaceRecognizer(EntityRecognizer):
                 return k, 0.6
         return None
 
-    def _country_at(self, text: str, words: list[re.Match[str]], i: int) -> int | None:
+    def _country_at(self, text: str, words: list[re.Match[str]], i: int, own_line: bool = False
+                    ) -> int | None:
         """Return the last word of a country name that starts at word i, one space after
-        the word before it, if there is one."""
-        if i >= len(words) or SPACE.fullmatch(text[words[i - 1].end():words[i].start()]) is None:
+        the word before it or, after a town on a line of its own, on the next line and
+        ending it (the end of a postal address: "ALFRICK\nUnited Kingdom")."""
+        if i >= len(words):
+            return None
+        gap = text[words[i - 1].end():words[i].start()]
+        next_line = own_line and re.fullmatch(r"[ \t]*\n[ \t]*", gap) is not None
+        if SPACE.fullmatch(gap) is None and not next_line:
             return None
         for n in range(min(3, len(words) - i), 0, -1):
             name = " ".join(w.group().rstrip(".'’") for w in words[i:i + n]).lower()
             place = self.places.get(name)
             if place is not None and place.country and place.words == n \
-                    and words[i].group()[:1].isupper():
+                    and words[i].group()[:1].isupper() and (
+                        not next_line or re.match(r"[ \t]*(?:\n|$)", text[words[i + n - 1].end():])):
                 return i + n - 1
         return None
 
@@ -371,6 +378,12 @@ class PlaceRecognizer(EntityRecognizer):
 
 
 POSTCODE_PREPOSITIONS = frozenset("in at near from to".split())
+
+
+def _own_line(text: str, first: re.Match[str], last: re.Match[str]) -> bool:
+    """Return True when the words from `first` to `last` fill their line."""
+    return re.search(r"(?:^|\n)[ \t]*$", text[:first.start()]) is not None \
+        and re.match(r"[ \t]*\n", text[last.end():]) is not None
 
 
 def _capitalised_after_connectors(words: list[re.Match[str]], k: int) -> bool:

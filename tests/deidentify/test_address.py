@@ -27,6 +27,12 @@ import pytest
          ["the corner of Csabai kapu 39. and Mathias Pass"]),
         ("the corner of heiligengeistbrücke 77 and minik courts", "ADDRESS",
          ["the corner of heiligengeistbrücke 77 and minik courts"]),
+        # An intersection written as a name and a street; "Str."; a Coast Guard cutter.
+        ("The office is at Růžena and Király u. 15.", "ADDRESS", ["Růžena and Király u. 15"]),
+        ("the same: Maarit and Hersnapvej 75", "ADDRESS", ["Maarit and Hersnapvej 75"]),
+        ("Held Lasix and 12 Clover St", "ADDRESS", ["12 Clover St"]),
+        ("He lives at 28919 136 Filadelfeos Str., Klirou", "ADDRESS", ["28919 136 Filadelfeos Str., Klirou"]),
+        ("sent to uscgc aslakhanov\nfpo ae 44941?", "ADDRESS", ["uscgc aslakhanov\nfpo ae 44941"]),
         # An address quoted in a reply: ">" before each line.
         (">Ella H. Snider\n>228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817", "ADDRESS",
          ["228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817"]),
@@ -127,6 +133,8 @@ def test_it_finds_addresses_and_zips(spans, text: str, entity: str, expected: li
         "admitted in MICU 2345 today",
         "We met in Boston 2019 and again in Paris 1999",
         "Given in Lasix 4000 doses",
+        "Salt and Pepper St",
+        "Mom and Dad live nearby",
         "redness at the corner of her mouth and left eye",
         "the corner of the bed and the wall",
         "Bruise at the corner of the eye and Cheek swollen",

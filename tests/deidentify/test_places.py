@@ -41,6 +41,7 @@ import pytest
         ("When: 1971-09-07 Where: Erwetegem Golf Club.", ["Erwetegem"]),
         ("Przemek Kucharski  ALFRICK United Kingdom", ["ALFRICK United Kingdom"]),
         ("Maha Cazares\nChiclana de la Frontera Spain", ["Chiclana de la Frontera Spain"]),
+        ("Przemek Kucharski\n\nALFRICK\nUnited Kingdom", ["ALFRICK\nUnited Kingdom"]),
         ("Looking to support Factset in Bjert 6091 in its mission.", ["Bjert"]),
         ("support MysticWeb in Quinta de São Tiago 3610-114 now", ["Quinta de São Tiago"]),
     ],
