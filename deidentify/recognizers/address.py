@@ -68,6 +68,8 @@ TAIL_CONNECTORS = frozenset("""de del la le les du u upon on sur am im an der va
     nad pod na bei ob sul""".split())
 TAIL_LABELS = frozenset("""mobile phone tel telephone fax email e-mail website web desk office address
     name date cell home work please thanks thank call contact dear regards hi hello""".split())
+# A line that starts with a telephone number (seven digits or more): "(37) 788-063-Office".
+PHONE_LINE = re.compile(r"[ \t]*[+(]?\d[\d \t().-]*(?:\d[ \t().-]*){6}")
 MILITARY = re.compile(r"\b(?:APO|FPO|DPO|PSC|CMR|USNS|USNV|USS|USCGC)\b")
 # Ventilator and vital-sign labels between numbers ("A/C 750 Rate 10 Peep 7.5", "NC 2.0 Sats
 # 95%") are readings, not a house number and a street.
@@ -209,8 +211,8 @@ def _extend_tail(text: str, end: int) -> int:
         if tok == "\n":
             newlines += 1
             line_start_best, line_code = best, False
-            if newlines > 4:
-                break
+            if newlines > 4 or PHONE_LINE.match(text, m.end()):
+                break  # a telephone line after the address is no part of it
             continue
         if tok in "(),;" or tok.lower() in TAIL_CONNECTORS:
             continue

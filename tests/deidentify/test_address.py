@@ -33,6 +33,9 @@ import pytest
         ("Held Lasix and 12 Clover St", "ADDRESS", ["12 Clover St"]),
         ("He lives at 28919 136 Filadelfeos Str., Klirou", "ADDRESS", ["28919 136 Filadelfeos Str., Klirou"]),
         ("sent to uscgc aslakhanov\nfpo ae 44941?", "ADDRESS", ["uscgc aslakhanov\nfpo ae 44941"]),
+        # A telephone line after the address is no part of it.
+        ("3536 1659 Hoog St\n Apt. 839\n Brakpan\n South Africa 70651\n082 490 1693-Office", "ADDRESS",
+         ["3536 1659 Hoog St\n Apt. 839\n Brakpan\n South Africa 70651"]),
         # An address quoted in a reply: ">" before each line.
         (">Ella H. Snider\n>228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817", "ADDRESS",
          ["228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817"]),

@@ -16,6 +16,10 @@ import pytest
         ("Dial 555-0134 ext. 45", ["555-0134 ext. 45"]),
         ("Please call me at 0699 868 88 55 tomorrow", ["0699 868 88 55"]),
         ("They're not answering at 71-33-52-22", ["71-33-52-22"]),
+        # A label after the number, as on contact cards; a long local part.
+        ("Hungary 34796\n(37) 788-063-Office\\,07700 063 966-Fax", ["(37) 788-063", "07700 063 966"]),
+        ("Nicosia\n28-64-66-98 office\n930.167.3943 fax", ["28-64-66-98", "930.167.3943"]),
+        ("no message on my registered 0961-7596216. Could you", ["0961-7596216"]),
     ],
 )
 def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
@@ -34,6 +38,9 @@ def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
         "CO/CI 4.6-5.2/2.45-2.77 SVR 954-1183; RECEIVED KCL",
         "Tidal volumes 950-1000. Pt is being medicated",
         "changed over to PS 18 with VT 900-1500 rr 24.",
+        "walked 12 - 14 blocks home",
+        "gave 1000 - 2000 ml at home",
+        "BP 120/80 at home, 130/85 at work",
     ],
 )
 def test_it_ignores_other_numbers(spans, text: str) -> None:
