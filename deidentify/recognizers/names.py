@@ -94,6 +94,9 @@ ANSWER_WORDS = frozenset("yes yeah yep no nope sure okay ok sorry".split())
 SPEECH_VERBS = frozenset("says said asks asked replies replied adds added explains explained".split())
 GREETINGS = frozenset({("hi",), ("hello",), ("hey",), ("dear",)})
 WORKS = frozenset("novel novels song songs album albums film films poem poems".split())
+# What people, not things, begin doing ("Mourik began writing"; "Bleeding began").
+PASTIMES = frozenset("""writing singing painting acting playing studying teaching working
+    dancing drawing composing recording performing""".split())
 # What two people named together do ("Marrero and Murphy were precision engineers").
 PAIR_VERBS = frozenset("were are have had met went wrote founded started sang said".split())
 # Things take these too ("packing with Gelfoam", "Vanco and Levoq", "Sxnd and rxd"), so a
@@ -106,7 +109,8 @@ SENTENCE_END = frozenset(". ! ? ;".split())
 # ("WIFE STATES SHE ...", "HUSBAND WILL TRY", "SON NEWLY GRADUATED").
 NOT_NAMES_AFTER_RELATION = ACTIONS_AFTER | PERSON_VERBS_AFTER | frozenset("""discussed will would
     went try return returned newly present here there updated informed notified also both who
-    arrived in at at, spoke feels felt agrees agreed does did can could should may might""".split())
+    arrived in at at, spoke feels felt agrees agreed does did can could should may might began
+    started""".split())
 # Clinical shorthand that the census lists as names and that is not in `lexicon`'s lists
 # ("LUE old CABG site", "Allegra PO", "assess ms. med for safety").
 NOT_NAMES = frozenset("lue rue lle rle po med meds hosp cont abx cor surg".split())
@@ -374,11 +378,12 @@ class NameRecognizer(EntityRecognizer):
             return 0.7 if (w.cased or last.lower in self.last_rank or t.lower) else 0.0
         if not t.caps and w.is_title and last is not None and self._unfamiliar_pair(t, w, last):
             return 0.65  # "Satu Elomo", "Szabina J Gelencsér", "Cormac Allan"
-        if not t.caps and w.is_title and nxt is not None and (nxt.lower in PERSON_ACTS or (
-                nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")) and (
+        if not t.caps and (w.is_title or (t.lower and self._sentence_start(t, w))) and nxt is not None and (
+                nxt.lower in PERSON_ACTS or (nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")
+                or (nxt.lower in ("began", "started") and nxt2 is not None and nxt2.lower in PASTIMES)) and (
                 (self._unknown(low) and not self._misspelt(low) and not _thing_like(low))
                 or (self._listed(low) and not self._weak(low) and not _thing_like(low))):
-            return 0.6  # "Luiza is from Xignite", "Enrico shouted at"; not "Crepitus is"
+            return 0.6  # "Luiza is from Xignite", "Enrico shouted at", "Mourik began writing"
         if self._quoted_speaker(t, w, said, nxt):
             return 0.6  # '"...," says Hartvigsson.'
         if said[-1:] in GREETINGS and nxt is not None and nxt.text in (",", "!") and w.is_title \
@@ -605,8 +610,11 @@ class NameRecognizer(EntityRecognizer):
                 break
             if self._vocabulary(w.lower):
                 # After a title a capitalised word still counts ("Dr. Ferdinand Halfpenny"),
-                # if plain only a common surname ("Dr. Art White").
-                if not (score >= 0.85 and w.is_title and not t.caps and (
+                # if plain only a common surname ("Dr. Art White"); right after a first name
+                # a common surname counts too ("Ivan King", "Zoe Young").
+                after_first = j == i + 1 and w.is_title and not t.caps and t.words[i].is_title \
+                    and t.words[i].lower in self.first_freq and self._common_surname(w)
+                if not after_first and not (score >= 0.85 and w.is_title and not t.caps and (
                         not is_plain_word(w.lower)
                         or self.last_rank.get(w.lower, COMMON_LAST_RANK + 1) <= COMMON_LAST_RANK)):
                     break

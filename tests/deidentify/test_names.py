@@ -117,6 +117,12 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         ("Park and Mann were precision engineers.", ["Park", "Mann"]),
         ("our 3 founders: Monjeau, Graves and Reed.", ["Monjeau", "Graves", "Reed"]),
         ("they had 3: silvana, adam and caleb.", ["silvana", "adam", "caleb"]),
+        # A common surname that is a word, right after a first name; who began writing.
+        ("please change it to Ivan King", ["Ivan King"]),
+        ("songwriter Zoe Young employs corporate lingo", ["Zoe Young"]),
+        ("Spoke with Maria. Green light for discharge.", ["Maria"]),
+        ("Mourik began writing as a teenager.", ["Mourik"]),
+        ("bártová began writing as a teenager.", ["bártová"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -226,6 +232,8 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "Cardiology and Renal were consulted. Black and White were the colors.",
         "lasix, heparin and insulin were given",
         "Red, Green and Brown are colours",
+        "pt began working with pt. bleeding began again.",
+        "lasix started working. Ectopy began increasing.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:
