@@ -802,8 +802,10 @@ class NameRecognizer(EntityRecognizer):
         words after the question, up to the end of the line or sentence, none of them an
         English word that is no census name."""
         for q in t.words:
+            if q.text != "?":
+                continue
             asked = {w.lower for w in self._before(t, q.i, 8)}
-            if q.text != "?" or not asked & {"name", "names", "surname"} or asked & NAMED_THINGS:
+            if not asked & {"name", "names", "surname"} or asked & NAMED_THINGS:
                 continue
             k = q.i + 1
             if (label := t.at(k)) is not None and (c := t.at(k + 1)) is not None and c.text == ":" \

@@ -399,12 +399,18 @@ def postcode_at(text: str, end: int) -> bool:
     return m is not None and not re.fullmatch(r"(?:19|20)\d\d", m.group(1))
 
 
+@lru_cache(maxsize=1)
+def _blocked() -> frozenset[str]:
+    """Return the everyday, clinical and calendar words that are never a town on their own."""
+    return COMMON_WORDS | CLINICAL_ABBREVIATIONS | medical_terms() | NOT_PLACES | DATE_WORDS | DEPARTMENTS
+
+
 def town_words(names: list[str]) -> bool:
     """Return True for the words of a town name on no list: capitalised words that are no
     English, clinical or everyday word ("Bjert", "Quinta de São Tiago", "København K"),
     not an abbreviation in capitals ("MICU"); name particles and a district letter may
     come between or after them."""
-    blocked = COMMON_WORDS | CLINICAL_ABBREVIATIONS | medical_terms() | NOT_PLACES | DATE_WORDS | DEPARTMENTS
+    blocked = _blocked()
     words = [w.rstrip(".'’") for w in names]
     if not words or not words[0][:1].isupper():
         return False
