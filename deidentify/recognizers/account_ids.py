@@ -18,6 +18,9 @@ class AccountNumberRecognizer(SpanPatternRecognizer):
     PATTERNS = (
         ("labelled", rf"\b{KIND}(?:\s+(?:id|number|no\.?|num|#))?\s*(?:is|was|:|#|=)?\s*[:#]?\s*(?P<phi>(?=[a-z0-9-]*\d[a-z0-9-]*\d)[a-z0-9][a-z0-9-]{{3,19}})\b", 0.75),
         ("card", r"(?<!\d)(?P<phi>\d{4}[- ]\d{4}[- ]\d{4}[- ]\d{1,7}|\d{15,16})(?!\d)", 0.6),
+        # Card numbers run 12 to 19 digits (Maestro, Diners, long Visa); after a card label
+        # any such run is one, Luhn-valid or not: "charge my credit card. Number is ...".
+        ("card_labelled", r"\b(?:credit\s+card|debit\s+card|card\s+(?:number|no\.?|num|#)|cc)\b[^\d\n]{0,25}?(?<![\d.])(?P<phi>\d{12,19})(?![\d.])", 0.7),
         ("iban", r"\b(?P<phi>(?-i:[A-Z]{2})\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?)\b", 0.6),
     )
     CONTEXT = ("insurance", "member", "policy", "account", "plan", "licence", "license", "card")

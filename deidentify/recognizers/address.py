@@ -10,11 +10,18 @@ from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from deidentify.recognizers._pattern import SpanPatternRecognizer
-from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, medical_terms
-from deidentify.recognizers.places import DATE_WORDS, gazetteer, us_states
+from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, is_english_word, medical_terms
+from deidentify.recognizers.places import (
+    DATE_WORDS,
+    POSTCODE_PREPOSITIONS,
+    gazetteer,
+    postcode_at,
+    town_words,
+    us_states,
+)
 
 STREET_WORDS = """street st avenue ave road rd boulevard blvd lane ln drive dr court ct place pl
-    terrace way circle cir highway hwy parkway pkwy square sq trail pike route rte close crescent
+    str terrace way circle cir highway hwy parkway pkwy square sq trail pike route rte close crescent
     alley plaza row loop path walk gardens heights hollow ridge mews turnpike expressway fwy
     freeway crossing junction estates manor strasse straße gatan vej katu rue
     creek hill hills point cove coves pass isle dale bridge harbor harbour island landing
@@ -30,8 +37,11 @@ STREET = "(?-i:" + "|".join(w.title() for w in STREET_WORDS) + ")"
 NOT_STOP = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per)\b)"
 # A capitalised word, or a lowercase street-type word used in European addresses.
 NAME_WORD = r"(?:(?!(?-i:The|Of|And|To|For|You|Your|In|On|At)\b)(?-i:[A-ZÀ-Þ](?:[^\W\d]|['.-])*)|(?-i:gate|gata|gatan|utca|vej|veien|ulica|ul\.|rue|via|calle|de|la|del|dei|della|delle|di|du|da|do|dos|das|e|van|der|von|am|an))"
-CORNER_STREET = (r"(?:\d{1,6}[ \t]+)?(?:ul\.[ \t]+)?(?-i:[A-ZÀ-Þ])[\w'.-]*"
-                 r"(?:[ \t]+(?:(?-i:[A-ZÀ-Þ])[\w'.-]*|\d{1,5}|de|du|la|del|ten|van))*")
+# One street of an intersection: capitalised words, numbers, name particles, and the street
+# types written in lowercase ("Eleftheriou Venizelou str", "Csabai kapu 39.").
+CORNER_STREET = (r"(?:\d{1,6}[ \t]+)?(?:ul\.[ \t]+|(?:de|du|la|del|ten|van|von)[ \t]+)?(?-i:[A-ZÀ-Þ])[\w'.-]*"
+                 r"(?:[ \t]+(?:(?-i:[A-ZÀ-Þ])[\w'.-]*|\d{1,5}\.?|de|du|la|del|ten|van"
+                 r"|(?-i:str|st|kapu|utca|út|tér|u)\.?))*")
 UNIT = r"(?:\s*,?\s*(?:apt|apartment|suite|ste|unit|#|floor|fl|room|rm|box)\.?\s*#?\s*[a-z0-9-]+)?"
 # Street types written before the name, as across Europe and Latin America.
 TYPE_FIRST = r"(?:rue|rua|rúa|avenida|avenue|calle|carrer|camino|paseo|plaza|praça|piazza|viale|corso|strada|chemin|allée|boulevard|quai|ul\.|ulica|aleja|trg|calea|largo|travessa)"
@@ -41,17 +51,26 @@ TYPE_AFTER = r"(?:u\.|út|útja|utca|körút|tér|tee|gata|gatan|vei|veien|vegen
 # Lowercase street types that are never a count of something ("2 blocks down the road").
 LOWER_STREET = r"(?:street|avenue|road|boulevard|lane|drive|crescent|terrace|parkway)"
 NOT_MEASURE = r"(?!(?:to|in|on|at|of|and|with|the|for|via|per|a|an|mm|cm|mg|mcg|ml|cc|bpm|beats|units?|leads?|miles?|blocks?|km|kms|feet|ft|yards?|mins?|minutes?|hours?|hrs?|down|up|along|across|off|from|my|his|her|our|their)\b)"
+# An intersection in a message typed all in lowercase ("the corner of heiligengeistbrücke
+# 77 and minik courts"). Without capitals the first street needs its house number ("the corner of her mouth and
+# lips" is no address), and the second ends at a street type or the end of the sentence.
+LOWER_CORNER_STREET = rf"(?:\d{{1,6}}[ \t]+)?(?:{NOT_MEASURE}[^\W\d_][\w'.-]*[ \t]+){{1,3}}\d{{1,5}}\.?"
+LOWER_CORNER_END = (rf"{NOT_MEASURE}[^\W\d_][\w'-]*(?:[ \t]+{NOT_MEASURE}[^\W\d_][\w'-]*){{0,2}}?"
+                    rf"(?:[ \t]+(?:{'|'.join(STREET_WORDS)})s?\b|(?=[ \t]*(?:[.,!?;\n]|$)))")
 
 # After a street line come the unit, the town, the region, the postcode and the country, on
 # the same line or on short lines of their own. A line joins the address only if every word
 # on it looks like one of those; a label ("Mobile:") or a sentence word ends the address.
-TAIL_TOKEN = re.compile(r"\n|[(),;]|[^\s(),;]+")
+# ">" is a token of its own: an address quoted in a reply puts one before each line.
+TAIL_TOKEN = re.compile(r"\n|[(),;]|>+|[^\s(),;>]+")
 TAIL_UNITS = frozenset("apt apt. apartment suite ste ste. unit floor fl fl. box po p.o. #".split())
 TAIL_CONNECTORS = frozenset("""de del la le les du u upon on sur am im an der van von y di da do dos das
     nad pod na bei ob sul""".split())
 TAIL_LABELS = frozenset("""mobile phone tel telephone fax email e-mail website web desk office address
     name date cell home work please thanks thank call contact dear regards hi hello""".split())
-MILITARY = re.compile(r"\b(?:APO|FPO|DPO|PSC|CMR|USNS|USNV|USS)\b")
+# A line that starts with a telephone number (seven digits or more): "(37) 788-063-Office".
+PHONE_LINE = re.compile(r"[ \t]*[+(]?\d[\d \t().-]*(?:\d[ \t().-]*){6}")
+MILITARY = re.compile(r"\b(?:APO|FPO|DPO|PSC|CMR|USNS|USNV|USS|USCGC)\b")
 # Ventilator and vital-sign labels between numbers ("A/C 750 Rate 10 Peep 7.5", "NC 2.0 Sats
 # 95%") are readings, not a house number and a street.
 READING_WORDS = frozenset("""rate sats sat peep wedge itime fio2 cvp pap paps pads
@@ -85,15 +104,17 @@ class StreetAddressRecognizer(SpanPatternRecognizer):
         # "2224 Trenerys gate 232", "Hegedûs Gyula utca 76", "Pod Floriánem 1677".
         ("number_name_number", rf"\b\d{{1,6}}[ \t]+{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+(?!\d0s\b)\d{{1,5}}[a-z]?\b", 0.6),
         ("name_number", rf"\b(?:address(?:\s+is)?:?|located\s+(?:at|on)|lives?\s+(?:at|on)|is\s+on)\s+(?P<phi>(?-i:[A-ZÀ-Þ][\w'.-]+)(?:[ \t]+{NAME_WORD}){{0,3}}[ \t]+\d{{1,5}}[a-z]?)\b", 0.55),
-        # "the corner of Dalbraut 99 and Frederikke Coves": both streets, not "the corner of".
-        ("corner", rf"\bcorner\s+of\s+(?P<phi>{CORNER_STREET}\s+(?:and|&)\s+{CORNER_STREET})", 0.6),
+        # "the corner of Dalbraut 99 and Frederikke Coves": the whole phrase is the location,
+        # and a surrogate address reads right only in place of all of it.
+        ("corner", rf"\b(?:the\s+)?corner\s+of\s+{CORNER_STREET}\s+(?:and|&)\s+{CORNER_STREET}", 0.6),
         # "Via dei Fiorentini 17 street", "Hansinegata 120 street": name, number, then "street".
         ("name_number_street", rf"(?-i:\b(?P<phi>[A-ZÀ-Þ][\w'.-]*(?:[ \t]+{NAME_WORD}){{0,4}}[ \t]+\d{{1,5}}[a-z]?)\.?[ \t]+(?:[Ss]treet|[Ss]t\b\.?))", 0.6),
         # A street named without a house number: "shows on Berg Hills Street", "lives off
         # Elm Road".
         ("on_named_street", rf"\b(?:on|off|along|onto|at|near)[ \t]+(?:the[ \t]+)?(?P<phi>(?:{NOT_STOP}(?-i:[A-ZÀ-Þ])[\w'’-]+[ \t]+){{1,3}}{STREET})\b", 0.65),
+        ("lowercase_corner", rf"(?-i:\b(?:the[ \t]+)?corner[ \t]+of[ \t]+{LOWER_CORNER_STREET}[ \t]+(?:and|&)[ \t]+{LOWER_CORNER_END})", 0.6),
         ("unit", r"\b(?:apt|apartment|suite|ste)\.?\s*#?\s*\d{1,5}[a-z]?\b", 0.6),
-        ("military", r"\b(?:(?:psc|unit|cmr)\s+\d{4},?\s+box\s+\d{4}|(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}|(?:usns|usnv|uss)\s+(?-i:[A-Z])\w+)\b", 0.7),
+        ("military", r"\b(?:(?:psc|unit|cmr)\s+\d{4},?\s+box\s+\d{4}|(?:apo|fpo|dpo)\s+(?:aa|ae|ap)\s+\d{5}|(?:usns|usnv|uss|uscgc)\s+(?:(?-i:[A-Z])\w+|\w+(?=\s+(?:apo|fpo|dpo)\b)))\b", 0.7),
         ("po_box", r"\b(?:p\.?\s*o\.?\s*box|post\s+office\s+box)\s*\d{1,6}\b", 0.8),
         ("lives_at", r"\b(?:live[sd]?|living|address\s+is|reside[sd]?|moved)\s+(?:at|on|in)\s+(?P<phi>\d{1,6}\s+(?-i:[A-Z])[\w'.-]+(?:\s+(?-i:[A-Z])[\w'.-]+){0,3})", 0.75),
     )
@@ -190,8 +211,8 @@ def _extend_tail(text: str, end: int) -> int:
         if tok == "\n":
             newlines += 1
             line_start_best, line_code = best, False
-            if newlines > 4:
-                break
+            if newlines > 4 or PHONE_LINE.match(text, m.end()):
+                break  # a telephone line after the address is no part of it
             continue
         if tok in "(),;" or tok.lower() in TAIL_CONNECTORS:
             continue
@@ -218,6 +239,11 @@ def _extend_back(text: str, start: int) -> int:
     lead = re.search(r"(?:\b\d{1,6}[ \t]+)+$", line)
     if lead:
         return start - len(lead.group())
+    # An intersection written as a name and a street ("Růžena and Király u. 15.", "Hanne and
+    # ul. Więckowskiego Stefana 28"): the first word names the other street.
+    crossing = re.search(r"(?<![\w'’-])([^\W\d_][\w'’-]+)[ \t]+(?:and|&)[ \t]+$", line)
+    if crossing and _crossing_street(crossing.group(1)):
+        return start - len(crossing.group())
     # Before a street name two capitalised words may belong to it; before a house number
     # one may, as where the street comes first ("Ilmalankuja 82 Zachary Cliffs").
     most = 2 if text[start:start + 1].isalpha() else 1
@@ -225,6 +251,14 @@ def _extend_back(text: str, start: int) -> int:
     if words and not any(_not_street_word(w) for w in words.group().split()):
         return start - len(words.group())
     return start
+
+
+def _crossing_street(word: str) -> bool:
+    """Return True for a capitalised word that may name a street: no English, clinical or
+    sentence word ("Růžena", "Anne-Lotte"; not "Salt", "Lasix", "Mom")."""
+    parts = word.replace("’", "'").split("-")
+    return word[0].isupper() and not word.isupper() and all(
+        p and p.isalpha() and not is_english_word(p) and not _not_street_word(p) for p in parts)
 
 
 def _not_street_word(word: str) -> bool:
@@ -250,6 +284,9 @@ class ZipCodeRecognizer(SpanPatternRecognizer):
         # "Switzerland 53730"); `keep` checks the words before it against the gazetteer.
         ("after_place", r"(?-i:[A-Za-zÀ-ÿ])[ \t]*,?[ \t]+(?P<phi>\d{4,6})(?![\d/:.,-]?\d|\s*(?:mg|mcg|ml|cc|units?|u|g|kg|mls|%)\b)", 0.6),
         # UK and Canadian postcodes ("SW1A 1AA", "K1A 0B1"); capitals only.
+        # A postcode after a town on no list, after a place preposition ("in Bjert 6091",
+        # "in Wrocław 53-320", "in ÖVERTURINGEN 840 24"); `_after_town` checks the town.
+        ("after_town", r"(?-i:[^\W\d_])[ \t]+(?P<phi>\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}[ \t]\d{2})(?![\w/.:,-]?\d)", 0.6),
         ("uk", r"\b(?-i:(?P<phi>(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}))\b", 0.6),
         ("canada", r"\b(?-i:(?P<phi>[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d))\b", 0.6),
         ("trailing", r"(?<=[a-z])\s+(?P<phi>\d{5})\s*$", 0.4),
@@ -259,9 +296,22 @@ class ZipCodeRecognizer(SpanPatternRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None,
                 regex_flags: int | None = None) -> list[RecognizerResult]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        checks = {"after_place": lambda r: _after_place(text, r.start, r.end - r.start),
+                  "after_town": lambda r: _after_town(text, r.start)}
         return [r for r in results if r.analysis_explanation is None
-                or r.analysis_explanation.pattern_name != "after_place"
-                or _after_place(text, r.start, r.end - r.start)]
+                or (check := checks.get(r.analysis_explanation.pattern_name or "")) is None or check(r)]
+
+
+def _after_town(text: str, start: int) -> bool:
+    """Return True when the postcode at `start` follows a place preposition and a town
+    name ("in Bjert 6091", "in København K 1421"), and is no year or dose."""
+    if _shouted(text):
+        return False  # no case evidence: "EXPIRED AT APPROX 0320"
+    head = text[max(0, start - 60):start]
+    words = head.split()[-5:]
+    cut = max((k for k, w in enumerate(words) if w.lower() in POSTCODE_PREPOSITIONS), default=None)
+    return cut is not None and head[-1:] in (" ", "\t") and town_words(words[cut + 1:]) \
+        and postcode_at(text, len(text[:start].rstrip(" \t")))
 
 
 def _after_place(text: str, start: int, digits: int) -> bool:

@@ -37,6 +37,7 @@ from deidentify.recognizers.lexicon import (
     is_english_word,
     is_plain_word,
     last_name_ranks,
+    medical_terms,
 )
 
 TITLES = frozenset("dr drs doctor mr mrs ms miss prof professor rabbi rev reverend pastor".split())
@@ -45,7 +46,7 @@ RELATIONS = frozenset(
     friend grandson granddaughter grandmother grandfather spouse partner aunt uncle cousin
     fiance fiancee boyfriend girlfriend hcp proxy spokesperson caregiver neighbor neighbour
     daughter-in-law son-in-law stepson stepdaughter daughters sons sisters brothers nurse caseworker chaplain attending resident
-    fellow intern therapist""".split()
+    fellow intern therapist kid kids stepmother stepfather grandma grandpa mum""".split()
 )
 # What comes before a name in "my name is X", "ask for X"; the weak ones ("with X", "to X")
 # also come before things, so they need a capitalised name.
@@ -75,10 +76,32 @@ PROXIES = frozenset("hcp proxy spokesperson caregiver guardian".split())
 ROLES = frozenset("ho np pa md rn pcp sw".split())
 ACTIONS_AFTER = frozenset("called visited phoned visiting calls aware states stated says".split())
 PERSON_VERBS_AFTER = frozenset("""lives lived spent said says told asked wants wanted works worked
-    went has had is was will and 's thinks thought knows""".split())
+    went has had is was will and 's thinks thought knows shouted yelled screamed whispered
+    replied answered smiled laughed wrote sang""".split())
 PERSON_WORDS_BEFORE = frozenset("said told asked by starring with and to thank thanks dear".split())
 # What only people do; "Ectopy has decreased", "Crepitus is unchanged" are things.
 PERSON_ACTS = PERSON_VERBS_AFTER - frozenset("has had is was will and 's".split())
+# What may come before a dialogue speaker's name, and what opens the speech after it.
+SPEECH_BREAKS = frozenset(". ! ? \" “ ” '".split())
+QUOTES = frozenset("\" “ '".split())
+SPOKEN = QUOTES | frozenset("i me my you your we us ?".split())
+# A question for a name is about a thing when it has one of these words ("What's the name
+# of the drug?"); replies that are no name.
+NAMED_THINGS = frozenset("""drug drugs medication medications medicine medicines pill pills
+    tablet test tests procedure operation surgery condition disease diagnosis syndrome
+    hospital clinic pharmacy ward unit street road town city village country company
+    place product brand device app song book film movie band""".split())
+ANSWER_WORDS = frozenset("yes yeah yep no nope sure okay ok sorry".split())
+# Verbs of saying before the speaker's name ("says Bergqvist."), greetings before a name,
+# and works named after their author ("the Sokolov novel").
+SPEECH_VERBS = frozenset("says said asks asked replies replied adds added explains explained".split())
+GREETINGS = frozenset({("hi",), ("hello",), ("hey",), ("dear",)})
+WORKS = frozenset("novel novels song songs album albums film films poem poems".split())
+# What people, not things, begin doing ("Mourik began writing"; "Bleeding began").
+PASTIMES = frozenset("""writing singing painting acting playing studying teaching working
+    dancing drawing composing recording performing""".split())
+# What two people named together do ("Marrero and Murphy were precision engineers").
+PAIR_VERBS = frozenset("were are have had met went wrote founded started sang said".split())
 # Things take these too ("packing with Gelfoam", "Vanco and Levoq", "Sxnd and rxd"), so a
 # word on no list needs a stronger one.
 THING_CONTEXT = frozenset("with and to".split())
@@ -89,7 +112,8 @@ SENTENCE_END = frozenset(". ! ? ;".split())
 # ("WIFE STATES SHE ...", "HUSBAND WILL TRY", "SON NEWLY GRADUATED").
 NOT_NAMES_AFTER_RELATION = ACTIONS_AFTER | PERSON_VERBS_AFTER | frozenset("""discussed will would
     went try return returned newly present here there updated informed notified also both who
-    arrived in at at, spoke feels felt agrees agreed does did can could should may might""".split())
+    arrived in at at, spoke feels felt agrees agreed does did can could should may might began
+    started""".split())
 # Clinical shorthand that the census lists as names and that is not in `lexicon`'s lists
 # ("LUE old CABG site", "Allegra PO", "assess ms. med for safety").
 NOT_NAMES = frozenset("lue rue lle rle po med meds hosp cont abx cor surg".split())
@@ -188,6 +212,9 @@ class NameRecognizer(EntityRecognizer):
                     self._extend(t, nxt.i, hits[nxt.i], hits)
         self._entities(t, nlp_artifacts, hits)
         self._lists(t, hits)
+        self._pairs(t, hits)
+        self._speakers(t, hits)
+        self._name_answers(t, hits)
         self._sign_off(t, hits)
         self._name_lines(t, hits)
         self._propagate(t, hits)
@@ -362,10 +389,21 @@ class NameRecognizer(EntityRecognizer):
             return 0.7 if (w.cased or last.lower in self.last_rank or t.lower) else 0.0
         if not t.caps and w.is_title and last is not None and self._unfamiliar_pair(t, w, last):
             return 0.65  # "Satu Elomo", "Szabina J Gelencsér", "Cormac Allan"
-        if not t.caps and w.is_title and nxt is not None and (nxt.lower in PERSON_ACTS or (
-                nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")) \
-                and self._unknown(low) and not self._misspelt(low) and not _thing_like(low):
-            return 0.6  # "Luiza is from Xignite", "Timotea lives on"; not "Crepitus is"
+        if not t.caps and (w.is_title or (t.lower and self._sentence_start(t, w))) and nxt is not None and (
+                nxt.lower in PERSON_ACTS or (nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")
+                or (nxt.lower in ("began", "started") and nxt2 is not None and nxt2.lower in PASTIMES)) and (
+                (self._unknown(low) and not self._misspelt(low) and not _thing_like(low))
+                or (self._listed(low) and not self._weak(low) and not _thing_like(low))):
+            return 0.6  # "Luiza is from Xignite", "Enrico shouted at", "Mourik began writing"
+        if self._quoted_speaker(t, w, said, nxt):
+            return 0.6  # '"...," says Hartvigsson.'
+        if said[-1:] in GREETINGS and nxt is not None and nxt.text in (",", "!") and w.is_title \
+                and self._unknown(low) and not _thing_like(low):
+            return 0.7  # "Hi Vinicio, I'm contacting you"
+        if said[-1:] == ("the",) and nxt is not None and nxt.lower in WORKS and w.is_title and (
+                (self._unknown(low) and not self._misspelt(low)) or (self._listed(low) and not self._weak(low))) \
+                and not _thing_like(low):
+            return 0.6  # "Unlike the Dratchev novel"
         if not t.caps and w.is_title and nxt is not None and nxt.text == "," and (
                 w.i == 0 or w.newline_before) and (
                 (low in self.first_freq and not self._weak(low))
@@ -381,6 +419,16 @@ class NameRecognizer(EntityRecognizer):
         if w.is_lower and nxt is not None and nxt.lower in ACTIONS_AFTER:
             return 0.6
         return 0.0
+
+    def _quoted_speaker(self, t: _Text, w: _Word, said: tuple[str, ...], nxt: _Word | None) -> bool:
+        """Return True for the name after a verb of saying that ends the sentence or goes
+        on to whom it was said ("says Bergqvist.", "said Maslin to Antonio"): a census name
+        that is no English word, or a capitalised word on no list."""
+        low = w.lower
+        return said[-1:] != () and said[-1] in SPEECH_VERBS and w.is_title and not t.caps \
+            and (nxt is None or nxt.text in (".", "!", "?", ",", ";") or nxt.lower == "to") \
+            and not _thing_like(low) and (
+                (self._listed(low) and not self._weak(low)) or self._unknown(low))
 
     def _second_part(self, t: _Text, w: _Word) -> _Word | None:
         """Return the word that would end a two-part name starting at w, past a capital
@@ -616,8 +664,11 @@ class NameRecognizer(EntityRecognizer):
                 break
             if self._vocabulary(w.lower):
                 # After a title a capitalised word still counts ("Dr. Ferdinand Halfpenny"),
-                # if plain only a common surname ("Dr. Art White").
-                if not (score >= 0.85 and w.is_title and not t.caps and (
+                # if plain only a common surname ("Dr. Art White"); right after a first name
+                # a common surname counts too ("Ivan King", "Zoe Young").
+                after_first = j == i + 1 and w.is_title and not t.caps and t.words[i].is_title \
+                    and t.words[i].lower in self.first_freq and self._common_surname(w)
+                if not after_first and not (score >= 0.85 and w.is_title and not t.caps and (
                         not is_plain_word(w.lower)
                         or self.last_rank.get(w.lower, COMMON_LAST_RANK + 1) <= COMMON_LAST_RANK)):
                     break
@@ -717,23 +768,26 @@ class NameRecognizer(EntityRecognizer):
 
     def _lists(self, t: _Text, hits: dict[int, float]) -> None:
         """Tag a list of three or more capitalised names ("Kónya, Becker and Vasquez"): each
-        a census name or a word on no list, none an English word."""
+        a census name or a word on no list, none an English word, except that a common
+        surname that is also a word may stand among two such names ("Šušulić, Bowman and
+        White"). In text typed all in lowercase, a list of first names ("silvana, adam,
+        christopher and caleb")."""
         if t.caps:
             return
         i = 0
         while i < len(t.words):
             run, j = [i], i
-            while self._list_name(t, t.words[run[-1]]):
+            while self._list_member(t, t.words[run[-1]]):
                 j = run[-1] + 1
                 seps: list[str] = []
                 while (w := t.at(j)) is not None and w.lower in (",", "and", "&") and len(seps) < 2:
                     seps.append(w.lower)
                     j += 1
                 if not seps or seps not in ([","], ["and"], ["&"], [",", "and"]) \
-                        or (n := t.at(j)) is None or not self._list_name(t, n):
+                        or (n := t.at(j)) is None or not self._list_member(t, n):
                     break
                 run.append(j)
-            if len(run) >= 3:
+            if len(run) >= 3 and sum(self._list_member(t, t.words[k]) == 2 for k in run) >= 2:
                 for k in run:
                     hits.setdefault(k, 0.6)
             i = run[-1] + 1
@@ -741,6 +795,112 @@ class NameRecognizer(EntityRecognizer):
     def _list_name(self, t: _Text, w: _Word) -> bool:
         return self._namelike(w) and w.is_title and not self._vocabulary(w.lower) \
             and not _thing_like(w.lower) and (self._listed(w.lower) or self._unknown(w.lower))
+
+    def _list_member(self, t: _Text, w: _Word) -> int:
+        """Return 2 for a word that is a name in a list, 1 for a common surname that is also a
+        word ("White", "Reed"), 0 for anything else."""
+        low = w.lower
+        if t.lower and w.is_lower:
+            return 2 if self._namelike(w) and low in self.first_freq and not self._weak(low) \
+                and low not in RELATIONS and not _thing_like(low) else 0
+        if self._list_name(t, w):
+            return 2
+        return 1 if self._common_surname(w) else 0
+
+    def _common_surname(self, w: _Word) -> bool:
+        """Return True for a capitalised common census surname, English word or not ("White")."""
+        return w.is_title and self._namelike(w) and w.lower not in NOT_NAMES \
+            and w.lower not in CLINICAL_ABBREVIATIONS and w.lower not in medical_terms() \
+            and self.last_rank.get(w.lower, COMMON_LAST_RANK + 1) <= COMMON_LAST_RANK
+
+    def _pairs(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag two names joined by "and" that then do something together ("Marrero and Murphy
+        were precision engineers", "Park and Mann were"): capitalised census names or words
+        on no list, one of them may be a common surname that is also a word, not both."""
+        if t.caps:
+            return
+        for w in t.words:
+            a, b, verb = t.at(w.i - 1), t.at(w.i + 1), t.at(w.i + 2)
+            if w.lower not in ("and", "&") or a is None or b is None or verb is None \
+                    or verb.lower not in PAIR_VERBS or {a.i, b.i} <= t.places:
+                continue
+            kinds = [self._list_member(t, x) if not (t.lower and x.is_lower) else 0 for x in (a, b)]
+            if min(kinds) >= 1 and max(kinds) == 2:
+                for x in (a, b):
+                    hits.setdefault(x.i, 0.6)
+
+    def _speakers(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag the speakers of a written dialogue ("Ubul: What a wife. Nicole: Remember me",
+        'Koppány: "Who are you?"'): a word that starts a line or a sentence, a colon right
+        after it, then a quote or a capitalised sentence. A note's headings look the same
+        ("Neuro: Alert"), so at least two speakers are needed, one of them a name that is no
+        English word; a census first name that is also a word ("Destiny") counts beside it."""
+        if t.caps:
+            return
+        found: list[tuple[int, bool]] = []
+        for w in t.words:
+            colon, said, prev = t.at(w.i + 1), t.at(w.i + 2), t.at(w.i - 1)
+            if colon is None or colon.text != ":" or colon.space_before or said is None \
+                    or said.newline_before or not self._namelike(w):
+                continue
+            if not (prev is None or w.newline_before or prev.text in SPEECH_BREAKS):
+                continue
+            if not (said.text in QUOTES or (said.is_title and not t.lower)):
+                continue
+            low = w.lower
+            if not (w.is_title or (t.lower and w.is_lower)) or low in RELATIONS or low in TITLES \
+                    or low in NOT_NAMES or _thing_like(low) or low in CLINICAL_ABBREVIATIONS \
+                    or low in medical_terms():
+                continue
+            strong = (self._listed(low) and not self._weak(low)) or self._unknown(low)
+            if strong or low in self.first_freq:
+                found.append((w.i, strong))
+        if len(found) < 2 or not any(strong for _, strong in found):
+            return
+        # What they say is speech, not a finding: a quote, someone spoken to or of in the
+        # first or second person, or a question ("Remember me, Mary?").
+        speech = {t.words[k].lower for i, _ in found for k in range(i + 2, min(i + 16, len(t.words)))}
+        if speech & SPOKEN:
+            for i, _ in found:
+                hits.setdefault(i, 0.6)
+
+    def _name_answers(self, t: _Text, hits: dict[int, float]) -> None:
+        """Tag the answer to a question that asks for a name ("What's your last name?
+        Boyle", "What's the name on the account? User: Maja S Hermansen"): the capitalised
+        words after the question, up to the end of the line or sentence, none of them an
+        English word that is no census name."""
+        for q in t.words:
+            if q.text != "?":
+                continue
+            asked = {w.lower for w in self._before(t, q.i, 8)}
+            if not asked & {"name", "names", "surname"} or asked & NAMED_THINGS:
+                continue
+            k = q.i + 1
+            if (label := t.at(k)) is not None and (c := t.at(k + 1)) is not None and c.text == ":" \
+                    and label.lower not in STOP_WORDS:
+                k += 2  # a speaker label: "User: Maja S Hermansen"
+            run: list[_Word] = []
+            while (w := t.at(k)) is not None and len(run) < 4 and not (run and w.newline_before):
+                if len(w.text) == 1 and w.is_upper and run:
+                    run.append(w)  # a middle initial
+                    k += 2 if self._initial(t, w) else 1
+                    continue
+                low = w.lower
+                # WordNet lists some names as bare nouns ("Maja"); after an initial any
+                # capitalised word is the surname ("Jildau S Bouts").
+                after_initial = bool(run) and len(run[-1].text) == 1
+                if not self._namelike(w) or not (w.is_title or (t.lower and w.is_lower)) \
+                        or low in STOP_WORDS or low in ANSWER_WORDS or low in RELATIONS or low in TITLES or _thing_like(low) \
+                        or (self._vocabulary(low) and not after_initial and (
+                            is_plain_word(low) or not is_bare_noun(low))):
+                    break
+                run.append(w)
+                k += 1
+            end = t.at(k)
+            if run and len(run[-1].text) > 1 and (end is None or end.newline_before
+                                                  or end.text in (".", "!", ",")):
+                for w in run:
+                    hits.setdefault(w.i, 0.7)
 
     def _name_lines(self, t: _Text, hits: dict[int, float]) -> None:
         """Tag a line that is only a first and last name, the way a signature or contact card

@@ -27,7 +27,10 @@ class TelephoneRecognizer(SpanPatternRecognizer):
         ("labelled", r"\b(?:pager|beeper|page|bpr|pgr|pg|cell|home|work|tel|phone|ph|fax|mobile|call)\s*(?:#|no\.?|number|num)?[\s:#-]*(?P<phi>\d[\d\s-]{3,14}\d)\b", 0.7),
         # International layouts ("0699 868 88 55", "01.84.17.61.18"): weak alone, raised by
         # context words such as "call", "mobile", "fax".
-        ("grouped", r"(?<![\w.,/+-])(?=[\d \t().+-]*(?:\d[ \t().+-]*){7})(?:\+\d{1,3}[\s.-]?)?(?:\(0?\d{1,4}\)[\s.-]?)?\d{2,5}(?:[ .-]\d{2,5}){1,5}(?![\w/]|[.,-]\d)", 0.3),
+        ("grouped", r"(?<![\w.,/+-])(?=[\d \t().+-]*(?:\d[ \t().+-]*){7})(?:\+\d{1,3}[\s.-]?)?(?:\(0?\d{1,4}\)[\s.-]?)?\d{2,5}(?:[ .-]\d{2,5}){0,4}[ .-]\d{2,8}(?![\w/]|[.,-]\d)", 0.3),
+        # A number with its label after it, as contact cards write them: "082 490
+        # 1693-Office", "28-64-66-98 office", "(37) 788-063-Office".
+        ("label_after", r"(?<![\w./+-])(?P<phi>(?!(?:19|20)\d\d[ \t]*-[ \t]*(?:19|20)\d\d\b)(?=[\d \t().+-]*(?:\d[ \t().+-]*){7})\+?(?:\(\d{1,4}\)[ \t]?)?\d[\d \t.-]{4,18}\d)[ \t]*-?[ \t]*(?:office|fax|mobile|cell|home|work)\b", 0.6),
         ("reach_at", r"\b(?:call|calling|reach|text|ring|answering|contact|dial)(?:\s+(?:me|us|him|her|them))?\s+(?:at|on)\s+(?P<phi>\+?\(?\d[\d \t().-]{5,18}\d)(?![\w/])", 0.65),
         ("extension", r"\b(?P<phi>(?:x|ext\.?|extension)\s*\d{2,5})\b", 0.45),
     )

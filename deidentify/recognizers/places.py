@@ -35,7 +35,9 @@ from deidentify.recognizers.lexicon import (
     CLINICAL_ABBREVIATIONS,
     COMMON_WORDS,
     first_names,
+    is_english_word,
     is_plain_word,
+    last_names,
     medical_terms,
 )
 
@@ -78,12 +80,20 @@ PLACE_CUE = re.compile(r"""(?:\b(?:originally|i['’]?m|i\s+am|he['’]?s|she['�
     |\b(?:city|town|village|suburb|outskirts|county|municipality|province|region)\s+of
     |\b(?:flight|flights|drove|driving|drive|commute|commuting|headed|heading)\s+(?:back\s+)?(?:to|from)
     |\b(?:visiting|visited|visit\s+to|tour\s+of|stay\s+in|stayed\s+in|staying\s+in)
+    |\bhome\s*(?:city|town|village)
     )\s+(?:the\s+)?""", re.IGNORECASE | re.VERBOSE)
+# Labels that come before a place or anything else ("Where: Conference room"): the name
+# after them must be one no English word ("Where: UPTON SCUDAMORE Country Club").
+WEAK_PLACE_CUE = re.compile(r"\bwhere[ \t]*:[ \t]*", re.IGNORECASE)
 # Town names are often built from a person's name: "Lake Tammy", "East Jessica",
 # "Port Michaelbury", "Jamesville". A prefix before a census first name, or a town suffix
 # on a capitalised word, makes a place-shaped name that is in no list.
 TOWN_PREFIX = frozenset("north south east west new lake port fort mount glen".split())
-TOWN_SUFFIX = re.compile(r"[a-z]{3,}(?:ville|burgh|borough|bury|berg|furt|stad|chester|haven|mouth|shire)$")
+TOWN_SUFFIX = re.compile(r"[^\W\d_]{3,}(?:ville|burgh|borough|bury|berg|furt|stad|chester|haven|mouth|shire|town)$")
+# Postcodes written after the town: "Bjert 6091", "Wrocław 53-320", "Quinta de São Tiago
+# 3610-114", "ÖVERTURINGEN 840 24".
+POSTCODE = re.compile(r"[ \t]+(\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}[ \t]\d{2})(?![\w/.:,-]?\d)"
+                      r"(?![ \t]*(?:mg|mcg|ml|cc|units?|u|g|kg|mls|%|am|pm|hrs?|hours?|mins?|steps|ft|feet)\b)")
 # Lowercase words that may sit inside a place name ("Villafranca del Cid", "Ostrov nad Ohri").
 NAME_CONNECTORS = frozenset("de del la le les du des da do dos das di y u nad pod am an der van von sur".split())
 WORD = re.compile(r"[^\W\d_][\w'’.-]*")
@@ -172,10 +182,13 @@ class PlaceRecognizer(EntityRecognizer):
         shouted = _shouted(text)
         # Where a place cue ends, the next word starts; one pass over the text finds them all.
         cue_ends = {m.end() for m in PLACE_CUE.finditer(text)}
+        weak_cue_ends = {m.end() for m in WEAK_PLACE_CUE.finditer(text)}
         results: list[RecognizerResult] = []
         i = 0
         while i < len(words):
             found = self._match(text, words, i, shouted, words[i].start() in cue_ends)
+            if found is None and words[i].start() in weak_cue_ends and not shouted:
+                found = self._after_label(text, words, i)
             if found is None:
                 i += 1
                 continue
@@ -215,6 +228,8 @@ class PlaceRecognizer(EntityRecognizer):
                     w.group().isalpha() and not w.group().isupper() for w in words[i:unlisted[0] + 1]
             ) and self._region_after(text, words[unlisted[0]].end()):
                 return unlisted[0], 0.6
+        if found is None and not shouted and not cue:
+            found = self._known_by_what_follows(text, words, i)
         if not cue or shouted:
             return found
         # After a cue the whole capitalised name counts, even where only its first word is
@@ -278,12 +293,68 @@ class PlaceRecognizer(EntityRecognizer):
             second = words[i + 1].group().rstrip(".'’")
             low = second.lower()
             if second[:1].isupper() and not second.isupper() and low not in self.blocked and (
-                    (low in first_names() and not is_plain_word(low)) or TOWN_SUFFIX.search(low)):
+                    (low in first_names() and not is_plain_word(low)) or TOWN_SUFFIX.search(low)
+                    or (len(low) > 3 and low.isalpha() and not is_english_word(low))):
                 return i + 1, 0.7  # above a first name's score: "Lake" makes it a place
         before = text[max(0, words[i].start() - 12):words[i].start()].lower().split()
-        if first[:1].isupper() and not first.isupper() and TOWN_SUFFIX.search(first.lower()) and (
+        low = first.lower()
+        # "-ton" ends many names too ("Clayton", "Milton"): only a word on no list counts.
+        suffixed = TOWN_SUFFIX.search(low) or (
+            low.endswith("ton") and len(low) > 6 and low not in first_names() and low not in last_names()
+            and not is_english_word(low))
+        if first[:1].isupper() and not first.isupper() and suffixed and (
                 before and before[-1] in PREPOSITIONS):
             return i, 0.55
+        return None
+
+    def _known_by_what_follows(self, text: str, words: list[re.Match[str]], i: int
+                               ) -> tuple[int, float] | None:
+        """Return a town on no list that what follows shows to be one: a country on the same
+        line ("ALFRICK United Kingdom", "Chiclana de la Frontera Spain"), or a postcode
+        after a place preposition ("support Factset in Bjert 6091 in its mission")."""
+        unlisted = self._unlisted(text, words, i)
+        if unlisted is None:
+            return None
+        before = text[max(0, words[i].start() - 12):words[i].start()].lower().split()
+        for k in range(unlisted[0], i - 1, -1):
+            if not town_words([w.group() for w in words[i:k + 1]]):
+                continue
+            country = self._country_at(text, words, k + 1, own_line=_own_line(text, words[i], words[k]))
+            if country is not None:
+                return country, 0.6
+            if before and before[-1] in POSTCODE_PREPOSITIONS and postcode_at(text, words[k].end()):
+                return k, 0.6
+        return None
+
+    def _after_label(self, text: str, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:
+        """Return the town name after a label such as "Where:", as far as its words are no
+        English words ("UPTON SCUDAMORE" in "Where: UPTON SCUDAMORE Country Club")."""
+        unlisted = self._unlisted(text, words, i)
+        if unlisted is None:
+            return None
+        for k in range(unlisted[0], i - 1, -1):
+            if town_words([w.group() for w in words[i:k + 1]]):
+                return k, 0.6
+        return None
+
+    def _country_at(self, text: str, words: list[re.Match[str]], i: int, own_line: bool = False
+                    ) -> int | None:
+        """Return the last word of a country name that starts at word i, one space after
+        the word before it or, after a town on a line of its own, on the next line and
+        ending it (the end of a postal address: "ALFRICK\nUnited Kingdom")."""
+        if i >= len(words):
+            return None
+        gap = text[words[i - 1].end():words[i].start()]
+        next_line = own_line and re.fullmatch(r"[ \t]*\n[ \t]*", gap) is not None
+        if SPACE.fullmatch(gap) is None and not next_line:
+            return None
+        for n in range(min(3, len(words) - i), 0, -1):
+            name = " ".join(w.group().rstrip(".'’") for w in words[i:i + n]).lower()
+            place = self.places.get(name)
+            if place is not None and place.country and place.words == n \
+                    and words[i].group()[:1].isupper() and (
+                        not next_line or re.match(r"[ \t]*(?:\n|$)", text[words[i + n - 1].end():])):
+                return i + n - 1
         return None
 
     def _unlisted(self, text: str, words: list[re.Match[str]], i: int) -> tuple[int, float] | None:
@@ -296,9 +367,8 @@ class PlaceRecognizer(EntityRecognizer):
                 break
             if word[:1].isupper() and word.lower() not in self.blocked and len(word) > 2:
                 j += 1
-            elif j >= i and word.lower() in NAME_CONNECTORS and j + 2 < len(words) \
-                    and words[j + 2].group()[:1].isupper():
-                j += 1
+            elif j >= i and word.lower() in NAME_CONNECTORS and _capitalised_after_connectors(words, j + 2):
+                j += 1  # "del" in "Villafranca del Cid", "de la" in "Chiclana de la Frontera"
             else:
                 break
         while j >= i and words[j].group().lower() in NAME_CONNECTORS:
@@ -306,6 +376,55 @@ class PlaceRecognizer(EntityRecognizer):
         if j < i or (j == i and _emphasis(text, words, i)):
             return None
         return j, 0.75
+
+
+POSTCODE_PREPOSITIONS = frozenset("in at near from to".split())
+
+
+def _own_line(text: str, first: re.Match[str], last: re.Match[str]) -> bool:
+    """Return True when the words from `first` to `last` fill their line."""
+    return re.search(r"(?:^|\n)[ \t]*$", text[:first.start()]) is not None \
+        and re.match(r"[ \t]*\n", text[last.end():]) is not None
+
+
+def _capitalised_after_connectors(words: list[re.Match[str]], k: int) -> bool:
+    """Return True when the first word from word k on that is no name particle is capitalised."""
+    while k < len(words) and words[k].group().lower() in NAME_CONNECTORS:
+        k += 1
+    return k < len(words) and words[k].group()[:1].isupper()
+
+
+def postcode_at(text: str, end: int) -> bool:
+    """Return True when a postcode follows `end` ("Bjert| 6091"), not a year or a dose."""
+    m = POSTCODE.match(text, end)
+    return m is not None and not re.fullmatch(r"(?:19|20)\d\d", m.group(1))
+
+
+@lru_cache(maxsize=1)
+def _blocked() -> frozenset[str]:
+    """Return the everyday, clinical and calendar words that are never a town on their own."""
+    return COMMON_WORDS | CLINICAL_ABBREVIATIONS | medical_terms() | NOT_PLACES | DATE_WORDS | DEPARTMENTS
+
+
+def town_words(names: list[str]) -> bool:
+    """Return True for the words of a town name on no list: capitalised words that are no
+    English, clinical or everyday word ("Bjert", "Quinta de São Tiago", "København K"),
+    not an abbreviation in capitals ("MICU"); name particles and a district letter may
+    come between or after them."""
+    blocked = _blocked()
+    words = [w.rstrip(".'’") for w in names]
+    if not words or not words[0][:1].isupper():
+        return False
+    for k, word in enumerate(words):
+        low = word.lower()
+        if low in NAME_CONNECTORS and 0 < k < len(words) - 1:
+            continue
+        if len(word) == 1 and word.isupper() and k == len(words) - 1 and k > 0:
+            continue  # "København K"
+        if not word[:1].isupper() or low in blocked or low in STOP_WORDS or len(word) < (3 if k else 4) or (
+                word.isupper() and len(word) <= 4) or (is_english_word(low) and low not in gazetteer()):
+            return False
+    return True
 
 
 def repeated_places(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -12,6 +12,9 @@ import pytest
         ("account number 000123456", ["000123456"]),
         ("driver's license D1234567", ["D1234567"]),
         ("card 4111 1111 1111 1111 was charged", ["4111 1111 1111 1111"]),
+        ("Please charge my credit card. Number is 30288610434735", ["30288610434735"]),
+        ("the last billed amount for cc 503802053770 on my e-mail", ["503802053770"]),
+        ("What's your credit card? 4152488713445952355", ["4152488713445952355"]),
     ],
 )
 def test_it_finds_labelled_ids(spans, text: str, expected: list[str]) -> None:
@@ -20,7 +23,9 @@ def test_it_finds_labelled_ids(spans, text: str, expected: list[str]) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["My insurance is good", "group therapy at 10", "card games help", "plan 500 mg daily"],
+    ["My insurance is good", "group therapy at 10", "card games help", "plan 500 mg daily",
+     "gave 10 cc of saline at 1200", "credit card bill was 1200.50 dollars",
+     "cc 250 given over 2 hours"],
 )
 def test_it_ignores_labels_without_ids(spans, text: str) -> None:
     assert spans(text, "ACCOUNT") == []

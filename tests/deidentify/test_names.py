@@ -97,6 +97,32 @@ def test_it_finds_names(spans, text: str, expected: list[str]) -> None:
         # "Surname, First".
         ("Patient: Kowalczyk, Anna", ["Kowalczyk", "Anna"]),
         ("SMITH, JOHN ADMITTED FROM HOME.", ["SMITH", "JOHN"]),
+        # Speakers in a written dialogue; the answer to a question for a name.
+        ("Ubul: What a wife. Nicole: Remember me?", ["Ubul", "Nicole"]),
+        ('Koppány: "Who are you?" Elizabeth:"I\'m his daughter".', ["Koppány", "Elizabeth"]),
+        ("Ella: What a wife. Destiny: Remember me?", ["Ella", "Destiny"]),
+        ("What's your last name? Matthíasson", ["Matthíasson"]),
+        ("Bot: What's the name on the account? User: Maja S Hermansen", ["Maja S Hermansen"]),
+        ("What's your name? Jildau S Bouts", ["Jildau S Bouts"]),
+        # Said by someone; greeted; a work named after its author; a kid; a speaker.
+        ('"Glad to hear it," says Bergqvist.', ["Bergqvist"]),
+        ("I'm so jealous! said Maslin to Antonio", ["Maslin", "Antonio"]),
+        ("Hi Vinicio, I'm contacting you about a problem", ["Vinicio"]),
+        ("Unlike the Ruoho novel, it's not about that.", ["Ruoho"]),
+        ("Enrico shouted at Gary.", ["Enrico", "Gary"]),
+        ("I would like to remove my kid Lukas from the will.", ["Lukas"]),
+        # Two names that do something together; lists with a common surname that is a word;
+        # a list of first names typed in lowercase.
+        ("On this list? Marrero and Murphy were precision engineers.", ["Marrero", "Murphy"]),
+        ("Park and Mann were precision engineers.", ["Park", "Mann"]),
+        ("our 3 founders: Monjeau, Graves and Reed.", ["Monjeau", "Graves", "Reed"]),
+        ("they had 3: silvana, adam and caleb.", ["silvana", "adam", "caleb"]),
+        # A common surname that is a word, right after a first name; who began writing.
+        ("please change it to Ivan King", ["Ivan King"]),
+        ("songwriter Zoe Young employs corporate lingo", ["Zoe Young"]),
+        ("Spoke with Maria. Green light for discharge.", ["Maria"]),
+        ("Mourik began writing as a teenager.", ["Mourik"]),
+        ("bártová began writing as a teenager.", ["bártová"]),
     ],
 )
 def test_it_finds_names_from_context(spans, text: str, expected: list[str]) -> None:
@@ -190,6 +216,24 @@ def test_it_ignores_words_that_are_also_names(spans, text: str) -> None:
         "On Vanco, Zosyn and Flagyl. Hill, Mark the chart.",
         "settings CMV 500 x 10 with flo-by.",
         "Pt evaluated by Cardiology. Dressing covered by Tegaderm. Seen by Medicare.",
+        # One heading is no dialogue; headings and answers to questions about things.
+        "Neuro: Alert and oriented. Resp: Clear bilaterally. Ext: Warm.",
+        "Ubul: What a wife.",
+        "Integ: Abrasion R knee. No open areas. Psychosocial: Husband in to visit.",
+        "Plan: Continue Lasix. Dispo: Home tomorrow.",
+        "What's the name of your medication? Xarelto",
+        "What was the name of the pill? Eliquis 5 mg",
+        "What is your name? Sorry, what?",
+        "Pt says Metamucil helps. Pt said Tylenol.",
+        "Bleeding began at 2 pm. Ectopy began overnight.",
+        "Hi Lisinopril, is making me cough.",
+        "Started the Eliquis book of doses.",
+        "Vanco and Zosyn were started. Heparin and Coumadin were held.",
+        "Cardiology and Renal were consulted. Black and White were the colors.",
+        "lasix, heparin and insulin were given",
+        "Red, Green and Brown are colours",
+        "pt began working with pt. bleeding began again.",
+        "lasix started working. Ectopy began increasing.",
     ],
 )
 def test_it_ignores_words_around_name_cues(spans, text: str) -> None:

@@ -17,6 +17,10 @@ import pytest
         ("Please call me at 0699 868 88 55 tomorrow", ["0699 868 88 55"]),
         ("They're not answering at 71-33-52-22", ["71-33-52-22"]),
         ("son and grandson both visited today.(301 273 45166) both", ["301 273 45166"]),
+        # A label after the number, as on contact cards; a long local part.
+        ("Hungary 34796\n(37) 788-063-Office\\,07700 063 966-Fax", ["(37) 788-063", "07700 063 966"]),
+        ("Nicosia\n28-64-66-98 office\n930.167.3943 fax", ["28-64-66-98", "930.167.3943"]),
+        ("no message on my registered 0961-7596216. Could you", ["0961-7596216"]),
     ],
 )
 def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
@@ -37,6 +41,9 @@ def test_it_finds_phone_numbers(spans, text: str, expected: list[str]) -> None:
         "changed over to PS 18 with VT 900-1500 rr 24.",
         "abg (7.40 35 64) on 40%",
         "vitals (120 80 100 98.6)",
+        "walked 12 - 14 blocks home",
+        "gave 1000 - 2000 ml at home",
+        "BP 120/80 at home, 130/85 at work",
     ],
 )
 def test_it_ignores_other_numbers(spans, text: str) -> None:

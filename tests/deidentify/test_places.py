@@ -32,6 +32,18 @@ import pytest
         ("they drove in from Port Michaelbury", ["Port Michaelbury"]),
         ("He lives near Jamesville now", ["Jamesville"]),
         ("her son is in Calvert this week", ["Calvert"]),  # a county
+        ("to Port Paien to share the music", ["Port Paien"]),
+        ("songwriters from around the world to Berggrenton", ["Berggrenton"]),
+        ("the world to Pudičmouth to share", ["Pudičmouth"]),
+        # "home city X", "Where: X"; a town on no list known by the country or postcode after it.
+        ("the economy of the band's home city Villafranca del Cid: White", ["Villafranca del Cid"]),
+        ("When: 2000-04-16 Where: UPTON SCUDAMORE Golf Club.", ["UPTON SCUDAMORE"]),
+        ("When: 1971-09-07 Where: Erwetegem Golf Club.", ["Erwetegem"]),
+        ("Przemek Kucharski  ALFRICK United Kingdom", ["ALFRICK United Kingdom"]),
+        ("Maha Cazares\nChiclana de la Frontera Spain", ["Chiclana de la Frontera Spain"]),
+        ("Przemek Kucharski\n\nALFRICK\nUnited Kingdom", ["ALFRICK\nUnited Kingdom"]),
+        ("Looking to support Factset in Bjert 6091 in its mission.", ["Bjert"]),
+        ("support MysticWeb in Quinta de São Tiago 3610-114 now", ["Quinta de São Tiago"]),
     ],
 )
 def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) -> None:
@@ -66,6 +78,11 @@ def test_it_finds_places_with_evidence(spans, text: str, expected: list[str]) ->
         "Port Placement scheduled",
         "North Wing elevators are slow",
         "Jamesville is where? no idea",
+        "cont on IV AB, New A.line placed.",
+        "admitted in MICU 2345 today",
+        "She is in Room 1021 now",
+        "Heparin 5000 units in Lasix 4000",
+        "Where: Conference room",
     ],
 )
 def test_it_ignores_place_names_without_evidence(spans, text: str) -> None:
