@@ -14,6 +14,7 @@ from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, is_english_wo
 from deidentify.recognizers.places import (
     DATE_WORDS,
     POSTCODE_PREPOSITIONS,
+    POSTCODE_SHAPE,
     gazetteer,
     postcode_at,
     town_words,
@@ -286,7 +287,7 @@ class ZipCodeRecognizer(SpanPatternRecognizer):
         # UK and Canadian postcodes ("SW1A 1AA", "K1A 0B1"); capitals only.
         # A postcode after a town on no list, after a place preposition ("in Bjert 6091",
         # "in Wrocław 53-320", "in ÖVERTURINGEN 840 24"); `_after_town` checks the town.
-        ("after_town", r"(?-i:[^\W\d_])[ \t]+(?P<phi>\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}[ \t]\d{2})(?![\w/.:,-]?\d)", 0.6),
+        ("after_town", rf"(?-i:[^\W\d_])[ \t]+(?P<phi>{POSTCODE_SHAPE})(?![\w/.:,-]?\d)", 0.6),
         ("uk", r"\b(?-i:(?P<phi>(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?) \d[ABD-HJLNP-UW-Z]{2}))\b", 0.6),
         ("canada", r"\b(?-i:(?P<phi>[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d))\b", 0.6),
         ("trailing", r"(?<=[a-z])\s+(?P<phi>\d{5})\s*$", 0.4),

@@ -92,7 +92,8 @@ TOWN_PREFIX = frozenset("north south east west new lake port fort mount glen".sp
 TOWN_SUFFIX = re.compile(r"[^\W\d_]{3,}(?:ville|burgh|borough|bury|berg|furt|stad|chester|haven|mouth|shire|town)$")
 # Postcodes written after the town: "Bjert 6091", "Wrocław 53-320", "Quinta de São Tiago
 # 3610-114", "ÖVERTURINGEN 840 24".
-POSTCODE = re.compile(r"[ \t]+(\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}[ \t]\d{2})(?![\w/.:,-]?\d)"
+POSTCODE_SHAPE = r"\d{4,5}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}[ \t]\d{2}"
+POSTCODE = re.compile(rf"[ \t]+({POSTCODE_SHAPE})(?![\w/.:,-]?\d)"
                       r"(?![ \t]*(?:mg|mcg|ml|cc|units?|u|g|kg|mls|%|am|pm|hrs?|hours?|mins?|steps|ft|feet)\b)")
 # Lowercase words that may sit inside a place name ("Villafranca del Cid", "Ostrov nad Ohri").
 NAME_CONNECTORS = frozenset("de del la le les du des da do dos das di y u nad pod am an der van von sur".split())
@@ -173,8 +174,7 @@ class PlaceRecognizer(EntityRecognizer):
 
     def load(self) -> None:
         self.places = gazetteer()
-        self.blocked = (COMMON_WORDS | CLINICAL_ABBREVIATIONS | medical_terms() | NOT_PLACES | DATE_WORDS
-                        | DEPARTMENTS)
+        self.blocked = _blocked()
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
@@ -430,12 +430,12 @@ def town_words(names: list[str]) -> bool:
 def repeated_places(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Return the other mentions in `text` of the distinctive words in place spans.
 
-    A note names its ward or hospital once with evidence ("transferred to QUARTERMAIN 3")
-    and again without ("QUARTERMAIN3 developed chest pain"); once a word is known to be a
+    A note names its ward or hospital once with evidence ("transferred to XYZ 3")
+    and again without ("XYZ3 developed chest pain"); once a word is known to be a
     place in this text, every mention of it is. Ordinary, clinical and short words are not
     carried over, so one wrong finding cannot spread.
     """
-    blocked = COMMON_WORDS | CLINICAL_ABBREVIATIONS | medical_terms() | NOT_PLACES | DATE_WORDS | DEPARTMENTS
+    blocked = _blocked()
     known = {w.lower() for start, end in spans for w in WORD.findall(text[start:end])
              if len(w) >= 4 and w.isalpha() and w.lower() not in blocked}
     if not known:
