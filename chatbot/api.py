@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from chatbot import protocol, roles, selectors, services
+from chatbot import protocol, roles, selectors, services, tasks
 from chatbot.models import Conversation
 from chatbot.protocol import ProtocolError
 
@@ -105,7 +105,7 @@ def message_create(request: Request, conversation_id: int) -> Response:
             headers={"Retry-After": str(exc.retry_after_s)},
         )
     if created:
-        services.patient_message_enqueue(message_id=message.pk)
+        tasks.patient_message_enqueue(message_id=message.pk)
     return Response(
         {
             "type": "accepted",

@@ -12,7 +12,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chatbot import protocol, roles, selectors, services
+from chatbot import protocol, roles, selectors, services, tasks
 from chatbot.events import conversation_group
 from chatbot.models import Conversation
 from chatbot.protocol import ProtocolError, error_event
@@ -99,7 +99,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             # Not awaited: in eager mode the pipeline runs in this process and its
             # events must reach this socket while it runs.
             task = asyncio.create_task(
-                sync_to_async(services.patient_message_enqueue, thread_sensitive=False)(message_id=message.pk)
+                sync_to_async(tasks.patient_message_enqueue, thread_sensitive=False)(message_id=message.pk)
             )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

@@ -65,3 +65,9 @@ def escalations_open(*, urgent_only: bool = False) -> QuerySet[Escalation]:
     if urgent_only:
         queryset = queryset.filter(priority=Escalation.Priority.URGENT)
     return queryset.order_by("-priority", "created_at")
+
+
+def surrogates_for_conversation(*, conversation_id: int) -> str | None:
+    """The conversation's decrypted de-identification mapping (JSON), or None if it has none."""
+    token = Conversation.objects.values_list("surrogates_encrypted", flat=True).get(pk=conversation_id)
+    return crypto.decrypt(token) if token else None

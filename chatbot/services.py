@@ -1,7 +1,8 @@
 """Writes. Every change to conversations, messages and escalations happens here.
 
 Functions are named ``<entity>_<action>`` and take keyword-only arguments. None of
-them logs or raises patient text.
+them logs or raises patient text. Services import nothing above them: no pipeline,
+task, consumer or view.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from chatbot import crypto
 from chatbot.models import AccessLog, Conversation, Escalation, Message
+from chatbot.ratelimit import message_rate_check
 
 
 def conversation_start(*, patient: Any) -> Conversation:
@@ -48,10 +50,9 @@ def patient_message_submit(
 ) -> tuple[Message, bool]:
     """The socket's and the API's one call: apply the rate limit, then store.
 
-    Raises RateLimited (nothing is stored). Returns ``(message, created)``.
+    Raises RateLimited (nothing is stored). Returns ``(message, created)``; the caller
+    hands a created message to ``tasks.patient_message_enqueue``.
     """
-    from chatbot.ratelimit import message_rate_check
-
     existing = _resent(conversation_id, client_id)
     if existing is not None:  # a re-send is acknowledged, never counted or stored twice
         return existing, False
@@ -91,13 +92,6 @@ def _resent(conversation_id: int, client_id: str | None) -> Message | None:
     if client_id is None:
         return None
     return Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
-
-
-def patient_message_enqueue(*, message_id: int) -> None:
-    """Hand the stored message to the pipeline (a Celery task that takes only the id)."""
-    from chatbot.tasks import process_patient_message
-
-    transaction.on_commit(lambda: process_patient_message.delay(message_id))
 
 
 def message_start_processing(*, message_id: int) -> bool:
@@ -240,8 +234,3 @@ def conversation_originals_for_staff(*, conversation: Conversation, viewer: Any)
     AccessLog.objects.create(user=viewer, conversation=conversation, action="view_original")
     return {m.pk: crypto.decrypt(m.text_encrypted) for m in conversation.messages.all()}
 
-
-def surrogates_load(*, conversation_id: int) -> str | None:
-    """The conversation's decrypted de-identification mapping (JSON), or None if it has none."""
-    token = Conversation.objects.values_list("surrogates_encrypted", flat=True).get(pk=conversation_id)
-    return crypto.decrypt(token) if token else None

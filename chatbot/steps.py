@@ -87,7 +87,7 @@ async def begin(message_id: int) -> Turn | None:
     history = await sync_to_async(selectors.conversation_history_deid)(
         conversation_id=conversation.pk, before_message_id=message_id
     )
-    surrogates = await sync_to_async(services.surrogates_load)(conversation_id=conversation.pk)
+    surrogates = await sync_to_async(selectors.surrogates_for_conversation)(conversation_id=conversation.pk)
     risk = RiskState(RiskLevel(conversation.risk_level), frozenset(conversation.risk_categories))
     return Turn(
         message_id, conversation.pk, crypto.decrypt(message.text_encrypted), history, risk, surrogates
