@@ -7,7 +7,7 @@ task, consumer or view.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -135,7 +135,7 @@ def escalation_create(
     message_id: int,
     kind: str,
     reason: str,
-    urgent: bool = False,
+    priority: int = Escalation.Priority.ROUTINE,
     verdicts: Sequence[dict[str, Any]] = (),
 ) -> Escalation:
     """Mark the message and its conversation for a person, and open an escalation."""
@@ -148,7 +148,7 @@ def escalation_create(
             message_id=message_id,
             kind=kind,
             reason=reason[:64],
-            priority=Escalation.Priority.URGENT if urgent else Escalation.Priority.ROUTINE,
+            priority=priority,
             verdicts=list(verdicts),
         )
 
@@ -186,7 +186,7 @@ def reply_record(
     text: str,
     text_deid: str,
     mode: str,
-    citations: Sequence[dict[str, Any]] = (),
+    citations: Sequence[Mapping[str, Any]] = (),
     verdicts: Sequence[dict[str, Any]] = (),
 ) -> Message:
     """Store the assistant's reply (what the patient saw) and close the patient message."""
@@ -200,7 +200,7 @@ def reply_record(
             text_encrypted=crypto.encrypt(text),
             text_deid=text_deid,
             mode=mode,
-            citations=list(citations),
+            citations=[dict(c) for c in citations],
             verdicts=list(verdicts),
         )
         Message.objects.filter(pk=message_id).exclude(status=Message.Status.FAILED).update(

@@ -326,7 +326,7 @@ async def test_an_unexpected_failure_mid_stream_withdraws_what_was_shown(
 ) -> None:
     scripted_model(["Warning signs of a stroke include face drooping [1]. Call 911 right away [1]."])
     calls = {"n": 0}
-    from chatbot.steps import Deidentified
+    from chatbot.turns import Deidentified
 
     real = Deidentified.reidentify
 
