@@ -195,11 +195,16 @@ async def deliver(turn: Turn, answer: Answer) -> None:
 async def fail(turn: Turn, *, reason: str) -> None:
     """End the turn honestly: keep the message, tell a person, tell the patient, and
     show crisis resources whenever risk is open or was seen on this message."""
-    await sync_to_async(services.message_fail)(
-        message_id=turn.message_id,
-        reason=reason,
-        verdicts=[v.to_dict() for v in turn.verdicts if v.action is not Action.ALLOW],
-    )
+    try:
+        await sync_to_async(services.message_fail)(
+            message_id=turn.message_id,
+            reason=reason,
+            verdicts=[v.to_dict() for v in turn.verdicts if v.action is not Action.ALLOW],
+        )
+    except services.IllegalTransition:
+        # The stalled-message sweep failed it first, and told a person; the patient
+        # still hears from us.
+        logger.warning("message %s had already failed", turn.message_id)
     if turn.risk_seen:
         await show_crisis_resources(turn)
     await event_send(
