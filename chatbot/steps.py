@@ -31,6 +31,12 @@ __all__ = ["DeidentificationFailed", "RailsUnavailable"]
 
 logger = logging.getLogger(__name__)
 
+# How many times de-identification is tried when its error says a retry may help
+# (``DeidentificationError.permanent`` is False). It is fast (~10 ms), and the
+# alternative is failing the patient's message.
+DEID_ATTEMPTS = 2
+
+
 class DeidentificationFailed(Exception):
     """De-identification could not run; the message must not reach the model."""
 
@@ -55,8 +61,11 @@ async def begin(message_id: int) -> Turn | None:
 
 
 async def deidentify(turn: Turn) -> Deidentified:
+    """The message with its PHI replaced. A transient de-identification error is tried
+    again (``DEID_ATTEMPTS``); a permanent one, or any other exception, is not. Raises
+    DeidentificationFailed."""
     # Imported here: Presidio and spaCy load with it (see ``turns.Deidentified``).
-    from deidentify import SurrogateMap, get_deidentifier
+    from deidentify import DeidentificationError, SurrogateMap, get_deidentifier
 
     def run() -> Deidentified:
         deidentifier = get_deidentifier(settings.DEID_SPACY_MODEL)
@@ -64,11 +73,18 @@ async def deidentify(turn: Turn) -> Deidentified:
         result = deidentifier.deidentify(turn.text, known)
         return Deidentified(result.text, result.surrogates)
 
-    try:
-        deid = await asyncio.to_thread(run)
-    except Exception as exc:
-        logger.error("de-identification failed on message %s with %s", turn.message_id, type(exc).__name__)
-        raise DeidentificationFailed from None
+    for attempt in range(1, DEID_ATTEMPTS + 1):
+        try:
+            deid = await asyncio.to_thread(run)
+            break
+        except Exception as exc:
+            transient = isinstance(exc, DeidentificationError) and not exc.permanent
+            logger.error(
+                "de-identification failed on message %s with %s (%s, attempt %d)",
+                turn.message_id, type(exc).__name__, "transient" if transient else "permanent", attempt,
+            )  # fmt: skip
+            if not transient or attempt == DEID_ATTEMPTS:
+                raise DeidentificationFailed from None
     await sync_to_async(services.message_deid_store)(
         message_id=turn.message_id, text_deid=deid.text, surrogates_json=deid.surrogates.to_json()
     )

@@ -9,10 +9,15 @@ from __future__ import annotations
 from asgiref.sync import async_to_sync
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from chatbot.pipeline import handle_patient_message
 from chatbot.services import messages_stalled_fail
+
+# What a retry can help: the database unreachable or its connection dropped (a restart,
+# a failover). Nothing else is retried: the pipeline ends every other failure itself,
+# closed, and a bug would only fail again.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def patient_message_enqueue(*, message_id: int) -> None:
@@ -20,7 +25,15 @@ def patient_message_enqueue(*, message_id: int) -> None:
     transaction.on_commit(lambda: process_patient_message.delay(message_id))
 
 
-@shared_task(acks_late=True, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,  # seconds: 2, 4, 8, ... with jitter, so workers do not retry in step
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
 def process_patient_message(message_id: int) -> None:
     """Run the pipeline on one stored message. A repeated delivery does nothing: the
     message is claimed first (see ``services.message_start_processing``)."""
