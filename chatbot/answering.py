@@ -5,23 +5,29 @@ Each sentence passes the output rails before its ``delta`` goes out, re-identifi
 An unsupported claim is dropped and flagged; harmful advice or leaked PHI, a model
 failure, or an answer that loses most of its claims is withdrawn and replaced by
 the extractive answer, which needs no model. With no model configured, the
-extractive answer is the answer.
+extractive answer is the answer. What a person must look at travels with the answer
+(``Answer.flags``); ``steps.deliver`` writes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from dataclasses import dataclass, field
 
-from chatbot import prompts, steps
+from chatbot import prompts
 from chatbot.events import event_send
 from chatbot.extractive import extractive_answer
 from chatbot.llm import ChatModel, LLMError, generation_settings, get_chat_model
 from chatbot.models import Escalation, Message
-from chatbot.steps import Answer, Deidentified, Turn
+from chatbot.protocol import Citation, DeltaEvent, WithdrawEvent
+from chatbot.rails import rail_context, runtime
+from chatbot.responses import WITHDRAW_DETAIL
+from chatbot.turns import Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, RailContext, Verdict
+from guardrails.runtime import RailsRuntime
 from guardrails.sentences import StreamSplitter
 
 logger = logging.getLogger(__name__)
@@ -29,7 +35,6 @@ logger = logging.getLogger(__name__)
 # Rails whose failure on any sentence withdraws the whole answer: the rest of an
 # answer that told someone to double a dose cannot be trusted either.
 WITHDRAW_RAILS = frozenset({"harmful_advice", "phi_leak"})
-WITHDRAW_DETAIL = "Part of that answer did not pass a safety check, so I've removed it. Here is what our vetted articles say."
 CITATION = re.compile(r"\[(\d{1,2})\]")
 
 
@@ -50,6 +55,7 @@ class _Stream:
     kept: int = 0
     dropped: list[Verdict] = field(default_factory=list)
     flagged: list[Verdict] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)  # escalations for a person, in order
 
 
 async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Answer:
@@ -61,30 +67,28 @@ async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Ans
         return await answer_with_model(turn, deid, passages, model, shown)
     except LLMError as exc:
         reason = f"model_{type(exc).__name__.removeprefix('LLM').lower()}"
-        await steps.flag(turn, Escalation.Kind.PROCESSING_ERROR, reason)
+        shown.flags.append(Flag(Escalation.Kind.PROCESSING_ERROR, reason))
     except AnswerRejected as exc:
-        await steps.flag(turn, Escalation.Kind.OUTPUT_RAIL, exc.reason, exc.verdicts)
+        shown.flags.append(Flag(Escalation.Kind.OUTPUT_RAIL, exc.reason, tuple(exc.verdicts)))
     except Exception:  # rails down or a bug: the turn fails, and nothing shown may stay
         if shown.text:
             await _withdraw(turn)
         raise
     if shown.text:
         await _withdraw(turn)
-    return extractive(deid, passages)
+    return dataclasses.replace(extractive(deid, passages), flags=tuple(shown.flags))
 
 
 async def _withdraw(turn: Turn) -> None:
-    await event_send(
-        conversation_id=turn.conversation_id,
-        event={"type": "withdraw", "message_id": turn.message_id, "detail": WITHDRAW_DETAIL},
-    )
+    event = WithdrawEvent(type="withdraw", message_id=turn.message_id, detail=WITHDRAW_DETAIL)
+    await event_send(conversation_id=turn.conversation_id, event=event)
 
 
 async def answer_with_model(
     turn: Turn, deid: Deidentified, passages: list[Passage], model: ChatModel, shown: _Stream
 ) -> Answer:
-    rails = steps.runtime()
-    context = steps.rail_context(
+    rails = runtime()
+    context = rail_context(
         turn, question=deid.text, passages=tuple(passages), surrogates=deid.surrogates.surrogates()
     )
     messages = prompts.build_messages(deid.text, passages, turn.history)
@@ -108,7 +112,7 @@ async def answer_with_model(
         raise AnswerRejected("unsupported_claims", shown.dropped)
     if shown.dropped or shown.flagged:
         reason = "unsupported_claim_removed" if shown.dropped else "output_rail_flag"
-        await steps.flag(turn, Escalation.Kind.OUTPUT_RAIL, reason, shown.dropped + shown.flagged)
+        shown.flags.append(Flag(Escalation.Kind.OUTPUT_RAIL, reason, tuple(shown.dropped + shown.flagged)))
     if not shown.text.strip():
         raise AnswerRejected("empty_answer", [])
     return Answer(
@@ -117,13 +121,14 @@ async def answer_with_model(
         mode=Message.Mode.MODEL,
         citations=_citations(shown.text_deid, passages),
         verdicts=[v.to_dict() for v in shown.dropped + shown.flagged],
+        flags=tuple(shown.flags),
     )
 
 
 async def _check_and_send(
     turn: Turn,
     deid: Deidentified,
-    rails: steps.RailsRuntime,
+    rails: RailsRuntime,
     context: RailContext,
     stream: str,
     start: int,
@@ -146,10 +151,8 @@ async def _check_and_send(
     shown.text_deid += piece
     shown.text += text
     shown.kept += 1
-    await event_send(
-        conversation_id=turn.conversation_id,
-        event={"type": "delta", "message_id": turn.message_id, "text": text},
-    )
+    event = DeltaEvent(type="delta", message_id=turn.message_id, text=text)
+    await event_send(conversation_id=turn.conversation_id, event=event)
 
 
 def extractive(deid: Deidentified, passages: list[Passage]) -> Answer:
@@ -163,10 +166,10 @@ def extractive(deid: Deidentified, passages: list[Passage]) -> Answer:
     )
 
 
-def _citation(passage: Passage) -> dict[str, object]:
-    return {"number": passage.number, "title": passage.title, "url": passage.url}
+def _citation(passage: Passage) -> Citation:
+    return Citation(number=passage.number, title=passage.title, url=passage.url)
 
 
-def _citations(text: str, passages: list[Passage]) -> list[dict[str, object]]:
+def _citations(text: str, passages: list[Passage]) -> list[Citation]:
     cited = {int(n) for n in CITATION.findall(text)}
     return [_citation(p) for p in passages if p.number in cited]

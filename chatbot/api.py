@@ -16,9 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from chatbot import protocol, roles, selectors, services
+from chatbot import protocol, roles, selectors, services, tasks
 from chatbot.models import Conversation
-from chatbot.protocol import ProtocolError
+from chatbot.protocol import ProtocolError, error_event
 
 
 class IsPatient(permissions.BasePermission):
@@ -54,7 +54,7 @@ def _summary(conversation: Conversation) -> dict[str, Any]:
         "id": conversation.pk,
         "created_at": conversation.created_at.isoformat(),
         "updated_at": conversation.updated_at.isoformat(),
-        "risk_open": conversation.risk_open,
+        "risk_open": conversation.risk_state.is_open,
     }
 
 
@@ -85,7 +85,7 @@ def message_create(request: Request, conversation_id: int) -> Response:
     try:
         frame = protocol.parse_message(data.get("text"), data.get("client_id"))
     except ProtocolError as exc:
-        return Response({"type": "error", "code": exc.code, "detail": exc.detail}, status=400)
+        return Response(error_event(exc.code, exc.detail), status=400)
     try:
         message, created = services.patient_message_submit(
             patient_id=request.user.pk,
@@ -95,17 +95,12 @@ def message_create(request: Request, conversation_id: int) -> Response:
         )
     except services.RateLimited as exc:
         return Response(
-            {
-                "type": "error",
-                "code": "rate_limited",
-                "detail": "Too many messages; wait a moment.",
-                "retry_after_s": exc.retry_after_s,
-            },
+            error_event("rate_limited", "Too many messages; wait a moment.", retry_after_s=exc.retry_after_s),
             status=429,
             headers={"Retry-After": str(exc.retry_after_s)},
         )
     if created:
-        services.patient_message_enqueue(message_id=message.pk)
+        tasks.patient_message_enqueue(message_id=message.pk)
     return Response(
         {
             "type": "accepted",

@@ -12,10 +12,10 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chatbot import protocol, roles, selectors, services
+from chatbot import protocol, roles, selectors, services, tasks
 from chatbot.events import conversation_group
 from chatbot.models import Conversation
-from chatbot.protocol import ProtocolError, error_event
+from chatbot.protocol import AcceptedEvent, ProtocolError, ReadyEvent, ServerEvent, error_event
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -42,11 +42,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._tasks: set[asyncio.Task[Any]] = set()
         await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
         await self.send_event(
-            {
-                "type": "ready",
-                "conversation_id": conversation.pk,
-                "risk_open": conversation.risk_open,
-            }
+            ReadyEvent(type="ready", conversation_id=conversation.pk, risk_open=conversation.risk_state.is_open)
         )
 
     def _conversation(self, user: Any) -> Conversation | None:
@@ -87,27 +83,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_event(error_event("rate_limited", detail, retry_after_s=exc.retry_after_s))
             return
         await self.send_event(
-            {
-                "type": "accepted",
-                "message_id": message.pk,
-                "client_id": frame.client_id,
-                "conversation_id": self.conversation_id,
-                "duplicate": not created,
-            }
+            AcceptedEvent(
+                type="accepted",
+                message_id=message.pk,
+                client_id=frame.client_id,
+                conversation_id=self.conversation_id,
+                duplicate=not created,
+            )
         )
         if created:
             # Not awaited: in eager mode the pipeline runs in this process and its
             # events must reach this socket while it runs.
             task = asyncio.create_task(
-                sync_to_async(services.patient_message_enqueue, thread_sensitive=False)(message_id=message.pk)
+                sync_to_async(tasks.patient_message_enqueue, thread_sensitive=False)(message_id=message.pk)
             )
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def chat_event(self, message: dict[str, Any]) -> None:
-        await self.send_event(message["event"])
+        """A server event from the pipeline (``events.event_send``), passed on as it is."""
+        await self.send(text_data=json.dumps(message["event"]))
 
-    async def send_event(self, event: Any) -> None:
+    async def send_event(self, event: ServerEvent) -> None:
         await self.send(text_data=json.dumps(event))
 
     async def reject(self, code: str, detail: str, close_code: int) -> None:

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from guardrails.base import RiskLevel, RiskState
+
 
 class Conversation(models.Model):
     patient = models.ForeignKey(
@@ -38,9 +40,9 @@ class Conversation(models.Model):
         return f"Conversation {self.pk}"
 
     @property
-    def risk_open(self) -> bool:
-        """Open suicide/self-harm risk that a clinician has not cleared."""
-        return self.risk_level > 0 or bool(self.risk_categories)
+    def risk_state(self) -> RiskState:
+        """The conversation's open risk; ``risk_state.is_open`` until a clinician clears it."""
+        return RiskState(RiskLevel(self.risk_level), frozenset(self.risk_categories))
 
 
 class Message(models.Model):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from chatbot import answering, steps
-from chatbot.steps import Turn
+from chatbot.turns import Turn
 
 logger = logging.getLogger(__name__)
 

@@ -60,12 +60,21 @@ def parse_message(text: Any, client_id: Any) -> ClientMessage:
 
 
 # --- Server events -------------------------------------------------------------------
+# Every event the server sends is built through one of these types, and
+# ``events.event_send`` and the consumer accept only ``ServerEvent``, so mypy checks the
+# protocol that README documents.
 
 
 class Citation(TypedDict):
     number: int
     title: str
     url: str
+
+
+class ReadyEvent(TypedDict):
+    type: Literal["ready"]
+    conversation_id: int
+    risk_open: bool  # the conversation's open risk (``RiskState.is_open``)
 
 
 class AcceptedEvent(TypedDict):
@@ -120,9 +129,18 @@ class ErrorEvent(TypedDict):
     retry_after_s: NotRequired[int]
 
 
-def error_event(code: str, detail: str, **extra: Any) -> ErrorEvent:
-    event: ErrorEvent = {"type": "error", "code": code, "detail": detail}
-    event.update(extra)  # type: ignore[typeddict-item]
+ServerEvent = ReadyEvent | AcceptedEvent | DeltaEvent | ReplyEvent | WithdrawEvent | CrisisEvent | ErrorEvent
+
+
+def error_event(
+    code: str, detail: str, *, message_id: int | None = None, retry_after_s: int | None = None
+) -> ErrorEvent:
+    """An ``error`` event; ``message_id`` and ``retry_after_s`` appear only when given."""
+    event = ErrorEvent(type="error", code=code, detail=detail)
+    if message_id is not None:
+        event["message_id"] = message_id
+    if retry_after_s is not None:
+        event["retry_after_s"] = retry_after_s
     return event
 
 

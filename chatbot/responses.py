@@ -1,6 +1,7 @@
-"""Template replies and crisis resources, with this deployment's overrides.
+"""What the patient reads: template replies, crisis resources, and the pipeline's own
+messages (a failure, a withdrawn answer), with this deployment's overrides.
 
-The wording lives in ``guardrails.responses``; this module adds the structured
+The rails' template wording lives in ``guardrails.responses``; this module adds the structured
 resources the chat page turns into call and text links, and reads the deployment's
 ``CRISIS_RESOURCES_FILE``:
 
@@ -15,12 +16,23 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
+from chatbot.protocol import CrisisEvent, CrisisResource
 from guardrails import responses as templates
 from guardrails.base import Verdict
+
+# When a step fails: the message is kept and a person told (``steps.fail``).
+FAILURE_DETAIL = (
+    "Sorry, I couldn't answer that just now. Your message is saved and a member of "
+    "your care team has been told. If this is urgent, call your clinic, or 911 in an emergency."
+)
+# When an answer already shown is taken back (``answering``).
+WITHDRAW_DETAIL = (
+    "Part of that answer did not pass a safety check, so I've removed it. Here is what our vetted articles say."
+)
 
 DEFAULT_RESOURCES: dict[str, list[dict[str, str]]] = {
     "en": [
@@ -59,33 +71,34 @@ def language_of(text: str) -> str:
     return templates.detect_language(text)
 
 
-def crisis_resources_for_display(language: str = "en") -> list[dict[str, str]]:
+def crisis_resources_for_display(language: str = "en") -> list[CrisisResource]:
     resources, _ = _config()
-    return [dict(r) for r in resources.get(language, resources["en"])]
+    # A deployment's file gives the same three keys as DEFAULT_RESOURCES.
+    return [cast(CrisisResource, dict(r)) for r in resources.get(language, resources["en"])]
 
 
-def crisis_event(message_id: int, language: str) -> dict[str, Any]:
+def crisis_event(message_id: int, language: str) -> CrisisEvent:
     _, texts = _config()
-    return {
-        "type": "crisis",
-        "message_id": message_id,
-        "kind": "crisis",
-        "language": language,
-        "text": texts[language]["crisis_resources"],
-        "resources": crisis_resources_for_display(language),
-    }
+    return CrisisEvent(
+        type="crisis",
+        message_id=message_id,
+        kind="crisis",
+        language=language,
+        text=texts[language]["crisis_resources"],
+        resources=crisis_resources_for_display(language),
+    )
 
 
-def emergency_event(message_id: int, verdict: Verdict, text: str) -> dict[str, Any]:
+def emergency_event(message_id: int, verdict: Verdict, text: str) -> CrisisEvent:
     language = language_of(text)
-    return {
-        "type": "crisis",
-        "message_id": message_id,
-        "kind": "emergency",
-        "language": language,
-        "text": templates.response_for(verdict, text, _config()[1]) or "",
-        "resources": [r for r in crisis_resources_for_display(language) if r["contact"] == "911"],
-    }
+    return CrisisEvent(
+        type="crisis",
+        message_id=message_id,
+        kind="emergency",
+        language=language,
+        text=templates.response_for(verdict, text, _config()[1]) or "",
+        resources=[r for r in crisis_resources_for_display(language) if r["contact"] == "911"],
+    )
 
 
 def reply_for(verdict: Verdict, text: str) -> str | None:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from chatbot import crypto
-from chatbot.models import Conversation, Escalation, Message
+from chatbot.models import AccessLog, Conversation, Escalation, Message
 
 
 def conversations_for_patient(*, patient: Any) -> QuerySet[Conversation]:
@@ -65,3 +65,48 @@ def escalations_open(*, urgent_only: bool = False) -> QuerySet[Escalation]:
     if urgent_only:
         queryset = queryset.filter(priority=Escalation.Priority.URGENT)
     return queryset.order_by("-priority", "created_at")
+
+
+def surrogates_for_conversation(*, conversation_id: int) -> str | None:
+    """The conversation's decrypted de-identification mapping (JSON), or None if it has none."""
+    token = Conversation.objects.values_list("surrogates_encrypted", flat=True).get(pk=conversation_id)
+    return crypto.decrypt(token) if token else None
+
+
+# --- Staff ------------------------------------------------------------------------------
+
+# The mental-health triage queue: crisis (self-harm) and concern-for-someone-else escalations.
+MENTAL_HEALTH_KINDS = (Escalation.Kind.CRISIS, Escalation.Kind.THIRD_PARTY)
+
+
+def escalations_triage() -> QuerySet[Escalation]:
+    """Open mental-health escalations (``MENTAL_HEALTH_KINDS``), urgent first."""
+    return escalations_open().filter(kind__in=MENTAL_HEALTH_KINDS)
+
+
+def escalation_for_staff(*, escalation_id: int) -> Escalation:
+    """Raises Escalation.DoesNotExist."""
+    return Escalation.objects.get(pk=escalation_id)
+
+
+def conversations_flagged() -> QuerySet[Conversation]:
+    """Conversations marked for review, most recently active first."""
+    return Conversation.objects.filter(needs_review=True).select_related("patient").order_by("-updated_at")
+
+
+def conversation_for_staff(*, conversation_id: int) -> Conversation:
+    """Any patient's conversation, with its patient; raises Conversation.DoesNotExist."""
+    return Conversation.objects.select_related("patient").get(pk=conversation_id)
+
+
+def access_log_entries() -> QuerySet[AccessLog]:
+    """Every staff view of original patient text, newest first."""
+    return AccessLog.objects.select_related("user").all()
+
+
+def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
+    return conversation.messages.all()
+
+
+def conversation_escalations(*, conversation: Conversation) -> QuerySet[Escalation]:
+    return conversation.escalations.all()

@@ -1,12 +1,17 @@
 """Writes. Every change to conversations, messages and escalations happens here.
 
 Functions are named ``<entity>_<action>`` and take keyword-only arguments. None of
-them logs or raises patient text.
+them logs or raises patient text. Services import nothing above them: no pipeline,
+task, consumer or view (the import-linter contract in ``make test`` holds this).
+
+A state change (an escalation acknowledged or resolved, open risk cleared, a message
+failed) is one function: it locks the row, refuses an illegal move with
+``IllegalTransition``, and makes every write in one transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +21,18 @@ from django.utils import timezone
 
 from chatbot import crypto
 from chatbot.models import AccessLog, Conversation, Escalation, Message
+from chatbot.ratelimit import message_rate_check
+from guardrails.base import RiskState
+
+
+class IllegalTransition(Exception):
+    """A state change that the row's current state does not allow. Nothing was written.
+
+    ``detail`` is safe to show staff: it names states, never patient text."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 def conversation_start(*, patient: Any) -> Conversation:
@@ -48,10 +65,9 @@ def patient_message_submit(
 ) -> tuple[Message, bool]:
     """The socket's and the API's one call: apply the rate limit, then store.
 
-    Raises RateLimited (nothing is stored). Returns ``(message, created)``.
+    Raises RateLimited (nothing is stored). Returns ``(message, created)``; the caller
+    hands a created message to ``tasks.patient_message_enqueue``.
     """
-    from chatbot.ratelimit import message_rate_check
-
     existing = _resent(conversation_id, client_id)
     if existing is not None:  # a re-send is acknowledged, never counted or stored twice
         return existing, False
@@ -93,13 +109,6 @@ def _resent(conversation_id: int, client_id: str | None) -> Message | None:
     return Message.objects.filter(conversation_id=conversation_id, client_id=client_id).first()
 
 
-def patient_message_enqueue(*, message_id: int) -> None:
-    """Hand the stored message to the pipeline (a Celery task that takes only the id)."""
-    from chatbot.tasks import process_patient_message
-
-    transaction.on_commit(lambda: process_patient_message.delay(message_id))
-
-
 def message_start_processing(*, message_id: int) -> bool:
     """Claim a received message for processing; False if another worker has it or it is done."""
     claimed = Message.objects.filter(pk=message_id, status=Message.Status.RECEIVED).update(
@@ -117,9 +126,16 @@ def messages_stalled_fail(*, older_than_s: int) -> int:
             status=Message.Status.PROCESSING, processing_started_at__lt=cutoff
         ).values_list("pk", flat=True)
     )
+    failed = 0
     for message_id in stalled:
-        message_fail(message_id=message_id, reason="processing_stalled")
-    return len(stalled)
+        with transaction.atomic():
+            message = Message.objects.select_for_update().get(pk=message_id)
+            # The worker may have finished it since the query above: only a message still
+            # stuck is failed.
+            if message.status == Message.Status.PROCESSING:
+                _message_fail(message, reason="processing_stalled", verdicts=())
+                failed += 1
+    return failed
 
 
 def message_deid_store(*, message_id: int, text_deid: str, surrogates_json: str) -> None:
@@ -141,12 +157,12 @@ def escalation_create(
     message_id: int,
     kind: str,
     reason: str,
-    urgent: bool = False,
+    priority: int = Escalation.Priority.ROUTINE,
     verdicts: Sequence[dict[str, Any]] = (),
 ) -> Escalation:
     """Mark the message and its conversation for a person, and open an escalation."""
-    message = Message.objects.get(pk=message_id)
     with transaction.atomic():
+        message = Message.objects.get(pk=message_id)
         Message.objects.filter(pk=message_id).update(needs_review=True, review_reason=reason[:64])
         Conversation.objects.filter(pk=message.conversation_id).update(needs_review=True)
         return Escalation.objects.create(
@@ -154,16 +170,35 @@ def escalation_create(
             message_id=message_id,
             kind=kind,
             reason=reason[:64],
-            priority=Escalation.Priority.URGENT if urgent else Escalation.Priority.ROUTINE,
+            priority=priority,
             verdicts=list(verdicts),
         )
 
 
-def message_fail(*, message_id: int, reason: str, verdicts: Sequence[dict[str, Any]] = ()) -> None:
-    """A step failed: keep the message, mark it failed and tell a person."""
-    Message.objects.filter(pk=message_id).update(status=Message.Status.FAILED)
-    escalation_create(
-        message_id=message_id, kind=Escalation.Kind.PROCESSING_ERROR, reason=reason, verdicts=verdicts
+# A patient message may fail while in flight, or after its reply was stored if sending
+# it then broke; a failed message cannot fail again.
+_FAILABLE = frozenset({Message.Status.RECEIVED, Message.Status.PROCESSING, Message.Status.ANSWERED})
+
+
+def message_fail(*, message_id: int, reason: str, verdicts: Sequence[dict[str, Any]] = ()) -> Escalation:
+    """A step failed: keep the message, mark it failed and tell a person (one transaction).
+
+    Returns the escalation. Raises IllegalTransition if the message already failed (the
+    stalled-message sweep got there first) or is not a patient message.
+    """
+    with transaction.atomic():
+        message = Message.objects.select_for_update().get(pk=message_id)
+        if message.role != Message.Role.PATIENT or message.status not in _FAILABLE:
+            raise IllegalTransition(f"A {message.status} {message.role} message cannot be marked failed.")
+        return _message_fail(message, reason=reason, verdicts=verdicts)
+
+
+def _message_fail(message: Message, *, reason: str, verdicts: Sequence[dict[str, Any]]) -> Escalation:
+    """The writes of ``message_fail``; the caller holds the row lock inside a transaction."""
+    message.status = Message.Status.FAILED
+    message.save(update_fields=["status"])
+    return escalation_create(
+        message_id=message.pk, kind=Escalation.Kind.PROCESSING_ERROR, reason=reason, verdicts=verdicts
     )
 
 
@@ -177,13 +212,30 @@ def conversation_risk_raise(*, conversation_id: int, level: int, categories: Seq
         conversation.save(update_fields=["risk_level", "risk_categories", "updated_at"])
 
 
-def conversation_risk_clear(*, conversation: Conversation, by: Any) -> Conversation:
-    conversation.risk_level = 0
-    conversation.risk_categories = []
-    conversation.risk_cleared_by = by
-    conversation.risk_cleared_at = timezone.now()
-    conversation.save(update_fields=["risk_level", "risk_categories", "risk_cleared_by", "risk_cleared_at"])
-    return conversation
+def conversation_risk_clear(
+    *, conversation: Conversation, by: Any, seen: RiskState | None = None
+) -> Conversation:
+    """A clinician clears the conversation's open risk. Returns the updated conversation.
+
+    ``seen`` is the risk the clinician reviewed (the portal's form sends it). Raises
+    IllegalTransition when no risk is open, or when the risk rose above ``seen`` since:
+    risk raised after the page was loaded is never wiped unseen.
+    """
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        current = locked.risk_state
+        if not current.is_open:
+            raise IllegalTransition("This conversation has no open risk to clear.")
+        if seen is not None and (current.level > seen.level or not current.categories <= seen.categories):
+            raise IllegalTransition(
+                "The risk in this conversation rose after you opened the page. Review it again before clearing it."
+            )
+        locked.risk_level = 0
+        locked.risk_categories = []
+        locked.risk_cleared_by = by
+        locked.risk_cleared_at = timezone.now()
+        locked.save(update_fields=["risk_level", "risk_categories", "risk_cleared_by", "risk_cleared_at"])
+    return locked
 
 
 def reply_record(
@@ -192,7 +244,7 @@ def reply_record(
     text: str,
     text_deid: str,
     mode: str,
-    citations: Sequence[dict[str, Any]] = (),
+    citations: Sequence[Mapping[str, Any]] = (),
     verdicts: Sequence[dict[str, Any]] = (),
 ) -> Message:
     """Store the assistant's reply (what the patient saw) and close the patient message."""
@@ -206,7 +258,7 @@ def reply_record(
             text_encrypted=crypto.encrypt(text),
             text_deid=text_deid,
             mode=mode,
-            citations=list(citations),
+            citations=[dict(c) for c in citations],
             verdicts=list(verdicts),
         )
         Message.objects.filter(pk=message_id).exclude(status=Message.Status.FAILED).update(
@@ -216,32 +268,41 @@ def reply_record(
 
 
 def escalation_acknowledge(*, escalation: Escalation, by: Any) -> Escalation:
-    if escalation.status == Escalation.Status.OPEN:
-        escalation.status = Escalation.Status.ACKNOWLEDGED
-        escalation.acknowledged_by = by
-        escalation.acknowledged_at = timezone.now()
-        escalation.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
-    return escalation
+    """Open → acknowledged. Returns the updated escalation; raises IllegalTransition
+    unless it is open (a second acknowledgement would hide who took it first)."""
+    with transaction.atomic():
+        locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if locked.status != Escalation.Status.OPEN:
+            raise IllegalTransition(f"This escalation is already {locked.status}.")
+        locked.status = Escalation.Status.ACKNOWLEDGED
+        locked.acknowledged_by = by
+        locked.acknowledged_at = timezone.now()
+        locked.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+    return locked
 
 
 def escalation_resolve(*, escalation: Escalation, by: Any, note: str = "") -> Escalation:
-    escalation.status = Escalation.Status.RESOLVED
-    escalation.resolved_by = by
-    escalation.resolved_at = timezone.now()
-    escalation.note = note
-    if escalation.acknowledged_by is None:
-        escalation.acknowledged_by, escalation.acknowledged_at = by, escalation.resolved_at
-    escalation.save()
-    return escalation
+    """Open or acknowledged → resolved (an open one is acknowledged by the same person).
+
+    Returns the updated escalation; raises IllegalTransition if it is already resolved,
+    so ``resolved_by`` and the note are never overwritten."""
+    with transaction.atomic():
+        locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        if locked.status == Escalation.Status.RESOLVED:
+            raise IllegalTransition("This escalation is already resolved.")
+        locked.status = Escalation.Status.RESOLVED
+        locked.resolved_by = by
+        locked.resolved_at = timezone.now()
+        locked.note = note
+        if locked.acknowledged_by is None:
+            locked.acknowledged_by, locked.acknowledged_at = by, locked.resolved_at
+        locked.save(
+            update_fields=["status", "resolved_by", "resolved_at", "note", "acknowledged_by", "acknowledged_at"]
+        )
+    return locked
 
 
 def conversation_originals_for_staff(*, conversation: Conversation, viewer: Any) -> dict[int, str]:
     """Decrypt every message of ``conversation`` for a staff view, and log the access."""
     AccessLog.objects.create(user=viewer, conversation=conversation, action="view_original")
     return {m.pk: crypto.decrypt(m.text_encrypted) for m in conversation.messages.all()}
-
-
-def surrogates_load(*, conversation_id: int) -> str | None:
-    """The conversation's decrypted de-identification mapping (JSON), or None if it has none."""
-    token = Conversation.objects.values_list("surrogates_encrypted", flat=True).get(pk=conversation_id)
-    return crypto.decrypt(token) if token else None

@@ -51,8 +51,8 @@ def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "conversation": conversation,
             "conversations": selectors.conversations_for_patient(patient=request.user)[:20],
             "transcript": selectors.conversation_transcript(conversation=conversation),
-            "risk_open": conversation.risk_open,
-            "crisis_resources": crisis_resources_for_display() if conversation.risk_open else [],
+            "risk_open": conversation.risk_state.is_open,
+            "crisis_resources": crisis_resources_for_display() if conversation.risk_state.is_open else [],
             "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
         },
     )

@@ -43,8 +43,8 @@ class RiskLevel(IntEnum):
     BEHAVIOR = 5  # recent behaviour: an attempt, preparation, an overdose already taken
 
     @property
-    def is_crisis(self) -> bool:
-        """At or above active ideation: the crisis path runs."""
+    def at_or_above_active_ideation(self) -> bool:
+        """Thoughts of killing oneself or worse: the self-harm rail escalates at this level."""
         return self >= RiskLevel.ACTIVE_IDEATION
 
 
@@ -76,7 +76,8 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
 
     @property
-    def is_crisis(self) -> bool:
+    def is_escalation(self) -> bool:
+        """The rail chose ESCALATE: any rail's crisis or emergency path (not only self-harm)."""
         return self.action is Action.ESCALATE
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,6 +112,7 @@ class RiskState:
 
     @property
     def is_open(self) -> bool:
+        """Open risk: any raised level or category that a clinician has not cleared."""
         return self.level > RiskLevel.NONE or bool(self.categories)
 
 

@@ -34,7 +34,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -314,18 +314,105 @@ def _direction_conflict(sentence: str, passage_sentences: Sequence[str]) -> bool
     return False
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """What a sentence is checked against: the passages, and the question it must go beyond."""
+
+    index: _PassageIndex
+    question: str
+    question_enc: TokenEncoding | None
+
+
+@dataclass(frozen=True)
+class _Measures:
+    """What the support rules read about one claim sentence (see ``_measure``)."""
+
+    text: str
+    best: tuple[str, ...]  # the three passage sentences closest to it, closest first
+    passage_sim: float  # mean similarity to the two closest passage sentences
+    question_sim: float
+    token_gap: float
+    unsupported_share: float  # share of the content words it adds to the question not in the passages
+    novel_numbers: tuple[str, ...]  # numbers neither the passages nor the question give
+    dose_numbers: tuple[str, ...]  # those of them with a dose unit after
+    novel_drugs: tuple[str, ...]
+    contradiction: bool  # an opposite direction, or an effect where the passages report none
+
+    @property
+    def gap(self) -> float:
+        return self.question_sim - self.passage_sim
+
+
+@dataclass(frozen=True)
+class SupportRule:
+    """One row of a support table: a sentence whose measures ``applies`` to is given at
+    least ``score`` (None: the row only explains a score the model gave) and ``reason``."""
+
+    name: str
+    applies: Callable[[_Measures], bool]
+    score: float | None
+    reason: Callable[[_Measures], str]
+
+
+# Hard failures: whatever the model's score, the sentence scores at least
+# HARD_FAILURE_SCORE. A patient must never get "20 mg" from a passage that says "2 mg".
+HARD_FAILURES: tuple[SupportRule, ...] = (
+    SupportRule(
+        "medicine not in the sources",
+        lambda m: bool(m.novel_drugs),
+        HARD_FAILURE_SCORE,
+        lambda m: "medicine not in the sources: " + ", ".join(m.novel_drugs),
+    ),
+    SupportRule(
+        "dose not in the sources",
+        lambda m: bool(m.dose_numbers),
+        HARD_FAILURE_SCORE,
+        lambda m: "dose or amount not in the sources: " + ", ".join(m.dose_numbers),
+    ),
+    SupportRule(
+        "instruction negated differently",
+        lambda m: _flipped_instruction(m.text, m.best, m.passage_sim),
+        HARD_FAILURE_SCORE,
+        lambda m: "instruction negated differently from the sources",
+    ),
+)
+
+# Why an unsupported sentence with no hard failure failed: every row that applies, in
+# order, for the reviewer; "weak support in the sources" when none does.
+WEAK_SUPPORT_REASONS: tuple[SupportRule, ...] = (
+    SupportRule(
+        "contradiction", lambda m: m.contradiction, None, lambda m: "contradicts the sources (direction or effect)"
+    ),
+    SupportRule(
+        "number not in the sources",
+        lambda m: bool(m.novel_numbers),
+        None,
+        lambda m: "number not in the sources: " + ", ".join(m.novel_numbers),
+    ),
+    SupportRule(
+        "words not in the sources",
+        lambda m: m.unsupported_share > 0.5,
+        None,
+        lambda m: f"{m.unsupported_share:.0%} of the words it adds to the question are not in the sources",
+    ),
+    SupportRule(
+        "closer to the question",
+        lambda m: m.gap > -0.1,
+        None,
+        lambda m: "closer to the question than to any source passage",
+    ),
+)
+
+
 def _sentence_support(
-    span: Span,
-    enc: TokenEncoding | None,
-    token_gap: float,
-    index: _PassageIndex,
-    question: str,
-    question_enc: TokenEncoding | None,
+    span: Span, enc: TokenEncoding | None, token_gap: float, sources: _Sources
 ) -> SentenceSupport:
+    """How well ``span`` is supported: the logistic model's score over its measures,
+    raised by any hard failure; ``reason`` says why a failing sentence fails."""
     text = span.text
     if not is_claim(text):
         return SentenceSupport(text, span.start, span.end, is_claim=False, supported=True, score=0.0)
-    if not index.sentences:
+    if not sources.index.sentences:
         return SentenceSupport(
             text,
             span.start,
@@ -337,68 +424,15 @@ def _sentence_support(
             hard_failure=True,
         )
     assert enc is not None  # claims are always encoded
-    vector = enc.sentence
-    sims = index.vectors @ vector
-    order = np.argsort(-sims)
-    top = sims[order[:2]]
-    passage_sim = float(top.mean())
-    question_sim = float(question_enc.sentence @ vector) if question_enc is not None else DEFAULT_QUESTION_SIM
-    gap = question_sim - passage_sim
-
-    question_stems = set(_content_stems(question))
-    beyond = [s for s in _content_stems(text) if s not in question_stems]
-    unsupported_share = sum(s not in index.stems for s in beyond) / len(beyond) if beyond else 0.0
-
-    best = [index.sentences[i] for i in order[:3]]
-    # A percentage may be derived from figures, but only from the figures of the
-    # sentences it restates: with every figure of an abstract, nearly any percentage
-    # is some ratio of two of them.
-    nearby = frozenset(_numbers(" ".join(best)))
-    novel_numbers = tuple(
-        sorted(
-            n for n in _numbers(text) - index.numbers - _numbers(question) if not _derived(text, n, nearby)
-        )
-    )
-    words = _words(text)
-    novel_drugs = tuple(sorted({w for w in words if w in DRUGS} - index.drugs))
-    # Why only the two closest sentences: nearly every abstract says "did not" or
-    # "similar" somewhere, so a null finding anywhere would flag every effect claim.
-    contradiction = _direction_conflict(text, best) or (
-        any(index.null_sentences[i] for i in order[:2])
-        and bool(EFFECT_CLAIM.search(text))
-        and not _is_negated(text)
-    )
-
-    reasons: list[str] = []
-    hard = False
-    if novel_drugs:
-        hard = True
-        reasons.append("medicine not in the sources: " + ", ".join(novel_drugs))
-    dose_numbers = [n for n in novel_numbers if _has_unit_after(text, n)]
-    if dose_numbers:
-        hard = True
-        reasons.append("dose or amount not in the sources: " + ", ".join(dose_numbers))
-    if _flipped_instruction(text, best, passage_sim):
-        hard = True
-        reasons.append("instruction negated differently from the sources")
-
-    score = _probability(gap, token_gap, unsupported_share, bool(novel_numbers), contradiction)
-    if hard:
-        score = max(score, HARD_FAILURE_SCORE)
+    m = _measure(text, enc, token_gap, sources)
+    hard = [rule for rule in HARD_FAILURES if rule.applies(m)]
+    score = _probability(m.gap, m.token_gap, m.unsupported_share, bool(m.novel_numbers), m.contradiction)
+    score = max([score, *(rule.score for rule in hard if rule.score is not None)])
     supported = score < SENTENCE_THRESHOLD
+    reasons = [rule.reason(m) for rule in hard]
     if not supported and not reasons:
-        if contradiction:
-            reasons.append("contradicts the sources (direction or effect)")
-        if novel_numbers:
-            reasons.append("number not in the sources: " + ", ".join(novel_numbers))
-        if unsupported_share > 0.5:
-            reasons.append(
-                f"{unsupported_share:.0%} of the words it adds to the question are not in the sources"
-            )
-        if gap > -0.1:
-            reasons.append("closer to the question than to any source passage")
-        if not reasons:
-            reasons.append("weak support in the sources")
+        reasons = [rule.reason(m) for rule in WEAK_SUPPORT_REASONS if rule.applies(m)]
+        reasons = reasons or ["weak support in the sources"]
     return SentenceSupport(
         sentence=text,
         start=span.start,
@@ -407,14 +441,63 @@ def _sentence_support(
         supported=supported,
         score=score,
         reason="; ".join(reasons),
+        passage_sim=m.passage_sim,
+        question_sim=m.question_sim,
+        token_gap=m.token_gap,
+        unsupported_word_share=m.unsupported_share,
+        novel_numbers=m.novel_numbers,
+        novel_drugs=m.novel_drugs,
+        contradiction=m.contradiction,
+        hard_failure=bool(hard),
+    )
+
+
+def _measure(text: str, enc: TokenEncoding, token_gap: float, sources: _Sources) -> _Measures:
+    """Compare one encoded claim sentence with the passages and the question."""
+    index = sources.index
+    vector = enc.sentence
+    sims = index.vectors @ vector
+    order = np.argsort(-sims)
+    top = sims[order[:2]]
+    passage_sim = float(top.mean())
+    question_enc = sources.question_enc
+    question_sim = float(question_enc.sentence @ vector) if question_enc is not None else DEFAULT_QUESTION_SIM
+
+    question_stems = set(_content_stems(sources.question))
+    beyond = [s for s in _content_stems(text) if s not in question_stems]
+    unsupported_share = sum(s not in index.stems for s in beyond) / len(beyond) if beyond else 0.0
+
+    best = tuple(index.sentences[i] for i in order[:3])
+    # A percentage may be derived from figures, but only from the figures of the
+    # sentences it restates: with every figure of an abstract, nearly any percentage
+    # is some ratio of two of them.
+    nearby = frozenset(_numbers(" ".join(best)))
+    novel_numbers = tuple(
+        sorted(
+            n
+            for n in _numbers(text) - index.numbers - _numbers(sources.question)
+            if not _derived(text, n, nearby)
+        )
+    )
+    novel_drugs = tuple(sorted({w for w in _words(text) if w in DRUGS} - index.drugs))
+    # Why only the two closest sentences: nearly every abstract says "did not" or
+    # "similar" somewhere, so a null finding anywhere would flag every effect claim.
+    contradiction = _direction_conflict(text, best) or (
+        any(index.null_sentences[i] for i in order[:2])
+        and bool(EFFECT_CLAIM.search(text))
+        and not _is_negated(text)
+    )
+    return _Measures(
+        text=text,
+        best=best,
         passage_sim=passage_sim,
         question_sim=question_sim,
         token_gap=token_gap,
-        unsupported_word_share=unsupported_share,
+        unsupported_share=unsupported_share,
         novel_numbers=novel_numbers,
+        dose_numbers=tuple(n for n in novel_numbers if _has_unit_after(text, n)),
         novel_drugs=novel_drugs,
         contradiction=contradiction,
-        hard_failure=hard,
     )
 
 
@@ -475,11 +558,12 @@ def check_sentence(sentence: str, context: RailContext, *, start: int = 0) -> Se
     span = Span(sentence.strip(), start, start + len(sentence.strip()))
     index = _passage_index(context)
     question_enc = _question_encoding(context)
+    sources = _Sources(index, context.question, question_enc)
     if not (is_claim(span.text) and index.sentences):
-        return _sentence_support(span, None, 0.0, index, context.question, question_enc)
+        return _sentence_support(span, None, 0.0, sources)
     enc = encode([strip_bullet(span.text)])[0]
     [token_gap] = _token_gaps([enc], index, question_enc)
-    return _sentence_support(span, enc, token_gap, index, context.question, question_enc)
+    return _sentence_support(span, enc, token_gap, sources)
 
 
 def check_sentences(answer: str, context: RailContext) -> list[SentenceSupport]:
@@ -491,10 +575,8 @@ def check_sentences(answer: str, context: RailContext) -> list[SentenceSupport]:
     encs = encode([strip_bullet(spans[i].text) for i in claims]) if claims and index.sentences else []
     enc_of = dict(zip(claims, encs, strict=False))
     gap_of = dict(zip(claims, _token_gaps(encs, index, question_enc), strict=False))
-    return [
-        _sentence_support(span, enc_of.get(i), gap_of.get(i, 0.0), index, context.question, question_enc)
-        for i, span in enumerate(spans)
-    ]
+    sources = _Sources(index, context.question, question_enc)
+    return [_sentence_support(span, enc_of.get(i), gap_of.get(i, 0.0), sources) for i, span in enumerate(spans)]
 
 
 def answer_features(supports: Sequence[SentenceSupport], context: RailContext) -> list[float]:

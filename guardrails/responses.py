@@ -200,14 +200,14 @@ def response_for(
     if verdict.category == "rail_error":
         return t["rail_error"]
     if verdict.rail == "self_harm":
-        if verdict.is_crisis:
+        if verdict.is_escalation:
             return f"{t['crisis']}\n\n{t['crisis_resources']}"
         if verdict.category == "passive_wish":
             return t["passive_wish"]
         if verdict.category == "third_party":
             return t["third_party"]
         return None
-    if verdict.rail == "emergency" and verdict.is_crisis:
+    if verdict.rail == "emergency" and verdict.is_escalation:
         from guardrails.emergency import plain_words
 
         condition = (

@@ -346,9 +346,9 @@ class SelfHarmRail:
             cats.add("suicide")
 
         current_injury = any(h.pattern.category == "self_injury" and _is_current(t, h) for h in self_live)
-        if level.is_crisis or current_injury:
+        if level.at_or_above_active_ideation or current_injury:
             category = "suicide" if level > RiskLevel.NONE else "self_injury"
-            if level.is_crisis:
+            if level.at_or_above_active_ideation:
                 category = "suicide"
             score = max(0.9 + 0.02 * int(level), clf, 0.9)
             return Verdict(self.name, Action.ESCALATE, category, min(score, 1.0), level, evidence)

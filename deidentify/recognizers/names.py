@@ -24,6 +24,9 @@ census membership stands in for capitalisation.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
@@ -310,115 +313,14 @@ class NameRecognizer(EntityRecognizer):
     # Scoring one word ---------------------------------------------------------------------
 
     def _score(self, t: _Text, w: _Word) -> float:
-        if self._initial_name(t, w):
-            return 0.75  # "E. Welsh"
-        if self._irish_o(t, w):
-            return 0.85  # "Dr. o rourke"
-        if not self._namelike(w) or w.lower in RELATIONS or w.lower in TITLES:
-            return 0.0
-        low, plain = w.lower, is_plain_word(w.lower)
-        nxt, nxt2 = t.at(w.i + 1), t.at(w.i + 2)
-        prev = self._before(t, w.i, 3)
-        cue = prev[-1] if prev else None
-        said = tuple(p.lower for p in prev)
-        if said[-2:] in (("in", "law"), ("is", "hcp"), ("is", "proxy")) or (
-                said[-1:] == ("is",) and said[-2:-1] and said[-2] in PROXIES):
-            cue = prev[-3] if said[-2:] == ("in", "law") and len(prev) == 3 else prev[-2]
-            # "daughter in law Mary", "health care proxy is Mary"
-        if cue is not None and len(cue.text) == 1 and cue.is_upper and len(prev) > 1 \
-                and prev[-2].lower in TITLES:
-            cue = prev[-2]  # "Dr. J Smith"
-        if cue is not None and cue.lower in TITLES and self._after_title(t, cue, w):
-            return 0.85
-        if cue is not None and cue.lower in RELATIONS and self._after_relation(t, cue, w):
-            return 0.8
-        if low in NOT_NAMES:
-            return 0.0
-        if any(said[-len(p):] == p for p in INTRODUCTIONS) and (
-                (low in self.first_freq and not self._ordinary(low) and (w.cased or not plain)
-                 and (not plain or w.is_title))
-                or (any(said[-len(p):] == p for p in SELF_INTRODUCTIONS) and self._unknown(low)
-                    and not self._misspelt(low) and not _thing_like(low))):
-            return 0.75  # "I'm Quarto Angelo", "my name is vitoria"
-        if any(said[-len(p):] == p for p in WEAK_INTRODUCTIONS) and low in self.first_freq \
-                and not self._ordinary(low) and (w.is_title or (t.caps and w.is_upper and not plain) or (
-                    w.is_lower and not t.caps and not plain
-                    and not (nxt is not None and nxt.text == "-" and not nxt.space_before)  # "flo-by"
-                    and (self.first_freq[low] >= WELL_KNOWN_FIRST_PERCENT or not is_english_word(low)))):
-            return 0.75  # "talked with helen", "spoke with suzette"; not "with walker"
-        if said[-1:] == ("by",) and said[-2:-1] and said[-2] in DONE_BY and self._role_name(t, w) \
-                and not _thing_like(low):
-            return 0.75  # "seen by Okafor", "signed by Wierzbicki"
-        if said[-2:] == ("name", "is") or said[-1:] == ("named",) or (
-                w.i >= 2 and t.words[w.i - 1].text == ":" and t.words[w.i - 2].lower == "name"):
-            if (w.is_title and not plain) or (self._listed(low) and low not in STOP_WORDS
-                                              and not self._ordinary(low)):
-                return 0.8
-        if nxt is not None and nxt.text == "," and nxt2 is not None and self._surname_first(t, w, nxt2):
-            return 0.7  # "Kowalczyk, Anna", "SMITH, JOHN"
-        credential = self._credential_after(t, w)
-        if credential is not None:
-            return self._before_credential(t, w, credential)
-        if self._relation_after(t, w) and self._role_name(t, w):
-            return 0.75  # "Hank Przybylo (son)", "Maria, his daughter, called"
-        if cue is not None and cue.lower in ROLES and (cue.is_upper or (cue.is_lower and not t.caps)) \
-                and self._role_name(t, w):
-            return 0.75  # "pronounced by HO Domenico", "NP Okafor aware", "per md Saeed"
-        if cue is not None and cue.lower in ROLES and cue.is_upper and self._told_after(t, w) \
-                and low in self.first_freq and low not in STOP_WORDS and low not in CLINICAL_ABBREVIATIONS:
-            return 0.75  # "NP grace made aware": a role before and "aware" after
-        if t.caps and self._shouted_told(t, w):
-            return 0.7  # "N. GRANDONE AWARE", "BEA TURA AWARE", "J SMITH ORDERED"
-        if nxt is not None and (nxt.lower in TOLD or (nxt.lower == "made" and nxt2 is not None
-                                                       and nxt2.lower == "aware")) \
-                and self._role_name(t, w) and not self._misspelt(low):
-            return 0.7  # "Okafor aware of K 5.9", "Kowalczyk notified"; not "Renal aware"
-        if nxt is not None and nxt.lower == "family" and w.cased and not self._weak(low) \
-                and (self._listed(low) or self._unknown(low)) and not self._sentence_start(t, w):
-            return 0.7  # "the Romero family", "KEEP ROMERO FAMILY AWARE"
-        last = self._second_part(t, w)
-        if low in self.first_freq and not self._weak(low) and last is not None and (
-                # "James Talbot", "Julieta S Almeida"
-                (w.is_title and last.is_title and not t.caps and not self._vocabulary(last.lower))
-                # "Mary Souza"; in a shouted note a lowercase pair stands out ("STAFF mary souza").
-                or (not self._weak(last.lower) and (w.cased or not t.caps or (w.is_lower and last.is_lower))
-                    and (last.lower in self.last_rank or (last.is_title and not t.caps)))
-                # In lowercase text: "leone mazzi".
-                or (t.lower and last.is_lower and self._unknown(last.lower)
-                    and not self._misspelt(last.lower))):
-            return 0.7 if (w.cased or last.lower in self.last_rank or t.lower) else 0.0
-        if not t.caps and w.is_title and last is not None and self._unfamiliar_pair(t, w, last):
-            return 0.65  # "Satu Elomo", "Szabina J Gelencsér", "Cormac Allan"
-        if not t.caps and (w.is_title or (t.lower and self._sentence_start(t, w))) and nxt is not None and (
-                nxt.lower in PERSON_ACTS or (nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")
-                or (nxt.lower in ("began", "started") and nxt2 is not None and nxt2.lower in PASTIMES)) and (
-                (self._unknown(low) and not self._misspelt(low) and not _thing_like(low))
-                or (self._listed(low) and not self._weak(low) and not _thing_like(low))):
-            return 0.6  # "Luiza is from Xignite", "Enrico shouted at", "Mourik began writing"
-        if self._quoted_speaker(t, w, said, nxt):
-            return 0.6  # '"...," says Hartvigsson.'
-        if said[-1:] in GREETINGS and nxt is not None and nxt.text in (",", "!") and w.is_title \
-                and self._unknown(low) and not _thing_like(low):
-            return 0.7  # "Hi Vinicio, I'm contacting you"
-        if said[-1:] == ("the",) and nxt is not None and nxt.lower in WORKS and w.is_title and (
-                (self._unknown(low) and not self._misspelt(low)) or (self._listed(low) and not self._weak(low))) \
-                and not _thing_like(low):
-            return 0.6  # "Unlike the Dratchev novel"
-        if not t.caps and w.is_title and nxt is not None and nxt.text == "," and (
-                w.i == 0 or w.newline_before) and (
-                (low in self.first_freq and not self._weak(low))
-                or (self._unknown(low) and not self._misspelt(low) and not _thing_like(low)
-                    and low.isalpha())):  # not "C'mon, sing it with me"
-            return 0.6  # a line that starts by addressing someone: "Aloisia, can you call me"
-        if t.caps or low not in self.first_freq or self._weak(low):
-            return 0.0
-        if w.is_title and not self._sentence_start(t, w):
-            return 0.6
-        if w.is_title and len(low) > 2 and nxt is not None and nxt.is_lower and nxt.text.isalpha():
-            return 0.55  # "Scott is a very sympathetic person.", "Magnus spent a year"
-        if w.is_lower and nxt is not None and nxt.lower in ACTIONS_AFTER:
-            return 0.6
-        return 0.0
+        """The score of the first rule in ``NAME_RULES`` that w meets; 0.0 if none does."""
+        rule = self.rule_for(t, w)
+        return rule.score if rule is not None else 0.0
+
+    def rule_for(self, t: _Text, w: _Word) -> NameRule | None:
+        """The first rule in ``NAME_RULES`` that w meets (a 0.0 rule says it is no name)."""
+        site = _Site(self, t, w)
+        return next((rule for rule in NAME_RULES if rule.applies(self, site)), None)
 
     def _quoted_speaker(self, t: _Text, w: _Word, said: tuple[str, ...], nxt: _Word | None) -> bool:
         """Return True for the name after a verb of saying that ends the sentence or goes
@@ -597,23 +499,21 @@ class NameRecognizer(EntityRecognizer):
         # "BROTHER VINNY", "husband milovan"; not a misspelt verb ("WIFE AGRESS THAT").
         return (self._listed(low) and t.caps) or (self._unknown(low) and not self._misspelt(low))
 
-    def _before_credential(self, t: _Text, w: _Word, credential: _Word) -> float:
-        """Score w before a credential ("Carole Hayes, RN", a plain surname after a first name:
-        "Gordon Foley RRT"); `_extend` then takes in the first name before it."""
+    def _name_before_credential(self, t: _Text, w: _Word, credential: _Word) -> bool:
+        """Return True for a name before a credential ("Carole Hayes, RN", a plain surname after
+        a first name: "Gordon Foley RRT"); `_extend` then takes in the first name before it."""
         low = w.lower
         if not (w.cased or credential.is_lower):
-            return 0.0
+            return False
         prev = t.at(w.i - 1)
         if is_plain_word(low) or low in NOT_NAMES:
             # A plain surname counts after a first name: "Bernard Foley CRT".
-            return 0.75 if (prev is not None and w.cased and low in self.last_rank and prev.cased
-                            and prev.lower in self.first_freq and not self._weak(prev.lower)) else 0.0
+            return (prev is not None and w.cased and low in self.last_rank and prev.cased
+                    and prev.lower in self.first_freq and not self._weak(prev.lower))
         # After an initial or a first name a listed surname counts ("q. lander rrt").
         named = prev is not None and (self._initial(t, t.words[prev.i - 1], lower_ok=True)
                                       if prev.text == "." and prev.i else prev.lower in self.first_freq)
-        if (self._vocabulary(low) if named else self._weak(low)) or (t.caps and not self._listed(low)):
-            return 0.0
-        return 0.75
+        return not ((self._vocabulary(low) if named else self._weak(low)) or (t.caps and not self._listed(low)))
 
     def _initial_name(self, t: _Text, w: _Word) -> bool:
         """Return True for an initial and a listed name after it ("E. Welsh"), not a SOAP
@@ -980,6 +880,256 @@ class NameRecognizer(EntityRecognizer):
             nxt = t.at(w.i + 2) if self._initial(t, w) else t.at(w.i + 1)
             if nxt is not None and nxt.i in hits and not nxt.newline_before:
                 hits[w.i] = hits[w.i - 1]
+
+
+class _Site:
+    """One word in its context: what the rules of ``NAME_RULES`` read. The context is
+    computed on first use, so a word that an early rule settles pays for none of it."""
+
+    def __init__(self, r: NameRecognizer, t: _Text, w: _Word) -> None:
+        self.r, self.t, self.w = r, t, w
+        self.low = w.lower
+        self.nxt, self.nxt2 = t.at(w.i + 1), t.at(w.i + 2)
+
+    @cached_property
+    def plain(self) -> bool:
+        return is_plain_word(self.low)
+
+    @cached_property
+    def prev(self) -> list[_Word]:
+        """Up to three words before, on the same line and in the same sentence."""
+        return self.r._before(self.t, self.w.i, 3)
+
+    @cached_property
+    def said(self) -> tuple[str, ...]:
+        return tuple(p.lower for p in self.prev)
+
+    @cached_property
+    def cue(self) -> _Word | None:
+        """The word that may make w a name: the one before it, or the relation or title
+        further back ("daughter in law Mary", "health care proxy is Mary", "Dr. J Smith")."""
+        prev, said = self.prev, self.said
+        cue = prev[-1] if prev else None
+        if said[-2:] in (("in", "law"), ("is", "hcp"), ("is", "proxy")) or (
+                said[-1:] == ("is",) and said[-2:-1] and said[-2] in PROXIES):
+            cue = prev[-3] if said[-2:] == ("in", "law") and len(prev) == 3 else prev[-2]
+        if cue is not None and len(cue.text) == 1 and cue.is_upper and len(prev) > 1 \
+                and prev[-2].lower in TITLES:
+            cue = prev[-2]
+        return cue
+
+    @cached_property
+    def credential(self) -> _Word | None:
+        return self.r._credential_after(self.t, self.w)
+
+    @cached_property
+    def last(self) -> _Word | None:
+        """The second part of a two-part name starting at w."""
+        return self.r._second_part(self.t, self.w)
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """One row of ``NAME_RULES``: a word that ``applies`` gets ``score`` (0.0: no name)."""
+
+    name: str
+    applies: Callable[[NameRecognizer, _Site], bool]
+    score: float
+
+
+# The predicates of ``NAME_RULES``, in its order; each may assume the rows above it failed.
+
+def _not_namelike(r: NameRecognizer, s: _Site) -> bool:
+    return not r._namelike(s.w) or s.low in RELATIONS or s.low in TITLES
+
+
+def _after_title(r: NameRecognizer, s: _Site) -> bool:
+    return s.cue is not None and s.cue.lower in TITLES and r._after_title(s.t, s.cue, s.w)
+
+
+def _after_relation(r: NameRecognizer, s: _Site) -> bool:
+    return s.cue is not None and s.cue.lower in RELATIONS and r._after_relation(s.t, s.cue, s.w)
+
+
+def _introduced(r: NameRecognizer, s: _Site) -> bool:
+    w, low, said = s.w, s.low, s.said
+    return any(said[-len(p):] == p for p in INTRODUCTIONS) and (
+        (low in r.first_freq and not r._ordinary(low) and (w.cased or not s.plain)
+         and (not s.plain or w.is_title))
+        or (any(said[-len(p):] == p for p in SELF_INTRODUCTIONS) and r._unknown(low)
+            and not r._misspelt(low) and not _thing_like(low)))
+
+
+def _weakly_introduced(r: NameRecognizer, s: _Site) -> bool:
+    t, w, low, nxt = s.t, s.w, s.low, s.nxt
+    return any(s.said[-len(p):] == p for p in WEAK_INTRODUCTIONS) and low in r.first_freq \
+        and not r._ordinary(low) and (w.is_title or (t.caps and w.is_upper and not s.plain) or (
+            w.is_lower and not t.caps and not s.plain
+            and not (nxt is not None and nxt.text == "-" and not nxt.space_before)  # "flo-by"
+            and (r.first_freq[low] >= WELL_KNOWN_FIRST_PERCENT or not is_english_word(low))))
+
+
+def _done_by(r: NameRecognizer, s: _Site) -> bool:
+    said = s.said
+    return said[-1:] == ("by",) and bool(said[-2:-1]) and said[-2] in DONE_BY \
+        and r._role_name(s.t, s.w) and not _thing_like(s.low)
+
+
+def _named(r: NameRecognizer, s: _Site) -> bool:
+    t, w, low, said = s.t, s.w, s.low, s.said
+    return (said[-2:] == ("name", "is") or said[-1:] == ("named",) or (
+        w.i >= 2 and t.words[w.i - 1].text == ":" and t.words[w.i - 2].lower == "name")) and (
+        (w.is_title and not s.plain)
+        or (r._listed(low) and low not in STOP_WORDS and not r._ordinary(low)))
+
+
+def _surname_comma_first(r: NameRecognizer, s: _Site) -> bool:
+    return s.nxt is not None and s.nxt.text == "," and s.nxt2 is not None \
+        and r._surname_first(s.t, s.w, s.nxt2)
+
+
+def _before_credential(r: NameRecognizer, s: _Site) -> bool:
+    return s.credential is not None and r._name_before_credential(s.t, s.w, s.credential)
+
+
+def _relation_after(r: NameRecognizer, s: _Site) -> bool:
+    return r._relation_after(s.t, s.w) and r._role_name(s.t, s.w)
+
+
+def _after_role(r: NameRecognizer, s: _Site) -> bool:
+    cue = s.cue
+    return cue is not None and cue.lower in ROLES and (cue.is_upper or (cue.is_lower and not s.t.caps)) \
+        and r._role_name(s.t, s.w)
+
+
+def _role_before_told_after(r: NameRecognizer, s: _Site) -> bool:
+    cue, low = s.cue, s.low
+    return cue is not None and cue.lower in ROLES and cue.is_upper and r._told_after(s.t, s.w) \
+        and low in r.first_freq and low not in STOP_WORDS and low not in CLINICAL_ABBREVIATIONS
+
+
+def _told_after(r: NameRecognizer, s: _Site) -> bool:
+    nxt, nxt2 = s.nxt, s.nxt2
+    return nxt is not None and (nxt.lower in TOLD or (nxt.lower == "made" and nxt2 is not None
+                                                      and nxt2.lower == "aware")) \
+        and r._role_name(s.t, s.w) and not r._misspelt(s.low)
+
+
+def _family(r: NameRecognizer, s: _Site) -> bool:
+    w, low = s.w, s.low
+    return s.nxt is not None and s.nxt.lower == "family" and w.cased and not r._weak(low) \
+        and (r._listed(low) or r._unknown(low)) and not r._sentence_start(s.t, w)
+
+
+def _first_and_surname(r: NameRecognizer, s: _Site) -> bool:
+    """A listed first name and a surname after it, in any case style."""
+    t, w, low, last = s.t, s.w, s.low, s.last
+    return low in r.first_freq and not r._weak(low) and last is not None and (
+        # "James Talbot", "Julieta S Almeida"
+        (w.is_title and last.is_title and not t.caps and not r._vocabulary(last.lower))
+        # "Mary Souza"; in a shouted note a lowercase pair stands out ("STAFF mary souza").
+        or (not r._weak(last.lower) and (w.cased or not t.caps or (w.is_lower and last.is_lower))
+            and (last.lower in r.last_rank or (last.is_title and not t.caps)))
+        # In lowercase text: "leone mazzi".
+        or (t.lower and last.is_lower and r._unknown(last.lower) and not r._misspelt(last.lower)))
+
+
+def _first_and_surname_with_case_evidence(r: NameRecognizer, s: _Site) -> bool:
+    return _first_and_surname(r, s) and s.last is not None and (
+        s.w.cased or s.last.lower in r.last_rank or s.t.lower)
+
+
+def _unfamiliar_pair(r: NameRecognizer, s: _Site) -> bool:
+    return not s.t.caps and s.w.is_title and s.last is not None and r._unfamiliar_pair(s.t, s.w, s.last)
+
+
+def _does_what_people_do(r: NameRecognizer, s: _Site) -> bool:
+    t, w, low, nxt, nxt2 = s.t, s.w, s.low, s.nxt, s.nxt2
+    return not t.caps and (w.is_title or (t.lower and r._sentence_start(t, w))) and nxt is not None and (
+        nxt.lower in PERSON_ACTS or (nxt.lower in ("is", "was") and nxt2 is not None and nxt2.lower == "from")
+        or (nxt.lower in ("began", "started") and nxt2 is not None and nxt2.lower in PASTIMES)) and (
+        (r._unknown(low) and not r._misspelt(low) and not _thing_like(low))
+        or (r._listed(low) and not r._weak(low) and not _thing_like(low)))
+
+
+def _quoted_speaker(r: NameRecognizer, s: _Site) -> bool:
+    return r._quoted_speaker(s.t, s.w, s.said, s.nxt)
+
+
+def _greeted(r: NameRecognizer, s: _Site) -> bool:
+    return s.said[-1:] in GREETINGS and s.nxt is not None and s.nxt.text in (",", "!") and s.w.is_title \
+        and r._unknown(s.low) and not _thing_like(s.low)
+
+
+def _author_of_a_work(r: NameRecognizer, s: _Site) -> bool:
+    low = s.low
+    return s.said[-1:] == ("the",) and s.nxt is not None and s.nxt.lower in WORKS and s.w.is_title and (
+        (r._unknown(low) and not r._misspelt(low)) or (r._listed(low) and not r._weak(low))) \
+        and not _thing_like(low)
+
+
+def _addressed(r: NameRecognizer, s: _Site) -> bool:
+    w, low = s.w, s.low
+    return not s.t.caps and w.is_title and s.nxt is not None and s.nxt.text == "," and (
+        w.i == 0 or w.newline_before) and (
+        (low in r.first_freq and not r._weak(low))
+        or (r._unknown(low) and not r._misspelt(low) and not _thing_like(low)
+            and low.isalpha()))  # not "C'mon, sing it with me"
+
+
+def _no_first_name(r: NameRecognizer, s: _Site) -> bool:
+    return s.t.caps or s.low not in r.first_freq or r._weak(s.low)
+
+
+def _capitalised_mid_sentence(r: NameRecognizer, s: _Site) -> bool:
+    return s.w.is_title and not r._sentence_start(s.t, s.w)
+
+
+def _capitalised_before_lowercase(r: NameRecognizer, s: _Site) -> bool:
+    nxt = s.nxt
+    return s.w.is_title and len(s.low) > 2 and nxt is not None and nxt.is_lower and nxt.text.isalpha()
+
+
+def _lowercase_before_an_action(r: NameRecognizer, s: _Site) -> bool:
+    return s.w.is_lower and s.nxt is not None and s.nxt.lower in ACTIONS_AFTER
+
+
+# How much one word looks like a name, from its own form and the words around it: the
+# first rule that applies gives the score, and a 0.0 rule ends the search (no name).
+# Order matters: cues before list membership, vetoes before the rules they guard.
+NAME_RULES: tuple[NameRule, ...] = (
+    NameRule("initial before a listed name", lambda r, s: r._initial_name(s.t, s.w), 0.75),  # "E. Welsh"
+    NameRule("Irish O after a title", lambda r, s: r._irish_o(s.t, s.w), 0.85),  # "Dr. o rourke"
+    NameRule("not a name-like word", _not_namelike, 0.0),  # digits, punctuation, "wife", "Dr"
+    NameRule("after a title", _after_title, 0.85),  # "Dr. Chen", "dr vasquez"
+    NameRule("after a relation word", _after_relation, 0.8),  # "wife Helen", "SON ROB"
+    NameRule("clinical shorthand", lambda r, s: s.low in NOT_NAMES, 0.0),  # "LUE", "meds"
+    NameRule("introduced", _introduced, 0.75),  # "I'm Quarto Angelo", "my name is vitoria"
+    NameRule("after a weak introduction", _weakly_introduced, 0.75),  # "talked with helen"
+    NameRule("done by", _done_by, 0.75),  # "seen by Okafor", "signed by Wierzbicki"
+    NameRule("named", _named, 0.8),  # "name is Maria", "Name: Åsa"
+    NameRule("surname, first name", _surname_comma_first, 0.7),  # "Kowalczyk, Anna", "SMITH, JOHN"
+    NameRule("before a credential", _before_credential, 0.75),  # "Carole Hayes, RN"
+    NameRule("no name before a credential", lambda r, s: s.credential is not None, 0.0),
+    NameRule("relation after", _relation_after, 0.75),  # "Hank Przybylo (son)", "Maria, his daughter"
+    NameRule("after a role", _after_role, 0.75),  # "HO Domenico", "NP Okafor aware", "per md Saeed"
+    NameRule("role before, told after", _role_before_told_after, 0.75),  # "NP grace made aware"
+    NameRule("shouted, told", lambda r, s: s.t.caps and r._shouted_told(s.t, s.w), 0.7),  # "BEA TURA AWARE"
+    NameRule("told after", _told_after, 0.7),  # "Okafor aware of K 5.9"; not "Renal aware"
+    NameRule("the X family", _family, 0.7),  # "the Romero family", "KEEP ROMERO FAMILY AWARE"
+    NameRule("first name and surname", _first_and_surname_with_case_evidence, 0.7),  # "Mary Souza"
+    NameRule("first name and surname, no case evidence", _first_and_surname, 0.0),
+    NameRule("unfamiliar pair", _unfamiliar_pair, 0.65),  # "Satu Elomo", "Cormac Allan"
+    NameRule("does what people do", _does_what_people_do, 0.6),  # "Luiza is from", "Mourik began writing"
+    NameRule("quoted speaker", _quoted_speaker, 0.6),  # '"...," says Hartvigsson.'
+    NameRule("greeted", _greeted, 0.7),  # "Hi Vinicio, I'm contacting you"
+    NameRule("author of a work", _author_of_a_work, 0.6),  # "the Dratchev novel"
+    NameRule("addressed at a line start", _addressed, 0.6),  # "Aloisia, can you call me"
+    NameRule("no plain first name", _no_first_name, 0.0),  # shouted, unlisted or ordinary English
+    NameRule("capitalised first name mid-sentence", _capitalised_mid_sentence, 0.6),
+    NameRule("capitalised first name before a lowercase word", _capitalised_before_lowercase, 0.55),
+    NameRule("lowercase first name before an action", _lowercase_before_an_action, 0.6),  # "mary called"
+)
 
 
 # Endings of drug, device and dressing names that spaCy's small model tags as people

@@ -326,7 +326,7 @@ async def test_an_unexpected_failure_mid_stream_withdraws_what_was_shown(
 ) -> None:
     scripted_model(["Warning signs of a stroke include face drooping [1]. Call 911 right away [1]."])
     calls = {"n": 0}
-    from chatbot.steps import Deidentified
+    from chatbot.turns import Deidentified
 
     real = Deidentified.reidentify
 
@@ -342,3 +342,37 @@ async def test_an_unexpected_failure_mid_stream_withdraws_what_was_shown(
     assert types.index("delta") < types.index("withdraw")
     assert events[-1]["code"] == "processing_failed"
     assert message.status == Message.Status.FAILED
+
+
+# --- de-identification errors: a transient one is tried again, a permanent one is not -------
+
+
+@pytest.mark.parametrize(
+    ("errors", "attempts", "status"),
+    [
+        ([False], 2, Message.Status.ANSWERED),  # transient once, then it works
+        ([False, False], 2, Message.Status.FAILED),  # transient twice: fail closed
+        ([True], 1, Message.Status.FAILED),  # permanent: no second try
+    ],
+)
+async def test_deidentification_retries_only_a_transient_error(
+    errors: list[bool], attempts: int, status: str, scripted_model, monkeypatch
+) -> None:
+    from deidentify import DeidentificationError, Deidentifier
+
+    scripted_model(["Rest and drink fluids."])
+    real = Deidentifier.deidentify
+    calls = []
+
+    def flaky(self: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) <= len(errors):
+            raise DeidentificationError("PHI analysis failed (RuntimeError)", permanent=errors[len(calls) - 1])
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Deidentifier, "deidentify", flaky)
+    events, message = await _send("how do I treat a cold?")
+    assert len(calls) == attempts and message.status == status
+    if status == Message.Status.FAILED:
+        assert events[-1]["code"] == "processing_failed"
+        assert await Escalation.objects.filter(message=message, reason="deidentification_failed").aexists()

@@ -22,7 +22,8 @@ def _signed_in(user) -> Client:
 def flagged_message():
     message = MessageFactory(text="Jane Roe here, I can't sleep")
     services.escalation_create(
-        message_id=message.pk, kind=Escalation.Kind.CRISIS, reason="passive_wish", urgent=True
+        message_id=message.pk, kind=Escalation.Kind.CRISIS, reason="passive_wish",
+        priority=Escalation.Priority.URGENT,
     )
     return message
 

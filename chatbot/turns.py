@@ -1,0 +1,71 @@
+"""The values a patient message carries through the pipeline.
+
+``Turn`` is one message in flight, ``Deidentified`` its text as the model and rails
+see it, ``Flag`` something a person must look at, and ``Answer`` what the patient is
+shown. None of them reads or writes the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from chatbot import policy
+from chatbot.protocol import Citation
+from guardrails.base import RiskState, Verdict
+
+
+@dataclass
+class Turn:
+    """One patient message in flight. ``text`` is the original and lives only in memory."""
+
+    message_id: int
+    conversation_id: int
+    text: str
+    history: list[tuple[str, str]]
+    risk: RiskState
+    surrogates_json: str | None
+    verdicts: list[Verdict] = field(default_factory=list)
+    crisis_shown: bool = False
+
+    @property
+    def risk_seen(self) -> bool:
+        """Open risk in the conversation, or an urgent verdict (a self-harm crisis or a
+        medical emergency) on this message."""
+        return self.risk.is_open or any(policy.is_urgent(v) for v in self.verdicts)
+
+
+@dataclass(frozen=True)
+class Deidentified:
+    text: str
+    surrogates: Any  # deidentify.SurrogateMap
+
+    def reidentify(self, text: str) -> str:
+        """``text`` with this conversation's surrogates put back; raises DeidentificationError."""
+        # Imported here, not at the top: Presidio and spaCy load with it, and the web
+        # process imports this module long before any message needs them.
+        from deidentify import get_deidentifier
+
+        return get_deidentifier(settings.DEID_SPACY_MODEL).reidentify(text, self.surrogates)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An escalation for a person to look at; ``reason`` is a machine code, never text."""
+
+    kind: str
+    reason: str
+    verdicts: tuple[Verdict, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # what the patient sees (re-identified)
+    text_deid: str  # what the model wrote
+    mode: str
+    citations: list[Citation]
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    # Escalations the answer calls for, written when it is delivered.
+    flags: tuple[Flag, ...] = ()

@@ -1,0 +1,51 @@
+"""The message task retries only what a retry can help: the database unreachable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import InterfaceError, OperationalError
+
+from chatbot import tasks
+
+
+def test_the_retry_policy_is_declared_on_the_task() -> None:
+    task = tasks.process_patient_message
+    assert set(task.autoretry_for) == {OperationalError, InterfaceError}
+    assert task.retry_backoff and task.retry_jitter and task.max_retries == 5 and task.acks_late
+
+
+def _flaky(monkeypatch: pytest.MonkeyPatch, errors: list[Exception]) -> list[int]:
+    calls: list[int] = []
+
+    async def handle(message_id: int) -> None:
+        calls.append(message_id)
+        if errors:
+            raise errors.pop(0)
+
+    monkeypatch.setattr(tasks, "handle_patient_message", handle)
+    return calls
+
+
+@pytest.mark.parametrize("error", [OperationalError("server closed the connection"), InterfaceError("closed")])
+def test_a_transient_error_is_retried(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    calls = _flaky(monkeypatch, [error, error])
+    tasks.process_patient_message.apply(args=[7]).get()
+    assert calls == [7, 7, 7]
+
+
+@pytest.mark.parametrize("error", [ValueError("bug"), RuntimeError("bug"), KeyError("message")])
+def test_anything_else_is_not_retried(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    calls = _flaky(monkeypatch, [error, error])
+    with pytest.raises(type(error)):
+        tasks.process_patient_message.apply(args=[7]).get()
+    assert calls == [7]
+
+
+def test_retries_stop_after_max_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    errors: list[Any] = [OperationalError("down")] * 10
+    calls = _flaky(monkeypatch, errors)
+    with pytest.raises(OperationalError):
+        tasks.process_patient_message.apply(args=[7]).get()
+    assert len(calls) == 1 + tasks.process_patient_message.max_retries
