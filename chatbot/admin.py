@@ -3,12 +3,61 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
-from chatbot.models import AccessLog, Chunk, Conversation, Document, Escalation, Message
+from chatbot import services
+from chatbot.models import AccessLog, AuditEvent, Chunk, Conversation, Document, Escalation, Message
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Every admin addition, change and deletion also goes into the audit chain, in the
+    admin's own transaction. Only field names are recorded, never values."""
+
+    def log_addition(self, request: Any, obj: Any, message: Any) -> Any:
+        entry = super().log_addition(request, obj, message)
+        services.audit_record(actor=request.user, action="admin_add", obj=obj, detail=_changed(message))
+        return entry
+
+    def log_change(self, request: Any, obj: Any, message: Any) -> Any:
+        entry = super().log_change(request, obj, message)
+        services.audit_record(actor=request.user, action="admin_change", obj=obj, detail=_changed(message))
+        return entry
+
+    def log_deletions(self, request: Any, queryset: Any) -> Any:
+        entries = super().log_deletions(request, queryset)
+        for obj in queryset:
+            services.audit_record(actor=request.user, action="admin_delete", obj=obj)
+        return entries
+
+
+def _changed(message: Any) -> dict[str, Any]:
+    """The changed field names from the admin's change message (a list of dicts)."""
+    fields: list[str] = []
+    for part in message if isinstance(message, list) else []:
+        for body in part.values() if isinstance(part, dict) else []:
+            if isinstance(body, dict):
+                fields.extend(str(name) for name in body.get("fields", []))
+    return {"fields": sorted(set(fields))} if fields else {}
+
+
+admin.site.unregister(get_user_model())
+admin.site.unregister(Group)
+
+
+@admin.register(get_user_model())
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    pass
 
 
 @admin.register(Conversation)
-class ConversationAdmin(admin.ModelAdmin):
+class ConversationAdmin(AuditedAdmin):
     list_display = ("id", "patient", "risk_level", "needs_review", "updated_at")
     list_filter = ("needs_review", "risk_level")
     # Patient text is encrypted; admins read it through the portal, which logs access.
@@ -17,7 +66,7 @@ class ConversationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditedAdmin):
     list_display = ("id", "conversation", "role", "status", "needs_review", "review_reason", "created_at")
     list_filter = ("role", "status", "needs_review")
     exclude = ("text_encrypted",)
@@ -25,7 +74,7 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(AuditedAdmin):
     list_display = ("id", "kind", "priority", "status", "reason", "created_at")
     list_filter = ("kind", "priority", "status")
 
@@ -33,6 +82,27 @@ class EscalationAdmin(admin.ModelAdmin):
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
     list_display = ("at", "user", "conversation", "action")
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the chain is append-only, and only ``services.audit_record`` writes it."""
+
+    list_display = ("id", "at", "actor_name", "role", "action", "object_type", "object_id", "source_ip")
+    list_filter = ("action", "role", "object_type")
+    search_fields = ("actor_name", "object_id")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
@@ -50,7 +120,7 @@ class ChunkInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(AuditedAdmin):
     list_display = ("title", "topic", "is_active", "reviewed_by", "reviewed_at", "license")
     list_filter = ("is_active", "topic", "license")
     search_fields = ("title", "text")
@@ -66,18 +136,23 @@ class DocumentAdmin(admin.ModelAdmin):
         reviewer = request.user.get_full_name() or request.user.get_username()
         for document in queryset:
             document_mark_reviewed(document=document, reviewer=reviewer, on=date.today())
+            services.audit_record(actor=request.user, action="document_mark_reviewed", obj=document)
 
     @admin.action(description="Activate selected documents (reviewed ones only)", permissions=["review"])
     def activate(self, request: Any, queryset: Any) -> None:
         from chatbot.knowledge.services import documents_set_active
 
         documents_set_active(documents=queryset, active=True)
+        for document in queryset:
+            services.audit_record(actor=request.user, action="document_activate", obj=document)
 
     @admin.action(description="Deactivate selected documents", permissions=["review"])
     def deactivate(self, request: Any, queryset: Any) -> None:
         from chatbot.knowledge.services import documents_set_active
 
         documents_set_active(documents=queryset, active=False)
+        for document in queryset:
+            services.audit_record(actor=request.user, action="document_deactivate", obj=document)
 
     def has_review_permission(self, request: Any) -> bool:
         return request.user.has_perm("chatbot.review_document")

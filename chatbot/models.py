@@ -1,4 +1,4 @@
-"""Conversations, messages, escalations, the staff access log and the knowledge base.
+"""Conversations, messages, escalations, the audit record and the knowledge base.
 
 Patient text is stored encrypted (``text_encrypted``); the de-identified text the
 model and analytics see is stored beside it (``text_deid``). Nothing here decrypts:
@@ -6,6 +6,11 @@ callers go through ``chatbot.crypto`` via services and selectors that say why.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -29,6 +34,8 @@ class Conversation(models.Model):
     )
     risk_cleared_at = models.DateTimeField(null=True, blank=True)
     needs_review = models.BooleanField(default=False)
+    # Kept whatever the retention policy says (``manage.py purge`` never touches it).
+    legal_hold = models.BooleanField(default=False)
     # The de-identification mapping (surrogate -> original), encrypted JSON.
     surrogates_encrypted = models.TextField(blank=True, default="")
 
@@ -144,15 +151,161 @@ class Escalation(models.Model):
         return f"{self.kind} escalation {self.pk}"
 
 
-class AccessLog(models.Model):
-    """Every time staff see original (re-identified) patient text: who, what, when."""
+AUDIT_GENESIS = "0" * 64
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="access_log")
-    action = models.CharField(max_length=32)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+def audit_canonical(
+    *,
+    at: datetime,
+    actor_id: int | None,
+    actor_name: str,
+    role: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    source_ip: str | None,
+    reason: str,
+    detail: dict[str, Any],
+) -> str:
+    """An audit event's hashed content: every recorded field, as sorted compact JSON."""
+    return json.dumps(
+        {
+            "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor": actor_id,
+            "actor_name": actor_name,
+            "role": role,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "source_ip": source_ip,
+            "reason": reason,
+            "detail": detail,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
+
+
+def audit_chain_hash(prev_hash: str, canonical: str) -> str:
+    """SHA-256 over the previous event's hash and this event's canonical content."""
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+class AuditAppendOnly(Exception):
+    """An attempt to change or delete an audit event. PostgreSQL refuses it with a
+    trigger as well (migration 0004), so even raw SQL by the application user fails."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise AuditAppendOnly("Audit events are append-only: they cannot be updated.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditAppendOnly("Audit events are append-only: they cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """One append-only, hash-chained record of who did what. Never patient text.
+
+    ``id`` comes from a database sequence and orders the chain; ``hash`` is the SHA-256
+    of the previous event's hash and this event's canonical content
+    (``canonical_content``). Write through ``services.audit_record`` only: it takes the
+    chain's head lock so concurrent writers cannot fork the chain.
+    """
+
+    at = models.DateTimeField(db_index=True)
+    # No database constraint: deleting a user must not touch the record of what they did.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True, default="")
+    role = models.CharField(max_length=32, blank=True, default="")
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True, default="")
+    object_id = models.CharField(max_length=64, blank=True, default="")
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Why, where a reason was required (break the glass): written by staff, shown to auditors.
+    reason = models.CharField(max_length=500, blank=True, default="")
+    # Machine facts only (counts, field names, outcome codes); never patient text.
+    detail = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"]), models.Index(fields=["actor", "at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} by {self.actor_name or 'system'} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditAppendOnly("Audit events are append-only: they cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditAppendOnly("Audit events are append-only: they cannot be deleted.")
+
+    def canonical_content(self) -> str:
+        return audit_canonical(
+            at=self.at,
+            actor_id=self.actor_id,
+            actor_name=self.actor_name,
+            role=self.role,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            source_ip=self.source_ip,
+            reason=self.reason,
+            detail=self.detail,
+        )
+
+    def compute_hash(self) -> str:
+        return audit_chain_hash(self.prev_hash, self.canonical_content())
+
+
+class AuditHead(models.Model):
+    """The chain's head: one row, locked (``SELECT ... FOR UPDATE``) by every writer.
+
+    Holding it serialises appends, so each new event links to the true previous one
+    even with many writers; ``count`` lets ``audit_verify`` notice a deleted tail.
+    """
+
+    last_id = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=AUDIT_GENESIS)
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head {self.last_id} {self.last_hash[:12]}"
+
+
+class AccessLog(models.Model):
+    """Every time staff see original (re-identified) patient text: who, what, when.
+
+    A database view over ``AuditEvent`` (migration 0004): read-only, written by
+    ``services.audit_record`` with ``action="view_original"``.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.DO_NOTHING, db_constraint=False, related_name="access_log"
+    )
+    action = models.CharField(max_length=32)
+    at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "chatbot_accesslog"
         ordering = ["-at"]
 
     def __str__(self) -> str:

@@ -24,6 +24,28 @@ def is_patient(user: Any) -> bool:
     return has_role(user, PATIENT)
 
 
+def is_admin(user: Any) -> bool:
+    """Django admin users (superusers and ``is_staff`` accounts)."""
+    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or user.is_staff))
+
+
+def requires_second_factor(user: Any) -> bool:
+    """Clinicians, safety officers and admins must sign in with a second factor."""
+    return is_staff_reviewer(user) or is_admin(user)
+
+
+def role_of(user: Any) -> str:
+    """The one role name the audit record shows for ``user``."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return "anonymous"
+    if user.is_superuser:
+        return "admin"
+    for role in (CLINICIAN, SAFETY_OFFICER, PATIENT):
+        if has_role(user, role):
+            return role
+    return "admin" if user.is_staff else "user"
+
+
 def is_staff_reviewer(user: Any) -> bool:
     """Clinicians and safety officers review conversations in the portal."""
     return has_role(user, CLINICIAN) or has_role(user, SAFETY_OFFICER)

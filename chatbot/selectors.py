@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 
 from chatbot import crypto
-from chatbot.models import AccessLog, Conversation, Escalation, Message
+from chatbot.models import (
+    AUDIT_GENESIS,
+    AccessLog,
+    AuditEvent,
+    AuditHead,
+    Conversation,
+    Escalation,
+    Message,
+    audit_canonical,
+    audit_chain_hash,
+)
 
 
 def conversations_for_patient(*, patient: Any) -> QuerySet[Conversation]:
@@ -110,3 +122,92 @@ def conversation_messages(*, conversation: Conversation) -> QuerySet[Message]:
 
 def conversation_escalations(*, conversation: Conversation) -> QuerySet[Escalation]:
     return conversation.escalations.all()
+
+
+# --- The audit record ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditVerifyResult:
+    """What ``audit_chain_verify`` found: ``ok``, or the first broken link."""
+
+    ok: bool
+    checked: int
+    head_id: int
+    head_hash: str
+    broken_at: int | None = None
+    problem: str = ""
+
+
+def audit_chain_verify(*, anchors: Iterable[tuple[int, str]] = (), chunk_size: int = 20_000) -> AuditVerifyResult:
+    """Walk the whole chain in sequence order and recompute every hash.
+
+    A row whose content was edited fails its own hash; a deleted row breaks the next
+    row's ``prev_hash``; a deleted tail no longer matches the head row's count and
+    hash; ``anchors`` (``(event id, hash)`` pairs written outside the database by
+    ``tasks.audit_anchor_write``) catch a rewrite of the whole chain and its head.
+    Returns the first problem found, in chain order.
+    """
+    fields = (
+        "id", "at", "actor_id", "actor_name", "role", "action", "object_type", "object_id",
+        "source_ip", "reason", "detail", "prev_hash", "hash",
+    )  # fmt: skip
+    expected_anchors = dict(anchors)
+    prev, checked, last_id = AUDIT_GENESIS, 0, 0
+
+    def broken(event_id: int, problem: str) -> AuditVerifyResult:
+        return AuditVerifyResult(False, checked, last_id, prev, broken_at=event_id, problem=problem)
+
+    for row in AuditEvent.objects.order_by("id").values_list(*fields).iterator(chunk_size=chunk_size):
+        event_id, at, actor_id, actor_name, role, action, otype, oid, ip, reason, detail, prev_hash, digest = row
+        if prev_hash != prev:
+            return broken(event_id, "previous-hash link broken: an event before it was deleted or changed")
+        canonical = audit_canonical(
+            at=at, actor_id=actor_id, actor_name=actor_name, role=role, action=action, object_type=otype,
+            object_id=oid, source_ip=ip, reason=reason, detail=detail,
+        )  # fmt: skip
+        if audit_chain_hash(prev_hash, canonical) != digest:
+            return broken(event_id, "content does not match its hash: the event was edited")
+        if event_id in expected_anchors and expected_anchors.pop(event_id) != digest:
+            return broken(event_id, "hash differs from the anchor written outside the database")
+        prev, checked, last_id = digest, checked + 1, event_id
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_hash != prev or head.count != checked):
+        return broken(head.last_id, f"the chain ends at #{last_id} but its head says #{head.last_id} "
+                      f"({head.count} events): events at the end were deleted")  # fmt: skip
+    if expected_anchors:
+        missing = min(expected_anchors)
+        return broken(missing, "an anchored event is missing from the chain")
+    return AuditVerifyResult(True, checked, last_id, prev)
+
+
+def audit_head() -> tuple[int, str, int]:
+    """The chain's head: ``(last event id, its hash, number of events)``."""
+    head = AuditHead.objects.filter(pk=1).first()
+    return (head.last_id, head.last_hash, head.count) if head else (0, AUDIT_GENESIS, 0)
+
+
+def audit_events(
+    *,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    since: Any = None,
+    until: Any = None,
+) -> QuerySet[AuditEvent]:
+    """Audit events, newest first, filtered by actor name, action, object and time."""
+    queryset = AuditEvent.objects.order_by("-id")
+    if actor:
+        queryset = queryset.filter(actor_name=actor)
+    if action:
+        queryset = queryset.filter(action=action)
+    if object_type:
+        queryset = queryset.filter(object_type=object_type)
+    if object_id:
+        queryset = queryset.filter(object_id=object_id)
+    if since is not None:
+        queryset = queryset.filter(at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(at__lt=until)
+    return queryset

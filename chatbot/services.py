@@ -11,18 +11,24 @@ failed) is one function: it locks the row, refuses an illegal move with
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from chatbot import crypto
-from chatbot.models import AccessLog, Conversation, Escalation, Message
+from chatbot import crypto, request_context, roles
+from chatbot.models import AUDIT_GENESIS, AuditEvent, AuditHead, Conversation, Escalation, Message
 from chatbot.ratelimit import message_rate_check
 from guardrails.base import RiskState
+
+logger = logging.getLogger(__name__)
 
 
 class IllegalTransition(Exception):
@@ -235,6 +241,12 @@ def conversation_risk_clear(
         locked.risk_cleared_by = by
         locked.risk_cleared_at = timezone.now()
         locked.save(update_fields=["risk_level", "risk_categories", "risk_cleared_by", "risk_cleared_at"])
+        audit_record(
+            actor=by,
+            action="risk_clear",
+            obj=locked,
+            detail={"level": int(current.level), "categories": sorted(current.categories)},
+        )
     return locked
 
 
@@ -278,6 +290,7 @@ def escalation_acknowledge(*, escalation: Escalation, by: Any) -> Escalation:
         locked.acknowledged_by = by
         locked.acknowledged_at = timezone.now()
         locked.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
+        audit_record(actor=by, action="escalation_acknowledge", obj=locked)
     return locked
 
 
@@ -299,10 +312,90 @@ def escalation_resolve(*, escalation: Escalation, by: Any, note: str = "") -> Es
         locked.save(
             update_fields=["status", "resolved_by", "resolved_at", "note", "acknowledged_by", "acknowledged_at"]
         )
+        audit_record(actor=by, action="escalation_resolve", obj=locked)
     return locked
 
 
 def conversation_originals_for_staff(*, conversation: Conversation, viewer: Any) -> dict[int, str]:
-    """Decrypt every message of ``conversation`` for a staff view, and log the access."""
-    AccessLog.objects.create(user=viewer, conversation=conversation, action="view_original")
-    return {m.pk: crypto.decrypt(m.text_encrypted) for m in conversation.messages.all()}
+    """Decrypt every message of ``conversation`` for a staff view, and audit the access
+    (the access log is a view over these events)."""
+    with transaction.atomic():
+        audit_record(actor=viewer, action="view_original", obj=conversation)
+        return {m.pk: crypto.decrypt(m.text_encrypted) for m in conversation.messages.all()}
+
+
+# --- The audit record ---------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    object_type: str = "",
+    object_id: object = "",
+    reason: str = "",
+    detail: Mapping[str, Any] | None = None,
+    source_ip: str | None = None,
+) -> AuditEvent:
+    """Append one event to the hash chain and return it.
+
+    Call it inside the transaction of the change it records, so both commit or
+    neither does. It locks the chain's head row (``SELECT ... FOR UPDATE``) until that
+    transaction ends: concurrent writers append one after another and every event
+    links to the one before. ``obj`` gives the object type (model name) and id;
+    ``detail`` holds machine facts only, never patient text. ``source_ip`` defaults to
+    the current request's address (``request_context``).
+    """
+    if obj is not None:
+        object_type = object_type or obj._meta.model_name
+        object_id = object_id or obj.pk
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:  # a database built without migration 0004's data step
+            head, _ = AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": AUDIT_GENESIS})
+            head = AuditHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            at=timezone.now(),
+            actor=user,
+            actor_name=user.get_username() if user is not None else str(actor or "system")[:150],
+            role=roles.role_of(user) if user is not None else ("system" if actor is None else "anonymous"),
+            action=action[:64],
+            object_type=str(object_type)[:64],
+            object_id=str(object_id)[:64],
+            source_ip=source_ip or request_context.source_ip(),
+            reason=reason[:500],
+            detail=dict(detail or {}),
+            prev_hash=head.last_hash,
+        )
+        event.hash = event.compute_hash()
+        event.save(force_insert=True)
+        AuditHead.objects.filter(pk=1).update(last_id=event.pk, last_hash=event.hash, count=head.count + 1)
+    return event
+
+
+
+def audit_anchor_publish(*, path: str = "", webhook_url: str = "") -> dict[str, Any]:
+    """Write the chain's head (an anchor) outside the database: to the log, appended as
+    a JSON line to ``path``, and POSTed to ``webhook_url`` when set. Returns the anchor.
+
+    Once an anchor is out of the database's reach, a rewrite of the chain, even by a
+    database superuser who recomputes every hash, no longer matches it
+    (``manage.py audit_verify --anchors FILE``). Raises OSError or httpx.HTTPError
+    when the file or the webhook fails, so the beat task's failure is visible.
+    """
+    head = AuditHead.objects.filter(pk=1).first()
+    anchor = {
+        "at": timezone.now().isoformat(),
+        "id": head.last_id if head else 0,
+        "hash": head.last_hash if head else AUDIT_GENESIS,
+        "count": head.count if head else 0,
+    }
+    logger.info("audit anchor id=%s count=%s hash=%s", anchor["id"], anchor["count"], anchor["hash"])
+    if path:
+        with Path(path).open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(anchor, sort_keys=True) + "\n")
+    if webhook_url:
+        httpx.post(webhook_url, json=anchor, timeout=10.0).raise_for_status()
+    return anchor

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from chatbot.pipeline import handle_patient_message
-from chatbot.services import messages_stalled_fail
+from chatbot.services import audit_anchor_publish, messages_stalled_fail
 
 # What a retry can help: the database unreachable or its connection dropped (a restart,
 # a failover). Nothing else is retried: the pipeline ends every other failure itself,
@@ -46,3 +46,9 @@ def process_patient_message(message_id: int) -> None:
 def fail_stalled_messages() -> int:
     """Periodic (Celery beat): no message may sit in processing unseen."""
     return messages_stalled_fail(older_than_s=settings.CHAT_STALL_AFTER_S)
+
+
+@shared_task(ignore_result=True)
+def audit_anchor_write() -> None:
+    """Daily (Celery beat): the audit chain's head hash to the log and outside the database."""
+    audit_anchor_publish(path=settings.AUDIT_ANCHOR_FILE, webhook_url=settings.AUDIT_ANCHOR_WEBHOOK)

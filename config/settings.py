@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chatbot.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -152,6 +153,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "fail-stalled-messages": {"task": "chatbot.tasks.fail_stalled_messages", "schedule": 60.0},
+    "audit-anchor": {"task": "chatbot.tasks.audit_anchor_write", "schedule": 24 * 3600.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -227,6 +229,12 @@ RAILS_TIMEOUT_S = envfloat("RAILS_TIMEOUT_S", 5.0)
 RISK_CARRYOVER_HOURS = envint("RISK_CARRYOVER_HOURS", 72)
 # A JSON file overriding the crisis resources shown to patients (see README).
 CRISIS_RESOURCES_FILE = envstr("CRISIS_RESOURCES_FILE")
+
+# --- Audit ------------------------------------------------------------------------------
+# The daily anchor (the audit chain's head hash) goes to the log and to this file
+# (JSON lines) and/or webhook, outside the database; `audit_verify` reads the file.
+AUDIT_ANCHOR_FILE = envstr("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.jsonl"))
+AUDIT_ANCHOR_WEBHOOK = envstr("AUDIT_ANCHOR_WEBHOOK")
 
 # --- Knowledge base -------------------------------------------------------------------
 RETRIEVAL_TOP_K = envint("RETRIEVAL_TOP_K", 4)
