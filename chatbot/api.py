@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django_otp import match_token, user_has_device
 from rest_framework import permissions, status
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from chatbot import protocol, roles, selectors, services, tasks
@@ -29,7 +32,36 @@ class IsPatient(permissions.BasePermission):
 
 
 class TokenView(ObtainAuthToken):
-    """``POST {"username", "password"}`` → ``{"token"}``."""
+    """``POST {"username", "password"}`` → ``{"token"}``; a patient who turned on
+    two-step sign-in also sends ``"otp"``.
+
+    Throttled per address (``auth_token`` rate); django-axes locks out a username or
+    address after repeated failures (429). Staff get no token: they sign in on the web
+    with their second factor."""
+
+    throttle_scope = "auth_token"
+    throttle_classes = [ScopedRateThrottle]
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data if isinstance(request.data, dict) else {})
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        if roles.requires_second_factor(user):
+            services.audit_record(actor=user, action="token_refused", obj=user, detail={"why": "staff"})
+            return Response(
+                error_event("forbidden", "Staff accounts sign in on the web with two-step sign-in."), status=403
+            )
+        if user_has_device(user):
+            otp = request.data.get("otp") if isinstance(request.data, dict) else None
+            if not isinstance(otp, str) or match_token(user, otp.replace(" ", "")[:16]) is None:
+                services.audit_record(actor=user, action="mfa_failed", obj=user, detail={"via": "token"})
+                return Response(
+                    error_event("second_factor_required", "Send the code from your authenticator app as otp."),
+                    status=401,
+                )
+        token, _ = Token.objects.get_or_create(user=user)
+        services.audit_record(actor=user, action="token_issued", obj=user)
+        return Response({"token": token.key})
 
 
 def exception_handler(exc: Exception, context: Any) -> Response | None:

@@ -30,3 +30,26 @@ def message_rate_check(*, user_id: int) -> RateDecision:
     if count > settings.CHAT_RATE_LIMIT:
         return RateDecision(False, window - now % window or window)
     return RateDecision(True, 0)
+
+
+def _failure_keys(user_id: int, ip: str | None) -> list[str]:
+    return [f"mfa-fail:user:{user_id}", *([f"mfa-fail:ip:{ip}"] if ip else [])]
+
+
+def mfa_locked_out(*, user_id: int, ip: str | None) -> bool:
+    """True once ``MFA_FAILURE_LIMIT`` second-factor failures were counted for this
+    account or this address within ``MFA_LOCKOUT_S``."""
+    return any((cache.get(key) or 0) >= settings.MFA_FAILURE_LIMIT for key in _failure_keys(user_id, ip))
+
+
+def mfa_failure_count(*, user_id: int, ip: str | None) -> None:
+    for key in _failure_keys(user_id, ip):
+        cache.add(key, 0, timeout=settings.MFA_LOCKOUT_S)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, timeout=settings.MFA_LOCKOUT_S)
+
+
+def mfa_failures_reset(*, user_id: int) -> None:
+    cache.delete(f"mfa-fail:user:{user_id}")

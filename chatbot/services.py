@@ -22,6 +22,8 @@ import httpx
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chatbot import crypto, request_context, roles
 from chatbot.models import AUDIT_GENESIS, AuditEvent, AuditHead, Conversation, Escalation, Message
@@ -399,3 +401,30 @@ def audit_anchor_publish(*, path: str = "", webhook_url: str = "") -> dict[str, 
     if webhook_url:
         httpx.post(webhook_url, json=anchor, timeout=10.0).raise_for_status()
     return anchor
+
+
+
+# --- Second factor ---------------------------------------------------------------------------
+
+
+def mfa_totp_pending(*, user: Any) -> TOTPDevice:
+    """The user's unconfirmed authenticator-app device, created on first use."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    return device or TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+
+
+def mfa_enrol_complete(*, device: TOTPDevice) -> list[str]:
+    """Confirm the authenticator app and issue fresh recovery codes (each works once).
+
+    Returns the codes: they are shown to the user once and stored only in the device
+    table. Earlier recovery codes stop working. Audited."""
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+        StaticDevice.objects.filter(user=device.user).delete()
+        recovery = StaticDevice.objects.create(user=device.user, name="recovery codes", confirmed=True)
+        codes = [StaticToken.random_token() for _ in range(settings.MFA_RECOVERY_CODES)]
+        StaticToken.objects.bulk_create([StaticToken(device=recovery, token=code) for code in codes])
+        audit_record(actor=device.user, action="mfa_enrol", obj=device.user)
+    return codes

@@ -6,6 +6,7 @@ username is recorded for a failure, never the password or other credentials.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -15,6 +16,11 @@ from chatbot import services
 
 def _on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     services.audit_record(actor=user, action="sign_in", obj=user)
+    if request is not None and hasattr(request, "session"):
+        # The staff session limits count from here (chatbot.middleware.StaffSessionMiddleware).
+        now = int(time.time())
+        request.session["staff_session_started"] = now
+        request.session["staff_last_seen"] = now
 
 
 def _on_logout(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

@@ -18,4 +18,5 @@ urlpatterns = [
     ),
     path("escalations/<int:escalation_id>/resolve/", views.escalation_resolve, name="escalation_resolve"),
     path("access-log/", views.access_log, name="access_log"),
+    path("audit/", views.audit, name="audit"),
 ]

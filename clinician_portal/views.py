@@ -7,18 +7,26 @@ every visit to it is written to the access log. A state change that is not allow
 
 from __future__ import annotations
 
+import csv
+from datetime import datetime, time
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from chatbot import roles, selectors, services
 from chatbot.models import Conversation, Escalation
 from guardrails.base import RiskLevel, RiskState
 
 staff_required = user_passes_test(roles.is_staff_reviewer)
+safety_officer_required = user_passes_test(lambda u: roles.has_role(u, roles.SAFETY_OFFICER))
 
 
 @login_required
@@ -79,7 +87,7 @@ def escalation_acknowledge(request: HttpRequest, escalation_id: int) -> HttpResp
         services.escalation_acknowledge(escalation=_escalation(escalation_id), by=request.user)
     except services.IllegalTransition as exc:
         messages.error(request, exc.detail)
-    return redirect(request.POST.get("next") or "portal:escalations")
+    return redirect(_safe_next(request, default="portal:escalations"))
 
 
 @require_POST
@@ -119,6 +127,91 @@ def risk_clear(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def access_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.access_log_entries(), 100).get_page(request.GET.get("page"))
     return render(request, "clinician_portal/access_log.html", {"page": page})
+
+
+class AuditFilter(forms.Form):
+    actor = forms.CharField(required=False, max_length=150)
+    action = forms.CharField(required=False, max_length=64)
+    object_type = forms.CharField(required=False, max_length=64)
+    object_id = forms.CharField(required=False, max_length=64)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filters(self) -> dict[str, object]:
+        """The selector's keyword arguments (dates become the start of that day, and
+        ``until`` includes its whole day)."""
+        data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+        return {
+            "actor": data["actor"],
+            "action": data["action"],
+            "object_type": data["object_type"],
+            "object_id": data["object_id"],
+            "since": datetime.combine(data["since"], time.min, tz) if data["since"] else None,
+            "until": datetime.combine(data["until"], time.max, tz) if data["until"] else None,
+        }
+
+
+AUDIT_CSV_COLUMNS = (
+    "id", "at", "actor_name", "role", "action", "object_type", "object_id", "source_ip", "reason",
+    "detail", "prev_hash", "hash",
+)  # fmt: skip
+
+
+@require_GET
+@login_required
+@safety_officer_required
+def audit(request: HttpRequest) -> HttpResponseBase:
+    """The safety officer's view of the audit record: filters, pages, and a CSV export
+    (the export is itself audited, with the filters used)."""
+    form = AuditFilter(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "clinician_portal/audit.html", {"form": form, "page": None}, status=400)
+    filters = form.filters() if form.is_bound else {}
+    events = selectors.audit_events(**filters)  # type: ignore[arg-type]
+    if request.GET.get("format") == "csv":
+        used = {k: str(v) for k, v in filters.items() if v}
+        services.audit_record(actor=request.user, action="audit_export", object_type="audit", detail=used)
+        return _csv_response(events, "audit-events.csv")
+    page = Paginator(events, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request, "clinician_portal/audit.html", {"form": form, "page": page, "query": query.urlencode()}
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(events: Any, filename: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    rows = (
+        [getattr(e, column) if column != "at" else e.at.isoformat() for column in AUDIT_CSV_COLUMNS]
+        for e in events.iterator(chunk_size=2000)
+    )
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _with_header(rows)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _with_header(rows: Any) -> Any:
+    yield list(AUDIT_CSV_COLUMNS)
+    yield from rows
+
+
+def _safe_next(request: HttpRequest, *, default: str) -> str:
+    """The form's ``next`` only when it points back into this site; else ``default``."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def _conversation(conversation_id: int) -> Conversation:

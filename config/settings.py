@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from cryptography.fernet import Fernet
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -80,6 +82,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "channels",
     "chatbot",
     "clinician_portal",
@@ -92,9 +99,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "chatbot.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "chatbot.middleware.StaffSessionMiddleware",
+    "chatbot.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "chatbot.context_processors.account",
             ],
         },
     },
@@ -156,6 +170,26 @@ CELERY_BEAT_SCHEDULE = {
     "audit-anchor": {"task": "chatbot.tasks.audit_anchor_write", "schedule": 24 * 3600.0},
 }
 
+# --- Sign-in: lockout, second factor, sessions ------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username or address before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# After this many failed sign-ins for one username, or from one address, both are
+# refused (HTTP 429 with a clear message) for SIGNIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = envint("SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SIGNIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Second-factor (TOTP and recovery code) attempts, per account and per address.
+MFA_FAILURE_LIMIT = envint("MFA_FAILURE_LIMIT", 5)
+MFA_LOCKOUT_S = envint("MFA_LOCKOUT_S", 15 * 60)
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Clinic Assistant")
+MFA_RECOVERY_CODES = 10
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -175,9 +209,43 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
+# Staff sessions: signed out after this many idle seconds (a warning shows a minute
+# or two before) and at most this long after signing in. Patients keep Django's default.
+STAFF_SESSION_IDLE_S = envint("STAFF_SESSION_IDLE_S", 15 * 60)
+STAFF_SESSION_MAX_S = envint("STAFF_SESSION_MAX_S", 12 * 3600)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- HTTP hardening (deploy/env.example turns on the HTTPS-only ones) -------------------
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SECURE_HSTS_SECONDS > 0)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Behind the TLS-terminating proxy in deploy/nginx.conf, which sets X-Forwarded-Proto.
+if envbool("TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# No inline script anywhere: scripts are static files (chatbot/static/, static/js/).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        # The chat socket: 'self' covers same-origin ws(s) in CSP 3 browsers; older ones need it named.
+        "connect-src": [SELF, *(f"{scheme}://{host}" for host in ALLOWED_HOSTS if not host.startswith((".", "*")) for scheme in ("ws", "wss"))],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -187,6 +255,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "chatbot.api.exception_handler",
+    # The token endpoint, per client address (django-axes also locks a username out).
+    "DEFAULT_THROTTLE_RATES": {"auth_token": envstr("TOKEN_THROTTLE_RATE", "10/min")},
 }
 
 # Field encryption (Fernet). The first key encrypts; every key decrypts, so a new

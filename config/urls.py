@@ -4,11 +4,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from chatbot import accounts
+
 urlpatterns = [
     path("", include("chatbot.urls")),
     path("api/", include("chatbot.api_urls")),
     path("portal/", include("clinician_portal.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/mfa/", accounts.mfa, name="mfa"),
+    path("accounts/keepalive/", accounts.keepalive, name="keepalive"),
     path("admin/", admin.site.urls),
 ]

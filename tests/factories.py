@@ -6,6 +6,9 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chatbot import crypto, roles
 from chatbot.models import Conversation, Message
@@ -60,3 +63,18 @@ class MessageFactory(factory.django.DjangoModelFactory[Message]):
     conversation = factory.SubFactory(ConversationFactory)
     role = Message.Role.PATIENT
     text_encrypted = factory.LazyAttribute(lambda o: crypto.encrypt(o.text))
+
+
+def signed_in(user: Any) -> Client:
+    """A test client signed in as ``user``. Staff (and users with a device) get a session
+    that has passed its second factor, as after a real two-step sign-in."""
+    client = Client()
+    client.force_login(user)
+    if roles.requires_second_factor(user) or user_has_device(user):
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+            user=user, name="test app", confirmed=True
+        )
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client

@@ -7,15 +7,13 @@ from django.test import Client
 
 from chatbot import services
 from chatbot.models import AccessLog, Conversation, Escalation
-from tests.factories import MessageFactory, PatientFactory, UserFactory
+from tests.factories import MessageFactory, PatientFactory, UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 def _signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return signed_in(user)
 
 
 @pytest.fixture

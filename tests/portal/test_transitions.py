@@ -9,17 +9,15 @@ from django.test import Client
 
 from chatbot import services
 from chatbot.models import Conversation, Escalation
-from tests.factories import MessageFactory, UserFactory
+from tests.factories import MessageFactory, UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def clinician() -> Client:
-    client = Client()
     user: Any = UserFactory(roles=["clinician"])
-    client.force_login(user)
-    return client
+    return signed_in(user)
 
 
 @pytest.fixture
