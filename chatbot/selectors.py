@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from chatbot import crypto
 from chatbot.models import (
@@ -109,6 +109,40 @@ def conversations_flagged() -> QuerySet[Conversation]:
 def conversation_for_staff(*, conversation_id: int) -> Conversation:
     """Any patient's conversation, with its patient; raises Conversation.DoesNotExist."""
     return Conversation.objects.select_related("patient").get(pk=conversation_id)
+
+
+def conversation_in_staff_scope(*, conversation: Conversation, user: Any) -> bool:
+    """Whether ``conversation`` is in ``user``'s work: flagged for review (the pool),
+    with open risk or an unresolved escalation (the queues), or an escalation this
+    person handled. Anything else is "break the glass": the portal asks for a reason."""
+    if conversation.needs_review or conversation.risk_state.is_open:
+        return True
+    escalations = Escalation.objects.filter(conversation=conversation)
+    return (
+        escalations.exclude(status=Escalation.Status.RESOLVED).exists()
+        or escalations.filter(Q(acknowledged_by=user) | Q(resolved_by=user)).exists()
+    )
+
+
+def patient_data_export(*, patient: Any) -> dict[str, Any]:
+    """Everything stored about ``patient`` that they may have (HIPAA right of access):
+    the account and every conversation with its messages, as the patient saw them."""
+    return {
+        "account": {
+            "username": patient.get_username(),
+            "email": patient.email,
+            "date_joined": patient.date_joined.isoformat(),
+        },
+        "conversations": [
+            {
+                "id": c.pk,
+                "created_at": c.created_at.isoformat(),
+                "updated_at": c.updated_at.isoformat(),
+                "messages": conversation_transcript(conversation=c),
+            }
+            for c in Conversation.objects.filter(patient=patient).order_by("created_at").prefetch_related("messages")
+        ],
+    }
 
 
 def access_log_entries() -> QuerySet[AccessLog]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -324,6 +325,56 @@ def conversation_originals_for_staff(*, conversation: Conversation, viewer: Any)
     with transaction.atomic():
         audit_record(actor=viewer, action="view_original", obj=conversation)
         return {m.pk: crypto.decrypt(m.text_encrypted) for m in conversation.messages.all()}
+
+
+def conversation_break_glass(*, conversation: Conversation, by: Any, reason: str) -> None:
+    """Record that ``by`` opened a conversation outside their work, and why.
+
+    Raises ValueError when the reason is too short to mean anything (under 10 characters)."""
+    reason = " ".join(reason.split())
+    if len(reason) < 10:
+        raise ValueError("Give a reason of at least 10 characters.")
+    audit_record(actor=by, action="break_glass", obj=conversation, reason=reason)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    conversations: int
+    messages: int
+    escalations: int
+
+
+def conversations_purge(*, older_than_days: int, dry_run: bool = False) -> PurgeResult:
+    """Delete conversations untouched for ``older_than_days`` (retention policy), with
+    their messages and resolved escalations. Never one under legal hold or with an
+    escalation still open or acknowledged. Each deletion is audited (counts only);
+    the audit record itself is kept. Returns what was (or, dry run, would be) purged."""
+    if older_than_days < 1:
+        raise ValueError("older_than_days must be at least 1")
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    candidates = (
+        Conversation.objects.filter(updated_at__lt=cutoff, legal_hold=False)
+        .exclude(escalations__status__in=[Escalation.Status.OPEN, Escalation.Status.ACKNOWLEDGED])
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    totals = [0, 0, 0]
+    for conversation_id in list(candidates):
+        with transaction.atomic():
+            conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
+            escalations = Escalation.objects.filter(conversation=conversation)
+            if conversation.legal_hold or escalations.exclude(status=Escalation.Status.RESOLVED).exists():
+                continue  # changed since the query above
+            messages = Message.objects.filter(conversation=conversation)
+            counts = {"messages": messages.count(), "escalations": escalations.count()}
+            if not dry_run:
+                escalations.delete()
+                messages.filter(reply_to__isnull=False).delete()
+                messages.delete()
+                audit_record(actor=None, action="purge", obj=conversation, detail={**counts, "older_than_days": older_than_days})
+                conversation.delete()
+            totals = [totals[0] + 1, totals[1] + counts["messages"], totals[2] + counts["escalations"]]
+    return PurgeResult(*totals)
 
 
 # --- The audit record ---------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required, user_passes_test
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from chatbot import roles, selectors, services
 from chatbot.models import Conversation
@@ -64,3 +64,14 @@ def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
 def conversation_new(request: HttpRequest) -> HttpResponse:
     conversation = services.conversation_start(patient=request.user)
     return redirect("chat", conversation.pk)
+
+
+@require_GET
+@login_required
+@patient_required
+def my_data(request: HttpRequest) -> HttpResponse:
+    """Right of access: everything stored about the patient, as a JSON download. Audited."""
+    services.audit_record(actor=request.user, action="data_export", obj=request.user, detail={"format": "json"})
+    response = JsonResponse(selectors.patient_data_export(patient=request.user), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    return response

@@ -11,6 +11,7 @@ urlpatterns = [
     path("flagged/", views.flagged, name="flagged"),
     path("conversations/<int:conversation_id>/", views.conversation, name="conversation"),
     path("conversations/<int:conversation_id>/clear-risk/", views.risk_clear, name="risk_clear"),
+    path("conversations/<int:conversation_id>/break-glass/", views.break_glass, name="break_glass"),
     path(
         "escalations/<int:escalation_id>/acknowledge/",
         views.escalation_acknowledge,

@@ -59,6 +59,8 @@ def flagged(request: HttpRequest) -> HttpResponse:
 @staff_required
 def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     convo = _conversation(conversation_id)
+    if not _may_open(request, convo):
+        return render(request, "clinician_portal/break_glass.html", {"conversation": convo, "form": BreakGlassForm()})
     originals = services.conversation_originals_for_staff(conversation=convo, viewer=request.user)
     rows = [
         {
@@ -77,6 +79,41 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
             "escalations": selectors.conversation_escalations(conversation=convo),
         },
     )
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why do you need to open this conversation?",
+    )
+
+
+# Conversations a staff member opened by breaking the glass, for this session.
+_GLASS_SESSION_KEY = "break_glass_conversations"
+
+
+def _may_open(request: HttpRequest, convo: Conversation) -> bool:
+    return selectors.conversation_in_staff_scope(
+        conversation=convo, user=request.user
+    ) or convo.pk in request.session.get(_GLASS_SESSION_KEY, [])
+
+
+@require_POST
+@login_required
+@staff_required
+def break_glass(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Open a conversation outside one's queue, pool or escalations: the reason is audited."""
+    convo = _conversation(conversation_id)
+    form = BreakGlassForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "clinician_portal/break_glass.html", {"conversation": convo, "form": form}, status=400
+        )
+    services.conversation_break_glass(conversation=convo, by=request.user, reason=form.cleaned_data["reason"])
+    request.session[_GLASS_SESSION_KEY] = [*request.session.get(_GLASS_SESSION_KEY, []), convo.pk][-50:]
+    return redirect("portal:conversation", convo.pk)
 
 
 @require_POST

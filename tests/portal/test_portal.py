@@ -142,6 +142,7 @@ def test_the_conversation_page_shows_verdicts_with_quoted_evidence() -> None:
                          "risk_level": "active_ideation",
                          "evidence": [{"start": 2, "end": 20, "reason": "wish to die"}]}]
     message.save()
+    Conversation.objects.filter(pk=message.conversation_id).update(needs_review=True)  # in the flagged pool
     response = _signed_in(UserFactory(roles=["clinician"])).get(f"/portal/conversations/{message.conversation_id}/")
     body = response.content.decode()
     assert "“want to end it all” — wish to die" in body
