@@ -21,9 +21,12 @@ if settings.WARM_UP:
 
     warm_up_in_background()
 
+# Every websocket route; the authorization matrix (tests/security) walks this list.
+websocket_urlpatterns = [path("ws/chat/", ChatConsumer.as_asgi())]
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": websocket_auth_stack(URLRouter([path("ws/chat/", ChatConsumer.as_asgi())])),
+        "websocket": websocket_auth_stack(URLRouter(websocket_urlpatterns)),
     }
 )
