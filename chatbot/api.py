@@ -14,6 +14,7 @@ from rest_framework import permissions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, permission_classes
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -21,6 +22,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from chatbot import protocol, roles, selectors, services, tasks
 from chatbot.models import Conversation
+from chatbot.parsers import JSONParser
 from chatbot.protocol import ProtocolError, error_event
 
 
@@ -41,6 +43,7 @@ class TokenView(ObtainAuthToken):
 
     throttle_scope = "auth_token"
     throttle_classes = [ScopedRateThrottle]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data if isinstance(request.data, dict) else {})

@@ -30,13 +30,13 @@ def parse_frame(text_data: str | None, bytes_data: bytes | None) -> ClientMessag
     """Parse one client frame; raise ProtocolError with a code the client can act on."""
     if bytes_data is not None:
         raise ProtocolError("binary_not_supported", "Send JSON text frames, not binary frames.")
-    if text_data is None or len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
+    if text_data is None or len(text_data.encode("utf-8", "surrogatepass")) > settings.CHAT_MAX_FRAME_BYTES:
         raise ProtocolError(
             "frame_too_large", f"Frames may be at most {settings.CHAT_MAX_FRAME_BYTES} bytes."
         )
     try:
         frame = json.loads(text_data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser allows
         raise ProtocolError("invalid_json", "The frame is not valid JSON.") from None
     if not isinstance(frame, dict):
         raise ProtocolError("invalid_frame", "A frame must be a JSON object with a 'type'.")
@@ -46,15 +46,31 @@ def parse_frame(text_data: str | None, bytes_data: bytes | None) -> ClientMessag
     return parse_message(frame.get("text"), frame.get("client_id"))
 
 
+def _storable(text: str) -> bool:
+    """Text that UTF-8 and PostgreSQL can hold: no lone surrogate (JSON's "\\ud800"
+    escapes decode to one), no NUL."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_message(text: Any, client_id: Any) -> ClientMessage:
     """Validate a message's text and client id (shared by the socket and the REST API)."""
     if not isinstance(text, str) or not text.strip():
         raise ProtocolError("empty_text", "The message text is empty.")
+    if not _storable(text):
+        raise ProtocolError("invalid_text", "The message contains characters that are not text (NUL or a lone surrogate).")
     if len(text) > settings.CHAT_MAX_MESSAGE_CHARS:
         raise ProtocolError(
             "text_too_long", f"Messages may be at most {settings.CHAT_MAX_MESSAGE_CHARS} characters."
         )
-    if client_id is not None and (not isinstance(client_id, str) or not 0 < len(client_id) <= 64):
+    if client_id is not None and (
+        not isinstance(client_id, str) or not 0 < len(client_id) <= 64 or not client_id.isprintable()
+    ):
         raise ProtocolError("invalid_client_id", "client_id must be a string of 1 to 64 characters.")
     return ClientMessage(text=text, client_id=client_id)
 

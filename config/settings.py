@@ -254,6 +254,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "chatbot.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "chatbot.api.exception_handler",
     # The token endpoint, per client address (django-axes also locks a username out).
     "DEFAULT_THROTTLE_RATES": {"auth_token": envstr("TOKEN_THROTTLE_RATE", "10/min")},
