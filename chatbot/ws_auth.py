@@ -15,6 +15,9 @@ from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator as _ChannelsOriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
+
+from chatbot import roles
 
 
 @database_sync_to_async
@@ -43,6 +46,28 @@ class TokenAuthMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
+@database_sync_to_async
+def _owes_second_factor(user: Any, session: Any) -> bool:
+    """A session-signed-in user who must (staff) or chose to (patients) use a second
+    factor and has not passed it in this session."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if not (roles.requires_second_factor(user) or user_has_device(user)):
+        return False
+    return not (session is not None and session.get(DEVICE_ID_SESSION_KEY))
+
+
+class SecondFactorMiddleware(BaseMiddleware):
+    """A socket signed in by session cookie counts as signed out until the session has
+    passed its second factor, as every page does (``chatbot.middleware``). A token is
+    only issued after the second factor, so token sockets pass."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope.get("auth_method") != "token" and await _owes_second_factor(scope.get("user"), scope.get("session")):
+            scope = dict(scope, user=AnonymousUser())
+        return await super().__call__(scope, receive, send)
+
+
 class OriginValidator(_ChannelsOriginValidator):
     def valid_origin(self, parsed_origin: Any) -> bool:
         # No Origin header: not a browser, so cookie-riding CSRF is not possible.
@@ -53,4 +78,6 @@ class OriginValidator(_ChannelsOriginValidator):
 
 def websocket_auth_stack(inner: Any) -> Any:
     # Session auth first; the token middleware overrides the user when a token is sent.
-    return OriginValidator(AuthMiddlewareStack(TokenAuthMiddleware(inner)), settings.ALLOWED_HOSTS)
+    return OriginValidator(
+        AuthMiddlewareStack(TokenAuthMiddleware(SecondFactorMiddleware(inner))), settings.ALLOWED_HOSTS
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -143,3 +144,28 @@ def test_staff_sessions_end_when_idle_or_too_old(idle_s, age_s, signed_out) -> N
 def test_the_staff_page_carries_the_session_warning_script() -> None:
     page = signed_in(UserFactory(roles=["clinician"])).get("/portal/")
     assert b'data-session-idle-s="900"' in page.content and b"js/session.js" in page.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_signed_in_by_cookie_needs_the_second_factor_too() -> None:
+    from asgiref.sync import async_to_sync
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    patient: Any = PatientFactory()
+    TOTPDevice.objects.create(user=patient, name="app", confirmed=True)  # opted in
+    password_only = Client()
+    password_only.force_login(patient)
+    verified = signed_in(patient)
+
+    async def close_code(client: Client):
+        cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+        communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"cookie", cookie)])
+        await communicator.connect()
+        first = await communicator.receive_output(timeout=5)
+        await communicator.disconnect()
+        return first
+
+    assert '"unauthenticated"' in async_to_sync(close_code)(password_only)["text"]
+    assert '"ready"' in async_to_sync(close_code)(verified)["text"]
