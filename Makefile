@@ -45,7 +45,7 @@ lint: install
 	$(BIN)/lint-imports
 
 test: install lint
-	CELERY_TASK_ALWAYS_EAGER=true DB_CONN_MAX_AGE=0 WARM_UP=false $(BIN)/python -m pytest
+	CELERY_TASK_ALWAYS_EAGER=true DB_CONN_MAX_AGE=0 WARM_UP=false ESCALATION_EMBEDDED_SCHEDULER=false $(BIN)/python -m pytest
 
 # Production-style processes (with REDIS_URL set): a Celery worker and a model server.
 worker: install
