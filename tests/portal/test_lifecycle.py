@@ -96,7 +96,7 @@ def test_resolving_takes_an_outcome_and_a_false_alarm_names_rail_and_error(
 ) -> None:
     first, _ = clinicians
     if not ok:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="outcome|false alarm"):
             services.escalation_resolve(
                 escalation=crisis, by=first, outcome=outcome, false_alarm_rail=rail, false_alarm_detail=detail
             )
@@ -119,7 +119,7 @@ def test_notes_and_views_are_recorded_with_who(crisis, clinicians) -> None:
     note = crisis.records.get(action=EscalationRecord.Action.NOTE)
     assert note.by == first and note.note == "left a voicemail"
     assert crisis.records.get(action=EscalationRecord.Action.VIEWED).by == second
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="empty note"):
         services.escalation_note_add(escalation=crisis, by=first, text="   ")
 
 
