@@ -96,7 +96,7 @@ def test_resolving_takes_an_outcome_and_a_false_alarm_names_rail_and_error(
 ) -> None:
     first, _ = clinicians
     if not ok:
-        with pytest.raises(ValueError, match="outcome|false alarm"):
+        with pytest.raises(ValueError, match=r"outcome|false alarm"):
             services.escalation_resolve(
                 escalation=crisis, by=first, outcome=outcome, false_alarm_rail=rail, false_alarm_detail=detail
             )
