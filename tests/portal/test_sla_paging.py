@@ -119,7 +119,7 @@ def test_a_page_never_contains_patient_text(rota, django_capture_on_commit_callb
         clock.tick(timedelta(seconds=301))
         _tick(django_capture_on_commit_callbacks)
     (page,) = mail.outbox
-    text = page.subject + page.body
+    text = f"{page.subject} {page.body}"
     assert f"/portal/escalations/{escalation.pk}/" in text and "URGENT" in text and "crisis" in text
     for secret in ("pills", "Jane", "Roe", "behavior"):
         assert secret not in text
