@@ -193,6 +193,7 @@ def escalation_create(
             verdicts=list(verdicts),
         )
         record(escalation=escalation, by=None, action=EscalationRecord.Action.CREATED)
+        escalation_announce(escalation=escalation, change="created")
     return escalation
 
 
