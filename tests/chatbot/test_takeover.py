@@ -40,7 +40,7 @@ async def _next(communicator: WebsocketCommunicator, kind: str, wait_s: float = 
 
 @pytest.fixture
 def people(db) -> tuple[Any, Any, Conversation]:
-    conversation = ConversationFactory()
+    conversation: Any = ConversationFactory()
     clinician = UserFactory(username="dr_ayo", first_name="Ayo", last_name="Bello", roles=["clinician"])
     return conversation.patient, clinician, conversation
 
