@@ -332,7 +332,7 @@ def staff_role(user: Any) -> str:
 
 def _lock(escalation: Escalation, expected_version: int | None) -> Escalation:
     locked = (
-        Escalation.objects.select_for_update()
+        Escalation.objects.select_for_update(of=("self",))  # PostgreSQL cannot lock the nullable joins
         .select_related("acknowledged_by", "claimed_by", "resolved_by")
         .get(pk=escalation.pk)
     )
@@ -568,7 +568,9 @@ def conversation_staff_join(*, conversation: Conversation, by: Any) -> Conversat
     patient is told who joined. Raises IllegalTransition if someone else is in it."""
     with transaction.atomic():
         locked = (
-            Conversation.objects.select_for_update().select_related("staff_joined_by").get(pk=conversation.pk)
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("staff_joined_by")
+            .get(pk=conversation.pk)
         )
         if locked.staff_joined_by_id == by.pk:
             return locked  # a second tab of the same person: nothing changes
