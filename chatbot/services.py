@@ -331,11 +331,9 @@ def staff_role(user: Any) -> str:
 
 
 def _lock(escalation: Escalation, expected_version: int | None) -> Escalation:
-    locked = (
-        Escalation.objects.select_for_update(of=("self",))  # PostgreSQL cannot lock the nullable joins
-        .select_related("acknowledged_by", "claimed_by", "resolved_by")
-        .get(pk=escalation.pk)
-    )
+    # No select_related: after waiting for a lock, PostgreSQL re-reads the locked row
+    # but not the joined ones, so who got there first is read after the lock.
+    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleEscalation(_who_got_there_first(locked))
     return locked
@@ -567,11 +565,7 @@ def conversation_staff_join(*, conversation: Conversation, by: Any) -> Conversat
     """A staff member joins the patient's chat: the assistant stops answering, the
     patient is told who joined. Raises IllegalTransition if someone else is in it."""
     with transaction.atomic():
-        locked = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("staff_joined_by")
-            .get(pk=conversation.pk)
-        )
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         if locked.staff_joined_by_id == by.pk:
             return locked  # a second tab of the same person: nothing changes
         if locked.staff_joined_by is not None:
