@@ -152,7 +152,7 @@ def _breaches(receiver: Receiver, n: int, sla_s: float) -> dict[str, Any]:
 
     due: dict[int, float] = {}
     for _ in range(n):
-        message = MessageFactory(text="benchmark")
+        message: Any = MessageFactory(text="benchmark")
         escalation = services.escalation_create(
             message_id=message.pk,
             kind=Escalation.Kind.CRISIS,
@@ -201,7 +201,7 @@ def main() -> None:
     django.setup()
     patient_token, staff_token = _setup_data(receiver.url)
     web_port = _port()
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": REPO, "env": env}
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": REPO, "env": env}
     web = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port), "config.asgi:application"],
         **quiet,

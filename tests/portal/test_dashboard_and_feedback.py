@@ -53,8 +53,8 @@ def test_the_report_counts_medians_breaches_and_false_alarm_rates(history) -> No
 @pytest.mark.parametrize("days", [7, 30, 90])
 def test_the_dashboard_is_for_safety_officers(history, days) -> None:
     officer, clinician = Client(), Client()
-    officer.force_login(UserFactory(roles=["safety_officer"]))
-    clinician.force_login(UserFactory(roles=["clinician"]))
+    officer.force_login(UserFactory(roles=["safety_officer"]))  # type: ignore[arg-type]
+    clinician.force_login(UserFactory(roles=["clinician"]))  # type: ignore[arg-type]
     page = officer.get(f"/portal/dashboard/?days={days}")
     assert page.status_code == 200 and b"<svg" in page.content and b"50%" in page.content
     assert b"Jane" not in page.content
