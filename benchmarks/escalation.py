@@ -201,7 +201,8 @@ def main() -> None:
     django.setup()
     patient_token, staff_token = _setup_data(receiver.url)
     web_port = _port()
-    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": REPO, "env": env}
+    log = (var / "servers.log").open("w")  # daphne's and the worker's output, for a failed run
+    quiet: dict[str, Any] = {"stdout": log, "stderr": subprocess.STDOUT, "cwd": REPO, "env": env}
     web = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port), "config.asgi:application"],
         **quiet,
@@ -219,7 +220,11 @@ def main() -> None:
         web.terminate()
         worker.terminate()
         web.wait(20)
-        worker.wait(60)
+        try:
+            worker.wait(60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
     from django.conf import settings
 
     print(
