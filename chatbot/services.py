@@ -561,6 +561,14 @@ def escalation_breach_mark(*, escalation_id: int, now: datetime, repage_after_s:
 # --- Human takeover of a patient's chat ------------------------------------------------------
 
 
+def takeover_record(
+    *, conversation: Conversation, by: Any, action: str, message: Message | None = None
+) -> TakeoverRecord:
+    """The one call site that records a join, staff message, hand-back or end (who,
+    when; never text). The audit chain hooks in here."""
+    return TakeoverRecord.objects.create(conversation=conversation, by=by, action=action, message=message)
+
+
 def conversation_staff_join(*, conversation: Conversation, by: Any) -> Conversation:
     """A staff member joins the patient's chat: the assistant stops answering, the
     patient is told who joined. Raises IllegalTransition if someone else is in it."""
@@ -573,7 +581,7 @@ def conversation_staff_join(*, conversation: Conversation, by: Any) -> Conversat
         locked.staff_joined_by = by
         locked.staff_joined_at = timezone.now()
         locked.save(update_fields=["staff_joined_by", "staff_joined_at"])
-        TakeoverRecord.objects.create(conversation=locked, by=by, action=TakeoverRecord.Action.JOINED)
+        takeover_record(conversation=locked, by=by, action=TakeoverRecord.Action.JOINED)
         name, role = staff_name(by), staff_role(by)
         patient_event_on_commit(
             conversation_id=locked.pk,
@@ -605,7 +613,7 @@ def conversation_staff_leave(*, conversation: Conversation, by: Any, then: str) 
         locked.staff_joined_at = None
         locked.save(update_fields=["staff_joined_by", "staff_joined_at"])
         action = TakeoverRecord.Action.HANDED_BACK if then == "assistant" else TakeoverRecord.Action.ENDED
-        TakeoverRecord.objects.create(conversation=locked, by=by, action=action)
+        takeover_record(conversation=locked, by=by, action=action)
         name = staff_name(by)
         text = (
             f"{name} has left the chat. The assistant is answering again."
@@ -644,9 +652,7 @@ def staff_message_send(*, conversation: Conversation, by: Any, text: str) -> Mes
             text_encrypted=crypto.encrypt(text),
         )
         Conversation.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-        TakeoverRecord.objects.create(
-            conversation=locked, by=by, action=TakeoverRecord.Action.MESSAGE, message=message
-        )
+        takeover_record(conversation=locked, by=by, action=TakeoverRecord.Action.MESSAGE, message=message)
         event = staff_message_event(message, text=text)
         patient_event_on_commit(conversation_id=locked.pk, event=event)
         staff_event_on_commit(event, conversation_id=locked.pk)
