@@ -91,8 +91,8 @@ def test_crisis_live_portal_acknowledge_join_talk_and_hand_back(browser, server)
 
     patient = _sign_in(browser, server, "pat")
     patient.goto(f"{server}/chat/")
-    patient.wait_for_selector("#send-button:not([disabled])", state="attached")
     patient.fill("#message-input", CRISIS)
+    patient.wait_for_selector("#send-button:not([disabled])")  # enabled once there is text to send
     patient.click("#send-button")
     patient.wait_for_selector("#crisis-banner:not([hidden])")
 
@@ -115,6 +115,7 @@ def test_crisis_live_portal_acknowledge_join_talk_and_hand_back(browser, server)
     patient.wait_for_selector(".msg--staff >> text=I'm here with you")
     answers = patient.locator(".msg--assistant").count()
     patient.fill("#message-input", "ok. thank you for coming")
+    patient.wait_for_selector("#send-button:not([disabled])")
     patient.click("#send-button")
     clinician.wait_for_selector("[data-chat-log] >> text=thank you for coming")
     patient.wait_for_timeout(1500)  # room for a wrong answer to show up; none may
