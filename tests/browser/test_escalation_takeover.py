@@ -98,7 +98,7 @@ def test_crisis_live_portal_acknowledge_join_talk_and_hand_back(browser, server)
 
     # 1-2. The clinician's open queue gets the urgent row without a reload, with an alert.
     row = clinician.wait_for_selector("table[data-queue] tbody tr.urgent[data-escalation-id]")
-    assert clinician.title.startswith("(1) ")
+    assert clinician.title().startswith("(1) ")
     assert clinician.is_visible("#portal-alert")
 
     # 3. Acknowledge and join.
