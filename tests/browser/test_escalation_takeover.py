@@ -61,7 +61,10 @@ def server() -> Iterator[str]:
             yield f"http://127.0.0.1:{port}"
         finally:
             web.terminate()
-            web.wait(20)
+            try:
+                web.wait(20)
+            except subprocess.TimeoutExpired:
+                web.kill()
 
 
 @pytest.fixture
@@ -75,7 +78,7 @@ def browser() -> Iterator[Any]:
 
 def _sign_in(browser: Any, base: str, username: str) -> Any:
     page = browser.new_context().new_page()
-    page.set_default_timeout(120_000)  # the first message loads the de-identifier and rails
+    page.set_default_timeout(300_000)  # the first message loads the de-identifier and rails
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "pw-for-tests-1")
