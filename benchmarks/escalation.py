@@ -97,12 +97,36 @@ def _setup_data(receiver_url: str) -> tuple[str, str]:
     return Token.objects.create(user=patient).key, Token.objects.create(user=clinician).key
 
 
+async def _reader(ws: Any, queue: asyncio.Queue[tuple[float, dict[str, Any]]]) -> None:
+    """Read a socket all the time (so pings get their pongs), stamping each event."""
+    async for msg in ws:
+        if msg.type.name == "TEXT":
+            queue.put_nowait((time.perf_counter(), json.loads(msg.data)))
+
+
+async def _until(
+    queue: asyncio.Queue[tuple[float, dict[str, Any]]], match: Any, wait_s: float = 300
+) -> float | None:
+    """The time the first event ``match``es arrived, or None after ``wait_s``."""
+    deadline = time.perf_counter() + wait_s
+    while (left := deadline - time.perf_counter()) > 0:
+        try:
+            at, event = await asyncio.wait_for(queue.get(), timeout=left)
+        except TimeoutError:
+            return None
+        if match(event):
+            return at
+    return None
+
+
 async def _crises(web_port: int, patient_token: str, staff_token: str, n: int, warmup: int) -> dict[str, Any]:
     import aiohttp
 
     to_portal: list[float] = []
     to_accepted: list[float] = []
     base = f"ws://127.0.0.1:{web_port}"
+    portal_q: asyncio.Queue[tuple[float, dict[str, Any]]] = asyncio.Queue()
+    chat_q: asyncio.Queue[tuple[float, dict[str, Any]]] = asyncio.Queue()
     async with aiohttp.ClientSession() as session:
         portal = await session.ws_connect(
             f"{base}/ws/portal/", headers={"Authorization": f"Token {staff_token}"}
@@ -110,36 +134,35 @@ async def _crises(web_port: int, patient_token: str, staff_token: str, n: int, w
         chat = await session.ws_connect(
             f"{base}/ws/chat/?conversation=new", headers={"Authorization": f"Token {patient_token}"}
         )
-        ready = await chat.receive_json()
-        conversation_id = ready["conversation_id"]
+        readers = [asyncio.create_task(_reader(portal, portal_q)), asyncio.create_task(_reader(chat, chat_q))]
+        ready_at = await _until(chat_q, lambda e: e["type"] == "ready")
+        assert ready_at is not None
+        conversation_id = None
         for i in range(warmup + n):
             started = time.perf_counter()
             await chat.send_str(json.dumps({"type": "message", "text": CRISIS, "client_id": f"c{i}"}))
-            accepted_at = portal_at = None
-            deadline = time.perf_counter() + 180
-            while portal_at is None and time.perf_counter() < deadline:
-                if accepted_at is None:
-                    event = await chat.receive_json(timeout=180)
-                    if event["type"] == "accepted":
-                        accepted_at = time.perf_counter() - started
-                    continue
-                event = await portal.receive_json(timeout=180)
-                if (
-                    event.get("type") == "escalation"
-                    and event.get("change") == "created"
-                    and event.get("conversation_id") == conversation_id
-                ):
-                    portal_at = time.perf_counter() - started
-            while True:  # drain the patient socket: the crisis reply ends the turn
-                try:
-                    event = await chat.receive_json(timeout=30)
-                except TimeoutError:
-                    break
-                if event["type"] in ("reply", "error"):
-                    break
+            accepted: dict[str, Any] = {}
+
+            def is_accepted(e: dict[str, Any], box: dict[str, Any] = accepted) -> bool:
+                box.update(e)
+                return e["type"] == "accepted"
+
+            accepted_at = await _until(chat_q, is_accepted)
+            conversation_id = accepted.get("conversation_id", conversation_id)
+            portal_at = await _until(
+                portal_q,
+                lambda e: (
+                    e.get("type") == "escalation"
+                    and e.get("change") == "created"
+                    and e.get("conversation_id") == conversation_id
+                ),
+            )
+            await _until(chat_q, lambda e: e["type"] in ("reply", "error"), wait_s=120)  # the turn ends
             if i >= warmup:
-                to_portal.append(portal_at if portal_at is not None else float("nan"))
-                to_accepted.append(accepted_at if accepted_at is not None else float("nan"))
+                to_portal.append(portal_at - started if portal_at else float("nan"))
+                to_accepted.append(accepted_at - started if accepted_at else float("nan"))
+        for task in readers:
+            task.cancel()
         await chat.close()
         await portal.close()
     return {"frame_to_portal_event_ms": _ms(to_portal), "baseline_frame_to_accepted_ms": _ms(to_accepted)}
