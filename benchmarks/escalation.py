@@ -151,10 +151,8 @@ async def _crises(web_port: int, patient_token: str, staff_token: str, n: int, w
             conversation_id = accepted.get("conversation_id", conversation_id)
             portal_at = await _until(
                 portal_q,
-                lambda e: (
-                    e.get("type") == "escalation"
-                    and e.get("change") == "created"
-                    and e.get("conversation_id") == conversation_id
+                lambda e, cid=conversation_id: (
+                    e.get("type") == "escalation" and e.get("change") == "created" and e.get("conversation_id") == cid
                 ),
             )
             await _until(chat_q, lambda e: e["type"] in ("reply", "error"), wait_s=120)  # the turn ends
