@@ -22,6 +22,7 @@ from chatbot.models import (
 )
 from chatbot.protocol import ServerEvent, StaffJoinedEvent
 from chatbot.services import presence_key, staff_message_event, staff_name, staff_role
+from guardrails.base import RiskLevel
 
 
 def conversations_for_patient(*, patient: Any) -> QuerySet[Conversation]:
@@ -128,10 +129,21 @@ def escalations_triage() -> QuerySet[Escalation]:
     return escalations_open().filter(kind__in=MENTAL_HEALTH_KINDS)
 
 
+def verdict_risk_level(verdict: Any) -> int:
+    """A stored verdict's C-SSRS level as a number (stored by name, e.g. "intent_or_plan"); 0 if none."""
+    if not isinstance(verdict, dict):
+        return 0
+    value = verdict.get("risk_level")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.upper() in RiskLevel.__members__:
+        return int(RiskLevel[value.upper()])
+    return 0
+
+
 def escalation_risk_level(escalation: Escalation) -> int:
     """The highest C-SSRS level the escalation's verdicts or its conversation's open risk show."""
-    levels = [int(v.get("risk_level") or 0) for v in escalation.verdicts if isinstance(v, dict)]
-    return max([escalation.conversation.risk_level, *levels])
+    return max([escalation.conversation.risk_level, *(verdict_risk_level(v) for v in escalation.verdicts)])
 
 
 def escalations_triage_ordered(*, limit: int = 200) -> list[Escalation]:
@@ -152,7 +164,7 @@ def conversations_risk_timeline(*, conversation_ids: Iterable[int]) -> dict[int,
         .values_list("conversation_id", "verdicts")
     )
     for conversation_id, verdicts in rows:
-        levels = [int(v.get("risk_level") or 0) for v in verdicts or [] if isinstance(v, dict)]
+        levels = [verdict_risk_level(v) for v in verdicts or []]
         timeline.setdefault(conversation_id, []).append(max(levels, default=0))
     return timeline
 

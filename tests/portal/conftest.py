@@ -35,7 +35,7 @@ def crisis(db) -> Escalation:
         reason="intent_or_plan",
         priority=Escalation.Priority.URGENT,
         verdicts=[
-            {"rail": "self_harm", "action": "escalate", "category": "suicide", "score": 0.97, "risk_level": 4,
+            {"rail": "self_harm", "action": "escalate", "category": "suicide", "score": 0.97, "risk_level": "intent_or_plan",
              "evidence": [{"start": 16, "end": 39, "reason": "intent with a time"}]},
         ],
     )  # fmt: skip

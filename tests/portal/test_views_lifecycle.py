@@ -79,3 +79,12 @@ def test_next_never_redirects_off_site(crisis, clinicians) -> None:
         f"/portal/escalations/{crisis.pk}/acknowledge/", {"next": "https://evil.example/"}
     )
     assert response["Location"] == f"/portal/escalations/{crisis.pk}/"
+
+
+@pytest.mark.parametrize(
+    ("stored", "level"), [("intent_or_plan", 4), ("passive_wish", 1), (3, 3), (None, 0), ("nonsense", 0)]
+)
+def test_a_stored_verdict_level_is_read_by_name_or_number(stored, level) -> None:
+    from chatbot.selectors import verdict_risk_level
+
+    assert verdict_risk_level({"rail": "self_harm", "risk_level": stored}) == level
