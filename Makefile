@@ -14,7 +14,7 @@ export NEMO_GUARDRAILS_NO_USAGE_STATS := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint worker serve-model
+.PHONY: install run test lint worker serve-model chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_demo_accounts
+	$(BIN)/python manage.py create_demo_rota
 	$(BIN)/python manage.py load_knowledge chatbot/knowledge/starter
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with a demo account above."
@@ -44,8 +45,15 @@ lint: install
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
-test: install lint
-	CELERY_TASK_ALWAYS_EAGER=true DB_CONN_MAX_AGE=0 WARM_UP=false $(BIN)/python -m pytest
+# Browser tests drive Debian's chromium. Idempotent: nothing happens when it is there;
+# without root or apt the browser tests skip and say why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1)) || \
+	  echo "chromium could not be installed: the browser tests will skip"
+
+test: install lint chromium
+	CELERY_TASK_ALWAYS_EAGER=true DB_CONN_MAX_AGE=0 WARM_UP=false ESCALATION_EMBEDDED_SCHEDULER=false $(BIN)/python -m pytest
 
 # Production-style processes (with REDIS_URL set): a Celery worker and a model server.
 worker: install

@@ -8,7 +8,17 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 
 from chatbot import services
-from chatbot.models import AccessLog, AuditEvent, Chunk, Conversation, Document, Escalation, Message
+from chatbot.models import (
+    AccessLog,
+    AuditEvent,
+    Chunk,
+    Conversation,
+    Document,
+    Escalation,
+    EscalationRecord,
+    Message,
+    PatientProfile,
+)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -156,3 +166,26 @@ class DocumentAdmin(AuditedAdmin):
 
     def has_review_permission(self, request: Any) -> bool:
         return request.user.has_perm("chatbot.review_document")
+
+
+@admin.register(PatientProfile)
+class PatientProfileAdmin(admin.ModelAdmin):
+    list_display = ("patient", "display_name", "preferred_language", "clinic")
+    search_fields = ("patient__username", "display_name")
+
+
+@admin.register(EscalationRecord)
+class EscalationRecordAdmin(admin.ModelAdmin):
+    """Read-only: the record of who did what to an escalation."""
+
+    list_display = ("escalation", "action", "by", "at")
+    list_filter = ("action",)
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

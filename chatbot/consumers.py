@@ -41,9 +41,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.conversation_id = conversation.pk
         self._tasks: set[asyncio.Task[Any]] = set()
         await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
-        await self.send_event(
-            ReadyEvent(type="ready", conversation_id=conversation.pk, risk_open=conversation.risk_state.is_open)
+        await database_sync_to_async(services.patient_presence_change)(
+            conversation_id=conversation.pk, delta=1
         )
+        await self.send_event(
+            ReadyEvent(
+                type="ready", conversation_id=conversation.pk, risk_open=conversation.risk_state.is_open
+            )
+        )
+        # Who is in the chat, and what the care team wrote while the patient was away.
+        for event in await database_sync_to_async(selectors.takeover_catch_up)(
+            conversation_id=conversation.pk
+        ):
+            await self.send_event(event)
+            if event["type"] == "staff_message":
+                await database_sync_to_async(services.staff_messages_delivered)(
+                    message_ids=[event["message_id"]]
+                )
 
     def _conversation(self, user: Any) -> Conversation | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -59,6 +73,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.conversation_id is not None:
+            await database_sync_to_async(services.patient_presence_change)(
+                conversation_id=self.conversation_id, delta=-1
+            )
             await self.channel_layer.group_discard(
                 conversation_group(self.conversation_id), self.channel_name
             )
@@ -101,8 +118,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             task.add_done_callback(self._tasks.discard)
 
     async def chat_event(self, message: dict[str, Any]) -> None:
-        """A server event from the pipeline (``events.event_send``), passed on as it is."""
-        await self.send(text_data=json.dumps(message["event"]))
+        """A server event from the pipeline or the care team, passed on as it is."""
+        event = message["event"]
+        await self.send(text_data=json.dumps(event))
+        if event.get("type") == "staff_message":  # it reached the patient: no longer waiting
+            await database_sync_to_async(services.staff_messages_delivered)(message_ids=[event["message_id"]])
 
     async def send_event(self, event: ServerEvent) -> None:
         await self.send(text_data=json.dumps(event))

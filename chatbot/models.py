@@ -38,6 +38,11 @@ class Conversation(models.Model):
     legal_hold = models.BooleanField(default=False)
     # The de-identification mapping (surrogate -> original), encrypted JSON.
     surrogates_encrypted = models.TextField(blank=True, default="")
+    # Human takeover: while a staff member is joined, the assistant sends no answers.
+    staff_joined_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staff_joined_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -56,13 +61,16 @@ class Message(models.Model):
     class Role(models.TextChoices):
         PATIENT = "patient"
         ASSISTANT = "assistant"
+        STAFF = "staff"  # a care-team member who joined the chat (``author``)
 
     class Status(models.TextChoices):
         RECEIVED = "received"  # stored, not yet processed
         PROCESSING = "processing"
         ANSWERED = "answered"
         FAILED = "failed"  # a step failed; a person has been told
-        DELIVERED = "delivered"  # assistant messages
+        DELIVERED = "delivered"  # assistant messages; staff messages the patient's socket received
+        WITH_STAFF = "with_staff"  # screened and stored, not answered: a person had joined the chat
+        WAITING = "waiting"  # a staff message not yet delivered (the patient was offline)
 
     class Mode(models.TextChoices):
         MODEL = "model"
@@ -87,6 +95,12 @@ class Message(models.Model):
     # A machine-made reason code such as "model_timeout"; never patient text.
     review_reason = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the crisis resources were shown to the patient for this message (templates).
+    crisis_shown_at = models.DateTimeField(null=True, blank=True)
+    # Staff messages only: who wrote it.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -121,7 +135,16 @@ class Escalation(models.Model):
     class Status(models.TextChoices):
         OPEN = "open"
         ACKNOWLEDGED = "acknowledged"
+        IN_PROGRESS = "in_progress", "In progress"
         RESOLVED = "resolved"
+
+    class Outcome(models.TextChoices):
+        CONTACTED_PATIENT = "contacted_patient", "Contacted the patient"
+        EMERGENCY_SERVICES = "emergency_services", "Emergency services called"
+        REFERRED = "referred", "Referred"
+        SAFETY_PLAN = "safety_plan", "Safety plan made"
+        NO_ACTION = "no_action", "No action needed"
+        FALSE_ALARM = "false_alarm", "False alarm"
 
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="escalations")
     message = models.ForeignKey(
@@ -142,6 +165,24 @@ class Escalation(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True, default="")
+    # Who is working on it (acknowledged -> in progress: "claimed").
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=24, choices=Outcome.choices, blank=True, default="")
+    # A false alarm names the rail and says what it got wrong.
+    false_alarm_rail = models.CharField(max_length=32, blank=True, default="")
+    false_alarm_detail = models.CharField(max_length=500, blank=True, default="")
+    # Optimistic locking: every transition bumps it; a form that sends an older one is refused.
+    version = models.PositiveIntegerField(default=1)
+    # Paging: when the acknowledgement SLA was first breached, how many tiers were paged,
+    # and when the next page is due while nobody has acknowledged.
+    breached_at = models.DateTimeField(null=True, blank=True)
+    page_tier = models.PositiveSmallIntegerField(default=0)
+    next_page_at = models.DateTimeField(null=True, blank=True)
+    # The SLA clock runs from here: created, or reopened.
+    reopened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["status", "-priority", "created_at"]
@@ -149,6 +190,80 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} escalation {self.pk}"
+
+    @property
+    def priority_name(self) -> str:
+        """``routine``, ``urgent``...: the key of the SLA settings."""
+        return self.Priority(self.priority).name.lower()
+
+
+class EscalationRecord(models.Model):
+    """Who did what to an escalation, and when: every transition, note, view and page.
+
+    ``detail`` holds machine values (states, outcome codes, tiers), never patient text;
+    a note's text is in ``note``, written by staff."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        VIEWED = "viewed"
+        ACKNOWLEDGED = "acknowledged"
+        CLAIMED = "claimed"
+        RESOLVED = "resolved"
+        REOPENED = "reopened"
+        NOTE = "note"
+        BREACHED = "breached"
+        PAGED = "paged"
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.PROTECT, related_name="records")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )  # None: the system (the SLA checker)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    note = models.TextField(blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} escalation {self.escalation_id} by {self.by_id or 'system'}"
+
+
+class TakeoverRecord(models.Model):
+    """Every join, staff message and hand-back in a conversation: who and when (no text)."""
+
+    class Action(models.TextChoices):
+        JOINED = "joined"
+        MESSAGE = "message"
+        HANDED_BACK = "handed_back"
+        ENDED = "ended"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="takeover_records")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} conversation {self.conversation_id} by {self.by_id}"
+
+
+class PatientProfile(models.Model):
+    """What a clinician needs to reach the patient. Edited in the admin."""
+
+    patient = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(max_length=200, blank=True, default="")
+    phone = models.CharField(max_length=40, blank=True, default="")
+    emergency_contact = models.CharField(max_length=200, blank=True, default="")
+    preferred_language = models.CharField(max_length=40, blank=True, default="English")
+    clinic = models.CharField(max_length=200, blank=True, default="")
+
+    def __str__(self) -> str:
+        return f"Profile of patient {self.patient_id}"
 
 
 AUDIT_GENESIS = "0" * 64

@@ -41,6 +41,8 @@ async def respond(turn: Turn) -> None:
     except steps.RailsUnavailable:
         await steps.screen_locally(turn, deid)
         return await steps.fail(turn, reason="input_rails_unavailable")
+    if await steps.hold_for_staff(turn, verdicts):  # a person joined the chat: no assistant answer
+        return
     if await steps.answer_from_template(turn, verdicts):  # crisis, emergency, injection, scope
         return
 

@@ -145,7 +145,137 @@ class ErrorEvent(TypedDict):
     retry_after_s: NotRequired[int]
 
 
-ServerEvent = ReadyEvent | AcceptedEvent | DeltaEvent | ReplyEvent | WithdrawEvent | CrisisEvent | ErrorEvent
+class StaffJoinedEvent(TypedDict):
+    """A named member of the care team joined the chat: the assistant stops answering."""
+
+    type: Literal["staff_joined"]
+    conversation_id: int
+    name: str
+    role: str
+    text: str
+
+
+class StaffMessageEvent(TypedDict):
+    """A care-team member's message (on the patient's socket and on the portal's)."""
+
+    type: Literal["staff_message"]
+    conversation_id: int
+    message_id: int
+    name: str
+    role: str
+    text: str
+    created_at: str
+
+
+class StaffLeftEvent(TypedDict):
+    """The care-team member left: ``then`` is ``assistant`` (handed back) or ``ended``."""
+
+    type: Literal["staff_left"]
+    conversation_id: int
+    name: str
+    then: Literal["assistant", "ended"]
+    text: str
+
+
+ServerEvent = (
+    ReadyEvent
+    | AcceptedEvent
+    | DeltaEvent
+    | ReplyEvent
+    | WithdrawEvent
+    | CrisisEvent
+    | ErrorEvent
+    | StaffJoinedEvent
+    | StaffMessageEvent
+    | StaffLeftEvent
+)
+
+
+# --- Staff (portal) events: ``/ws/portal/`` ----------------------------------------------
+# Queue events carry ids, kinds, priorities, states and staff names: never patient text.
+# Only ``patient_message`` carries text, and only to a portal socket that joined that
+# conversation (its access is logged).
+
+
+class EscalationChangedEvent(TypedDict):
+    """An escalation was opened, or its state changed (``change`` says how)."""
+
+    type: Literal["escalation"]
+    change: str  # created, acknowledged, claimed, resolved, reopened, note, breached
+    escalation_id: int
+    conversation_id: int
+    kind: str
+    priority: str  # routine, urgent ...
+    status: str
+    version: int
+    by: str  # a staff member's name; "" for the system
+    at: str
+
+
+class PatientMessageEvent(TypedDict):
+    """A patient's message in a conversation a staff member has joined."""
+
+    type: Literal["patient_message"]
+    conversation_id: int
+    message_id: int
+    text: str
+    created_at: str
+
+
+class TakeoverChangedEvent(TypedDict):
+    """Someone joined or left a patient's chat (queue pages show who is in it)."""
+
+    type: Literal["takeover"]
+    conversation_id: int
+    joined: bool
+    by: str
+
+
+StaffEvent = (
+    EscalationChangedEvent | PatientMessageEvent | TakeoverChangedEvent | StaffMessageEvent | ErrorEvent
+)
+
+
+@dataclass(frozen=True)
+class StaffFrame:
+    """A portal client frame: ``join``/``leave`` a conversation, or a ``staff_message``."""
+
+    type: str
+    conversation_id: int
+    text: str = ""
+    then: str = "assistant"
+
+
+STAFF_FRAME_TYPES = ("join", "leave", "staff_message")
+
+
+def parse_staff_frame(text_data: str | None, bytes_data: bytes | None) -> StaffFrame:
+    """Parse one portal frame; raise ProtocolError with a code the client can act on."""
+    if bytes_data is not None:
+        raise ProtocolError("binary_not_supported", "Send JSON text frames, not binary frames.")
+    if text_data is None or len(text_data.encode()) > settings.CHAT_MAX_FRAME_BYTES:
+        raise ProtocolError(
+            "frame_too_large", f"Frames may be at most {settings.CHAT_MAX_FRAME_BYTES} bytes."
+        )
+    try:
+        frame = json.loads(text_data)
+    except ValueError:
+        raise ProtocolError("invalid_json", "The frame is not valid JSON.") from None
+    if not isinstance(frame, dict):
+        raise ProtocolError("invalid_frame", "A frame must be a JSON object with a 'type'.")
+    kind = frame.get("type")
+    if kind not in STAFF_FRAME_TYPES:
+        raise ProtocolError("unknown_type", f"Unknown frame type. Supported: {', '.join(STAFF_FRAME_TYPES)}.")
+    conversation_id = frame.get("conversation_id")
+    if not isinstance(conversation_id, int) or isinstance(conversation_id, bool) or conversation_id < 1:
+        raise ProtocolError("invalid_conversation", "conversation_id must be a positive integer.")
+    then = frame.get("then", "assistant")
+    if kind == "leave" and then not in ("assistant", "ended"):
+        raise ProtocolError("invalid_frame", "'then' must be 'assistant' or 'ended'.")
+    text = ""
+    if kind == "staff_message":
+        text = parse_message(frame.get("text"), None).text
+    return StaffFrame(type=kind, conversation_id=conversation_id, text=text, then=then)
 
 
 def error_event(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from chatbot import crypto
@@ -17,10 +19,16 @@ from chatbot.models import (
     AuditHead,
     Conversation,
     Escalation,
+    EscalationRecord,
     Message,
+    PatientProfile,
+    TakeoverRecord,
     audit_canonical,
     audit_chain_hash,
 )
+from chatbot.protocol import ServerEvent, StaffJoinedEvent
+from chatbot.services import presence_key, staff_message_event, staff_name, staff_role
+from guardrails.base import RiskLevel
 
 
 def conversations_for_patient(*, patient: Any) -> QuerySet[Conversation]:
@@ -52,8 +60,9 @@ def conversation_transcript(*, conversation: Conversation) -> list[dict[str, Any
             "reply_to": m.reply_to_id,
             "mode": m.mode,
             "citations": m.citations,
+            "who": f"{staff_name(m.author)}, {staff_role(m.author).lower()}" if m.author_id else "",
         }
-        for m in conversation.messages.all()
+        for m in conversation.messages.select_related("author")
     ]
 
 
@@ -70,6 +79,36 @@ def conversation_history_deid(*, conversation_id: int, before_message_id: int) -
         .values_list("role", "text_deid")[:limit]
     )
     return [(role, text) for role, text in reversed(rows)]
+
+
+def takeover_catch_up(*, conversation_id: int) -> list[ServerEvent]:
+    """What a patient socket must be told on connecting: who from the care team is in
+    the chat, and their messages that are still waiting (oldest first)."""
+    conversation = Conversation.objects.select_related("staff_joined_by").get(pk=conversation_id)
+    events: list[ServerEvent] = []
+    if conversation.staff_joined_by is not None:
+        name, role = staff_name(conversation.staff_joined_by), staff_role(conversation.staff_joined_by)
+        events.append(
+            StaffJoinedEvent(
+                type="staff_joined",
+                conversation_id=conversation_id,
+                name=name,
+                role=role,
+                text=f"{name}, {role.lower()}, is in this chat with you.",
+            )
+        )
+    waiting = Message.objects.filter(
+        conversation_id=conversation_id, role=Message.Role.STAFF, status=Message.Status.WAITING
+    ).select_related("author")
+    events.extend(staff_message_event(m, text=crypto.decrypt(m.text_encrypted)) for m in waiting)
+    return events
+
+
+def patients_online(*, conversation_ids: Iterable[int]) -> set[int]:
+    """The conversations whose patient has a socket open now."""
+    ids = list(conversation_ids)
+    counts = cache.get_many([presence_key(i) for i in ids])
+    return {i for i in ids if (counts.get(presence_key(i)) or 0) > 0}
 
 
 def escalations_open(*, urgent_only: bool = False) -> QuerySet[Escalation]:
@@ -94,6 +133,113 @@ MENTAL_HEALTH_KINDS = (Escalation.Kind.CRISIS, Escalation.Kind.THIRD_PARTY)
 def escalations_triage() -> QuerySet[Escalation]:
     """Open mental-health escalations (``MENTAL_HEALTH_KINDS``), urgent first."""
     return escalations_open().filter(kind__in=MENTAL_HEALTH_KINDS)
+
+
+def verdict_risk_level(verdict: Any) -> int:
+    """A stored verdict's C-SSRS level as a number (stored by name, e.g. "intent_or_plan"); 0 if none."""
+    if not isinstance(verdict, dict):
+        return 0
+    value = verdict.get("risk_level")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.upper() in RiskLevel.__members__:
+        return int(RiskLevel[value.upper()])
+    return 0
+
+
+def escalation_risk_level(escalation: Escalation) -> int:
+    """The highest C-SSRS level the escalation's verdicts or its conversation's open risk show."""
+    return max([escalation.conversation.risk_level, *(verdict_risk_level(v) for v in escalation.verdicts)])
+
+
+def escalations_triage_ordered(*, limit: int = 200) -> list[Escalation]:
+    """The triage queue: highest risk first, then longest waiting. Each row carries
+    ``risk_level``."""
+    rows = list(escalations_triage().select_related("message", "claimed_by", "acknowledged_by")[:limit])
+    for row in rows:
+        row.risk_level = escalation_risk_level(row)  # type: ignore[attr-defined]
+    return sorted(rows, key=lambda e: (-e.risk_level, -e.priority, e.created_at))  # type: ignore[attr-defined]
+
+
+def conversations_risk_timeline(*, conversation_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Per conversation, the C-SSRS level each patient turn showed, oldest first."""
+    timeline: dict[int, list[int]] = {}
+    rows = (
+        Message.objects.filter(conversation_id__in=list(conversation_ids), role=Message.Role.PATIENT)
+        .order_by("created_at", "id")
+        .values_list("conversation_id", "verdicts")
+    )
+    for conversation_id, verdicts in rows:
+        levels = [verdict_risk_level(v) for v in verdicts or []]
+        timeline.setdefault(conversation_id, []).append(max(levels, default=0))
+    return timeline
+
+
+def escalation_evidence(escalation: Escalation) -> list[dict[str, str]]:
+    """The rails' evidence on the escalated message, quoted from its de-identified text."""
+    message = escalation.message
+    if message is None:
+        return []
+    text = message.text_deid
+    quotes = []
+    for verdict in escalation.verdicts:
+        for e in verdict.get("evidence") or []:
+            if isinstance(e, dict) and text:
+                quotes.append(
+                    {
+                        "rail": str(verdict.get("rail", "")),
+                        "quote": text[int(e["start"]) : int(e["end"])],
+                        "reason": str(e["reason"]),
+                    }
+                )
+    return quotes
+
+
+def escalation_for_page(*, escalation_id: int) -> Escalation:
+    """One escalation with what its page shows; raises Escalation.DoesNotExist."""
+    return Escalation.objects.select_related(
+        "conversation", "conversation__patient", "conversation__staff_joined_by", "message",
+        "acknowledged_by", "claimed_by", "resolved_by",
+    ).get(pk=escalation_id)  # fmt: skip
+
+
+def escalation_records(*, escalation: Escalation) -> QuerySet[EscalationRecord]:
+    return escalation.records.select_related("by").all()
+
+
+def escalations_of_patient(*, patient: Any) -> QuerySet[Escalation]:
+    """Every escalation of the patient, across conversations, newest first."""
+    return (
+        Escalation.objects.filter(conversation__patient=patient)
+        .select_related("resolved_by")
+        .order_by("-created_at")
+    )
+
+
+def patient_profile(*, patient: Any) -> PatientProfile | None:
+    return PatientProfile.objects.filter(patient=patient).first()
+
+
+def takeover_records(*, conversation: Conversation) -> QuerySet[TakeoverRecord]:
+    return conversation.takeover_records.select_related("by").all()
+
+
+def escalations_since(*, since: datetime) -> QuerySet[Escalation]:
+    """Escalations opened since ``since`` (the safety officer's dashboard)."""
+    return Escalation.objects.filter(created_at__gte=since).order_by("created_at")
+
+
+def escalations_resolved_since(*, since: datetime) -> QuerySet[Escalation]:
+    """Resolved escalations with their message (for rail feedback), oldest first."""
+    return (
+        Escalation.objects.filter(status=Escalation.Status.RESOLVED, resolved_at__gte=since)
+        .select_related("message")
+        .order_by("resolved_at")
+    )
+
+
+def days_ago(days: int, *, now: datetime) -> datetime:
+    return now - timedelta(days=days)
 
 
 def escalation_for_staff(*, escalation_id: int) -> Escalation:

@@ -15,19 +15,39 @@ import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chatbot import crypto, request_context, roles
-from chatbot.models import AUDIT_GENESIS, AuditEvent, AuditHead, Conversation, Escalation, Message
+from chatbot.events import patient_event_on_commit, staff_event_on_commit
+from chatbot.models import (
+    AUDIT_GENESIS,
+    AuditEvent,
+    AuditHead,
+    Conversation,
+    Escalation,
+    EscalationRecord,
+    Message,
+    PatientProfile,
+    TakeoverRecord,
+)
+from chatbot.protocol import (
+    EscalationChangedEvent,
+    PatientMessageEvent,
+    StaffJoinedEvent,
+    StaffLeftEvent,
+    StaffMessageEvent,
+    TakeoverChangedEvent,
+)
 from chatbot.ratelimit import message_rate_check
 from guardrails.base import RiskState
 
@@ -169,12 +189,13 @@ def escalation_create(
     priority: int = Escalation.Priority.ROUTINE,
     verdicts: Sequence[dict[str, Any]] = (),
 ) -> Escalation:
-    """Mark the message and its conversation for a person, and open an escalation."""
+    """Mark the message and its conversation for a person, and open an escalation.
+    Every open portal page hears of it once the transaction commits."""
     with transaction.atomic():
         message = Message.objects.get(pk=message_id)
         Message.objects.filter(pk=message_id).update(needs_review=True, review_reason=reason[:64])
         Conversation.objects.filter(pk=message.conversation_id).update(needs_review=True)
-        return Escalation.objects.create(
+        escalation = Escalation.objects.create(
             conversation_id=message.conversation_id,
             message_id=message_id,
             kind=kind,
@@ -182,6 +203,9 @@ def escalation_create(
             priority=priority,
             verdicts=list(verdicts),
         )
+        record(escalation=escalation, by=None, action=EscalationRecord.Action.CREATED)
+        escalation_announce(escalation=escalation, change="created")
+    return escalation
 
 
 # A patient message may fail while in flight, or after its reply was stored if sending
@@ -282,41 +306,455 @@ def reply_record(
     return reply
 
 
-def escalation_acknowledge(*, escalation: Escalation, by: Any) -> Escalation:
-    """Open → acknowledged. Returns the updated escalation; raises IllegalTransition
-    unless it is open (a second acknowledgement would hide who took it first)."""
-    with transaction.atomic():
-        locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
-        if locked.status != Escalation.Status.OPEN:
-            raise IllegalTransition(f"This escalation is already {locked.status}.")
-        locked.status = Escalation.Status.ACKNOWLEDGED
-        locked.acknowledged_by = by
-        locked.acknowledged_at = timezone.now()
-        locked.save(update_fields=["status", "acknowledged_by", "acknowledged_at"])
-        audit_record(actor=by, action="escalation_acknowledge", obj=locked)
+# --- The escalation lifecycle -------------------------------------------------------------
+# open -> acknowledged -> in_progress -> resolved, and resolved -> open (reopen). One
+# function per transition; each locks the row, checks the state (and the version the
+# caller saw, when given), writes its record in the same transaction, and tells every
+# open portal page after commit.
+
+
+_AUDIT_ACTIONS = {"acknowledged": "escalation_acknowledge", "resolved": "escalation_resolve"}
+
+
+class StaleEscalation(IllegalTransition):
+    """Someone else changed the escalation after the caller loaded it (optimistic locking)."""
+
+
+def record(
+    *, escalation: Escalation, by: Any, action: str, note: str = "", **detail: Any
+) -> EscalationRecord:
+    """The one call site that records a staff or system action on an escalation (who,
+    what, when). ``detail`` takes machine values only. Every action is also an event
+    in the audit chain, in the same transaction (the note's text is never copied)."""
+    audit_record(
+        actor=by,
+        action=_AUDIT_ACTIONS.get(action, f"escalation_{action}"),
+        obj=escalation,
+        detail={k: v for k, v in detail.items() if isinstance(v, (int, str, bool)) and k != "note"},
+    )
+    return EscalationRecord.objects.create(
+        escalation=escalation,
+        by=by if by is not None and by.pk else None,
+        action=action,
+        note=note,
+        detail=detail,
+    )
+
+
+def staff_name(user: Any) -> str:
+    """How a staff member is named to colleagues and patients."""
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
+
+
+def staff_role(user: Any) -> str:
+    """The staff member's role in words ("Clinician", "Safety officer")."""
+    if roles.has_role(user, roles.CLINICIAN):
+        return "Clinician"
+    if roles.has_role(user, roles.SAFETY_OFFICER):
+        return "Safety officer"
+    return "Care team"
+
+
+def _lock(escalation: Escalation, expected_version: int | None) -> Escalation:
+    # No select_related: after waiting for a lock, PostgreSQL re-reads the locked row
+    # but not the joined ones, so who got there first is read after the lock.
+    locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEscalation(_who_got_there_first(locked))
     return locked
 
 
-def escalation_resolve(*, escalation: Escalation, by: Any, note: str = "") -> Escalation:
-    """Open or acknowledged → resolved (an open one is acknowledged by the same person).
+def _who_got_there_first(locked: Escalation) -> str:
+    """What changed since the caller looked, named, so nobody overwrites it silently."""
+    status = locked.get_status_display().lower()
+    if locked.status == Escalation.Status.RESOLVED and locked.resolved_by is not None:
+        return f"{staff_name(locked.resolved_by)} already resolved this escalation. Reload to see it."
+    if locked.status == Escalation.Status.IN_PROGRESS and locked.claimed_by is not None:
+        return f"{staff_name(locked.claimed_by)} is already working on this escalation. Reload to see it."
+    if locked.status == Escalation.Status.ACKNOWLEDGED and locked.acknowledged_by is not None:
+        return f"{staff_name(locked.acknowledged_by)} already acknowledged this escalation. Reload to see it."
+    return f"This escalation changed since you loaded it (it is now {status}). Reload to see it."
 
-    Returns the updated escalation; raises IllegalTransition if it is already resolved,
-    so ``resolved_by`` and the note are never overwritten."""
+
+def _save(
+    locked: Escalation, fields: list[str], *, by: Any, change: str, note: str = "", **detail: Any
+) -> None:
+    locked.version += 1
+    locked.save(update_fields=[*fields, "version"])
+    record(escalation=locked, by=by, action=change, note=note, **detail)
+    escalation_announce(escalation=locked, change=change, by=by)
+
+
+def escalation_announce(*, escalation: Escalation, change: str, by: Any = None) -> None:
+    """Tell every open portal page, after commit, that ``escalation`` changed."""
+    staff_event_on_commit(
+        EscalationChangedEvent(
+            type="escalation",
+            change=change,
+            escalation_id=escalation.pk,
+            conversation_id=escalation.conversation_id,
+            kind=escalation.kind,
+            priority=escalation.priority_name,
+            status=escalation.status,
+            version=escalation.version,
+            by=staff_name(by),
+            at=timezone.now().isoformat(),
+        )
+    )
+
+
+def escalation_acknowledge(
+    *, escalation: Escalation, by: Any, expected_version: int | None = None
+) -> Escalation:
+    """Open → acknowledged. Returns the updated escalation; raises IllegalTransition
+    unless it is open (a second acknowledgement names who took it first), and
+    StaleEscalation if it changed since ``expected_version``."""
     with transaction.atomic():
-        locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
+        locked = _lock(escalation, expected_version)
+        if locked.status != Escalation.Status.OPEN:
+            raise IllegalTransition(_already(locked))
+        locked.status = Escalation.Status.ACKNOWLEDGED
+        locked.acknowledged_by = by
+        locked.acknowledged_at = timezone.now()
+        locked.next_page_at = None  # paging stops once a person has it
+        _save(
+            locked,
+            ["status", "acknowledged_by", "acknowledged_at", "next_page_at"],
+            by=by,
+            change="acknowledged",
+        )
+    return locked
+
+
+def _already(locked: Escalation) -> str:
+    """The refusal for a transition someone else already made, naming them."""
+    if locked.status == Escalation.Status.ACKNOWLEDGED and locked.acknowledged_by is not None:
+        return f"This escalation is already acknowledged (by {staff_name(locked.acknowledged_by)})."
+    if locked.status == Escalation.Status.IN_PROGRESS and locked.claimed_by is not None:
+        return f"This escalation is already in progress (claimed by {staff_name(locked.claimed_by)})."
+    if locked.status == Escalation.Status.RESOLVED and locked.resolved_by is not None:
+        return f"This escalation is already resolved (by {staff_name(locked.resolved_by)})."
+    return f"This escalation is already {locked.get_status_display().lower()}."
+
+
+def escalation_claim(*, escalation: Escalation, by: Any, expected_version: int | None = None) -> Escalation:
+    """Open or acknowledged → in progress: ``by`` is working on it (an open one is
+    acknowledged by the same person). Raises IllegalTransition if someone already
+    claimed or resolved it: two staff never silently work one item."""
+    with transaction.atomic():
+        locked = _lock(escalation, expected_version)
+        if locked.status not in (Escalation.Status.OPEN, Escalation.Status.ACKNOWLEDGED):
+            raise IllegalTransition(_already(locked))
+        now = timezone.now()
+        if locked.acknowledged_by is None:
+            locked.acknowledged_by, locked.acknowledged_at = by, now
+        locked.status = Escalation.Status.IN_PROGRESS
+        locked.claimed_by, locked.claimed_at = by, now
+        locked.next_page_at = None
+        _save(
+            locked,
+            ["status", "claimed_by", "claimed_at", "acknowledged_by", "acknowledged_at", "next_page_at"],
+            by=by,
+            change="claimed",
+        )
+    return locked
+
+
+def escalation_resolve(
+    *,
+    escalation: Escalation,
+    by: Any,
+    outcome: str,
+    note: str = "",
+    false_alarm_rail: str = "",
+    false_alarm_detail: str = "",
+    expected_version: int | None = None,
+) -> Escalation:
+    """Open, acknowledged or in progress → resolved, with an outcome code (an open one
+    is acknowledged by the same person). A false alarm must name the rail and say what
+    it got wrong. Raises ValueError for a bad outcome, IllegalTransition if already
+    resolved (``resolved_by`` and the note are never overwritten)."""
+    if outcome not in Escalation.Outcome.values:
+        raise ValueError("unknown outcome")
+    false_alarm_rail, false_alarm_detail = false_alarm_rail.strip(), false_alarm_detail.strip()
+    if outcome == Escalation.Outcome.FALSE_ALARM and not (false_alarm_rail and false_alarm_detail):
+        raise ValueError("a false alarm names the rail and what it got wrong")
+    if outcome != Escalation.Outcome.FALSE_ALARM:
+        false_alarm_rail = false_alarm_detail = ""
+    with transaction.atomic():
+        locked = _lock(escalation, expected_version)
         if locked.status == Escalation.Status.RESOLVED:
-            raise IllegalTransition("This escalation is already resolved.")
+            raise IllegalTransition(_already(locked))
         locked.status = Escalation.Status.RESOLVED
         locked.resolved_by = by
         locked.resolved_at = timezone.now()
         locked.note = note
+        locked.outcome = outcome
+        locked.false_alarm_rail = false_alarm_rail[:32]
+        locked.false_alarm_detail = false_alarm_detail[:500]
+        locked.next_page_at = None
         if locked.acknowledged_by is None:
             locked.acknowledged_by, locked.acknowledged_at = by, locked.resolved_at
-        locked.save(
-            update_fields=["status", "resolved_by", "resolved_at", "note", "acknowledged_by", "acknowledged_at"]
-        )
-        audit_record(actor=by, action="escalation_resolve", obj=locked)
+        _save(
+            locked,
+            ["status", "resolved_by", "resolved_at", "note", "outcome", "false_alarm_rail",
+             "false_alarm_detail", "acknowledged_by", "acknowledged_at", "next_page_at"],
+            by=by,
+            change="resolved",
+            note=note,
+            outcome=outcome,
+            false_alarm_rail=locked.false_alarm_rail,
+        )  # fmt: skip
     return locked
+
+
+def escalation_reopen(
+    *, escalation: Escalation, by: Any, note: str = "", expected_version: int | None = None
+) -> Escalation:
+    """Resolved → open again, for a person to take afresh; its SLA clock restarts now.
+    Raises IllegalTransition unless it is resolved."""
+    with transaction.atomic():
+        locked = _lock(escalation, expected_version)
+        if locked.status != Escalation.Status.RESOLVED:
+            raise IllegalTransition(
+                f"Only a resolved escalation can be reopened; this one is {locked.get_status_display().lower()}."
+            )
+        locked.status = Escalation.Status.OPEN
+        locked.reopened_at = timezone.now()
+        locked.acknowledged_by = locked.acknowledged_at = None
+        locked.claimed_by = locked.claimed_at = None
+        locked.resolved_by = locked.resolved_at = None
+        locked.outcome = locked.false_alarm_rail = locked.false_alarm_detail = ""
+        locked.breached_at = locked.next_page_at = None
+        locked.page_tier = 0
+        _save(
+            locked,
+            ["status", "reopened_at", "acknowledged_by", "acknowledged_at", "claimed_by", "claimed_at",
+             "resolved_by", "resolved_at", "outcome", "false_alarm_rail", "false_alarm_detail",
+             "breached_at", "next_page_at", "page_tier"],
+            by=by,
+            change="reopened",
+            note=note,
+        )  # fmt: skip
+    return locked
+
+
+def escalation_note_add(*, escalation: Escalation, by: Any, text: str) -> EscalationRecord:
+    """A staff note on an escalation, in any state. Raises ValueError when empty."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty note")
+    with transaction.atomic():
+        locked = _lock(escalation, None)
+        entry = record(escalation=locked, by=by, action=EscalationRecord.Action.NOTE, note=text[:4000])
+        escalation_announce(escalation=locked, change="note", by=by)
+    return entry
+
+
+def escalation_view_record(*, escalation: Escalation, by: Any) -> None:
+    """A staff member opened the escalation's page."""
+    record(escalation=escalation, by=by, action=EscalationRecord.Action.VIEWED)
+
+
+def escalation_breach_mark(*, escalation_id: int, now: datetime, repage_after_s: int) -> Escalation | None:
+    """The acknowledgement SLA has passed: mark the breach (first time), move paging
+    to the next tier and set when to page again. Returns the escalation with its new
+    ``page_tier``, or None if a person acknowledged it meanwhile or it is not due."""
+    with transaction.atomic():
+        locked = Escalation.objects.select_for_update().get(pk=escalation_id)
+        if locked.status != Escalation.Status.OPEN:
+            return None
+        if locked.next_page_at is not None and locked.next_page_at > now:
+            return None
+        first = locked.breached_at is None
+        if first:
+            locked.breached_at = now
+        locked.page_tier += 1
+        locked.next_page_at = now + timedelta(seconds=repage_after_s)
+        locked.version += 1
+        locked.save(update_fields=["breached_at", "page_tier", "next_page_at", "version"])
+        record(
+            escalation=locked,
+            by=None,
+            action=EscalationRecord.Action.BREACHED if first else EscalationRecord.Action.PAGED,
+            tier=locked.page_tier,
+        )
+        escalation_announce(escalation=locked, change="breached" if first else "paged")
+    return locked
+
+
+# --- Human takeover of a patient's chat ------------------------------------------------------
+
+
+def takeover_record(
+    *, conversation: Conversation, by: Any, action: str, message: Message | None = None
+) -> TakeoverRecord:
+    """The one call site that records a join, staff message, hand-back or end (who,
+    when; never text). Each is also an event in the audit chain."""
+    audit_record(actor=by, action=f"takeover_{action}", obj=conversation)
+    return TakeoverRecord.objects.create(conversation=conversation, by=by, action=action, message=message)
+
+
+def conversation_staff_join(*, conversation: Conversation, by: Any) -> Conversation:
+    """A staff member joins the patient's chat: the assistant stops answering, the
+    patient is told who joined. Raises IllegalTransition if someone else is in it."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if locked.staff_joined_by_id == by.pk:
+            return locked  # a second tab of the same person: nothing changes
+        if locked.staff_joined_by is not None:
+            raise IllegalTransition(f"{staff_name(locked.staff_joined_by)} is already in this chat.")
+        locked.staff_joined_by = by
+        locked.staff_joined_at = timezone.now()
+        locked.save(update_fields=["staff_joined_by", "staff_joined_at"])
+        takeover_record(conversation=locked, by=by, action=TakeoverRecord.Action.JOINED)
+        name, role = staff_name(by), staff_role(by)
+        patient_event_on_commit(
+            conversation_id=locked.pk,
+            event=StaffJoinedEvent(
+                type="staff_joined",
+                conversation_id=locked.pk,
+                name=name,
+                role=role,
+                text=f"{name}, {role.lower()}, has joined the chat. You are talking with a person now.",
+            ),
+        )
+        staff_event_on_commit(
+            TakeoverChangedEvent(type="takeover", conversation_id=locked.pk, joined=True, by=name)
+        )
+    return locked
+
+
+def conversation_staff_leave(*, conversation: Conversation, by: Any, then: str) -> Conversation:
+    """The staff member leaves: ``then`` is ``assistant`` (hand the chat back) or
+    ``ended`` (the chat is over). The patient is told which. Raises IllegalTransition
+    if ``by`` is not the one in the chat, ValueError for another ``then``."""
+    if then not in ("assistant", "ended"):
+        raise ValueError("then must be 'assistant' or 'ended'")
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if locked.staff_joined_by_id != by.pk:
+            raise IllegalTransition("You are not in this chat.")
+        locked.staff_joined_by = None
+        locked.staff_joined_at = None
+        locked.save(update_fields=["staff_joined_by", "staff_joined_at"])
+        action = TakeoverRecord.Action.HANDED_BACK if then == "assistant" else TakeoverRecord.Action.ENDED
+        takeover_record(conversation=locked, by=by, action=action)
+        name = staff_name(by)
+        text = (
+            f"{name} has left the chat. The assistant is answering again."
+            if then == "assistant"
+            else f"{name} has ended the chat. Start a new message any time; the assistant will answer."
+        )
+        patient_event_on_commit(
+            conversation_id=locked.pk,
+            event=StaffLeftEvent(
+                type="staff_left",
+                conversation_id=locked.pk,
+                name=name,
+                then="assistant" if then == "assistant" else "ended",
+                text=text,
+            ),
+        )
+        staff_event_on_commit(
+            TakeoverChangedEvent(type="takeover", conversation_id=locked.pk, joined=False, by=name)
+        )
+    return locked
+
+
+def staff_message_send(*, conversation: Conversation, by: Any, text: str) -> Message:
+    """Store a joined staff member's message and send it to the patient's sockets (and
+    the portal's) after commit. It waits (``WAITING``) until a patient socket has it.
+    Raises IllegalTransition if ``by`` has not joined the chat."""
+    with transaction.atomic():
+        locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
+        if locked.staff_joined_by_id != by.pk:
+            raise IllegalTransition("Join the chat before writing to the patient.")
+        message = Message.objects.create(
+            conversation=locked,
+            role=Message.Role.STAFF,
+            status=Message.Status.WAITING,
+            author=by,
+            text_encrypted=crypto.encrypt(text),
+        )
+        Conversation.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+        takeover_record(conversation=locked, by=by, action=TakeoverRecord.Action.MESSAGE, message=message)
+        event = staff_message_event(message, text=text)
+        patient_event_on_commit(conversation_id=locked.pk, event=event)
+        staff_event_on_commit(event, conversation_id=locked.pk)
+    return message
+
+
+def staff_message_event(message: Message, *, text: str) -> StaffMessageEvent:
+    return StaffMessageEvent(
+        type="staff_message",
+        conversation_id=message.conversation_id,
+        message_id=message.pk,
+        name=staff_name(message.author),
+        role=staff_role(message.author),
+        text=text,
+        created_at=message.created_at.isoformat(),
+    )
+
+
+def staff_messages_delivered(*, message_ids: Sequence[int]) -> int:
+    """A patient socket received these staff messages. Returns how many were waiting."""
+    return Message.objects.filter(
+        pk__in=list(message_ids), role=Message.Role.STAFF, status=Message.Status.WAITING
+    ).update(status=Message.Status.DELIVERED)
+
+
+def message_crisis_shown(*, message_id: int) -> None:
+    """The patient was shown the crisis resources for this message (the triage queue says so)."""
+    Message.objects.filter(pk=message_id, crisis_shown_at__isnull=True).update(crisis_shown_at=timezone.now())
+
+
+def message_hold_for_staff(*, message_id: int) -> None:
+    """A patient message screened while a person is in the chat: not answered by the
+    assistant; the joined staff member sees it (after commit)."""
+    with transaction.atomic():
+        message = Message.objects.get(pk=message_id)
+        Message.objects.filter(pk=message_id, status=Message.Status.PROCESSING).update(
+            status=Message.Status.WITH_STAFF
+        )
+        staff_event_on_commit(
+            PatientMessageEvent(
+                type="patient_message",
+                conversation_id=message.conversation_id,
+                message_id=message.pk,
+                text=crypto.decrypt(message.text_encrypted),
+                created_at=message.created_at.isoformat(),
+            ),
+            conversation_id=message.conversation_id,
+        )
+
+
+PRESENCE_TTL_S = 6 * 3600
+
+
+def patient_presence_change(*, conversation_id: int, delta: int) -> None:
+    """Count the patient's open sockets on a conversation (the cache, shared through
+    Redis in production): ``selectors.patients_online`` reads it."""
+    key = presence_key(conversation_id)
+    cache.add(key, 0, PRESENCE_TTL_S)
+    try:
+        value = cache.incr(key, delta)
+    except ValueError:  # expired between add and incr
+        value = delta
+        cache.set(key, max(0, value), PRESENCE_TTL_S)
+    if value < 0:
+        cache.set(key, 0, PRESENCE_TTL_S)
+
+
+def presence_key(conversation_id: int) -> str:
+    return f"presence:conversation:{conversation_id}"
+
+
+def patient_profile_upsert(*, patient: Any, **fields: str) -> PatientProfile:
+    profile, _ = PatientProfile.objects.update_or_create(patient=patient, defaults=fields)
+    return profile
 
 
 def conversation_originals_for_staff(*, conversation: Conversation, viewer: Any) -> dict[int, str]:

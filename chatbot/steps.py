@@ -17,7 +17,7 @@ from django.conf import settings
 from chatbot import crypto, policy, responses, selectors, services
 from chatbot.events import event_send
 from chatbot.knowledge.index import retrieve as search
-from chatbot.models import Message
+from chatbot.models import Conversation, Message
 from chatbot.policy import Decision, Route
 from chatbot.protocol import ReplyEvent, error_event
 from chatbot.rails import rail_context, runtime
@@ -132,6 +132,25 @@ async def escalate(turn: Turn, decision: Decision) -> None:
     await flag(turn, Flag(decision.kind, decision.reason, decision.acting), priority=decision.priority)
 
 
+async def hold_for_staff(turn: Turn, verdicts: list[Verdict]) -> bool:
+    """While a staff member is in the chat the assistant sends no answer: the message
+    was stored, de-identified and screened, and goes to that person. A crisis still
+    shows the resources at once and opens its escalation; any other rail's verdict
+    still opens its escalation. True if a person has the chat."""
+    joined = await Conversation.objects.filter(
+        pk=turn.conversation_id, staff_joined_by__isnull=False
+    ).aexists()
+    if not joined:
+        return False
+    decision = policy.decide(verdicts)
+    if decision.route is Route.URGENT:
+        await escalate(turn, decision)
+    elif decision.route is not Route.ANSWER and decision.kind is not None:
+        await flag(turn, Flag(decision.kind, decision.reason, decision.acting), priority=decision.priority)
+    await sync_to_async(services.message_hold_for_staff)(message_id=turn.message_id)
+    return True
+
+
 async def answer_from_template(turn: Turn, verdicts: list[Verdict]) -> bool:
     """Answer from a template when a rail decided; True if the turn is answered.
 
@@ -235,3 +254,4 @@ async def show_crisis_resources(turn: Turn) -> None:
     turn.crisis_shown = True
     event = responses.crisis_event(turn.message_id, responses.language_of(turn.text))
     await event_send(conversation_id=turn.conversation_id, event=event)
+    await sync_to_async(services.message_crisis_shown)(message_id=turn.message_id)

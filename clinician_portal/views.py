@@ -1,8 +1,10 @@
 """The clinician and safety-officer portal. Thin views over chatbot's selectors and services.
 
-The conversation page is the one staff page that shows original patient text, and
-every visit to it is written to the access log. A state change that is not allowed
-(``services.IllegalTransition``) is shown to the clinician as a message, never a 500.
+The conversation and escalation pages show original patient text, and every visit
+is written to the access log (and, for an escalation, to its record). A state change
+that is not allowed (``services.IllegalTransition``), or that someone else made first
+(``services.StaleEscalation``: optimistic locking), is shown to the clinician as a
+message naming who got there first, never a 500 and never a silent overwrite.
 """
 
 from __future__ import annotations
@@ -15,7 +17,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, user_passes_test
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +32,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chatbot import roles, selectors, services
 from chatbot.models import Conversation, Escalation
+from clinician_portal import dashboard as dash
+from clinician_portal.wording import risk_in_words
 from guardrails.base import RiskLevel, RiskState
 
 staff_required = user_passes_test(roles.is_staff_reviewer)
@@ -41,11 +52,188 @@ def escalations(request: HttpRequest) -> HttpResponse:
 @login_required
 @staff_required
 def triage(request: HttpRequest) -> HttpResponse:
-    """The mental-health triage queue: crisis and third-party-concern escalations, urgent first."""
-    queue = selectors.escalations_triage()
+    """The mental-health triage queue: highest risk first, then longest waiting."""
+    queue = selectors.escalations_triage_ordered()
+    conversation_ids = {e.conversation_id for e in queue}
+    timelines = selectors.conversations_risk_timeline(conversation_ids=conversation_ids)
+    online = selectors.patients_online(conversation_ids=conversation_ids)
+    rows = [
+        {
+            "e": e,
+            "risk_words": risk_in_words(e.risk_level),  # type: ignore[attr-defined]
+            "evidence": selectors.escalation_evidence(e),
+            "timeline": [
+                {"level": level, "words": risk_in_words(level)}
+                for level in timelines.get(e.conversation_id, [])
+            ],
+            "crisis_shown": e.message is not None and e.message.crisis_shown_at is not None,
+            "online": e.conversation_id in online,
+        }
+        for e in queue
+    ]
+    return render(request, "clinician_portal/triage.html", {"rows": rows, "title": "Triage"})
+
+
+@login_required
+@staff_required
+def escalation(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    """One escalation: a one-screen summary, the patient's contact details, the
+    conversation (original text: access logged), every escalation of the same patient,
+    the record, and the actions."""
+    try:
+        item = selectors.escalation_for_page(escalation_id=escalation_id)
+    except Escalation.DoesNotExist:
+        raise Http404 from None
+    convo = item.conversation
+    services.escalation_view_record(escalation=item, by=request.user)
+    originals = services.conversation_originals_for_staff(conversation=convo, viewer=request.user)
+    transcript = [
+        {"message": m, "original": originals[m.pk]}
+        for m in selectors.conversation_messages(conversation=convo)
+    ]
+    level = selectors.escalation_risk_level(item)
     return render(
-        request, "clinician_portal/escalations.html", {"escalations": queue[:200], "title": "Triage"}
+        request,
+        "clinician_portal/escalation.html",
+        {
+            "e": item,
+            "conversation": convo,
+            "risk_words": risk_in_words(level),
+            "evidence": selectors.escalation_evidence(item),
+            "profile": selectors.patient_profile(patient=convo.patient),
+            "same_patient": selectors.escalations_of_patient(patient=convo.patient),
+            "records": selectors.escalation_records(escalation=item),
+            "transcript": transcript,
+            "online": convo.pk in selectors.patients_online(conversation_ids=[convo.pk]),
+            "outcomes": Escalation.Outcome.choices,
+            "rails": sorted(
+                {str(v.get("rail")) for v in item.verdicts if isinstance(v, dict)}
+                | {"self_harm", "emergency", "injection", "scope"}
+            ),
+            "joined_by_me": convo.staff_joined_by_id == request.user.pk,
+        },
     )
+
+
+def _transition(request: HttpRequest, escalation_id: int, act: Any) -> HttpResponse:
+    """Run one transition service with the version the page showed; refusals become messages."""
+    item = _escalation(escalation_id)
+    try:
+        version = int(request.POST["version"]) if request.POST.get("version") else None
+    except ValueError:
+        return HttpResponseBadRequest("version must be a number")
+    try:
+        act(item, version)
+    except services.IllegalTransition as exc:
+        messages.error(request, exc.detail)
+    except ValueError as exc:
+        messages.error(request, _value_error_message(str(exc)))
+    return _back(request, item)
+
+
+def _value_error_message(code: str) -> str:
+    return {
+        "unknown outcome": "Choose an outcome.",
+        "a false alarm names the rail and what it got wrong": "A false alarm must name the rail and say what it got wrong.",
+        "empty note": "The note is empty.",
+    }.get(code, "The form was not understood.")
+
+
+@require_POST
+@login_required
+@staff_required
+def escalation_acknowledge(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    return _transition(
+        request,
+        escalation_id,
+        lambda e, v: services.escalation_acknowledge(escalation=e, by=request.user, expected_version=v),
+    )
+
+
+@require_POST
+@login_required
+@staff_required
+def escalation_claim(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    return _transition(
+        request,
+        escalation_id,
+        lambda e, v: services.escalation_claim(escalation=e, by=request.user, expected_version=v),
+    )
+
+
+@require_POST
+@login_required
+@staff_required
+def escalation_resolve(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    post = request.POST
+    return _transition(
+        request,
+        escalation_id,
+        lambda e, v: services.escalation_resolve(
+            escalation=e,
+            by=request.user,
+            outcome=post.get("outcome", ""),
+            note=post.get("note", "")[:2000],
+            false_alarm_rail=post.get("false_alarm_rail", "")[:32],
+            false_alarm_detail=post.get("false_alarm_detail", "")[:500],
+            expected_version=v,
+        ),
+    )
+
+
+@require_POST
+@login_required
+@staff_required
+def escalation_reopen(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    return _transition(
+        request,
+        escalation_id,
+        lambda e, v: services.escalation_reopen(
+            escalation=e, by=request.user, note=request.POST.get("note", "")[:2000], expected_version=v
+        ),
+    )
+
+
+@require_POST
+@login_required
+@staff_required
+def escalation_note(request: HttpRequest, escalation_id: int) -> HttpResponse:
+    return _transition(
+        request,
+        escalation_id,
+        lambda e, v: services.escalation_note_add(
+            escalation=e, by=request.user, text=request.POST.get("text", "")[:4000]
+        ),
+    )
+
+
+@require_POST
+@login_required
+@staff_required
+def conversation_join(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Join the patient's chat (the page's socket then carries the messages)."""
+    convo = _conversation(conversation_id)
+    try:
+        services.conversation_staff_join(conversation=convo, by=request.user)
+    except services.IllegalTransition as exc:
+        messages.error(request, exc.detail)
+    return _back(request, None, fallback=("portal:conversation", conversation_id))
+
+
+@require_POST
+@login_required
+@staff_required
+def conversation_leave(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """Hand the chat back to the assistant (``then=assistant``) or end it (``then=ended``)."""
+    convo = _conversation(conversation_id)
+    then = request.POST.get("then", "assistant")
+    if then not in ("assistant", "ended"):
+        return HttpResponseBadRequest("then must be 'assistant' or 'ended'")
+    try:
+        services.conversation_staff_leave(conversation=convo, by=request.user, then=then)
+    except services.IllegalTransition as exc:
+        messages.error(request, exc.detail)
+    return _back(request, None, fallback=("portal:conversation", conversation_id))
 
 
 @login_required
@@ -75,8 +263,12 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
         "clinician_portal/conversation.html",
         {
             "conversation": convo,
+            "risk_words": risk_in_words(convo.risk_level),
             "rows": rows,
             "escalations": selectors.conversation_escalations(conversation=convo),
+            "outcomes": Escalation.Outcome.choices,
+            "joined_by_me": convo.staff_joined_by_id == request.user.pk,
+            "takeover": selectors.takeover_records(conversation=convo),
         },
     )
 
@@ -114,31 +306,6 @@ def break_glass(request: HttpRequest, conversation_id: int) -> HttpResponse:
     services.conversation_break_glass(conversation=convo, by=request.user, reason=form.cleaned_data["reason"])
     request.session[_GLASS_SESSION_KEY] = [*request.session.get(_GLASS_SESSION_KEY, []), convo.pk][-50:]
     return redirect("portal:conversation", convo.pk)
-
-
-@require_POST
-@login_required
-@staff_required
-def escalation_acknowledge(request: HttpRequest, escalation_id: int) -> HttpResponse:
-    try:
-        services.escalation_acknowledge(escalation=_escalation(escalation_id), by=request.user)
-    except services.IllegalTransition as exc:
-        messages.error(request, exc.detail)
-    return redirect(_safe_next(request, default="portal:escalations"))
-
-
-@require_POST
-@login_required
-@staff_required
-def escalation_resolve(request: HttpRequest, escalation_id: int) -> HttpResponse:
-    escalation = _escalation(escalation_id)
-    try:
-        services.escalation_resolve(
-            escalation=escalation, by=request.user, note=request.POST.get("note", "")[:2000]
-        )
-    except services.IllegalTransition as exc:
-        messages.error(request, exc.detail)
-    return redirect("portal:conversation", escalation.conversation_id)
 
 
 @require_POST
@@ -249,6 +416,33 @@ def _safe_next(request: HttpRequest, *, default: str) -> str:
     ):
         return target
     return default
+@login_required
+@safety_officer_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The safety officer's view of the last 7, 30 or 90 days, charts drawn server-side."""
+    try:
+        days = int(request.GET.get("days", "30"))
+    except ValueError:
+        days = 0
+    if days not in dash.PERIODS:
+        return HttpResponseBadRequest("days must be 7, 30 or 90")
+    report = dash.build(days=days, now=timezone.now())
+    return render(
+        request, "clinician_portal/dashboard.html", {"r": report, "periods": dash.PERIODS, "days": days}
+    )
+
+
+def _back(
+    request: HttpRequest, item: Escalation | None, *, fallback: tuple[str, int] | None = None
+) -> HttpResponse:
+    """Back where the form was (a same-site ``next``), else the escalation's page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    if item is not None:
+        return redirect("portal:escalation", item.pk)
+    assert fallback is not None
+    return redirect(*fallback)
 
 
 def _conversation(conversation_id: int) -> Conversation:

@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("patient_chat")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["chatbot"])
+app.autodiscover_tasks(["chatbot", "clinician_portal"])
 
 
 @worker_process_init.connect

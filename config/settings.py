@@ -150,7 +150,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
+        # channels_redis blocks on BZPOPMIN: an idle socket's read then times out and
+        # the consumer dies (close 1011). Read longer than the blocking pop.
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+        }
     }
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
@@ -165,9 +171,45 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Load models at process start (off in tests, which load what they use).
+WARM_UP = envbool("WARM_UP", True)
+
+# --- Escalations: SLAs and paging --------------------------------------------------------
+# Seconds to acknowledge, per priority (``routine``, ``high``, ``urgent``), e.g.
+# ESCALATION_ACK_SLA_S="urgent=300,high=1800,routine=86400".
+ESCALATION_ACK_SLA_S = {
+    "urgent": 300,
+    "high": 1800,
+    "routine": 86_400,
+    **{
+        key.strip(): int(value)
+        for key, value in (item.split("=", 1) for item in envlist("ESCALATION_ACK_SLA_S", "") if "=" in item)
+    },
+}
+ESCALATION_SLA_CHECK_S = envfloat("ESCALATION_SLA_CHECK_S", 15.0)  # the beat task's period (≤ 30 s)
+ESCALATION_REPAGE_S = envint("ESCALATION_REPAGE_S", 300)  # page the next tier this often until acknowledged
+# Paged when the rota has nobody for the role and no fallback entry.
+ESCALATION_FALLBACK_EMAIL = envstr("ESCALATION_FALLBACK_EMAIL", "")
+# Run the SLA check in the web process (a thread) when there is no Celery beat: the
+# embedded default of `make run` (off in tests, like WARM_UP: they run it with a set clock).
+ESCALATION_EMBEDDED_SCHEDULER = envbool("ESCALATION_EMBEDDED_SCHEDULER", CELERY_TASK_ALWAYS_EAGER and WARM_UP)
+PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+NOTIFY_TIMEOUT_S = envfloat("NOTIFY_TIMEOUT_S", 5.0)
+NOTIFY_MAX_ATTEMPTS = envint("NOTIFY_MAX_ATTEMPTS", 5)
+NOTIFY_WEBHOOK_SECRET = envsecret("NOTIFY_WEBHOOK_SECRET", generate=secrets.token_urlsafe(32))
+PAGERDUTY_EVENTS_URL = envstr("PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com/v2/enqueue")
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "clinic-assistant@localhost")
+
 CELERY_BEAT_SCHEDULE = {
     "fail-stalled-messages": {"task": "chatbot.tasks.fail_stalled_messages", "schedule": 60.0},
     "audit-anchor": {"task": "chatbot.tasks.audit_anchor_write", "schedule": 24 * 3600.0},
+    "check-escalation-slas": {
+        "task": "clinician_portal.tasks.check_escalation_slas",
+        "schedule": ESCALATION_SLA_CHECK_S,
+    },
 }
 
 # --- Sign-in: lockout, second factor, sessions ------------------------------------------
@@ -314,8 +356,6 @@ AUDIT_ANCHOR_WEBHOOK = envstr("AUDIT_ANCHOR_WEBHOOK")
 # --- Knowledge base -------------------------------------------------------------------
 RETRIEVAL_TOP_K = envint("RETRIEVAL_TOP_K", 4)
 
-# Load models at process start (off in tests, which load what they use).
-WARM_UP = envbool("WARM_UP", True)
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
 LOGGING = {

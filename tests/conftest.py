@@ -10,6 +10,8 @@ import pytest
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 os.environ.setdefault("WARM_UP", "false")
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+# Tests run the SLA check themselves, with a controlled clock.
+os.environ.setdefault("ESCALATION_EMBEDDED_SCHEDULER", "false")
 for _offline in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "NEMO_GUARDRAILS_NO_USAGE_STATS"):
     os.environ.setdefault(_offline, "1")
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")

@@ -50,7 +50,7 @@ def test_purge_deletes_old_conversations_but_never_open_escalations_or_legal_hol
     _old(escalated.conversation, 400)
     resolved = MessageFactory()
     esc = services.escalation_create(message_id=resolved.pk, kind=Escalation.Kind.SCOPE, reason="scope")
-    services.escalation_resolve(escalation=esc, by=UserFactory(roles=["clinician"]))
+    services.escalation_resolve(escalation=esc, by=UserFactory(roles=["clinician"]), outcome="no_action")
     _old(resolved.conversation, 400)
     recent = MessageFactory().conversation
 

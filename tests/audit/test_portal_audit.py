@@ -51,7 +51,7 @@ def test_each_staff_action_is_one_audit_event(escalation) -> None:
 
 def test_a_refused_transition_writes_no_event(escalation) -> None:
     clinician = UserFactory(roles=["clinician"])
-    services.escalation_resolve(escalation=escalation, by=clinician)
+    services.escalation_resolve(escalation=escalation, by=clinician, outcome="no_action")
     with pytest.raises(services.IllegalTransition):
         services.escalation_acknowledge(escalation=escalation, by=clinician)
     assert list(AuditEvent.objects.values_list("action", flat=True)) == ["escalation_resolve"]

@@ -45,7 +45,7 @@ def test_it_refuses_to_acknowledge_unless_open(escalation, clinicians, status) -
 
 def test_resolving_an_open_escalation_acknowledges_it_too(escalation, clinicians) -> None:
     first, _ = clinicians
-    services.escalation_resolve(escalation=escalation, by=first, note="called the patient")
+    services.escalation_resolve(escalation=escalation, by=first, outcome="contacted_patient", note="called the patient")
     escalation.refresh_from_db()
     assert escalation.status == Escalation.Status.RESOLVED and escalation.note == "called the patient"
     assert escalation.resolved_by == escalation.acknowledged_by == first
@@ -53,10 +53,10 @@ def test_resolving_an_open_escalation_acknowledges_it_too(escalation, clinicians
 
 def test_it_refuses_to_resolve_twice_and_keeps_who_resolved_it(escalation, clinicians) -> None:
     first, second = clinicians
-    services.escalation_resolve(escalation=escalation, by=first, note="first")
+    services.escalation_resolve(escalation=escalation, by=first, outcome="contacted_patient", note="first")
     # A stale copy (loaded before the first resolve) must not get through either.
     with pytest.raises(IllegalTransition, match="already resolved"):
-        services.escalation_resolve(escalation=escalation, by=second, note="second")
+        services.escalation_resolve(escalation=escalation, by=second, outcome="contacted_patient", note="second")
     escalation.refresh_from_db()
     assert escalation.resolved_by == first and escalation.note == "first"
 

@@ -36,7 +36,9 @@ def test_staff_see_the_escalation_queue(role, flagged_message) -> None:
 
 def test_the_triage_queue_holds_mental_health_escalations(flagged_message) -> None:
     response = _signed_in(UserFactory(roles=["clinician"])).get("/portal/triage/")
-    assert b"passive_wish" in response.content
+    assert f'data-escalation-id="{Escalation.objects.get().pk}"'.encode() in response.content
+    assert b"No suicide risk recorded" in response.content  # in words, never a level number
+    assert b"Jane Roe" not in response.content
 
 
 @pytest.mark.parametrize("path", ["/portal/", "/portal/triage/", "/portal/flagged/", "/portal/access-log/"])
@@ -95,7 +97,9 @@ def test_acknowledging_and_resolving_an_escalation(flagged_message) -> None:
     client.post(f"/portal/escalations/{escalation.pk}/acknowledge/")
     escalation.refresh_from_db()
     assert escalation.status == "acknowledged" and escalation.acknowledged_by == clinician
-    client.post(f"/portal/escalations/{escalation.pk}/resolve/", {"note": "called the patient"})
+    client.post(
+        f"/portal/escalations/{escalation.pk}/resolve/", {"note": "called the patient", "outcome": "contacted_patient"}
+    )
     escalation.refresh_from_db()
     assert escalation.status == "resolved" and escalation.note == "called the patient"
 

@@ -30,13 +30,15 @@ def test_acknowledging_twice_says_so(clinician, escalation) -> None:
     clinician.post(f"/portal/escalations/{escalation.pk}/acknowledge/")
     response = clinician.post(f"/portal/escalations/{escalation.pk}/acknowledge/", follow=True)
     assert response.status_code == 200
-    assert b"This escalation is already acknowledged." in response.content
+    assert b"This escalation is already acknowledged (by " in response.content
 
 
 def test_resolving_twice_says_so_and_keeps_the_first_note(clinician, escalation) -> None:
-    clinician.post(f"/portal/escalations/{escalation.pk}/resolve/", {"note": "called"})
-    response = clinician.post(f"/portal/escalations/{escalation.pk}/resolve/", {"note": "again"}, follow=True)
-    assert response.status_code == 200 and b"This escalation is already resolved." in response.content
+    clinician.post(f"/portal/escalations/{escalation.pk}/resolve/", {"note": "called", "outcome": "contacted_patient"})
+    response = clinician.post(
+        f"/portal/escalations/{escalation.pk}/resolve/", {"note": "again", "outcome": "referred"}, follow=True
+    )
+    assert response.status_code == 200 and b"This escalation is already resolved (by " in response.content
     escalation.refresh_from_db()
     assert escalation.note == "called"
 

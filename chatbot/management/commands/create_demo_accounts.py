@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 
-from chatbot import roles
+from chatbot import roles, services
 
 DEMO = [
     ("patient", "patient", roles.PATIENT),
@@ -42,6 +42,16 @@ class Command(BaseCommand):
         if created:
             admin.set_password("admin")
             admin.save()
+        for username, _, role in DEMO:
+            if role == roles.PATIENT:
+                services.patient_profile_upsert(
+                    patient=User.objects.get(username=username),
+                    display_name=f"Demo {username}",
+                    phone="+1 555 0100",
+                    emergency_contact="Demo contact, +1 555 0101",
+                    preferred_language="English",
+                    clinic="Demo clinic",
+                )
         self.stdout.write("Demo accounts (local use only; username = password):")
         for username, _, role in DEMO:
             self.stdout.write(f"  {username:<10} {role}")

@@ -433,7 +433,7 @@
     } else {
       setPatientStatus(item.li, "Sent", "sent");
       announce("Message sent.");
-      if (!openAssistant(ev.message_id)) {
+      if (!staffPresent && !openAssistant(ev.message_id)) {
         setPlaceholder(createAssistant(ev.message_id));
       }
     }
@@ -503,6 +503,50 @@
     flush();
   }
 
+  // ---------------------------------------------------------------- a person in the chat
+
+  // While a member of the care team is in the chat, the assistant does not answer:
+  // no "preparing an answer" placeholder is shown.
+  var staffPresent = false;
+
+  function notice(text) {
+    var li = make("li", "msg msg--notice", text);
+    li.setAttribute("role", "status");
+    appendMessage(li);
+    announce(text);
+    scrollToNewest(true);
+  }
+
+  function onStaffJoined(ev) {
+    staffPresent = true;
+    var pending = transcript.querySelectorAll('.msg--assistant[aria-busy="true"]');
+    for (var i = 0; i < pending.length; i++) {
+      pending[i].parentNode.removeChild(pending[i]);
+    }
+    notice(String(ev.text || "A member of the care team has joined the chat."));
+  }
+
+  function onStaffMessage(ev) {
+    var id = toId(ev.message_id);
+    if (id && transcript.querySelector('.msg--staff[data-message-id="' + id + '"]')) {
+      return;
+    }
+    var who = String(ev.name || "Care team") + (ev.role ? ", " + String(ev.role).toLowerCase() : "");
+    var li = buildMessage("staff", String(ev.text || ""), ev.created_at);
+    li.querySelector(".msg__who").textContent = who;
+    if (id) {
+      li.setAttribute("data-message-id", id);
+    }
+    appendMessage(li);
+    announce(who + " says: " + String(ev.text || ""));
+    scrollToNewest(true);
+  }
+
+  function onStaffLeft(ev) {
+    staffPresent = false;
+    notice(String(ev.text || "The care team member has left the chat."));
+  }
+
   function markStaleAnswers() {
     var busy = transcript.querySelectorAll('.msg--assistant[aria-busy="true"]');
     for (var i = 0; i < busy.length; i++) {
@@ -529,6 +573,9 @@
       case "withdraw": onWithdraw(ev); break;
       case "crisis": showCrisis(ev); break;
       case "error": onError(ev); break;
+      case "staff_joined": onStaffJoined(ev); break;
+      case "staff_message": onStaffMessage(ev); break;
+      case "staff_left": onStaffLeft(ev); break;
       default: break;
     }
   }

@@ -1,0 +1,76 @@
+"""The portal's reads: who is on call, and which escalations are due a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from chatbot import roles
+from chatbot.models import Escalation
+from clinician_portal.models import OnCallEntry
+
+# Who is paged for which kind: people's safety goes to clinicians, the rest to safety officers.
+ROLE_FOR_KIND = {
+    Escalation.Kind.CRISIS: roles.CLINICIAN,
+    Escalation.Kind.EMERGENCY: roles.CLINICIAN,
+    Escalation.Kind.THIRD_PARTY: roles.CLINICIAN,
+}
+
+
+def role_for_kind(kind: str) -> str:
+    return ROLE_FOR_KIND.get(kind, roles.SAFETY_OFFICER)  # type: ignore[call-overload]
+
+
+def ack_sla_s(priority_name: str) -> int:
+    """Seconds to acknowledge an escalation of this priority (``ESCALATION_ACK_SLA_S``)."""
+    sla = settings.ESCALATION_ACK_SLA_S
+    return int(sla.get(priority_name, sla["routine"]))
+
+
+def escalations_due_for_page(*, now: datetime) -> list[int]:
+    """Open escalations past their acknowledgement SLA that were never paged, or whose
+    re-page is due, urgent first."""
+    due = Q(next_page_at__lte=now)
+    for priority in Escalation.Priority:
+        deadline = now - timedelta(seconds=ack_sla_s(priority.name.lower()))
+        due |= Q(priority=priority.value, breached_at__isnull=True, clock_from__lte=deadline)
+    return list(
+        Escalation.objects.filter(status=Escalation.Status.OPEN)
+        .annotate(clock_from=Coalesce("reopened_at", "created_at"))
+        .filter(due)
+        .order_by("-priority", "clock_from")
+        .values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class Contact:
+    entry: OnCallEntry | None
+    transport: str
+    target: str
+
+
+def rota_contacts(*, role: str, tier: int, now: datetime) -> list[Contact]:
+    """Who to page: the role's entries on call now at ``tier`` (past the last tier, the
+    last tier again), else the fallback entries on call now, else any fallback, else
+    ``ESCALATION_FALLBACK_EMAIL``. Never empty while that setting is set."""
+    local = timezone.localtime(now)
+    entries = [e for e in OnCallEntry.objects.filter(active=True) if e.on_call_at(local)]
+    of_role = [e for e in entries if e.role == role and not e.is_fallback]
+    tiers = sorted({e.tier for e in of_role})
+    if tiers:
+        wanted = max((t for t in tiers if t <= tier), default=tiers[0])
+        return [Contact(e, e.transport, e.target) for e in of_role if e.tier == wanted]
+    fallbacks = [e for e in entries if e.is_fallback] or list(
+        OnCallEntry.objects.filter(active=True, is_fallback=True)
+    )
+    if fallbacks:
+        return [Contact(e, e.transport, e.target) for e in fallbacks]
+    if settings.ESCALATION_FALLBACK_EMAIL:
+        return [Contact(None, "email", settings.ESCALATION_FALLBACK_EMAIL)]
+    return []
