@@ -4,7 +4,17 @@ from typing import Any
 
 from django.contrib import admin
 
-from chatbot.models import AccessLog, Chunk, Conversation, Document, Escalation, Message
+from chatbot.models import (
+    AccessLog,
+    Chunk,
+    Conversation,
+    Document,
+    Draft,
+    Escalation,
+    Message,
+    ReplyApproval,
+    Thread,
+)
 
 
 @admin.register(Conversation)
@@ -22,6 +32,11 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("role", "status", "needs_review")
     exclude = ("text_encrypted",)
     readonly_fields = ("conversation", "role", "client_id", "text_deid", "reply_to", "verdicts", "citations")
+
+    def has_add_permission(self, request: Any) -> bool:
+        # Messages are written by services only; a care-team reply needs an approval
+        # (``inbox.services.portal_reply_send``), which the admin cannot record.
+        return False
 
 
 @admin.register(Escalation)
@@ -81,3 +96,34 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def has_review_permission(self, request: Any) -> bool:
         return request.user.has_perm("chatbot.review_document")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The inbox's records are written by services only: a care-team reply reaches a
+    patient through ``inbox.services.portal_reply_send`` and nowhere else."""
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Thread)
+class ThreadAdmin(ReadOnlyAdmin):
+    list_display = ("id", "topic", "urgency", "status", "due_at", "reply_needed")
+    list_filter = ("urgency", "status", "topic")
+
+
+@admin.register(Draft)
+class DraftAdmin(ReadOnlyAdmin):
+    list_display = ("id", "thread", "status", "mode", "reason", "reading_grade", "created_at")
+    exclude = ("text_encrypted",)
+
+
+@admin.register(ReplyApproval)
+class ReplyApprovalAdmin(ReadOnlyAdmin):
+    list_display = ("id", "thread", "approver", "ai_drafted", "edited", "edit_distance", "approved_at")

@@ -129,7 +129,18 @@ class ErrorEvent(TypedDict):
     retry_after_s: NotRequired[int]
 
 
-ServerEvent = ReadyEvent | AcceptedEvent | DeltaEvent | ReplyEvent | WithdrawEvent | CrisisEvent | ErrorEvent
+class CareTeamReplyEvent(TypedDict):
+    """A reply from the care team in a portal thread (never a draft)."""
+
+    type: Literal["care_team_reply"]
+    thread_id: int
+    message_id: int
+    text: str
+
+
+ServerEvent = (
+    ReadyEvent | AcceptedEvent | DeltaEvent | ReplyEvent | WithdrawEvent | CrisisEvent | ErrorEvent | CareTeamReplyEvent
+)
 
 
 def error_event(

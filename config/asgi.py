@@ -14,6 +14,7 @@ from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chatbot.consumers import ChatConsumer  # noqa: E402
+from chatbot.inbox.consumers import InboxConsumer  # noqa: E402
 from chatbot.ws_auth import websocket_auth_stack  # noqa: E402
 
 if settings.WARM_UP:
@@ -24,6 +25,6 @@ if settings.WARM_UP:
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": websocket_auth_stack(URLRouter([path("ws/chat/", ChatConsumer.as_asgi())])),
+        "websocket": websocket_auth_stack(URLRouter([path("ws/chat/", ChatConsumer.as_asgi()), path("ws/inbox/", InboxConsumer.as_asgi())])),
     }
 )
