@@ -26,7 +26,6 @@ class InboxConsumer(AsyncWebsocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:
-        await self.accept()
         user = self.scope.get("user")
         if not getattr(user, "is_authenticated", False):
             await self._reject("unauthenticated", protocol.CLOSE_UNAUTHENTICATED)
@@ -39,7 +38,9 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await self._reject("not_found", protocol.CLOSE_NOT_FOUND)
             return
         self.group = conversation_group(thread.conversation_id)
+        # Joined before the socket opens: nothing sent after the client sees it open is missed.
         await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
 
     def _thread(self, user: Any) -> Thread | None:
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
@@ -61,5 +62,6 @@ class InboxConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=json.dumps(event))
 
     async def _reject(self, code: str, close_code: int) -> None:
+        await self.accept()
         await self.send(text_data=json.dumps(error_event(code, "Not allowed.")))
         await self.close(code=close_code)

@@ -37,6 +37,9 @@ _RANK = {EMERGENT: 0, URGENT: 1, ROUTINE: 2}
 # A head's emergent score alone needs to be at least this sure (and over its recall
 # cut) to call a message emergent: emergent opens an urgent escalation.
 HEAD_EMERGENT_FLOOR = 0.6
+# When the patient says no reply is needed ("thanks, got it", "no need to reply") and
+# no rail or pattern saw anything urgent, the head alone must be at least this sure.
+HEAD_OVER_NO_REPLY = 0.5
 
 
 @dataclass(frozen=True)
@@ -277,6 +280,7 @@ def _from_head(text: str, head: Head) -> tuple[str, HeadScores, list[dict[str, A
                 "source": "model",
                 "reason": f"learned triage: P(urgent or emergent) {top.p_not_routine:.2f} ≥ {cut:.2f}",
                 "urgency": urgency,
+                "p": round(top.p_not_routine, 3),
                 **where,
             }
         )
@@ -302,6 +306,15 @@ def _reply_needed(
     return True, []
 
 
+def _says_no_reply(text: str) -> bool:
+    lowered = text.lower().strip()
+    return any(rule.regex.search(lowered) for rule in NO_REPLY_RULES) and "?" not in lowered
+
+
+def _top_p(evidence: list[dict[str, Any]]) -> float:
+    return max((float(e.get("p", 0.0)) for e in evidence), default=0.0)
+
+
 def triage(text: str, verdicts: Sequence[Verdict] = ()) -> TriageResult:
     """Triage one de-identified portal message, given its input-rail verdicts. Raises
     only if the committed head is missing or the embedder fails (the caller fails safe:
@@ -310,6 +323,8 @@ def triage(text: str, verdicts: Sequence[Verdict] = ()) -> TriageResult:
     rail_urgency, rail_evidence = _from_rails(verdicts)
     pattern_urgency, pattern_evidence = _from_patterns(text)
     head_urgency, scores, head_evidence = _from_head(text, head)
+    if head_urgency == URGENT and _says_no_reply(text) and _top_p(head_evidence) < HEAD_OVER_NO_REPLY:
+        head_urgency, head_evidence = ROUTINE, []
     urgency = _more_urgent(_more_urgent(rail_urgency, pattern_urgency), head_urgency)
     reply_needed, reply_evidence = _reply_needed(text, urgency, scores, head)
     intent = scores.intent if scores.intent_p >= 0.3 else "other"

@@ -123,3 +123,42 @@ async def test_a_deidentification_failure_fails_closed_and_still_screens(patient
     assert message.status == Message.Status.FAILED
     assert thread.urgency == "emergent"
     assert thread.status == Thread.Status.SENT
+
+
+PHI = {"name": "Margaret Oduya", "phone": "617-555-0142", "mrn": "MRN 48213377", "email": "m.oduya@example.org"}
+
+
+async def test_phi_never_reaches_logs_task_arguments_or_the_draft_store_unencrypted(
+    patient, few_articles, caplog
+) -> None:
+    import logging
+
+    from celery.signals import task_prerun
+
+    task_args: list[str] = []
+
+    def record(sender=None, args=None, kwargs=None, **_):
+        task_args.append(repr((args, kwargs)))
+
+    task_prerun.connect(record)
+    caplog.set_level(logging.DEBUG)
+    text = (
+        f"Hi this is {PHI['name']}, {PHI['mrn']}, call me at {PHI['phone']} or {PHI['email']}. "
+        "can i take ibuprofen with my lisinopril?"
+    )
+    try:
+        thread, _ = await send_portal(patient, text, "medication")
+    finally:
+        task_prerun.disconnect(record)
+    draft = await sync_to_async(_draft)(thread)
+    assert draft is not None
+    message = await Message.objects.aget(conversation_id=thread.conversation_id, role="patient")
+    triage = await Triage.objects.aget(message=message)
+    for value in PHI.values():
+        assert value not in caplog.text
+        assert value not in " ".join(task_args)
+        assert value not in message.text_deid
+        assert value not in draft.text_deid
+        assert value not in str(triage.evidence)
+        assert value not in str(draft.verdicts)
+    assert task_args, "the tasks ran"
