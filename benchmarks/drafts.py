@@ -58,7 +58,7 @@ def _run(rows: list[dict[str, Any]], *, label: str) -> tuple[list[dict[str, Any]
     patient = PatientFactory.create(username=f"bench-{label}")
     predictions, latencies, drafts = [], [], []
     for row in rows:
-        topic = row.get("topic") if row.get("topic") in Thread.Topic.values else "other"
+        topic = str(row["topic"]) if row.get("topic") in Thread.Topic.values else "other"
         thread, message = inbox_services.thread_start(patient=patient, topic=topic, text=row["text"])
         draft_id = async_to_sync(pipeline.handle_portal_message)(message.pk)
         passed = None
