@@ -14,7 +14,7 @@ export NEMO_GUARDRAILS_NO_USAGE_STATS := 1
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint worker serve-model
+.PHONY: install run test lint worker serve-model chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,7 +44,14 @@ lint: install
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
-test: install lint
+# Browser tests drive Debian's chromium. Idempotent: nothing happens when it is there;
+# without root or apt the browser tests skip and say why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || test -x /usr/bin/chromium || \
+	  (apt-get install -y chromium >/dev/null 2>&1 || (apt-get update >/dev/null 2>&1 && apt-get install -y chromium >/dev/null 2>&1)) || \
+	  echo "chromium could not be installed: the browser tests will skip"
+
+test: install lint chromium
 	CELERY_TASK_ALWAYS_EAGER=true DB_CONN_MAX_AGE=0 WARM_UP=false $(BIN)/python -m pytest
 
 # Production-style processes (with REDIS_URL set): a Celery worker and a model server.

@@ -62,6 +62,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     item = _thread(thread_id)
     originals = inbox_services.thread_open(thread=item, by=request.user)
+    item.refresh_from_db()  # now read
     rows = []
     for message in inbox_selectors.thread_messages(thread=item):
         triage = getattr(message, "triage", None)

@@ -76,8 +76,8 @@ SHORT_SENTENCES = 2
 PROMISES = re.compile(
     r"\b(?:you (?:have|definitely have|are suffering from) (?:a |an )?(?:\w+ ){0,2}(?:infection|cancer|diabetes|disease|syndrome|disorder)"
     r"|i(?:'ve| have)? (?:prescribed|sent (?:in )?(?:a|your) prescription|called in)"
-    r"|we(?:'ll| will) (?:prescribe|call you (?:today|tomorrow|within|by|in)|get back to you (?:today|tomorrow|within|by|in))"
-    r"|within \d+ (?:hours?|days?|minutes?)|by (?:tomorrow|tonight|end of (?:the )?day))",
+    r"|we(?:'ll| will| can| have)? (?:prescribe|(?:sent|send) (?:in )?(?:a|your) prescription)"
+    r"|(?:we|i)(?:'ll| will) [^.?!]{0,40}(?:within \d+ (?:hours?|days?|minutes?)|by (?:tomorrow|tonight|end of (?:the )?day)|\btoday\b|\btomorrow\b))",
     re.IGNORECASE,
 )
 

@@ -183,11 +183,16 @@ async def store_draft(job: DraftJob, answer: Answer, passages: list[Passage]) ->
 def _vetted_quote(
     verdict: Verdict, sentence: str, answer: Answer, grounded: bool, passages: list[Passage]
 ) -> bool:
-    """An extractive body quotes reviewed articles verbatim. There, a harmful-advice hit
+    """True when a blocking verdict does not reject the draft. An extractive body quotes
+    reviewed articles verbatim. There, a harmful-advice hit
     ("do not take ibuprofen with ...") or a "PHI" span that the article itself prints
     (Poison Control's number) is shown to the clinician as a flag, not a rejection.
     Model-written text is always rejected."""
-    if not (grounded and answer.mode == Message.Mode.EXTRACTIVE):
+    if not grounded:
+        # Our fixed acknowledgement ("Thank you for your refill request ..."): it makes no
+        # medical claim for the passages to support; PHI and harmful advice still count.
+        return verdict.rail == "grounding"
+    if answer.mode != Message.Mode.EXTRACTIVE:
         return False
     if verdict.rail == "harmful_advice":
         return True

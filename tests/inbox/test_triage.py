@@ -83,3 +83,20 @@ def test_a_message_that_is_not_routine_always_needs_a_reply() -> None:
 
 def test_every_no_reply_rule_has_a_name() -> None:
     assert all(rule.name for rule in (*URGENCY_RULES, *NO_REPLY_RULES))
+
+
+@pytest.mark.parametrize(
+    ("text", "promised"),
+    [
+        ("We will call you tomorrow.", True),
+        ("I have prescribed amoxicillin for you.", True),
+        ("we'll get back to you within 24 hours", True),
+        ("You have an ear infection.", True),
+        ("See a doctor within 2 days if it gets worse.", False),
+        ("Your care team will review it.", False),
+    ],
+)
+def test_a_draft_never_promises_a_diagnosis_a_prescription_or_a_time(text: str, promised: bool) -> None:
+    from chatbot.inbox.drafting import promises
+
+    assert bool(promises(text)) is promised
