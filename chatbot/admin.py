@@ -14,10 +14,13 @@ from chatbot.models import (
     Chunk,
     Conversation,
     Document,
+    Draft,
     Escalation,
     EscalationRecord,
     Message,
     PatientProfile,
+    ReplyApproval,
+    Thread,
 )
 
 
@@ -81,6 +84,11 @@ class MessageAdmin(AuditedAdmin):
     list_filter = ("role", "status", "needs_review")
     exclude = ("text_encrypted",)
     readonly_fields = ("conversation", "role", "client_id", "text_deid", "reply_to", "verdicts", "citations")
+
+    def has_add_permission(self, request: Any) -> bool:
+        # Messages are written by services only; a care-team reply needs an approval
+        # (``inbox.services.portal_reply_send``), which the admin cannot record.
+        return False
 
 
 @admin.register(Escalation)
@@ -189,3 +197,34 @@ class EscalationRecordAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """The inbox's records are written by services only: a care-team reply reaches a
+    patient through ``inbox.services.portal_reply_send`` and nowhere else."""
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Thread)
+class ThreadAdmin(ReadOnlyAdmin):
+    list_display = ("id", "topic", "urgency", "status", "due_at", "reply_needed")
+    list_filter = ("urgency", "status", "topic")
+
+
+@admin.register(Draft)
+class DraftAdmin(ReadOnlyAdmin):
+    list_display = ("id", "thread", "status", "mode", "reason", "reading_grade", "created_at")
+    exclude = ("text_encrypted",)
+
+
+@admin.register(ReplyApproval)
+class ReplyApprovalAdmin(ReadOnlyAdmin):
+    list_display = ("id", "thread", "approver", "ai_drafted", "edited", "edit_distance", "approved_at")

@@ -20,6 +20,10 @@ from guardrails.base import RiskLevel, RiskState
 
 
 class Conversation(models.Model):
+    class Channel(models.TextChoices):
+        CHAT = "chat"  # the live chat with the assistant
+        PORTAL = "portal"  # a care-team inbox thread: replies come from a person
+
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="conversations"
     )
@@ -43,6 +47,7 @@ class Conversation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     staff_joined_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.CHAT)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -62,6 +67,7 @@ class Message(models.Model):
         PATIENT = "patient"
         ASSISTANT = "assistant"
         STAFF = "staff"  # a care-team member who joined the chat (``author``)
+        CARE_TEAM = "care_team"  # a portal reply a clinician approved (``ReplyApproval``)
 
     class Status(models.TextChoices):
         RECEIVED = "received"  # stored, not yet processed
@@ -101,10 +107,20 @@ class Message(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Set on every care-team message: the recorded human approval it was sent under.
+    approval = models.OneToOneField(
+        "ReplyApproval", null=True, blank=True, on_delete=models.PROTECT, related_name="sent_message"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
+            # The database itself refuses a care-team message without an approval, so no
+            # path (admin, shell, a task, a direct save) can put one in front of a patient.
+            models.CheckConstraint(
+                condition=~Q(role="care_team") | Q(approval__isnull=False),
+                name="care_team_message_needs_approval",
+            ),
             models.UniqueConstraint(
                 fields=["conversation", "client_id"],
                 condition=Q(client_id__isnull=False),
@@ -127,6 +143,7 @@ class Escalation(models.Model):
         SCOPE = "scope"
         OUTPUT_RAIL = "output_rail"
         PROCESSING_ERROR = "processing_error"
+        INBOX = "inbox"  # a clinician escalated a care-team inbox thread to a safety officer
 
     class Priority(models.IntegerChoices):
         ROUTINE = 1
@@ -468,3 +485,133 @@ class Chunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id}#{self.position}"
+
+
+# --- The care-team inbox (portal threads) -------------------------------------------------
+# These live in chatbot, not the portal: the inbox pipeline (chatbot) writes triage and
+# drafts, and the one service that sends a reply to a patient is chatbot's. The portal
+# owns only what staff alone use: pools (care teams) and who holds a thread.
+
+
+class Urgency(models.TextChoices):
+    EMERGENT = "emergent"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+
+
+# Inbox order: emergent first.
+URGENCY_RANK = {Urgency.EMERGENT: 0, Urgency.URGENT: 1, Urgency.ROUTINE: 2}
+
+
+class Thread(models.Model):
+    """A patient's secure message thread with the care team (a ``portal`` conversation)."""
+
+    class Topic(models.TextChoices):
+        MEDICATION = "medication", "Medication question"
+        SYMPTOM = "symptom", "Symptom"
+        TEST_RESULTS = "test_results", "Test results"
+        APPOINTMENT = "appointment", "Appointment"
+        REFILL = "refill", "Prescription refill"
+        PAPERWORK_BILLING = "paperwork_billing", "Paperwork or billing"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        SENT = "sent"  # waiting for the care team
+        READ = "read"  # a clinician opened it
+        ANSWERED = "answered"  # a reply was sent
+        CLOSED = "closed"  # a clinician marked that no reply is needed
+
+    conversation = models.OneToOneField(Conversation, on_delete=models.PROTECT, related_name="thread")
+    # The live-chat message the patient sent to the care team ("send to my care team").
+    from_chat_message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    topic = models.CharField(max_length=24, choices=Topic.choices, default=Topic.OTHER)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT)
+    urgency = models.CharField(max_length=12, choices=Urgency.choices, default=Urgency.ROUTINE)
+    urgency_rank = models.PositiveSmallIntegerField(default=2)  # URGENCY_RANK, for sorting
+    reply_needed = models.BooleanField(default=True)
+    triaged = models.BooleanField(default=False)
+    # When the care team must have acted (SLA from the latest unanswered message).
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)  # first opened since it last waited
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["urgency_rank", "due_at"]
+        indexes = [models.Index(fields=["status", "urgency_rank", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"Thread {self.pk}"
+
+
+class Triage(models.Model):
+    """How urgent a patient's portal message is, what it wants and whether it needs a
+    reply, with the evidence a clinician can check (spans index into ``text_deid``)."""
+
+    message = models.OneToOneField(Message, on_delete=models.PROTECT, related_name="triage")
+    urgency = models.CharField(max_length=12, choices=Urgency.choices)
+    intent = models.CharField(max_length=40, blank=True, default="")
+    reply_needed = models.BooleanField(default=True)
+    evidence = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Triage of message {self.message_id}: {self.urgency}"
+
+
+class Draft(models.Model):
+    """An AI-drafted reply under review. A patient never sees a draft: only a
+    clinician's approved text is sent (``services.portal_reply_send``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"  # queued for drafting
+        READY = "ready"  # passed the output rails; shown to the clinician
+        REJECTED = "rejected"  # the rails rejected it: there is no draft, and the reason is shown
+        SKIPPED = "skipped"  # no draft: no reply needed, or crisis/emergency templates answered
+        DISCARDED = "discarded"  # a clinician chose to write their own, or regenerated
+        SENT = "sent"
+
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="drafts")
+    message = models.ForeignKey(Message, on_delete=models.PROTECT, related_name="drafts")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    text_encrypted = models.TextField(blank=True, default="")  # re-identified, for the clinician
+    text_deid = models.TextField(blank=True, default="")
+    mode = models.CharField(max_length=16, blank=True, default="")
+    citations = models.JSONField(default=list, blank=True)
+    verdicts = models.JSONField(default=list, blank=True)
+    reason = models.CharField(max_length=64, blank=True, default="")  # machine code, never text
+    instruction = models.CharField(max_length=40, blank=True, default="")
+    reading_grade = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk} ({self.status})"
+
+
+class ReplyApproval(models.Model):
+    """A clinician's recorded approval of the exact text sent to the patient."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.PROTECT, related_name="approvals")
+    draft = models.ForeignKey(Draft, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ai_drafted = models.BooleanField(default=False)
+    edited = models.BooleanField(default=False)
+    # rapidfuzz normalised Indel distance, draft → final (0 = unchanged); None without a draft.
+    edit_distance = models.FloatField(null=True, blank=True)
+    seconds_open_to_send = models.FloatField(null=True, blank=True)
+    urgency = models.CharField(max_length=12, choices=Urgency.choices, default=Urgency.ROUTINE)
+    sla_breached = models.BooleanField(default=False)
+    approved_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-approved_at"]
+        permissions = [("send_portal_reply", "Can approve and send a care-team reply to a patient")]
+
+    def __str__(self) -> str:
+        return f"Approval {self.pk} by {self.approver_id}"

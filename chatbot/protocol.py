@@ -177,6 +177,15 @@ class StaffLeftEvent(TypedDict):
     text: str
 
 
+class CareTeamReplyEvent(TypedDict):
+    """A reply from the care team in a portal thread (never a draft)."""
+
+    type: Literal["care_team_reply"]
+    thread_id: int
+    message_id: int
+    text: str
+
+
 ServerEvent = (
     ReadyEvent
     | AcceptedEvent
@@ -188,6 +197,7 @@ ServerEvent = (
     | StaffJoinedEvent
     | StaffMessageEvent
     | StaffLeftEvent
+    | CareTeamReplyEvent
 )
 
 

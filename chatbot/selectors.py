@@ -30,22 +30,27 @@ from chatbot.protocol import ServerEvent, StaffJoinedEvent
 from chatbot.services import presence_key, staff_message_event, staff_name, staff_role
 from guardrails.base import RiskLevel
 
+# The chat's selectors see only chat conversations: a care-team thread (channel
+# ``portal``) is never opened by the chat socket, where a message would go to the model.
+_CHAT = Conversation.Channel.CHAT
+
 
 def conversations_for_patient(*, patient: Any) -> QuerySet[Conversation]:
-    return Conversation.objects.filter(patient=patient)
+    return Conversation.objects.filter(patient=patient, channel=_CHAT)
 
 
 def conversation_for_patient(*, patient: Any, conversation_id: int) -> Conversation:
-    """The patient's own conversation; raises Conversation.DoesNotExist for anyone else's."""
-    return Conversation.objects.get(pk=conversation_id, patient=patient)
+    """The patient's own chat conversation; raises Conversation.DoesNotExist for anyone
+    else's, and for a care-team thread."""
+    return Conversation.objects.get(pk=conversation_id, patient=patient, channel=_CHAT)
 
 
 def conversation_latest(*, patient: Any) -> Conversation | None:
-    return Conversation.objects.filter(patient=patient).order_by("-updated_at").first()
+    return Conversation.objects.filter(patient=patient, channel=_CHAT).order_by("-updated_at").first()
 
 
 def message_for_patient(*, patient: Any, message_id: int) -> Message:
-    return Message.objects.get(pk=message_id, conversation__patient=patient)
+    return Message.objects.select_related("conversation").get(pk=message_id, conversation__patient=patient)
 
 
 def conversation_transcript(*, conversation: Conversation) -> list[dict[str, Any]]:

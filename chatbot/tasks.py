@@ -11,7 +11,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
+from chatbot.events import event_send
+from chatbot.inbox.pipeline import draft_reply, handle_portal_message
 from chatbot.pipeline import handle_patient_message
+from chatbot.protocol import CareTeamReplyEvent
 from chatbot.services import audit_anchor_publish, messages_stalled_fail
 
 # What a retry can help: the database unreachable or its connection dropped (a restart,
@@ -52,3 +55,53 @@ def fail_stalled_messages() -> int:
 def audit_anchor_write() -> None:
     """Daily (Celery beat): the audit chain's head hash to the log and outside the database."""
     audit_anchor_publish(path=settings.AUDIT_ANCHOR_FILE, webhook_url=settings.AUDIT_ANCHOR_WEBHOOK)
+
+
+# --- The care-team inbox ------------------------------------------------------------------
+
+
+def portal_message_enqueue(*, message_id: int) -> None:
+    """Hand a stored portal message to the inbox pipeline once its transaction commits."""
+    transaction.on_commit(lambda: process_portal_message.delay(message_id))
+
+
+def portal_reply_announce(*, thread_id: int, conversation_id: int, message_id: int, text: str) -> None:
+    """After the sending transaction commits, the patient's open inbox page gets the
+    reply as a ``care_team_reply`` event (in-process; not a task, so no text in a queue)."""
+    event = CareTeamReplyEvent(type="care_team_reply", thread_id=thread_id, message_id=message_id, text=text)
+    transaction.on_commit(lambda: async_to_sync(event_send)(conversation_id=conversation_id, event=event))
+
+
+def portal_draft_enqueue(*, draft_id: int) -> None:
+    """Write a pending draft (first or regenerated) once its transaction commits."""
+    transaction.on_commit(lambda: draft_portal_reply.delay(draft_id))
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def process_portal_message(message_id: int) -> None:
+    """Run the inbox pipeline on one stored portal message, then queue its draft, if any."""
+    draft_id = async_to_sync(handle_portal_message)(message_id)
+    if draft_id is not None:
+        portal_draft_enqueue(draft_id=draft_id)
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def draft_portal_reply(draft_id: int) -> None:
+    """Write one draft for the care team. It never sends anything to the patient."""
+    async_to_sync(draft_reply)(draft_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from clinician_portal.models import Delivery, OnCallEntry
+from clinician_portal.models import CareTeam, Delivery, OnCallEntry
 
 
 @admin.register(OnCallEntry)
@@ -34,3 +34,9 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(CareTeam)
+class CareTeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "topics")
+    filter_horizontal = ("members",)

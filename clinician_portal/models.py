@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from chatbot import roles
-from chatbot.models import Escalation
+from chatbot.models import Escalation, Thread
 
 
 class OnCallEntry(models.Model):
@@ -82,3 +82,31 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.transport} page for escalation {self.escalation_id}: {self.status}"
+
+
+class CareTeam(models.Model):
+    """A pool of clinicians; a new thread joins the pool whose topics include its topic."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="care_teams", blank=True)
+    topics = models.JSONField(default=list, blank=True)  # Thread.Topic values; empty = every topic
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThreadAssignment(models.Model):
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="assignment")
+    pool = models.ForeignKey(
+        CareTeam, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Thread {self.thread_id} → {self.assignee_id or self.pool_id}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -19,9 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from chatbot import services as chatbot_services
-from chatbot.models import Escalation
+from chatbot.models import Escalation, Thread
+from chatbot.services import IllegalTransition
 from clinician_portal import selectors
-from clinician_portal.models import Delivery
+from clinician_portal.models import CareTeam, Delivery, ThreadAssignment
 from clinician_portal.notify.base import Notification, TransportError
 from clinician_portal.notify.registry import get_transport
 
@@ -105,3 +107,26 @@ def notification_for(escalation: Escalation, *, tier: int) -> Notification:
         kind=escalation.kind,
         tier=tier,
     )
+
+
+def thread_claim(*, thread: Thread, by: Any) -> ThreadAssignment:
+    """Take an unassigned thread. Raises IllegalTransition if someone else holds it."""
+    with transaction.atomic():
+        assignment, _ = ThreadAssignment.objects.select_for_update().get_or_create(thread=thread)
+        if assignment.assignee_id not in (None, by.pk):
+            raise IllegalTransition("Someone else has claimed this thread; ask them, or assign it.")
+        assignment.assignee = by
+        assignment.assigned_at = timezone.now()
+        assignment.save(update_fields=["assignee", "assigned_at"])
+    return assignment
+
+
+def thread_assign(*, thread: Thread, to: Any | None, pool: CareTeam | None) -> ThreadAssignment:
+    """Assign a thread to a person and/or a pool (either may be None to clear it)."""
+    with transaction.atomic():
+        assignment, _ = ThreadAssignment.objects.select_for_update().get_or_create(thread=thread)
+        assignment.assignee = to
+        assignment.pool = pool
+        assignment.assigned_at = timezone.now()
+        assignment.save(update_fields=["assignee", "pool", "assigned_at"])
+    return assignment

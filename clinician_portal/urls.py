@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from clinician_portal import views
+from clinician_portal import inbox_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -27,4 +27,14 @@ urlpatterns = [
     path("escalations/<int:escalation_id>/note/", views.escalation_note, name="escalation_note"),
     path("access-log/", views.access_log, name="access_log"),
     path("audit/", views.audit, name="audit"),
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/metrics/", inbox_views.metrics, name="inbox_metrics"),
+    path("inbox/<int:thread_id>/", inbox_views.thread, name="inbox_thread"),
+    path("inbox/<int:thread_id>/send/", inbox_views.send, name="inbox_send"),
+    path("inbox/<int:thread_id>/discard/", inbox_views.discard, name="inbox_discard"),
+    path("inbox/<int:thread_id>/regenerate/", inbox_views.regenerate, name="inbox_regenerate"),
+    path("inbox/<int:thread_id>/no-reply/", inbox_views.no_reply, name="inbox_no_reply"),
+    path("inbox/<int:thread_id>/escalate/", inbox_views.escalate, name="inbox_escalate"),
+    path("inbox/<int:thread_id>/claim/", inbox_views.claim, name="inbox_claim"),
+    path("inbox/<int:thread_id>/assign/", inbox_views.assign, name="inbox_assign"),
 ]

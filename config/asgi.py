@@ -14,6 +14,7 @@ from django.conf import settings  # noqa: E402
 from django.urls import path  # noqa: E402
 
 from chatbot.consumers import ChatConsumer  # noqa: E402
+from chatbot.inbox.consumers import InboxConsumer  # noqa: E402
 from chatbot.ws_auth import websocket_auth_stack  # noqa: E402
 from clinician_portal.consumers import PortalConsumer  # noqa: E402
 
@@ -23,7 +24,11 @@ if settings.WARM_UP:
     warm_up_in_background()
 
 # Every websocket route; the authorization matrix (tests/security) walks this list.
-websocket_urlpatterns = [path("ws/chat/", ChatConsumer.as_asgi()), path("ws/portal/", PortalConsumer.as_asgi())]
+websocket_urlpatterns = [
+    path("ws/chat/", ChatConsumer.as_asgi()),
+    path("ws/portal/", PortalConsumer.as_asgi()),
+    path("ws/inbox/", InboxConsumer.as_asgi()),
+]
 if settings.ESCALATION_EMBEDDED_SCHEDULER:
     from clinician_portal.scheduler import start_in_background
 

@@ -321,6 +321,13 @@ CHAT_HISTORY_TURNS = envint("CHAT_HISTORY_TURNS", 8)
 # A message still "processing" after this long is failed and shown to a person.
 CHAT_STALL_AFTER_S = envint("CHAT_STALL_AFTER_S", 300)
 
+# The care-team inbox: how soon a thread must be answered, by urgency.
+INBOX_SLA_EMERGENT_MINUTES = envint("INBOX_SLA_EMERGENT_MINUTES", 15)
+INBOX_SLA_URGENT_MINUTES = envint("INBOX_SLA_URGENT_MINUTES", 240)
+INBOX_SLA_ROUTINE_BUSINESS_DAYS = envint("INBOX_SLA_ROUTINE_BUSINESS_DAYS", 2)
+# Drafts for the care team: "on" writes one for every message that needs a reply.
+INBOX_DRAFTS = envbool("INBOX_DRAFTS", True)
+
 # --- The model --------------------------------------------------------------------
 # LLM_BACKEND: "extractive" (no model: answers are built from the knowledge base),
 # "openai" (any OpenAI-compatible server: vLLM, TGI, llama.cpp) or "transformers"

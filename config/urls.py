@@ -9,6 +9,8 @@ from chatbot import accounts
 urlpatterns = [
     path("", include("chatbot.urls")),
     path("api/", include("chatbot.api_urls")),
+    path("api/threads/", include("chatbot.inbox.api_urls")),
+    path("messages/", include("chatbot.inbox.urls")),
     path("portal/", include("clinician_portal.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -21,6 +21,7 @@ from axes.models import AccessLog as AxesAccessLog
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -28,6 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from chatbot import crypto, services
+from chatbot.inbox import services as inbox_services
 from chatbot.models import AccessLog, AuditEvent, Document, Escalation, Message
 from config import asgi
 from tests.factories import MessageFactory, PatientFactory, UserFactory, signed_in
@@ -115,6 +117,26 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "portal/dashboard/": ("GET", E(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN)),
     "portal/access-log/": ("GET", E(LOGIN, LOGIN, LOGIN, 200, 200, LOGIN)),
     "portal/audit/": ("GET", E(LOGIN, LOGIN, LOGIN, LOGIN, 200, LOGIN)),
+    # --- care-team inbox (patient pages, REST, portal) ------------------------------------------
+    "messages/": ("GET", E(LOGIN, 200, 200, LOGIN, LOGIN, LOGIN)),
+    "messages/new/": ("POST", E(LOGIN, "302>/messages/", "302>/messages/", LOGIN, LOGIN, LOGIN)),  # form errors shown
+    "messages/from-chat/": ("POST", E(LOGIN, 404, 404, LOGIN, LOGIN, LOGIN)),  # no such chat message
+    "messages/<int:thread_id>/": ("GET", E(LOGIN, 200, 404, LOGIN, LOGIN, LOGIN)),
+    "messages/<int:thread_id>/reply/": ("POST", E(LOGIN, "302>/messages/", 404, LOGIN, LOGIN, LOGIN)),
+    "api/threads/": ("GET", E(401, 200, 200, 403, 403, 403)),
+    "api/threads/from-chat/": ("POST", E(401, 400, 400, 403, 403, 403)),
+    "api/threads/<int:thread_id>/": ("GET", E(401, 200, 404, 403, 403, 403)),
+    "api/threads/<int:thread_id>/messages/": ("POST", E(401, 400, 404, 403, 403, 403)),
+    "portal/inbox/": ("GET", E(LOGIN, LOGIN, LOGIN, 200, 200, LOGIN)),
+    "portal/inbox/metrics/": ("GET", E(LOGIN, LOGIN, LOGIN, 200, 200, LOGIN)),
+    "portal/inbox/<int:thread_id>/": ("GET", E(LOGIN, LOGIN, LOGIN, 200, 200, LOGIN)),
+    "portal/inbox/<int:thread_id>/send/": ("POST", E(LOGIN, LOGIN, LOGIN, "302>/portal/inbox/", 403, LOGIN)),
+    "portal/inbox/<int:thread_id>/discard/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
+    "portal/inbox/<int:thread_id>/regenerate/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
+    "portal/inbox/<int:thread_id>/no-reply/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
+    "portal/inbox/<int:thread_id>/escalate/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
+    "portal/inbox/<int:thread_id>/claim/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
+    "portal/inbox/<int:thread_id>/assign/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
     # --- accounts ----------------------------------------------------------------------------------
     "accounts/login/": ("GET", E(200, 200, 200, 200, 200, 200)),
     "accounts/logout/": ("POST", E(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),
@@ -144,11 +166,15 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     **_admin_rows("auth/user", model_admin()),
     **_admin_rows("auth/group", model_admin()),
     **_admin_rows("chatbot/conversation", model_admin()),
-    **_admin_rows("chatbot/message", model_admin()),
+    **_admin_rows("chatbot/message", model_admin(add=403)),  # care-team replies only through the send service
     **_admin_rows("chatbot/escalation", model_admin()),
     **_admin_rows("chatbot/accesslog", model_admin(add=403, delete=403)),
     **_admin_rows("chatbot/auditevent", model_admin(add=403, delete=403)),
     **_admin_rows("chatbot/document", model_admin()),
+    **_admin_rows("chatbot/thread", model_admin(add=403, delete=403)),
+    **_admin_rows("chatbot/draft", model_admin(add=403, history=GONE, delete=403, change=GONE)),
+    **_admin_rows("chatbot/replyapproval", model_admin(add=403, history=GONE, delete=403, change=GONE)),
+    **_admin_rows("clinician_portal/careteam", model_admin(history=GONE, delete=GONE, change=GONE)),
     **_admin_rows("chatbot/escalationrecord", model_admin(add=403, delete=403)),
     # No such row in the world: an admin is sent back to the index, everyone else to sign-in.
     **_admin_rows("chatbot/patientprofile", model_admin(history=GONE, delete=GONE, change=GONE)),
@@ -156,6 +182,7 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     **_admin_rows("clinician_portal/delivery", model_admin(add=403, history=GONE, delete=403, change=GONE)),
     # --- websocket routes (config.asgi.websocket_urlpatterns) ------------------------------------
     "ws/chat/": ("WS", E(4401, "accept", 4404, 4403, 4403, 4403)),
+    "ws/inbox/": ("WS", E(4401, "accept", 4404, 4403, 4403, 4403)),
     "ws/portal/": ("WS", E(4401, 4403, 4403, "accept", "accept", 4403)),
 }
 
@@ -196,6 +223,7 @@ def test_matrix_size() -> None:
 @pytest.fixture
 def world(settings) -> dict[str, Any]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # the message rate limit counts in the cache
     message: Any = MessageFactory(text="hello")
     conversation: Any = message.conversation
     owner = conversation.patient
@@ -212,6 +240,7 @@ def world(settings) -> dict[str, Any]:
     }
     services.conversation_originals_for_staff(conversation=conversation, viewer=users["clinician"])
     document = Document.objects.create(title="Flu", slug="flu", text="Rest and fluids.")
+    thread, _ = inbox_services.thread_start(patient=owner, topic="other", text="a question")
     Token.objects.get_or_create(user=owner)
     static = StaticDevice.objects.create(user=users["admin"], name="recovery codes")
     attempt = AccessAttempt.objects.create(username="x", ip_address="10.0.0.1", failures_since_start=1)
@@ -239,6 +268,7 @@ def world(settings) -> dict[str, Any]:
         "clients": {"anonymous": Client(), **clients},
         "conversation": conversation,
         "escalation": escalation,
+        "thread": thread,
         "document": document,
         "ids": ids,
         "totp": totp,
@@ -254,6 +284,7 @@ def _url(route: str, world: dict[str, Any]) -> str:
     values = {
         "conversation_id": world["conversation"].pk,
         "escalation_id": world["escalation"].pk,
+        "thread_id": world["thread"].pk,
         "object_id": world["ids"].get(model, world["document"].pk),
         "pk": world["totp"].pk,
         "id": world["ids"]["auth/user"],
@@ -291,9 +322,9 @@ def _ws_outcome(path: str, client: Client) -> Any:
         try:
             while True:
                 try:
-                    output = await communicator.receive_output(timeout=2 if "/ws/portal/" in path else 5)
+                    output = await communicator.receive_output(timeout=2 if ("/ws/portal/" in path or "/ws/inbox/" in path) else 5)
                 except (TimeoutError, asyncio.CancelledError):
-                    if "/ws/portal/" in path:
+                    if ("/ws/portal/" in path or "/ws/inbox/" in path):
                         return "accept"  # accepted and left open: the portal socket need not speak first
                     raise
                 if output["type"] == "websocket.close":
@@ -334,6 +365,7 @@ def test_http_route(route: str, world: dict[str, Any]) -> None:
 @pytest.mark.parametrize("route", WS_ROUTES)
 def test_websocket_route(route: str, world: dict[str, Any]) -> None:
     _, expected = MATRIX[route]
-    path = "/" + route + f"?conversation={world['conversation'].pk}"
+    query = f"thread={world['thread'].pk}" if route == "ws/inbox/" else f"conversation={world['conversation'].pk}"
+    path = "/" + route + "?" + query
     observed = {role: _ws_outcome(path, world["clients"][role]) for role in ROLES}
     assert observed == expected

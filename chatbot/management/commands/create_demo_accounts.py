@@ -52,7 +52,16 @@ class Command(BaseCommand):
                     preferred_language="English",
                     clinic="Demo clinic",
                 )
+        # The care-team inbox: clinicians send portal replies (migration 0005 grants it;
+        # kept here too for databases migrated before it). Pools are the portal's
+        # (clinician_portal.CareTeam): add one in the admin to use "My pools".
+        Group.objects.get(name=roles.CLINICIAN).permissions.add(
+            *Permission.objects.filter(content_type__app_label="chatbot", codename="send_portal_reply")
+        )
         self.stdout.write("Demo accounts (local use only; username = password):")
         for username, _, role in DEMO:
             self.stdout.write(f"  {username:<10} {role}")
         self.stdout.write("  admin      Django admin")
+        self.stdout.write(
+            "Care-team inbox: sign in as patient at /messages/, then as clinician at /portal/inbox/."
+        )
