@@ -106,10 +106,16 @@ class Escalation(models.Model):
         SCOPE = "scope"
         OUTPUT_RAIL = "output_rail"
         PROCESSING_ERROR = "processing_error"
+        LANGUAGE = "language"  # a language the rails cannot read: a person must
 
     class Priority(models.IntegerChoices):
+        """How soon a person must look. HIGH is reviewed today without paging anyone
+        (the self-harm help tier, an emergency flag, a message the rails cannot read);
+        URGENT pages (a crisis or an emergency)."""
+
         ROUTINE = 1
-        URGENT = 2
+        HIGH = 2
+        URGENT = 3
 
     class Status(models.TextChoices):
         OPEN = "open"
@@ -142,6 +148,14 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} escalation {self.pk}"
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.priority == Escalation.Priority.URGENT
+
+    @property
+    def is_high(self) -> bool:
+        return self.priority == Escalation.Priority.HIGH
 
 
 class AccessLog(models.Model):

