@@ -8,6 +8,7 @@ from chatbot import policy
 from chatbot.models import Escalation
 from chatbot.policy import Route
 from guardrails.base import Action, RiskLevel, Verdict
+from guardrails.fairness import outcome
 
 Kind, Priority = Escalation.Kind, Escalation.Priority
 
@@ -188,3 +189,37 @@ def test_the_safety_words_mean_one_thing_each(verdict, self_harm_crisis, medical
 )
 def test_at_or_above_active_ideation(level: RiskLevel, expected: bool) -> None:
     assert level.at_or_above_active_ideation is expected
+
+
+# ``guardrails.fairness.outcome`` names the decision without importing this policy (the
+# layers forbid it); these rows hold the two together.
+_MIXES = [
+    [], [ALLOW], [CRISIS], [EMERGENCY], [CRISIS, EMERGENCY], [RAIL_ERROR], [RAIL_ERROR, CRISIS],
+    [INJECTION, RAIL_ERROR], [PASSIVE], [HELP], [HISTORY], [THIRD_PARTY], [INJECTION], [SCOPE],
+    [EMERGENCY_FLAG], [OTHER_LANGUAGE], [OTHER_LANGUAGE, HELP], [OTHER_LANGUAGE, EMERGENCY],
+    [PASSIVE, INJECTION], [HISTORY, INJECTION], [THIRD_PARTY, INJECTION], [INJECTION_FLAG],
+    [HELP, EMERGENCY_FLAG], [LLM_CRISIS], [LLM_EMERGENCY], [LLM_HELP], [LLM_UNAVAILABLE],
+    [LLM_UNAVAILABLE, SCOPE], [SCOPE, INJECTION], [v("phi_leak", "block", "phi")],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("verdicts", _MIXES)
+def test_the_fairness_outcome_agrees_with_the_policy(verdicts) -> None:
+    decision, name = policy.decide(verdicts), outcome(verdicts)
+    assert (name == "allow") is (decision.route is Route.ANSWER)
+    assert (name == "error") is (decision.route is Route.FAIL)
+    assert (name in ("crisis", "emergency")) is (decision.route is Route.URGENT)
+    if name == "crisis":
+        assert decision.self_harm_crisis and decision.emergency is None
+    if name == "emergency":
+        assert decision.emergency is not None
+    if name == "help":
+        assert decision.help_tier and decision.kind is not None
+    if name == "language":
+        assert decision.kind is Kind.LANGUAGE
+    if name == "urgent_care":
+        assert decision.kind is Kind.EMERGENCY and decision.priority is Priority.HIGH
+    if name == "refuse":
+        assert any(a.action is Action.BLOCK for a in decision.acting) and not decision.help_tier
+    if name == "third_party":
+        assert decision.kind is Kind.THIRD_PARTY
