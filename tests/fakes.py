@@ -97,8 +97,8 @@ class FakeSafetyServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/v1"
 
     def close(self) -> None:
         self._server.shutdown()
