@@ -54,6 +54,8 @@ chromium:
 
 test: install lint chromium
 	CELERY_TASK_ALWAYS_EAGER=true DB_CONN_MAX_AGE=0 WARM_UP=false ESCALATION_EMBEDDED_SCHEDULER=false $(BIN)/python -m pytest
+	# Counterfactual fairness on the frozen groups: fails on a flip not already listed.
+	$(BIN)/python -m guardrails.fairness --known-flips guardrails/fairness/known_flips.txt
 
 # Production-style processes (with REDIS_URL set): a Celery worker and a model server.
 worker: install

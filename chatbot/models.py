@@ -144,10 +144,16 @@ class Escalation(models.Model):
         OUTPUT_RAIL = "output_rail"
         PROCESSING_ERROR = "processing_error"
         INBOX = "inbox"  # a clinician escalated a care-team inbox thread to a safety officer
+        LANGUAGE = "language"  # a language the rails cannot read: a person must
 
     class Priority(models.IntegerChoices):
+        """How soon a person must look. HIGH is reviewed today without paging anyone
+        (the self-harm help tier, an emergency flag, a message the rails cannot read);
+        URGENT pages (a crisis or an emergency)."""
+
         ROUTINE = 1
-        URGENT = 2
+        HIGH = 2
+        URGENT = 3
 
     class Status(models.TextChoices):
         OPEN = "open"
@@ -212,6 +218,15 @@ class Escalation(models.Model):
     def priority_name(self) -> str:
         """``routine``, ``urgent``...: the key of the SLA settings."""
         return self.Priority(self.priority).name.lower()
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.priority == Escalation.Priority.URGENT
+
+    @property
+    def is_high(self) -> bool:
+        return self.priority == Escalation.Priority.HIGH
+
 
 
 class EscalationRecord(models.Model):

@@ -4,15 +4,22 @@ Each acting verdict (any action but ALLOW) is matched against ``RULES``, first r
 wins. A row says where the turn goes (its ``Route``), which escalation a person gets,
 and at what priority. Then the routes are ranked: an urgent verdict (a self-harm
 crisis or a medical emergency) outranks a rail error, which outranks a flag. A new
-outcome (a help tier, say) is a new ``Route`` member and its rows; a new priority is a
-new ``Escalation.Priority`` member used by a row.
+outcome is a new ``Route`` member and its rows (the help tier needed none: it is a FLAG
+row at HIGH priority); a new priority is a new ``Escalation.Priority`` member used by a row.
 
 The words used here are defined once, in README's safety glossary:
 
 * ``is_self_harm_crisis``: the self-harm rail escalated (suicide risk at or above
   active ideation, or a self-injury happening now);
 * ``is_medical_emergency``: the emergency rail escalated;
-* ``is_urgent``: either of the two. ``Verdict.is_escalation`` is any rail's ESCALATE.
+* ``is_urgent``: either of the two. ``Verdict.is_escalation`` is any rail's ESCALATE;
+* ``is_help_tier``: a self-harm signal below the crisis threshold (the self-harm rail
+  flagged, for anyone but a third party): gentle support with the crisis lines, and a
+  HIGH-priority review in the mental-health queue. A patient showing risk is never left
+  with nothing.
+
+The model-based second opinion (``guardrails.llm_safety``, rail ``safety_llm``) speaks
+for the rail its category names: its ``self_harm`` escalation is a self-harm crisis.
 """
 
 from __future__ import annotations
@@ -24,16 +31,33 @@ from enum import StrEnum
 from chatbot.models import Escalation
 from guardrails.base import Action, Verdict
 
+SECOND_OPINION = "safety_llm"
+
+
+def speaks_for(verdict: Verdict, rail: str) -> bool:
+    """``verdict`` is rail ``rail``'s, or the second opinion's on that rail's category."""
+    return verdict.rail == rail or (verdict.rail == SECOND_OPINION and verdict.category == rail)
+
 
 def is_self_harm_crisis(verdict: Verdict) -> bool:
     """The self-harm rail escalated: suicide risk at or above active ideation, or a
     self-injury happening now. Crisis resources show at once."""
-    return verdict.rail == "self_harm" and verdict.is_escalation
+    return speaks_for(verdict, "self_harm") and verdict.is_escalation
 
 
 def is_medical_emergency(verdict: Verdict) -> bool:
     """The emergency rail escalated: the patient describes a medical emergency now."""
-    return verdict.rail == "emergency" and verdict.is_escalation
+    return speaks_for(verdict, "emergency") and verdict.is_escalation
+
+
+def is_help_tier(verdict: Verdict) -> bool:
+    """A self-harm signal below the crisis threshold, about the patient (a concern for
+    someone else has its own row): support and crisis lines shown, a HIGH review."""
+    return (
+        speaks_for(verdict, "self_harm")
+        and verdict.action is Action.FLAG
+        and verdict.category not in ("third_party", "rail_error")
+    )
 
 
 def is_urgent(verdict: Verdict) -> bool:
@@ -41,11 +65,22 @@ def is_urgent(verdict: Verdict) -> bool:
     return is_self_harm_crisis(verdict) or is_medical_emergency(verdict)
 
 
+def is_emergency_flag(verdict: Verdict) -> bool:
+    """A symptom below the 911 threshold: urgent-care advice, reviewed today."""
+    return speaks_for(verdict, "emergency") and verdict.action is Action.FLAG
+
+
+def is_second_opinion_unavailable(verdict: Verdict) -> bool:
+    """The model-based second opinion could not answer (timeout, error, bad reply)."""
+    return verdict.rail == SECOND_OPINION and verdict.category == "unavailable"
+
+
 class Route(StrEnum):
     """Where the turn goes after the input rails, in order of precedence (last wins)."""
 
     ANSWER = "answer"  # nothing acted: answer from the knowledge base
     FLAG = "flag"  # a person looks; a template answers when one exists, else the answer goes on
+    # (the help tier is a FLAG: support shows first, then a template or the answer)
     FAIL = "fail"  # a rail could not check the message: fail closed
     URGENT = "urgent"  # crisis or emergency templates at once, an urgent escalation, no model
 
@@ -65,7 +100,7 @@ class Rule:
     priority: Escalation.Priority
 
 
-URGENT, ROUTINE = Escalation.Priority.URGENT, Escalation.Priority.ROUTINE
+URGENT, HIGH, ROUTINE = Escalation.Priority.URGENT, Escalation.Priority.HIGH, Escalation.Priority.ROUTINE
 Kind = Escalation.Kind
 
 # First matching row wins. Among urgent rows the order also says which verdict leads
@@ -74,10 +109,16 @@ RULES: tuple[Rule, ...] = (
     Rule("medical emergency", is_medical_emergency, Route.URGENT, Kind.EMERGENCY, URGENT),
     Rule("self-harm crisis", is_self_harm_crisis, Route.URGENT, Kind.CRISIS, URGENT),
     Rule("rail error", lambda v: v.category == "rail_error", Route.FAIL, Kind.PROCESSING_ERROR, ROUTINE),
+    # The rails cannot read the message: a person must, today (it may be an emergency).
+    Rule("unreadable language", lambda v: v.rail == "language", Route.FLAG, Kind.LANGUAGE, HIGH),
     Rule("concern for someone else", lambda v: v.category == "third_party", Route.FLAG, Kind.THIRD_PARTY, ROUTINE),
-    # Passive wish, self-harm content, history: the mental-health triage queue.
-    Rule("self-harm flag", lambda v: v.rail == "self_harm", Route.FLAG, Kind.CRISIS, ROUTINE),
-    Rule("injection: refusal", lambda v: v.rail == "injection", Route.FLAG, Kind.INJECTION, ROUTINE),
+    # Passive wish, a burden, self-harm content, history: support now, the mental-health queue.
+    Rule("self-harm help tier", is_help_tier, Route.FLAG, Kind.CRISIS, HIGH),
+    # Below the 911 threshold but not routine: urgent-care advice, reviewed today.
+    Rule("emergency flag: urgent care", is_emergency_flag, Route.FLAG, Kind.EMERGENCY, HIGH),
+    # The second opinion could not answer: the local verdicts stand, a person is told.
+    Rule("second opinion unavailable", is_second_opinion_unavailable, Route.FLAG, Kind.PROCESSING_ERROR, ROUTINE),
+    Rule("injection: refusal", lambda v: speaks_for(v, "injection"), Route.FLAG, Kind.INJECTION, ROUTINE),
     Rule("out of scope: redirect", lambda v: v.rail == "scope", Route.FLAG, Kind.SCOPE, ROUTINE),
     Rule("any other rail", lambda v: True, Route.FLAG, Kind.SCOPE, ROUTINE),
 )
@@ -114,6 +155,17 @@ class Decision:
     def self_harm_crisis(self) -> bool:
         return any(is_self_harm_crisis(v) for v in self.urgent)
 
+    @property
+    def help_tier(self) -> bool:
+        """A help-tier verdict acted and nothing urgent did: show gentle support now."""
+        return not self.urgent and any(is_help_tier(v) for v in self.acting)
+
+    @property
+    def reply_order(self) -> tuple[Verdict, ...]:
+        """The acting verdicts in the order their templates are tried (the first that has
+        one answers): the lead first, then by priority, severity and score."""
+        return tuple(sorted(self.acting, key=lambda v: (v is not self.lead, *_rank(v))))
+
 
 def decide(verdicts: Sequence[Verdict]) -> Decision:
     """Return the Decision for one message's verdicts (input rails, or the local rails
@@ -128,7 +180,13 @@ def decide(verdicts: Sequence[Verdict]) -> Decision:
         # Row order leads (an emergency first), then the order the rails ran in.
         lead, rule = min(candidates, key=lambda c: RULES.index(c[1]))
     else:
-        # The most severe verdict, then the most confident.
-        lead, rule = max(candidates, key=lambda c: (c[0].action.severity, c[0].score))
+        # The highest priority (a help-tier risk before an injection), then the most
+        # severe verdict, then the most confident.
+        lead, rule = min(candidates, key=lambda c: _rank(c[0]))
     urgent = tuple(v for v in acting if is_urgent(v))
     return Decision(route, lead, rule.kind, rule.priority, urgent, acting)
+
+
+def _rank(verdict: Verdict) -> tuple[int, int, float]:
+    """Sort key, first is most important: priority, severity, score (all descending)."""
+    return (-rule_for(verdict).priority, -verdict.action.severity, -verdict.score)

@@ -2,22 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from chatbot.models import Message
 from chatbot.turns import Turn
 from guardrails.base import RailContext
+from guardrails.llm_safety import SafetyLLMConfig, SecondOpinion, Style
 from guardrails.runtime import RailsRuntime
 
 
 def runtime() -> RailsRuntime:
-    """The input and output rails that settings name, behind NeMo Guardrails."""
+    """The input and output rails that settings name, behind NeMo Guardrails, with the
+    model-based second opinion when ``SAFETY_LLM_BASE_URL`` is set."""
     return RailsRuntime(
         input_rails=tuple(settings.INPUT_RAILS),
         output_rails=tuple(settings.OUTPUT_RAILS),
         timeout_s=settings.RAILS_TIMEOUT_S,
+        second_opinion=second_opinion(),
+    )
+
+
+def second_opinion() -> SecondOpinion | None:
+    """The configured safety model, or None (the default: no GPU model)."""
+    if not settings.SAFETY_LLM_BASE_URL:
+        return None
+    if settings.SAFETY_LLM_STYLE not in ("llama_guard", "prompt"):
+        raise ImproperlyConfigured("SAFETY_LLM_STYLE must be 'llama_guard' or 'prompt'")
+    return SecondOpinion(
+        SafetyLLMConfig(
+            base_url=settings.SAFETY_LLM_BASE_URL,
+            model=settings.SAFETY_LLM_MODEL,
+            api_key=settings.SAFETY_LLM_API_KEY,
+            style=cast(Style, settings.SAFETY_LLM_STYLE),
+            timeout_s=settings.SAFETY_LLM_TIMEOUT_S,
+        )
     )
 
 

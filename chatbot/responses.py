@@ -89,6 +89,19 @@ def crisis_event(message_id: int, language: str) -> CrisisEvent:
     )
 
 
+def help_event(message_id: int, language: str) -> CrisisEvent:
+    """The help tier's banner: gentle support text and the same crisis lines."""
+    _, texts = _config()
+    return CrisisEvent(
+        type="crisis",
+        message_id=message_id,
+        kind="help",
+        language=language,
+        text=texts[language]["help"],
+        resources=crisis_resources_for_display(language),
+    )
+
+
 def emergency_event(message_id: int, verdict: Verdict, text: str) -> CrisisEvent:
     language = language_of(text)
     return CrisisEvent(

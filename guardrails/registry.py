@@ -12,6 +12,7 @@ from threading import Lock
 from guardrails.base import Rail
 
 RAILS: dict[str, str] = {
+    "language": "guardrails.language.LanguageRail",
     "self_harm": "guardrails.self_harm.SelfHarmRail",
     "emergency": "guardrails.emergency.EmergencyRail",
     "injection": "guardrails.injection.InjectionRail",
@@ -21,7 +22,8 @@ RAILS: dict[str, str] = {
     "phi_leak": "guardrails.phi_leak.PhiLeakRail",
 }
 
-INPUT_RAILS: tuple[str, ...] = ("self_harm", "emergency", "injection", "scope")
+# The language rail runs first: the others can only read English and Spanish.
+INPUT_RAILS: tuple[str, ...] = ("language", "self_harm", "emergency", "injection", "scope")
 
 _instances: dict[str, Rail] = {}
 _lock = Lock()

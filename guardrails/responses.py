@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from guardrails.base import Verdict
+from guardrails.base import Action, Verdict
+from guardrails.emergency import plain_words
 
 LANGUAGES = ("en", "es")
 
@@ -41,6 +42,18 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         "emergency": (
             "What you describe could be {condition}. Please call 911 or go to the nearest "
             "emergency department now. Don't wait for a reply here."
+        ),
+        # The help tier: shown beside the answer, never instead of it; gentle on purpose.
+        "help": (
+            "It sounds like things may be hard right now, and you don't have to carry that "
+            "alone. I've asked someone from your care team to check in with you. If you ever "
+            "think about hurting yourself, you can call or text 988 any time, or text HOME to "
+            "741741. If you are in danger right now, call 911."
+        ),
+        "urgent_care": (
+            "What you describe may need to be seen soon. Please call your clinic today or go to "
+            "an urgent care center, and I've asked your care team to look at your message. If it "
+            "gets worse, or you feel very unwell, call 911 or go to the nearest emergency department."
         ),
         "third_party": (
             "It's caring of you to look out for them. If they are in immediate danger, call 911. "
@@ -94,6 +107,19 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
             "Lo que describes podría ser {condition}. Llama al 911 o ve a la sala de emergencias "
             "más cercana ahora. No esperes una respuesta aquí."
         ),
+        "help": (
+            "Parece que las cosas pueden estar difíciles ahora, y no tienes que cargar con eso "
+            "solo. Le pedí a alguien de tu equipo de atención que se comunique contigo. Si alguna "
+            "vez piensas en hacerte daño, puedes llamar o enviar un texto al 988 a cualquier hora "
+            "(al llamar, marca 2 para español), o enviar AYUDA al 741741. Si estás en peligro "
+            "ahora, llama al 911."
+        ),
+        "urgent_care": (
+            "Lo que describes puede necesitar atención pronto. Llama hoy a tu clínica o ve a un "
+            "centro de atención de urgencias; también le pedí a tu equipo de atención que revise "
+            "tu mensaje. Si empeora o te sientes muy mal, llama al 911 o ve a la sala de "
+            "emergencias más cercana."
+        ),
         "third_party": (
             "Es muy valioso que te preocupes por esa persona. Si está en peligro inmediato, llama "
             "al 911. Pueden llamar o enviar un texto al 988 (marca 2 para español) para hablar "
@@ -126,6 +152,20 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
         ),
     },
 }
+
+# A message in a language the rails cannot read. We cannot write every language, so
+# this says, in the two we read, what we read and where help is: 988 and 911 both have
+# interpreters (at 988, say the name of your language in English).
+OTHER_LANGUAGE = (
+    "I can only read English and Spanish, so I could not read your message. I've asked a "
+    "person from your care team to look at it. If this is an emergency, call 911: you can "
+    "ask for an interpreter. For crisis support, call 988 any time: they can connect you "
+    "with an interpreter in your language.\n\n"
+    "Solo puedo leer inglés y español, así que no pude leer tu mensaje. Le pedí a una persona "
+    "de tu equipo de atención que lo revise. Si es una emergencia, llama al 911: puedes pedir "
+    "un intérprete. Para apoyo en una crisis, llama al 988 a cualquier hora: te pueden "
+    "comunicar con un intérprete en tu idioma."
+)
 
 # Plain-language condition names in Spanish, keyed by emergency category.
 _CONDITIONS_ES = {
@@ -199,24 +239,28 @@ def response_for(
     t = table[lang]
     if verdict.category == "rail_error":
         return t["rail_error"]
-    if verdict.rail == "self_harm":
+    if verdict.rail == "language":
+        return OTHER_LANGUAGE
+    # The second opinion (rail ``safety_llm``) speaks for the rail its category names.
+    rail = verdict.category if verdict.rail == "safety_llm" else verdict.rail
+    if rail == "self_harm":
         if verdict.is_escalation:
             return f"{t['crisis']}\n\n{t['crisis_resources']}"
         if verdict.category == "passive_wish":
             return t["passive_wish"]
         if verdict.category == "third_party":
             return t["third_party"]
-        return None
-    if verdict.rail == "emergency" and verdict.is_escalation:
-        from guardrails.emergency import plain_words
-
+        return None  # the help tier: support shows beside the answer (``help`` template)
+    if rail == "emergency" and verdict.is_escalation:
         condition = (
             _CONDITIONS_ES.get(verdict.category, "una emergencia médica")
             if lang == "es"
             else plain_words(verdict.category) or "a medical emergency"
         )
         return t["emergency"].format(condition=condition)
-    if verdict.rail == "injection" and verdict.action.severity >= 2:
+    if rail == "emergency" and verdict.action is Action.FLAG:
+        return t["urgent_care"]
+    if rail == "injection" and verdict.action.severity >= 2:
         return t["injection"]
     if verdict.rail == "scope" and verdict.category in t:
         return t[verdict.category]

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from guardrails.base import Action, RailContext, Verdict
+from guardrails.llm_safety import SecondOpinion
 from guardrails.runner import prepare_rails, run_rails
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
@@ -132,12 +133,23 @@ class RailsRuntime:
     input_rails: tuple[str, ...]
     output_rails: tuple[str, ...]
     timeout_s: float = 5.0
+    # The optional model-based second opinion (``guardrails.llm_safety``): runs in
+    # parallel with the input rails; its verdict comes last. It never raises.
+    second_opinion: SecondOpinion | None = None
 
     async def check_input(self, text: str, context: RailContext) -> tuple[Verdict, ...]:
-        """Verdicts of the input rails on ``text`` (de-identified), via NeMo."""
-        return await self._check(
-            "input", self.input_rails, [{"role": "user", "content": text}], text, context
-        )
+        """Verdicts of the input rails on ``text`` (de-identified), via NeMo, then the
+        second opinion's when one is configured. Raises RailsUnavailable as ``_check``."""
+        messages = [{"role": "user", "content": text}]
+        if self.second_opinion is None:
+            return await self._check("input", self.input_rails, messages, text, context)
+        second = asyncio.create_task(self.second_opinion.check(text, context))
+        try:
+            local = await self._check("input", self.input_rails, messages, text, context)
+        except BaseException:
+            second.cancel()
+            raise
+        return (*local, await second)
 
     async def check_output(self, text: str, context: RailContext) -> tuple[Verdict, ...]:
         """Verdicts of the output rails on ``text`` (a sentence or a whole answer)."""

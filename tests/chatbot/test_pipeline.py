@@ -107,7 +107,7 @@ async def test_an_emergency_says_call_911_now(scripted_model) -> None:
     assert emergency["kind"] == "emergency" and "911" in emergency["text"]
     assert [r["contact"] for r in emergency["resources"]] == ["911"]
     assert model.calls == []
-    assert await Escalation.objects.filter(message=message, kind="emergency", priority=2).aexists()
+    assert await Escalation.objects.filter(message=message, kind="emergency", priority=Escalation.Priority.URGENT).aexists()
 
 
 async def test_risk_persists_and_jk_does_not_clear_it(scripted_model) -> None:
@@ -159,7 +159,7 @@ async def test_a_crisis_is_caught_even_when_deidentification_fails(scripted_mode
     monkeypatch.setattr("deidentify.Deidentifier.deidentify", lambda *a, **k: 1 / 0)
     events, message = await _send("I'm going to kill myself tonight")
     assert "crisis" in _types(events) and events[-1]["code"] == "processing_failed"
-    assert await Escalation.objects.filter(message=message, priority=2).aexists()
+    assert await Escalation.objects.filter(message=message, priority=Escalation.Priority.URGENT).aexists()
 
 
 async def test_a_rails_timeout_fails_closed(scripted_model, monkeypatch, settings) -> None:

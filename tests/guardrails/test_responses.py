@@ -64,3 +64,35 @@ def test_a_deployment_can_override_templates(tmp_path: Path) -> None:
 def test_it_rejects_a_bad_override() -> None:
     with pytest.raises(ValueError, match="unknown language"):
         load_templates({"fr": {"crisis": "x"}})
+
+
+@pytest.mark.parametrize(
+    ("verdict", "text", "words"),
+    [
+        # The emergency flag: urgent-care advice, in the patient's language.
+        (Verdict("emergency", Action.FLAG, "chest_pain", 0.6), "my chest hurts a bit", ["urgent care", "911"]),
+        (Verdict("emergency", Action.FLAG, "chest_pain", 0.6), "me duele un poco el pecho", ["urgencias", "911"]),
+        # Another language: both languages we read, with 911 and 988 and their interpreters.
+        (
+            Verdict("language", Action.BLOCK, "other_language", 0.99),
+            "Tôi bị đau ngực",
+            ["English and Spanish", "inglés y español", "911", "988", "interpreter", "intérprete"],
+        ),
+        # The second opinion speaks for the rail its category names.
+        (Verdict("safety_llm", Action.ESCALATE, "self_harm", 0.9), "quiero morir", ["988", "marca 2"]),
+        (Verdict("safety_llm", Action.ESCALATE, "emergency", 0.9), "help", ["a medical emergency", "911"]),
+    ],
+)
+def test_flags_below_the_urgent_path_have_words_for_the_patient(verdict: Verdict, text: str, words) -> None:
+    reply = response_for(verdict, text)
+    assert reply is not None
+    for word in words:
+        assert word in reply
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_help_tier_text_is_gentle_and_carries_the_lines(lang: str) -> None:
+    text = DEFAULT_TEMPLATES[lang]["help"]
+    assert "988" in text and "741741" in text and "911" in text
+    # The help tier itself has no reply of its own: support shows beside the answer.
+    assert response_for(Verdict("self_harm", Action.FLAG, "self_harm", 0.3), "x") is None

@@ -43,7 +43,9 @@ async def test_an_emergency_shows_the_template_at_once_and_tops_the_inbox(patien
     crisis = [e for e in events if e["type"] == "crisis"]
     assert crisis and "911" in crisis[0]["text"] + str(crisis[0]["resources"])
     assert thread.urgency == "emergent"
-    assert await Escalation.objects.filter(conversation_id=thread.conversation_id, priority=2).aexists()
+    assert await Escalation.objects.filter(
+        conversation_id=thread.conversation_id, priority=Escalation.Priority.URGENT
+    ).aexists()
     assert not await Draft.objects.filter(thread=thread).aexists(), "a person is on it; no draft"
     transcript = await sync_to_async(_transcript)(thread)
     assert [row["role"] for row in transcript] == ["patient", "assistant"]
@@ -58,7 +60,7 @@ async def test_a_crisis_gets_988_and_an_urgent_escalation(patient) -> None:
     assert any(e["type"] == "crisis" and "988" in str(e["resources"]) for e in events)
     assert thread.urgency == "emergent"
     assert await Escalation.objects.filter(
-        conversation_id=thread.conversation_id, kind="crisis", priority=2
+        conversation_id=thread.conversation_id, kind="crisis", priority=Escalation.Priority.URGENT
     ).aexists()
 
 
@@ -125,7 +127,12 @@ async def test_a_deidentification_failure_fails_closed_and_still_screens(patient
     assert thread.status == Thread.Status.SENT
 
 
-PHI = {"name": "Margaret Oduya", "phone": "617-555-0142", "mrn": "MRN 48213377", "email": "m.oduya@example.org"}
+PHI = {
+    "name": "Margaret Oduya",
+    "phone": "617-555-0142",
+    "mrn": "MRN 48213377",
+    "email": "m.oduya@example.org",
+}
 
 
 async def test_phi_never_reaches_logs_task_arguments_or_the_draft_store_unencrypted(

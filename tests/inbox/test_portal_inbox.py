@@ -84,7 +84,9 @@ def test_no_reply_escalate_and_regenerate(patient, clinician, monkeypatch) -> No
     assert client.post(f"/portal/inbox/{thread.pk}/regenerate/", {"instruction": "rude"}).status_code == 302
     assert len(queued) == 1
     client.post(f"/portal/inbox/{thread.pk}/escalate/")
-    assert Escalation.objects.filter(kind="inbox", priority=2, conversation_id=thread.conversation_id).exists()
+    assert Escalation.objects.filter(
+        kind="inbox", priority=Escalation.Priority.URGENT, conversation_id=thread.conversation_id
+    ).exists()
     client.post(f"/portal/inbox/{thread.pk}/no-reply/")
     thread.refresh_from_db()
     assert thread.status == Thread.Status.CLOSED
@@ -101,7 +103,9 @@ def test_metrics_and_the_feedback_export(patient, clinician, tmp_path) -> None:
         mode="extractive", citations=[], verdicts=[], reading_grade=5.0,
     )  # fmt: skip
     inbox_services.thread_open(thread=thread, by=clinician)
-    inbox_services.portal_reply_send(thread=thread, by=clinician, text="Tylenol is usually fine for you.", draft=draft)
+    inbox_services.portal_reply_send(
+        thread=thread, by=clinician, text="Tylenol is usually fine for you.", draft=draft
+    )
     figures = inbox_selectors.inbox_metrics(days=7)
     assert figures["replies"] == 1 and figures["draft_use_rate"] == 1.0
     assert figures["median_edit_distance"] > 0

@@ -151,3 +151,15 @@ def test_the_conversation_page_shows_verdicts_with_quoted_evidence() -> None:
     body = response.content.decode()
     assert "“want to end it all” — wish to die" in body
     assert "{&#x27;message&#x27;" not in body and "{'message'" not in body
+
+
+def test_the_queue_orders_urgent_then_high_then_routine_and_marks_each() -> None:
+    for reason, priority in (("routine_one", "ROUTINE"), ("help_tier", "HIGH"), ("crisis_now", "URGENT")):
+        message = MessageFactory(text="x")
+        services.escalation_create(
+            message_id=message.pk, kind=Escalation.Kind.CRISIS, reason=reason,
+            priority=Escalation.Priority[priority],
+        )  # fmt: skip
+    html = _signed_in(UserFactory(roles=["clinician"])).get("/portal/triage/").content.decode()
+    assert html.index("crisis_now") < html.index("help_tier") < html.index("routine_one")
+    assert '<tr class="urgent">' in html and '<tr class="high">' in html and ">High<" in html
