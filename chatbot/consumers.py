@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -12,7 +13,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chatbot import protocol, roles, selectors, services, tasks
+from chatbot import metrics, protocol, roles, selectors, services, tasks
 from chatbot.events import conversation_group
 from chatbot.models import Conversation
 from chatbot.protocol import AcceptedEvent, ProtocolError, ReadyEvent, ServerEvent, error_event
@@ -39,6 +40,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.reject("not_found", "No such conversation.", protocol.CLOSE_NOT_FOUND)
             return
         self.conversation_id = conversation.pk
+        metrics.OPEN_SOCKETS.inc()
         self._tasks: set[asyncio.Task[Any]] = set()
         await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
         await self.send_event(
@@ -59,6 +61,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         if self.conversation_id is not None:
+            metrics.OPEN_SOCKETS.dec()
             await self.channel_layer.group_discard(
                 conversation_group(self.conversation_id), self.channel_name
             )
@@ -66,6 +69,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.conversation_id is None:
             return
+        arrived = time.perf_counter()
         try:
             frame = protocol.parse_frame(text_data, bytes_data)
         except ProtocolError as exc:
@@ -91,6 +95,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 duplicate=not created,
             )
         )
+        metrics.ACCEPT_SECONDS.observe(time.perf_counter() - arrived)
         if created:
             # Not awaited: in eager mode the pipeline runs in this process and its
             # events must reach this socket while it runs.

@@ -14,7 +14,7 @@ import logging
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from chatbot import crypto, policy, responses, selectors, services
+from chatbot import crypto, metrics, policy, responses, selectors, services
 from chatbot.events import event_send
 from chatbot.knowledge.index import retrieve as search
 from chatbot.models import Message
@@ -75,7 +75,8 @@ async def deidentify(turn: Turn) -> Deidentified:
 
     for attempt in range(1, DEID_ATTEMPTS + 1):
         try:
-            deid = await asyncio.to_thread(run)
+            with metrics.timed(metrics.DEID_SECONDS):
+                deid = await asyncio.to_thread(run)
             break
         except Exception as exc:
             transient = isinstance(exc, DeidentificationError) and not exc.permanent
@@ -92,7 +93,8 @@ async def deidentify(turn: Turn) -> Deidentified:
 
 
 async def check_input(turn: Turn, deid: Deidentified) -> list[Verdict]:
-    verdicts = list(await runtime().check_input(deid.text, rail_context(turn)))
+    with metrics.timed(metrics.RAIL_SECONDS, stage="input"):
+        verdicts = list(await runtime().check_input(deid.text, rail_context(turn)))
     await record_verdicts(turn, verdicts)
     return verdicts
 
@@ -110,6 +112,8 @@ async def screen_locally(turn: Turn, deid: Deidentified | None = None) -> None:
 
 async def record_verdicts(turn: Turn, verdicts: list[Verdict]) -> None:
     turn.verdicts.extend(verdicts)
+    for verdict in verdicts:
+        metrics.RAIL_VERDICTS.labels(rail=verdict.rail, action=verdict.action.value).inc()
     await sync_to_async(services.message_verdicts_store)(
         message_id=turn.message_id, verdicts=[v.to_dict() for v in verdicts]
     )
@@ -206,6 +210,7 @@ async def deliver(turn: Turn, answer: Answer) -> None:
         citations=answer.citations,
     )
     await event_send(conversation_id=turn.conversation_id, event=event)
+    metrics.MESSAGES.labels(outcome=str(answer.mode)).inc()
 
 
 async def fail(turn: Turn, *, reason: str) -> None:
@@ -227,6 +232,7 @@ async def fail(turn: Turn, *, reason: str) -> None:
         conversation_id=turn.conversation_id,
         event=error_event("processing_failed", responses.FAILURE_DETAIL, message_id=turn.message_id),
     )
+    metrics.MESSAGES.labels(outcome="failed").inc()
 
 
 async def show_crisis_resources(turn: Turn) -> None:

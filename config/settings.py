@@ -81,11 +81,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "channels",
+    "django_prometheus",
+    "drf_spectacular",
     "chatbot",
     "clinician_portal",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -94,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,6 +153,9 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Beat's schedule is run-time state: under var/, never in the repository root.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULE = {
     "fail-stalled-messages": {"task": "chatbot.tasks.fail_stalled_messages", "schedule": 60.0},
@@ -230,6 +237,18 @@ CRISIS_RESOURCES_FILE = envstr("CRISIS_RESOURCES_FILE")
 
 # --- Knowledge base -------------------------------------------------------------------
 RETRIEVAL_TOP_K = envint("RETRIEVAL_TOP_K", 4)
+
+# --- Operations ---------------------------------------------------------------------
+# /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; unset, it is off.
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
+# Several processes on one host (uvicorn workers, Celery's pool) share their metrics
+# through files in this directory; prometheus_client reads the same variable.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
+# /readyz asks the model server here (vLLM and serve_model answer /health).
+LLM_HEALTH_URL = envstr("LLM_HEALTH_URL", LLM_BASE_URL.rstrip("/").removesuffix("/v1") + "/health")
+# An open (unacknowledged) escalation older than this is an SLA breach in /metrics.
+ESCALATION_SLA_URGENT_S = envint("ESCALATION_SLA_URGENT_S", 15 * 60)
+ESCALATION_SLA_ROUTINE_S = envint("ESCALATION_SLA_ROUTINE_S", 24 * 3600)
 
 # Load models at process start (off in tests, which load what they use).
 WARM_UP = envbool("WARM_UP", True)
