@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
@@ -13,10 +14,18 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chatbot import metrics, protocol, roles, selectors, services, tasks
+from chatbot import intake, metrics, protocol, roles, selectors, services, tasks
 from chatbot.events import conversation_group
 from chatbot.models import Conversation
 from chatbot.protocol import AcceptedEvent, ProtocolError, ReadyEvent, ServerEvent, error_event
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_DETAIL = (
+    "Your message was not saved because the service is briefly unavailable. "
+    "Please send it again in a few seconds."
+)
+UNAVAILABLE_RETRY_S = 5
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -44,7 +53,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self._tasks: set[asyncio.Task[Any]] = set()
         await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
         await self.send_event(
-            ReadyEvent(type="ready", conversation_id=conversation.pk, risk_open=conversation.risk_state.is_open)
+            ReadyEvent(
+                type="ready", conversation_id=conversation.pk, risk_open=conversation.risk_state.is_open
+            )
         )
 
     def _conversation(self, user: Any) -> Conversation | None:
@@ -75,16 +86,23 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except ProtocolError as exc:
             await self.send_event(error_event(exc.code, exc.detail))
             return
+        submission = services.Submission(
+            patient_id=self.scope["user"].pk,
+            conversation_id=self.conversation_id,
+            text=frame.text,
+            client_id=frame.client_id,
+        )
         try:
-            message, created = await database_sync_to_async(services.patient_message_submit)(
-                patient_id=self.scope["user"].pk,
-                conversation_id=self.conversation_id,
-                text=frame.text,
-                client_id=frame.client_id,
-            )
+            message, created = await intake.submit(submission)
         except services.RateLimited as exc:
             detail = "You're sending messages faster than I can answer. Please wait a moment."
             await self.send_event(error_event("rate_limited", detail, retry_after_s=exc.retry_after_s))
+            return
+        except Exception as exc:  # the database or Redis is unreachable: nothing was stored
+            logger.error("storing a message failed with %s", type(exc).__name__)
+            await self.send_event(
+                error_event("unavailable", UNAVAILABLE_DETAIL, retry_after_s=UNAVAILABLE_RETRY_S)
+            )
             return
         await self.send_event(
             AcceptedEvent(
