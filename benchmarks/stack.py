@@ -204,6 +204,14 @@ class Stack:
             self.start()
         except BaseException:
             self.stop()
+            for name in ("web", "worker"):
+                path = self.dir / f"{name}.log"
+                if path.exists():
+                    sys.stderr.write(
+                        f"--- {name}.log (last lines)\n"
+                        + "\n".join(path.read_text().splitlines()[-30:])
+                        + "\n"
+                    )
             raise
         return self
 
@@ -311,8 +319,13 @@ class Stack:
             ],
             cwd=REPO,
             env=self.env(),
+            stdout=self.log("web"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def log(self, name: str) -> Any:
+        return (self.dir / f"{name}.log").open("ab")
 
     def start_worker(self) -> None:
         self.processes["worker"] = subprocess.Popen(
@@ -336,6 +349,8 @@ class Stack:
             ],
             cwd=REPO,
             env=self.env(),
+            stdout=self.log("worker"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 

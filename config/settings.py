@@ -138,10 +138,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
+    # redis-py reads with a 5 s socket timeout by default, the same 5 s that
+    # channels_redis blocks in BZPOPMIN for: under load the read lost the race and the
+    # consumer died with TimeoutError. Its async pool also allows only 100 connections
+    # and raises MaxConnectionsError beyond them (a burst of group_add/group_send).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": envfloat("REDIS_SOCKET_TIMEOUT_S", 30.0),
+                        "socket_connect_timeout": 5,
+                        "max_connections": envint("REDIS_MAX_CONNECTIONS", 2000),
+                        "health_check_interval": 15,
+                    }
+                ],
+                "capacity": envint("CHANNEL_CAPACITY", 1000),
+            },
+        }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
