@@ -50,3 +50,14 @@ async def respond(turn: Turn) -> None:
     except steps.RailsUnavailable:  # per sentence, re-identified deltas
         return await steps.fail(turn, reason="output_rails_unavailable")
     await steps.deliver(turn, answer)
+
+
+async def handle_interrupted_message(message_id: int, *, reason: str) -> None:
+    """A message whose turn was cut off part-way (its worker was killed, or the database
+    went away after the message was claimed) is failed honestly, with crisis resources
+    if risk was seen, rather than run a second time. A message no longer in processing
+    (it was answered or failed meanwhile) is left alone."""
+    turn = await steps.resume(message_id)
+    if turn is not None:
+        logger.warning("message %s was interrupted (%s)", message_id, reason)
+        await steps.fail(turn, reason=reason)

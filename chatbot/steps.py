@@ -44,14 +44,28 @@ class DeidentificationFailed(Exception):
 async def begin(message_id: int) -> Turn | None:
     if not await sync_to_async(services.message_start_processing)(message_id=message_id):
         return None
+    return await _turn(await Message.objects.select_related("conversation").aget(pk=message_id))
+
+
+async def resume(message_id: int) -> Turn | None:
+    """The turn of a message left in processing (its turn was cut off part-way), to
+    end it; None if it is not in processing any more."""
     message = await Message.objects.select_related("conversation").aget(pk=message_id)
+    if message.status != Message.Status.PROCESSING:
+        return None
+    turn = await _turn(message)
+    turn.verdicts.extend(Verdict.from_dict(v) for v in message.verdicts)  # what was seen before the cut
+    return turn
+
+
+async def _turn(message: Message) -> Turn:
     conversation = message.conversation
     history = await sync_to_async(selectors.conversation_history_deid)(
-        conversation_id=conversation.pk, before_message_id=message_id
+        conversation_id=conversation.pk, before_message_id=message.pk
     )
     surrogates = await sync_to_async(selectors.surrogates_for_conversation)(conversation_id=conversation.pk)
     return Turn(
-        message_id,
+        message.pk,
         conversation.pk,
         crypto.decrypt(message.text_encrypted),
         history,
