@@ -135,7 +135,9 @@ class TcpGate:
 class Stack:
     web_processes: int = 1
     worker_concurrency: int = 1
-    model: str = "none"  # "none" (extractive), "tiny" (serve_model) or "hang"
+    # "none" (extractive), or a model server: "tiny" (serve_model), "paced" (chaos_model),
+    # "hang" (accepts, never answers) or "down" (nothing listening; start one later)
+    model: str = "none"
     knowledge: bool = True
     worker_nice: int = 10
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -232,6 +234,8 @@ class Stack:
             self.start_model()
         elif self.model == "hang":
             self.start_hanging_model()
+        elif self.model == "paced":
+            self.start_paced_model()
         self.start_web()
         self.start_worker()
         wait_http(f"http://127.0.0.1:{self.web_port}/readyz")
@@ -376,6 +380,22 @@ class Stack:
         )
         wait_http(f"http://127.0.0.1:{self.model_port}/health")
 
+    def start_paced_model(self, seconds_per_word: float = 0.15) -> None:
+        self.processes["model"] = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.chaos_model", "--port", str(self.model_port),
+             "--seconds-per-word", str(seconds_per_word)],
+            cwd=REPO,
+            stdout=self.log("model"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        wait_http(f"http://127.0.0.1:{self.model_port}/health", 60)
+
+    def stop_hanging_model(self) -> None:
+        if self._hang is not None:
+            self._hang.close()
+            self._hang = None
+
     def start_hanging_model(self) -> None:
         """A model server that accepts connections and never sends a byte."""
         self._hang = socket.socket()
@@ -436,10 +456,10 @@ class Stack:
         )
         return list(json.loads(self.manage("shell", stdin=script).strip().splitlines()[-1]))
 
-    def sql(self, query: str) -> list[tuple[Any, ...]]:
+    def sql(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{self.db_name}"
         with psycopg.connect(url) as conn:
-            return list(conn.execute(query).fetchall())
+            return list(conn.execute(query, params).fetchall())
 
     @property
     def ws_url(self) -> str:
