@@ -14,7 +14,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chatbot import intake, metrics, protocol, roles, selectors, services, tasks
+from chatbot import intake, logs, metrics, protocol, roles, selectors, services, tasks
 from chatbot.events import conversation_group
 from chatbot.models import Conversation
 from chatbot.protocol import AcceptedEvent, ProtocolError, ReadyEvent, ServerEvent, error_event
@@ -49,6 +49,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.reject("not_found", "No such conversation.", protocol.CLOSE_NOT_FOUND)
             return
         self.conversation_id = conversation.pk
+        logs.conversation_id.set(conversation.pk)
         metrics.OPEN_SOCKETS.inc()
         self._tasks: set[asyncio.Task[Any]] = set()
         await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)

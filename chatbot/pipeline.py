@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import logging
 
-from chatbot import answering, steps
+from chatbot import answering, logs, steps
 from chatbot.turns import Turn
 
 logger = logging.getLogger(__name__)
 
 
 async def handle_patient_message(message_id: int) -> None:
+    logs.message_id.set(message_id)
     turn = await steps.begin(message_id)
     if turn is None:
         return  # already claimed or processed: a repeated delivery does nothing
+    logs.conversation_id.set(turn.conversation_id)
+    logger.info("processing message %s", message_id)
     try:
         await respond(turn)
     except Exception as exc:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "chatbot.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -278,11 +279,20 @@ ESCALATION_SLA_ROUTINE_S = envint("ESCALATION_SLA_ROUTINE_S", 24 * 3600)
 WARM_UP = envbool("WARM_UP", True)
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
+# "plain" for people, "json" for a log pipeline: one object a line with the request,
+# conversation and message ids (chatbot/logs.py).
+LOG_FORMAT = envstr("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "chatbot.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "chatbot.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["ids"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Third-party libraries log inputs at DEBUG; keep them quiet so text never reaches logs.
