@@ -217,6 +217,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "chatbot.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The REST API's OpenAPI 3 schema, served at /api/schema/ and committed as
+# docs/openapi.yaml (a test keeps the two equal).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Clinic Assistant patient API",
+    "DESCRIPTION": "The REST API for mobile clients. Websocket events: docs/asyncapi.yaml.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Field encryption (Fernet). The first key encrypts; every key decrypts, so a new
