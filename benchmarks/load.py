@@ -30,6 +30,7 @@ import math
 import os
 import statistics
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -77,7 +78,6 @@ class Client:
             self.ws = await session.ws_connect(
                 f"{url}?conversation=new",
                 headers={"Authorization": f"Token {self.token}"},
-                timeout=60,
                 heartbeat=None,
             )
             first = await self.ws.receive_json(timeout=60)
@@ -154,7 +154,23 @@ async def burst(stack: Stack, tokens: list[str], sockets: int, timeout_s: float)
         opened = [c for c in clients if c.open_error is None]
         deadline = time.monotonic() + timeout_s
         burst_at = time.perf_counter()
+
+        async def report_accepted() -> None:
+            # The accept figures are known long before the last reply: print them early,
+            # so a run cut short still says what it measured.
+            while any(math.isnan(c.accepted_s) and c.final is None for c in opened):
+                if time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(0.5)
+            early = {
+                "sockets_opened": len(opened),
+                "accepted_ms": percentiles([c.accepted_s for c in opened]),
+            }
+            print(json.dumps({"early": early, "uptime": os.getloadavg()}), file=sys.stderr, flush=True)
+
+        reporter = asyncio.create_task(report_accepted())
         await asyncio.gather(*(c.send_and_wait(deadline) for c in opened))
+        reporter.cancel()
         for client in opened:
             await client.ws.close()
     finals = [c for c in opened if c.final is not None]
