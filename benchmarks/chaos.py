@@ -51,6 +51,7 @@ class Sent:
     final: str | None = None  # reply mode or error code, as the socket told it
     crisis_after_s: float = math.nan
     reconnected: bool = False
+    reopened: int = 0  # sockets that would not open and were tried again
     resent: int = 0
     events: list[str] = field(default_factory=list)
 
@@ -62,8 +63,16 @@ async def converse(stack: Stack, token: str, sent: Sent, text: str, *, timeout_s
     headers = {"Authorization": f"Token {token}"}
     deadline = time.monotonic() + timeout_s
     async with aiohttp.ClientSession() as session:
-        ws = await session.ws_connect(f"{stack.ws_url}?conversation=new", headers=headers)
-        ready = await ws.receive_json(timeout=30)
+        while True:  # a socket that cannot open now (Redis or the database down) is retried
+            try:
+                ws = await session.ws_connect(f"{stack.ws_url}?conversation=new", headers=headers)
+                ready = await ws.receive_json(timeout=30)
+                break
+            except (aiohttp.ClientError, TypeError, ValueError, TimeoutError):
+                sent.reopened += 1
+                if time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(1)
         sent.conversation_id = ready["conversation_id"]
         started = time.perf_counter()
         await ws.send_str(json.dumps({"type": "message", "text": text, "client_id": sent.client_id}))
@@ -136,6 +145,7 @@ def verdict(stack: Stack, sents: list[Sent]) -> dict[str, Any]:
         "by_status": dict(statuses),
         "client_saw": dict(Counter(str(s.final) for s in sents)),
         "reconnected": sum(s.reconnected for s in sents),
+        "socket_open_retries": sum(s.reopened for s in sents),
         "resent_after_unavailable": sum(s.resent for s in sents),
         "lost": len(lost),
         "failed_without_escalation": len(failed_without_escalation),
@@ -255,9 +265,11 @@ def run(cases: list[str], messages: int) -> dict[str, Any]:
         results: dict[str, Any] = {}
         for name in cases:
             started = time.monotonic()
-            results[name] = CASES[name](stack, tokens, messages) | {
-                "seconds": round(time.monotonic() - started, 1)
-            }
+            try:
+                results[name] = CASES[name](stack, tokens, messages)
+            except Exception as exc:  # the case's own harness broke: a failed row, not a lost run
+                results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+            results[name]["seconds"] = round(time.monotonic() - started, 1)
     return {"cases": results, "all_ok": all(r["ok"] for r in results.values()), "uptime": os.getloadavg()}
 
 
