@@ -179,6 +179,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_DEFAULT_QUEUE = "celery"
+# A new pool process loads the models (worker_process_init) before it says it is up;
+# Celery's default 4 s made it kill every replacement of a dead child, in a loop
+# (found by benchmarks.chaos, worker_killed).
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = envfloat("CELERY_WORKER_PROC_ALIVE_TIMEOUT", 180.0)
 # Beat's schedule is run-time state: under var/, never in the repository root.
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
