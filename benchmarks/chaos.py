@@ -99,8 +99,28 @@ async def converse(stack: Stack, token: str, sent: Sent, text: str, *, timeout_s
                 break
         if not ws.closed:
             await ws.close()
+        if sent.final is None and sent.message_id is None and sent.conversation_id:
+            # The socket closed before the message was acknowledged: it may not be stored.
+            # Send it again (the same client_id: never stored twice) over the API.
+            await resend(stack, session, headers, sent, text, deadline)
         if sent.final is None:  # the socket went away: read the message's fate from the API
             sent.final = await poll(stack, session, headers, sent, deadline)
+
+
+async def resend(
+    stack: Stack, session: Any, headers: dict[str, str], sent: Sent, text: str, deadline: float
+) -> None:
+    url = f"http://127.0.0.1:{stack.web_port}/api/conversations/{sent.conversation_id}/messages/"
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            async with session.post(
+                url, headers=headers, json={"text": text, "client_id": sent.client_id}
+            ) as r:
+                if r.status == 202:
+                    sent.resent += 1
+                    sent.message_id = (await r.json())["message_id"]
+                    return
+        await asyncio.sleep(1)
 
 
 async def poll(
