@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from chatbot import protocol, roles, selectors, services, tasks
-from chatbot.models import Conversation
+from chatbot.models import Conversation, Message
 from chatbot.protocol import ProtocolError, error_event
 
 
@@ -145,7 +145,9 @@ def message_create(request: Request, conversation_id: int) -> Response:
             status=429,
             headers={"Retry-After": str(exc.retry_after_s)},
         )
-    if created:
+    # A re-send of a message never picked up (its first 'accepted' was lost with the
+    # database connection) is handed over again; the claim makes that safe.
+    if created or message.status == Message.Status.RECEIVED:
         tasks.patient_message_enqueue(message_id=message.pk)
     return Response(
         {

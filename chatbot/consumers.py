@@ -16,7 +16,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chatbot import intake, logs, metrics, protocol, roles, selectors, services, tasks
 from chatbot.events import conversation_group
-from chatbot.models import Conversation
+from chatbot.models import Conversation, Message
 from chatbot.protocol import AcceptedEvent, ProtocolError, ReadyEvent, ServerEvent, error_event
 
 logger = logging.getLogger(__name__)
@@ -115,7 +115,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         )
         metrics.ACCEPT_SECONDS.observe(time.perf_counter() - arrived)
-        if created:
+        # A re-send of a message never picked up (its first 'accepted' was lost with the
+        # database connection) is handed over again; the claim makes that safe.
+        if created or message.status == Message.Status.RECEIVED:
             # Not awaited: in eager mode the pipeline runs in this process and its
             # events must reach this socket while it runs.
             task = asyncio.create_task(

@@ -105,3 +105,31 @@ async def test_a_database_outage_gets_an_honest_error_and_the_socket_stays(monke
     await communicator.send_to(text_data=json.dumps({"type": "nope"}))  # still open
     assert json.loads(await communicator.receive_from())["code"] == "unknown_type"
     await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_resend_of_a_message_never_picked_up_is_handed_over_again(monkeypatch) -> None:
+    """The first 'accepted' was lost with the database connection, after the commit."""
+    from chatbot import tasks
+
+    patient = await sync_to_async(PatientFactory)()
+    conversation = await sync_to_async(ConversationFactory)(patient=patient)
+    await sync_to_async(services.patient_message_receive)(
+        conversation_id=conversation.pk, text="hi", client_id="c1"
+    )
+    enqueued: list[int] = []
+    monkeypatch.setattr(tasks, "patient_message_enqueue", lambda *, message_id: enqueued.append(message_id))
+    token, _ = await Token.objects.aget_or_create(user=patient)
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/chat/?conversation={conversation.pk}",
+        headers=[(b"authorization", f"Token {token.key}".encode())],
+    )
+    assert (await communicator.connect())[0]
+    assert json.loads(await communicator.receive_from())["type"] == "ready"
+    await communicator.send_to(text_data=json.dumps({"type": "message", "text": "hi", "client_id": "c1"}))
+    event = json.loads(await communicator.receive_from())
+    assert event["type"] == "accepted" and event["duplicate"] is True
+    await asyncio.sleep(0.2)
+    assert enqueued == [event["message_id"]]
+    await communicator.disconnect()
