@@ -62,10 +62,15 @@ async def converse(stack: Stack, token: str, sent: Sent, text: str, *, timeout_s
 
     headers = {"Authorization": f"Token {token}"}
     deadline = time.monotonic() + timeout_s
-    async with aiohttp.ClientSession() as session:
+    # Every wait is bounded: a handshake the server never finishes must not hang the run.
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         while True:  # a socket that cannot open now (Redis or the database down) is retried
             try:
-                ws = await session.ws_connect(f"{stack.ws_url}?conversation=new", headers=headers)
+                ws = await session.ws_connect(
+                    f"{stack.ws_url}?conversation=new",
+                    headers=headers,
+                    timeout=aiohttp.ClientWSTimeout(ws_close=5),
+                )
                 ready = await ws.receive_json(timeout=30)
                 break
             except (aiohttp.ClientError, TypeError, ValueError, TimeoutError):
