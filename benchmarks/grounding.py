@@ -193,10 +193,13 @@ def cpu_description() -> str:
         import platform
 
         return platform.processor() or "unknown CPU"
-    model = next((line.split(":", 1)[1].strip() for line in info.splitlines()
-                  if line.startswith("model name")), "unknown CPU")
-    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines()
-                      if line.startswith("flags")), []))
+    model = next(
+        (line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
+        "unknown CPU",
+    )
+    flags = set(
+        next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    )
     vnni = sorted(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
     return f"{model}, {os.cpu_count()} cores, int8 dot product: {', '.join(vnni) or 'none'}"
 

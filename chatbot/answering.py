@@ -15,9 +15,10 @@ import asyncio
 import dataclasses
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 
-from chatbot import prompts
+from chatbot import metrics, prompts
 from chatbot.events import event_send
 from chatbot.extractive import extractive_answer
 from chatbot.llm import ChatModel, LLMError, generation_settings, get_chat_model
@@ -66,6 +67,7 @@ async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Ans
     try:
         return await answer_with_model(turn, deid, passages, model, shown)
     except LLMError as exc:
+        metrics.MODEL_ERRORS.labels(type=type(exc).__name__).inc()
         reason = f"model_{type(exc).__name__.removeprefix('LLM').lower()}"
         shown.flags.append(Flag(Escalation.Kind.PROCESSING_ERROR, reason))
     except AnswerRejected as exc:
@@ -97,8 +99,11 @@ async def answer_with_model(
     prepared = asyncio.create_task(rails.prepare_output(context))
     splitter = StreamSplitter()
     stream = ""
+    asked = time.perf_counter()
     try:
         async for chunk in rails.stream(model, messages, settings=generation_settings()):
+            if chunk and not stream:
+                metrics.MODEL_FIRST_TOKEN_SECONDS.observe(time.perf_counter() - asked)
             stream += chunk
             for sentence in splitter.feed(chunk):
                 await prepared
@@ -139,7 +144,10 @@ async def _check_and_send(
     # The piece keeps the whitespace before the sentence, so the stream reads as written.
     piece = stream[shown.consumed : end]
     shown.consumed = end
-    verdicts = list(await rails.check_output(sentence, context))
+    with metrics.timed(metrics.RAIL_SECONDS, stage="output"):
+        verdicts = list(await rails.check_output(sentence, context))
+    for verdict in verdicts:
+        metrics.RAIL_VERDICTS.labels(rail=verdict.rail, action=verdict.action.value).inc()
     blocking = [v for v in verdicts if v.action in (Action.BLOCK, Action.ESCALATE)]
     if any(v.rail in WITHDRAW_RAILS or v.category == "rail_error" for v in blocking):
         raise AnswerRejected(blocking[0].category, blocking)

@@ -10,7 +10,8 @@ from typing import Any
 
 from django.http import Http404
 from django_otp import match_token, user_has_device
-from rest_framework import permissions, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import permissions, serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, permission_classes
@@ -21,7 +22,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from chatbot import protocol, roles, selectors, services, tasks
-from chatbot.models import Conversation
+from chatbot.models import Conversation, Message
 from chatbot.parsers import JSONParser
 from chatbot.protocol import ProtocolError, error_event
 
@@ -77,6 +78,40 @@ def exception_handler(exc: Exception, context: Any) -> Response | None:
     return response
 
 
+# --- The OpenAPI description (drf-spectacular; docs/openapi.yaml is generated from it) ---
+_ERROR = inline_serializer(
+    "Error",
+    {"type": serializers.CharField(), "code": serializers.CharField(), "detail": serializers.CharField(),
+     "retry_after_s": serializers.IntegerField(required=False)},
+)  # fmt: skip
+_SUMMARY_FIELDS = {
+    "id": serializers.IntegerField(), "created_at": serializers.DateTimeField(),
+    "updated_at": serializers.DateTimeField(), "risk_open": serializers.BooleanField(),
+}  # fmt: skip
+_SUMMARY = inline_serializer("Conversation", _SUMMARY_FIELDS)
+_SUMMARIES = inline_serializer("ConversationList", _SUMMARY_FIELDS, many=True)
+_TRANSCRIPT = inline_serializer(
+    "ConversationDetail",
+    {"id": serializers.IntegerField(), "created_at": serializers.DateTimeField(),
+     "updated_at": serializers.DateTimeField(), "risk_open": serializers.BooleanField(),
+     "messages": inline_serializer(
+         "TranscriptMessage",
+         {"id": serializers.IntegerField(), "role": serializers.CharField(), "text": serializers.CharField(),
+          "status": serializers.CharField(), "created_at": serializers.DateTimeField(),
+          "reply_to": serializers.IntegerField(allow_null=True)},
+         many=True,
+     )},
+)  # fmt: skip
+_MESSAGE_IN = inline_serializer(
+    "MessageIn", {"text": serializers.CharField(), "client_id": serializers.CharField(required=False)}
+)
+_ACCEPTED = inline_serializer(
+    "Accepted",
+    {"type": serializers.CharField(), "message_id": serializers.IntegerField(),
+     "conversation_id": serializers.IntegerField(), "duplicate": serializers.BooleanField()},
+)  # fmt: skip
+
+
 def _conversation(request: Request, conversation_id: int) -> Conversation:
     try:
         return selectors.conversation_for_patient(patient=request.user, conversation_id=conversation_id)
@@ -93,6 +128,8 @@ def _summary(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+@extend_schema(methods=["GET"], responses={200: _SUMMARIES, 401: _ERROR, 403: _ERROR})
+@extend_schema(methods=["POST"], request=None, responses={201: _SUMMARY, 401: _ERROR, 403: _ERROR})
 @api_view(["GET", "POST"])
 @permission_classes([permissions.IsAuthenticated, IsPatient])
 def conversations(request: Request) -> Response:
@@ -103,6 +140,7 @@ def conversations(request: Request) -> Response:
     return Response([_summary(c) for c in selectors.conversations_for_patient(patient=request.user)[:100]])
 
 
+@extend_schema(responses={200: _TRANSCRIPT, 401: _ERROR, 403: _ERROR, 404: _ERROR})
 @api_view(["GET"])
 @permission_classes([permissions.IsAuthenticated, IsPatient])
 def conversation_detail(request: Request, conversation_id: int) -> Response:
@@ -112,6 +150,14 @@ def conversation_detail(request: Request, conversation_id: int) -> Response:
     )
 
 
+@extend_schema(
+    request=_MESSAGE_IN,
+    responses={
+        202: OpenApiResponse(_ACCEPTED, description="Stored; the answer comes on the socket or by polling."),
+        400: _ERROR, 401: _ERROR, 403: _ERROR, 404: _ERROR,
+        429: OpenApiResponse(_ERROR, description="Rate limited: nothing stored; see retry_after_s."),
+    },
+)  # fmt: skip
 @api_view(["POST"])
 @permission_classes([permissions.IsAuthenticated, IsPatient])
 def message_create(request: Request, conversation_id: int) -> Response:
@@ -134,7 +180,9 @@ def message_create(request: Request, conversation_id: int) -> Response:
             status=429,
             headers={"Retry-After": str(exc.retry_after_s)},
         )
-    if created:
+    # A re-send of a message never picked up (its first 'accepted' was lost with the
+    # database connection) is handed over again; the claim makes that safe.
+    if created or message.status == Message.Status.RECEIVED:
         tasks.patient_message_enqueue(message_id=message.pk)
     return Response(
         {

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -12,10 +14,18 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chatbot import protocol, roles, selectors, services, tasks
+from chatbot import intake, logs, metrics, protocol, roles, selectors, services, tasks
 from chatbot.events import conversation_group
-from chatbot.models import Conversation
+from chatbot.models import Conversation, Message
 from chatbot.protocol import AcceptedEvent, ProtocolError, ReadyEvent, ServerEvent, error_event
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_DETAIL = (
+    "Your message was not saved because the service is briefly unavailable. "
+    "Please send it again in a few seconds."
+)
+UNAVAILABLE_RETRY_S = 5
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -39,6 +49,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.reject("not_found", "No such conversation.", protocol.CLOSE_NOT_FOUND)
             return
         self.conversation_id = conversation.pk
+        logs.conversation_id.set(conversation.pk)
+        metrics.OPEN_SOCKETS.inc()
         self._tasks: set[asyncio.Task[Any]] = set()
         await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
         await database_sync_to_async(services.patient_presence_change)(
@@ -76,6 +88,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await database_sync_to_async(services.patient_presence_change)(
                 conversation_id=self.conversation_id, delta=-1
             )
+            metrics.OPEN_SOCKETS.dec()
             await self.channel_layer.group_discard(
                 conversation_group(self.conversation_id), self.channel_name
             )
@@ -83,21 +96,29 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.conversation_id is None:
             return
+        arrived = time.perf_counter()
         try:
             frame = protocol.parse_frame(text_data, bytes_data)
         except ProtocolError as exc:
             await self.send_event(error_event(exc.code, exc.detail))
             return
+        submission = services.Submission(
+            patient_id=self.scope["user"].pk,
+            conversation_id=self.conversation_id,
+            text=frame.text,
+            client_id=frame.client_id,
+        )
         try:
-            message, created = await database_sync_to_async(services.patient_message_submit)(
-                patient_id=self.scope["user"].pk,
-                conversation_id=self.conversation_id,
-                text=frame.text,
-                client_id=frame.client_id,
-            )
+            message, created = await intake.submit(submission)
         except services.RateLimited as exc:
             detail = "You're sending messages faster than I can answer. Please wait a moment."
             await self.send_event(error_event("rate_limited", detail, retry_after_s=exc.retry_after_s))
+            return
+        except Exception as exc:  # the database or Redis is unreachable: nothing was stored
+            logger.error("storing a message failed with %s", type(exc).__name__)
+            await self.send_event(
+                error_event("unavailable", UNAVAILABLE_DETAIL, retry_after_s=UNAVAILABLE_RETRY_S)
+            )
             return
         await self.send_event(
             AcceptedEvent(
@@ -108,7 +129,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 duplicate=not created,
             )
         )
-        if created:
+        metrics.ACCEPT_SECONDS.observe(time.perf_counter() - arrived)
+        # A re-send of a message never picked up (its first 'accepted' was lost with the
+        # database connection) is handed over again; the claim makes that safe.
+        if created or message.status == Message.Status.RECEIVED:
             # Not awaited: in eager mode the pipeline runs in this process and its
             # events must reach this socket while it runs.
             task = asyncio.create_task(

@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import logging
 
-from chatbot import answering, steps
+from chatbot import answering, logs, steps
 from chatbot.turns import Turn
 
 logger = logging.getLogger(__name__)
 
 
 async def handle_patient_message(message_id: int) -> None:
+    logs.message_id.set(message_id)
     turn = await steps.begin(message_id)
     if turn is None:
         return  # already claimed or processed: a repeated delivery does nothing
+    logs.conversation_id.set(turn.conversation_id)
+    logger.info("processing message %s", message_id)
     try:
         await respond(turn)
     except Exception as exc:
@@ -52,3 +55,14 @@ async def respond(turn: Turn) -> None:
     except steps.RailsUnavailable:  # per sentence, re-identified deltas
         return await steps.fail(turn, reason="output_rails_unavailable")
     await steps.deliver(turn, answer)
+
+
+async def handle_interrupted_message(message_id: int, *, reason: str) -> None:
+    """A message whose turn was cut off part-way (its worker was killed, or the database
+    went away after the message was claimed) is failed honestly, with crisis resources
+    if risk was seen, rather than run a second time. A message no longer in processing
+    (it was answered or failed meanwhile) is left alone."""
+    turn = await steps.resume(message_id)
+    if turn is not None:
+        logger.warning("message %s was interrupted (%s)", message_id, reason)
+        await steps.fail(turn, reason=reason)

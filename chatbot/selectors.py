@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from chatbot import crypto
 from chatbot.models import (
@@ -396,3 +396,26 @@ def audit_events(
     if until is not None:
         queryset = queryset.filter(at__lt=until)
     return queryset
+
+def escalations_open_by_priority() -> dict[int, int]:
+    """Open escalations (no one has acknowledged them yet), by priority; every priority
+    appears, with 0 when there are none."""
+    counts = dict.fromkeys(Escalation.Priority.values, 0)
+    rows = (
+        Escalation.objects.filter(status=Escalation.Status.OPEN)
+        .values("priority")
+        .annotate(n=Count("pk"))
+        .values_list("priority", "n")
+    )
+    counts.update(rows)
+    return counts
+
+
+def escalations_past_sla_by_priority(*, sla_s: Mapping[int, int], now: datetime) -> dict[int, int]:
+    """Open escalations older than their priority's SLA (``sla_s``: seconds by priority)."""
+    return {
+        priority: Escalation.objects.filter(
+            status=Escalation.Status.OPEN, priority=priority, created_at__lt=now - timedelta(seconds=limit)
+        ).count()
+        for priority, limit in sla_s.items()
+    }

@@ -106,6 +106,86 @@ def patient_message_submit(
     return patient_message_receive(conversation_id=conversation_id, text=text, client_id=client_id)
 
 
+@dataclass(frozen=True)
+class Submission:
+    """One patient message as it arrived on a socket, before it is stored."""
+
+    patient_id: int
+    conversation_id: int
+    text: str
+    client_id: str | None
+
+
+def patient_messages_submit(*, submissions: Sequence[Submission]) -> list[tuple[Message, bool] | RateLimited]:
+    """``patient_message_submit`` for messages that arrived together, in one transaction.
+
+    The same rules hold for each submission: a re-sent ``client_id`` is acknowledged and
+    not stored again (also within the batch), the rate limit is applied, and the rest
+    are stored before anything else happens. Returns, in order, ``(message, created)``
+    or the ``RateLimited`` refusal for each. Under a burst this is one query for
+    re-sends and one INSERT for the batch instead of several round trips per message.
+    """
+    results: list[tuple[Message, bool] | RateLimited | None] = [None] * len(submissions)
+    existing = _resent_many(submissions)
+    first_of: dict[tuple[int, str], int] = {}  # a client_id sent twice within the batch
+    to_store: list[int] = []
+    for i, sub in enumerate(submissions):
+        key = (sub.conversation_id, sub.client_id) if sub.client_id is not None else None
+        if key is not None and key in existing:
+            results[i] = (existing[key], False)
+            continue
+        if key is not None and key in first_of:
+            continue  # resolved below, to the message stored for the first copy
+        rate = message_rate_check(user_id=sub.patient_id)
+        if not rate.allowed:
+            results[i] = RateLimited(rate.retry_after_s)
+            continue
+        if key is not None:
+            first_of[key] = i
+        to_store.append(i)
+    try:
+        with transaction.atomic():
+            stored = Message.objects.bulk_create(
+                [
+                    Message(
+                        conversation_id=submissions[i].conversation_id,
+                        role=Message.Role.PATIENT,
+                        client_id=submissions[i].client_id,
+                        text_encrypted=crypto.encrypt(submissions[i].text),
+                    )
+                    for i in to_store
+                ]
+            )
+            conversation_ids = {submissions[i].conversation_id for i in to_store}
+            Conversation.objects.filter(pk__in=conversation_ids).update(updated_at=timezone.now())
+        for i, message in zip(to_store, stored, strict=True):
+            results[i] = (message, True)
+    except IntegrityError:  # a client_id raced in on another process: store one by one
+        for i in to_store:
+            sub = submissions[i]
+            results[i] = patient_message_receive(
+                conversation_id=sub.conversation_id, text=sub.text, client_id=sub.client_id
+            )
+    for i, sub in enumerate(submissions):
+        if results[i] is None and sub.client_id is not None:  # a copy of an earlier one in this batch
+            first = results[first_of[(sub.conversation_id, sub.client_id)]]
+            assert isinstance(first, tuple)
+            results[i] = (first[0], False)
+    return [r for r in results if r is not None]
+
+
+def _resent_many(submissions: Sequence[Submission]) -> dict[tuple[int, str], Message]:
+    keys = {(s.conversation_id, s.client_id) for s in submissions if s.client_id is not None}
+    if not keys:
+        return {}
+    found = Message.objects.filter(
+        conversation_id__in={c for c, _ in keys}, client_id__in={k for _, k in keys}
+    )
+    return {
+        (m.conversation_id, m.client_id or ""): m for m in found if (m.conversation_id, m.client_id) in keys
+    }
+
+
 def patient_message_receive(
     *, conversation_id: int, text: str, client_id: str | None
 ) -> tuple[Message, bool]:
@@ -324,14 +404,16 @@ def record(
     *, escalation: Escalation, by: Any, action: str, note: str = "", **detail: Any
 ) -> EscalationRecord:
     """The one call site that records a staff or system action on an escalation (who,
-    what, when). ``detail`` takes machine values only. Every action is also an event
-    in the audit chain, in the same transaction (the note's text is never copied)."""
-    audit_record(
-        actor=by,
-        action=_AUDIT_ACTIONS.get(action, f"escalation_{action}"),
-        obj=escalation,
-        detail={k: v for k, v in detail.items() if isinstance(v, (int, str, bool)) and k != "note"},
-    )
+    what, when). ``detail`` takes machine values only. Every staff action is also an
+    event in the audit chain, in the same transaction (the note's text is never copied);
+    the system's own (created, breached, paged) stay in this record."""
+    if by is not None and getattr(by, "pk", None):
+        audit_record(
+            actor=by,
+            action=_AUDIT_ACTIONS.get(action, f"escalation_{action}"),
+            obj=escalation,
+            detail={k: v for k, v in detail.items() if isinstance(v, (int, str, bool)) and k != "note"},
+        )
     return EscalationRecord.objects.create(
         escalation=escalation,
         by=by if by is not None and by.pk else None,
@@ -806,6 +888,10 @@ def conversations_purge(*, older_than_days: int, dry_run: bool = False) -> Purge
             messages = Message.objects.filter(conversation=conversation)
             counts = {"messages": messages.count(), "escalations": escalations.count()}
             if not dry_run:
+                # The escalations' and takeovers' own records go with them (the audit
+                # chain keeps who did what, without patient text).
+                EscalationRecord.objects.filter(escalation__conversation=conversation).delete()
+                TakeoverRecord.objects.filter(conversation=conversation).delete()
                 escalations.delete()
                 messages.filter(reply_to__isnull=False).delete()
                 messages.delete()

@@ -14,7 +14,7 @@ import logging
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from chatbot import crypto, policy, responses, selectors, services
+from chatbot import crypto, metrics, policy, responses, selectors, services
 from chatbot.events import event_send
 from chatbot.knowledge.index import retrieve as search
 from chatbot.models import Conversation, Message
@@ -44,14 +44,28 @@ class DeidentificationFailed(Exception):
 async def begin(message_id: int) -> Turn | None:
     if not await sync_to_async(services.message_start_processing)(message_id=message_id):
         return None
+    return await _turn(await Message.objects.select_related("conversation").aget(pk=message_id))
+
+
+async def resume(message_id: int) -> Turn | None:
+    """The turn of a message left in processing (its turn was cut off part-way), to
+    end it; None if it is not in processing any more."""
     message = await Message.objects.select_related("conversation").aget(pk=message_id)
+    if message.status != Message.Status.PROCESSING:
+        return None
+    turn = await _turn(message)
+    turn.verdicts.extend(Verdict.from_dict(v) for v in message.verdicts)  # what was seen before the cut
+    return turn
+
+
+async def _turn(message: Message) -> Turn:
     conversation = message.conversation
     history = await sync_to_async(selectors.conversation_history_deid)(
-        conversation_id=conversation.pk, before_message_id=message_id
+        conversation_id=conversation.pk, before_message_id=message.pk
     )
     surrogates = await sync_to_async(selectors.surrogates_for_conversation)(conversation_id=conversation.pk)
     return Turn(
-        message_id,
+        message.pk,
         conversation.pk,
         crypto.decrypt(message.text_encrypted),
         history,
@@ -75,7 +89,8 @@ async def deidentify(turn: Turn) -> Deidentified:
 
     for attempt in range(1, DEID_ATTEMPTS + 1):
         try:
-            deid = await asyncio.to_thread(run)
+            with metrics.timed(metrics.DEID_SECONDS):
+                deid = await asyncio.to_thread(run)
             break
         except Exception as exc:
             transient = isinstance(exc, DeidentificationError) and not exc.permanent
@@ -92,7 +107,8 @@ async def deidentify(turn: Turn) -> Deidentified:
 
 
 async def check_input(turn: Turn, deid: Deidentified) -> list[Verdict]:
-    verdicts = list(await runtime().check_input(deid.text, rail_context(turn)))
+    with metrics.timed(metrics.RAIL_SECONDS, stage="input"):
+        verdicts = list(await runtime().check_input(deid.text, rail_context(turn)))
     await record_verdicts(turn, verdicts)
     return verdicts
 
@@ -110,6 +126,8 @@ async def screen_locally(turn: Turn, deid: Deidentified | None = None) -> None:
 
 async def record_verdicts(turn: Turn, verdicts: list[Verdict]) -> None:
     turn.verdicts.extend(verdicts)
+    for verdict in verdicts:
+        metrics.RAIL_VERDICTS.labels(rail=verdict.rail, action=verdict.action.value).inc()
     await sync_to_async(services.message_verdicts_store)(
         message_id=turn.message_id, verdicts=[v.to_dict() for v in verdicts]
     )
@@ -229,6 +247,7 @@ async def deliver(turn: Turn, answer: Answer) -> None:
         citations=answer.citations,
     )
     await event_send(conversation_id=turn.conversation_id, event=event)
+    metrics.MESSAGES.labels(outcome=str(answer.mode)).inc()
 
 
 async def fail(turn: Turn, *, reason: str) -> None:
@@ -250,6 +269,7 @@ async def fail(turn: Turn, *, reason: str) -> None:
         conversation_id=turn.conversation_id,
         event=error_event("processing_failed", responses.FAILURE_DETAIL, message_id=turn.message_id),
     )
+    metrics.MESSAGES.labels(outcome="failed").inc()
 
 
 async def show_help(turn: Turn) -> None:

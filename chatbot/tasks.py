@@ -6,14 +6,18 @@ the REST API enqueue through ``patient_message_enqueue``, after the message is s
 
 from __future__ import annotations
 
+from typing import Any
+
 from asgiref.sync import async_to_sync
-from celery import shared_task
+from billiard.exceptions import WorkerLostError
+from celery import Task, shared_task
+from celery.signals import task_failure
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from chatbot.events import event_send
 from chatbot.inbox.pipeline import draft_reply, handle_portal_message
-from chatbot.pipeline import handle_patient_message
+from chatbot.pipeline import handle_interrupted_message, handle_patient_message
 from chatbot.protocol import CareTeamReplyEvent
 from chatbot.services import audit_anchor_publish, messages_stalled_fail
 
@@ -29,6 +33,7 @@ def patient_message_enqueue(*, message_id: int) -> None:
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     ignore_result=True,
     autoretry_for=TRANSIENT_ERRORS,
@@ -37,9 +42,15 @@ def patient_message_enqueue(*, message_id: int) -> None:
     retry_jitter=True,
     max_retries=5,
 )
-def process_patient_message(message_id: int) -> None:
+def process_patient_message(self: Task, message_id: int) -> None:
     """Run the pipeline on one stored message. A repeated delivery does nothing: the
-    message is claimed first (see ``services.message_start_processing``)."""
+    message is claimed first (see ``services.message_start_processing``).
+
+    A retry after a database error first fails the message if the earlier try had
+    claimed it (its turn stopped part-way: some events and escalations may be out, so
+    it must not run twice); a message never claimed is processed as usual."""
+    if self.request.retries:
+        async_to_sync(handle_interrupted_message)(message_id, reason="database_interrupted")
     # Called from a thread spawned by the consumer (eager mode), async_to_sync runs
     # the pipeline on the server's event loop; in a worker it gets a loop of its own.
     async_to_sync(handle_patient_message)(message_id)
@@ -105,3 +116,29 @@ def process_portal_message(message_id: int) -> None:
 def draft_portal_reply(draft_id: int) -> None:
     """Write one draft for the care team. It never sends anything to the patient."""
     async_to_sync(draft_reply)(draft_id)
+
+
+@shared_task(
+    ignore_result=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=10,
+)
+def fail_interrupted_message(message_id: int) -> None:
+    """A worker died (SIGKILL, out of memory) while it held the message: fail it now,
+    honestly, instead of after ``CHAT_STALL_AFTER_S``."""
+    async_to_sync(handle_interrupted_message)(message_id, reason="worker_lost")
+
+
+@task_failure.connect
+def _worker_lost(
+    sender: Any = None, exception: BaseException | None = None, args: Any = None, **_: Any
+) -> None:
+    # Runs in the worker's main process, which saw its pool child die under the task.
+    if (
+        isinstance(exception, WorkerLostError)
+        and getattr(sender, "name", None) == process_patient_message.name
+    ):
+        fail_interrupted_message.delay(int(args[0]))

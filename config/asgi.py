@@ -18,7 +18,9 @@ from chatbot.inbox.consumers import InboxConsumer  # noqa: E402
 from chatbot.ws_auth import websocket_auth_stack  # noqa: E402
 from clinician_portal.consumers import PortalConsumer  # noqa: E402
 
-if settings.WARM_UP:
+# The web process runs the pipeline only in eager mode (no broker); with a broker the
+# Celery workers load the models, and each web process stays small (~150 MB, not ~800).
+if settings.WARM_UP and settings.CELERY_TASK_ALWAYS_EAGER:
     from chatbot.warmup import warm_up_in_background
 
     warm_up_in_background()

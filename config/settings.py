@@ -88,11 +88,15 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "channels",
+    "django_prometheus",
+    "drf_spectacular",
     "chatbot",
     "clinician_portal",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "chatbot.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,6 +110,7 @@ MIDDLEWARE = [
     "chatbot.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -149,16 +154,34 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
+    # redis-py reads with a 5 s socket timeout by default, the same 5 s that
+    # channels_redis blocks in BZPOPMIN for: under load the read lost the race and the
+    # consumer died with TimeoutError. Its async pool also allows only 100 connections
+    # and raises MaxConnectionsError beyond them (a burst of group_add/group_send).
     CHANNEL_LAYERS = {
-        # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
-        # channels_redis blocks on BZPOPMIN: an idle socket's read then times out and
-        # the consumer dies (close 1011). Read longer than the blocking pop.
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": envfloat("REDIS_SOCKET_TIMEOUT_S", 30.0),
+                        "socket_connect_timeout": 5,
+                        "max_connections": envint("REDIS_MAX_CONNECTIONS", 2000),
+                        "health_check_interval": 15,
+                    }
+                ],
+                "capacity": envint("CHANNEL_CAPACITY", 1000),
+            },
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -170,6 +193,13 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# A new pool process loads the models (worker_process_init) before it says it is up;
+# Celery's default 4 s made it kill every replacement of a dead child, in a loop
+# (found by benchmarks.chaos, worker_killed).
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = envfloat("CELERY_WORKER_PROC_ALIVE_TIMEOUT", 180.0)
+# Beat's schedule is run-time state: under var/, never in the repository root.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Load models at process start (off in tests, which load what they use).
 WARM_UP = envbool("WARM_UP", True)
@@ -304,6 +334,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "chatbot.api.exception_handler",
     # The token endpoint, per client address (django-axes also locks a username out).
     "DEFAULT_THROTTLE_RATES": {"auth_token": envstr("TOKEN_THROTTLE_RATE", "10/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# The REST API's OpenAPI 3 schema, served at /api/schema/ and committed as
+# docs/openapi.yaml (a test keeps the two equal).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Clinic Assistant patient API",
+    "DESCRIPTION": "The REST API for mobile clients. Websocket events: docs/asyncapi.yaml.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Field encryption (Fernet). The first key encrypts; every key decrypts, so a new
@@ -371,13 +413,34 @@ AUDIT_ANCHOR_WEBHOOK = envstr("AUDIT_ANCHOR_WEBHOOK")
 # --- Knowledge base -------------------------------------------------------------------
 RETRIEVAL_TOP_K = envint("RETRIEVAL_TOP_K", 4)
 
+# --- Operations ---------------------------------------------------------------------
+# /metrics needs "Authorization: Bearer <METRICS_TOKEN>"; unset, it is off.
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
+# Several processes on one host (uvicorn workers, Celery's pool) share their metrics
+# through files in this directory; prometheus_client reads the same variable.
+PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
+# /readyz asks the model server here (vLLM and serve_model answer /health).
+LLM_HEALTH_URL = envstr("LLM_HEALTH_URL", LLM_BASE_URL.rstrip("/").removesuffix("/v1") + "/health")
+# An open (unacknowledged) escalation older than this is an SLA breach in /metrics.
+ESCALATION_SLA_URGENT_S = envint("ESCALATION_SLA_URGENT_S", 15 * 60)
+ESCALATION_SLA_ROUTINE_S = envint("ESCALATION_SLA_ROUTINE_S", 24 * 3600)
+
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
+# "plain" for people, "json" for a log pipeline: one object a line with the request,
+# conversation and message ids (chatbot/logs.py).
+LOG_FORMAT = envstr("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"ids": {"()": "chatbot.logs.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "chatbot.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["ids"]}
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Third-party libraries log inputs at DEBUG; keep them quiet so text never reaches logs.

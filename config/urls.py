@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from chatbot import accounts
+from chatbot import accounts, operations
 
 urlpatterns = [
     path("", include("chatbot.urls")),
@@ -17,4 +17,7 @@ urlpatterns = [
     path("accounts/mfa/", accounts.mfa, name="mfa"),
     path("accounts/keepalive/", accounts.keepalive, name="keepalive"),
     path("admin/", admin.site.urls),
+    path("healthz", operations.healthz, name="healthz"),
+    path("readyz", operations.readyz, name="readyz"),
+    path("metrics", operations.metrics, name="metrics"),
 ]

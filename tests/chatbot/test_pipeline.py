@@ -4,6 +4,7 @@ and injected failures. Events are collected from the channel layer group."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
@@ -15,6 +16,7 @@ from channels.layers import get_channel_layer
 from chatbot import crypto, services
 from chatbot.events import conversation_group
 from chatbot.llm import LLMTimeout, LLMUnavailable
+from chatbot.logs import ContextFilter, JsonFormatter
 from chatbot.models import Conversation, Escalation, Message
 from tests.factories import ConversationFactory
 
@@ -296,6 +298,9 @@ async def test_phi_never_reaches_logs_task_arguments_or_the_model(
 
     task_prerun.connect(record)
     caplog.set_level(logging.DEBUG)
+    # Production's structured logs (LOG_FORMAT=json): the same lines, with their ids.
+    caplog.handler.setFormatter(JsonFormatter())
+    caplog.handler.addFilter(ContextFilter())
     try:
         conversation = await sync_to_async(_new_conversation)()
         first, message = await _send(PHI_MESSAGE, conversation=conversation)
@@ -314,6 +319,8 @@ async def test_phi_never_reaches_logs_task_arguments_or_the_model(
             assert part not in repr(task_args), part
             assert all(part not in deid for deid in stored)
     assert task_args and all(isinstance(a[0][0], int) for a in task_args)
+    lines = [json.loads(line) for line in caplog.text.splitlines()]
+    assert any(line.get("message_id") == message.pk and line.get("conversation_id") for line in lines)
     # The patient still reads their own name, re-identified, in the stream and the reply.
     assert first[-1]["mode"] == "model"
     assert first[-1]["text"].startswith(PHI["name"])

@@ -24,11 +24,17 @@ def _flaky(monkeypatch: pytest.MonkeyPatch, errors: list[Exception]) -> list[int
         if errors:
             raise errors.pop(0)
 
+    async def interrupted(message_id: int, *, reason: str) -> None:
+        assert reason == "database_interrupted"
+
     monkeypatch.setattr(tasks, "handle_patient_message", handle)
+    monkeypatch.setattr(tasks, "handle_interrupted_message", interrupted)
     return calls
 
 
-@pytest.mark.parametrize("error", [OperationalError("server closed the connection"), InterfaceError("closed")])
+@pytest.mark.parametrize(
+    "error", [OperationalError("server closed the connection"), InterfaceError("closed")]
+)
 def test_a_transient_error_is_retried(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
     calls = _flaky(monkeypatch, [error, error])
     tasks.process_patient_message.apply(args=[7]).get()
@@ -49,3 +55,14 @@ def test_retries_stop_after_max_retries(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(OperationalError):
         tasks.process_patient_message.apply(args=[7]).get()
     assert len(calls) == 1 + tasks.process_patient_message.max_retries
+
+
+def test_a_worker_lost_under_a_message_enqueues_its_honest_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    from billiard.exceptions import WorkerLostError
+
+    enqueued: list[int] = []
+    monkeypatch.setattr(tasks.fail_interrupted_message, "delay", enqueued.append)
+    tasks._worker_lost(sender=tasks.process_patient_message, exception=WorkerLostError("SIGKILL"), args=[42])
+    tasks._worker_lost(sender=tasks.process_patient_message, exception=ValueError("bug"), args=[43])
+    tasks._worker_lost(sender=tasks.fail_stalled_messages, exception=WorkerLostError("SIGKILL"), args=[])
+    assert enqueued == [42]

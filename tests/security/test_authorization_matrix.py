@@ -137,6 +137,11 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "portal/inbox/<int:thread_id>/escalate/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
     "portal/inbox/<int:thread_id>/claim/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
     "portal/inbox/<int:thread_id>/assign/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
+    # --- operations (same for every role) -------------------------------------------------------
+    "healthz": ("GET", E(200, 200, 200, 200, 200, 200)),
+    "readyz": ("GET", E(200, 200, 200, 200, 200, 200)),
+    "metrics": ("GET", E(403, 403, 403, 403, 403, 403)),  # off until METRICS_TOKEN is set; then a bearer token, never a session
+    "api/schema/": ("GET", E(200, 200, 200, 200, 200, 200)),
     # --- accounts ----------------------------------------------------------------------------------
     "accounts/login/": ("GET", E(200, 200, 200, 200, 200, 200)),
     "accounts/logout/": ("POST", E(LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN)),

@@ -1,0 +1,262 @@
+"""Many patients at once, against the production-shaped stack (``benchmarks/stack.py``).
+
+    python -m benchmarks.load --sockets 1000 --patients 200 [--web 2] [--workers 1]
+                              [--worker-nice 10] [--profile 30]
+
+Opens ``--sockets`` authenticated sockets, each on a new conversation, sends one
+message on every socket at once, and waits for each message's final event (a
+``reply``, or an honest ``error``). Prints one JSON object:
+
+- ``sockets_opened`` (and the close codes of any that failed);
+- ``accepted_ms`` p50/p95: from sending a frame to its ``accepted`` event;
+- ``replies`` and ``honest_errors`` by code; ``lost``: messages with no final event;
+- ``closed_by_server``: sockets closed before their final event, by close code;
+- ``last_reply_s``: from the burst to the last final event;
+- ``throughput``: final events per second over the burst, and per worker process;
+- ``peak_memory``: RSS and PSS (MiB) of each process type, sampled through the run;
+- the stored messages by status, read from the database afterwards;
+- ``uptime``: the machine's load, since figures on a shared machine need it.
+
+``--profile S`` records a worker with py-spy for S seconds under the burst and
+writes a flame graph (SVG) under ``var/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from benchmarks.stack import REPO, Stack, rss_by_process_type
+
+QUESTIONS = [
+    "What helps a cold?",
+    "How do I lower my blood pressure?",
+    "What are the warning signs of a stroke?",
+    "How much water should I drink each day?",
+    "When should my child get the flu vaccine?",
+]
+
+
+def percentiles(values: list[float]) -> dict[str, float | int]:
+    seen = sorted(v for v in values if not math.isnan(v))
+    if not seen:
+        return {"n": 0}
+    return {
+        "p50": round(statistics.median(seen) * 1000, 1),
+        "p95": round(seen[min(len(seen) - 1, math.ceil(0.95 * len(seen)) - 1)] * 1000, 1),
+        "max": round(seen[-1] * 1000, 1),
+        "n": len(seen),
+    }
+
+
+class Client:
+    """One patient socket: opens, sends one message, waits for its final event."""
+
+    def __init__(self, index: int, token: str) -> None:
+        self.index = index
+        self.token = token
+        self.ws: Any = None
+        self.open_error: str | None = None
+        self.sent_at = math.nan
+        self.accepted_s = math.nan
+        self.final: dict[str, Any] | None = None
+        self.final_at = math.nan
+        self.closed_code: int | None = None
+
+    async def open(self, session: Any, url: str) -> None:
+        try:
+            self.ws = await session.ws_connect(
+                f"{url}?conversation=new",
+                headers={"Authorization": f"Token {self.token}"},
+                heartbeat=None,
+            )
+            first = await self.ws.receive_json(timeout=60)
+            if first.get("type") != "ready":
+                self.open_error = str(first.get("code"))
+        except Exception as exc:
+            self.open_error = type(exc).__name__
+
+    async def send_and_wait(self, deadline: float) -> None:
+        import aiohttp
+
+        frame = {
+            "type": "message",
+            "text": QUESTIONS[self.index % len(QUESTIONS)],
+            "client_id": f"load-{self.index}",
+        }
+        self.sent_at = time.perf_counter()
+        await self.ws.send_str(json.dumps(frame))
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                msg = await self.ws.receive(timeout=remaining)
+            except TimeoutError:
+                return
+            if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                self.closed_code = self.ws.close_code
+                return
+            event = json.loads(msg.data)
+            now = time.perf_counter()
+            if event["type"] == "accepted":
+                self.accepted_s = now - self.sent_at
+            elif event["type"] == "reply" or (
+                event["type"] == "error" and event.get("message_id") is not None
+            ):
+                self.final, self.final_at = event, now
+                return
+            elif event["type"] == "error":  # before the message was stored (e.g. rate_limited)
+                self.final, self.final_at = event, now
+                return
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, stack: Stack) -> None:
+        super().__init__(daemon=True)
+        self.stack = stack
+        self.peak: dict[str, dict[str, float]] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(1.0):
+            self.sample()
+
+    def sample(self) -> None:
+        for role, entry in rss_by_process_type(self.stack).items():
+            peak = self.peak.setdefault(role, dict(entry))
+            for key, value in entry.items():
+                peak[key] = max(peak[key], value)
+
+
+async def burst(stack: Stack, tokens: list[str], sockets: int, timeout_s: float) -> dict[str, Any]:
+    import aiohttp
+
+    clients = [Client(i, tokens[i % len(tokens)]) for i in range(sockets)]
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        opening = asyncio.Semaphore(200)  # the handshakes, a few hundred at a time
+
+        async def open_one(client: Client) -> None:
+            async with opening:
+                await client.open(session, stack.ws_url)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(open_one(c) for c in clients))
+        open_s = time.perf_counter() - started
+        opened = [c for c in clients if c.open_error is None]
+        deadline = time.monotonic() + timeout_s
+        burst_at = time.perf_counter()
+
+        async def report_accepted() -> None:
+            # The accept figures are known long before the last reply: print them early,
+            # so a run cut short still says what it measured.
+            while any(math.isnan(c.accepted_s) and c.final is None for c in opened):
+                if time.monotonic() > deadline:
+                    return
+                await asyncio.sleep(0.5)
+            early = {
+                "sockets_opened": len(opened),
+                "accepted_ms": percentiles([c.accepted_s for c in opened]),
+            }
+            print(json.dumps({"early": early, "uptime": os.getloadavg()}), file=sys.stderr, flush=True)
+
+        reporter = asyncio.create_task(report_accepted())
+        await asyncio.gather(*(c.send_and_wait(deadline) for c in opened))
+        reporter.cancel()
+        for client in opened:
+            await client.ws.close()
+    finals = [c for c in opened if c.final is not None]
+    ends = Counter(
+        (c.final or {}).get("mode") or (c.final or {}).get("code") or "?"
+        for c in finals
+        if c.final is not None
+    )
+    last = max((c.final_at for c in finals), default=burst_at) - burst_at
+    return {
+        "sockets": sockets,
+        "sockets_opened": len(opened),
+        "open_failures": dict(Counter(c.open_error for c in clients if c.open_error)),
+        "open_all_s": round(open_s, 2),
+        "accepted_ms": percentiles([c.accepted_s for c in opened]),
+        "replies": {k: v for k, v in ends.items() if k in ("model", "extractive", "template")},
+        "honest_errors": {k: v for k, v in ends.items() if k not in ("model", "extractive", "template")},
+        "lost": len(opened) - len(finals),
+        "closed_by_server": dict(Counter(str(c.closed_code) for c in opened if c.closed_code is not None)),
+        "last_reply_s": round(last, 2),
+        "throughput_msgs_per_s": round(len(finals) / last, 2) if last > 0 else None,
+    }
+
+
+def profile(stack: Stack, seconds: int) -> str | None:
+    """py-spy on the first pool child; returns the SVG path, or None if py-spy cannot attach."""
+    children = stack.worker_children()
+    if not children:
+        return None
+    out = REPO / "var" / f"worker-profile-{int(time.time())}.svg"
+    out.parent.mkdir(exist_ok=True)
+    result = subprocess.run(
+        ["py-spy", "record", "-p", str(children[0]), "-d", str(seconds), "-o", str(out), "--nonblocking"],
+        capture_output=True,
+        text=True,
+    )
+    return str(out) if result.returncode == 0 else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sockets", type=int, default=100)
+    parser.add_argument("--patients", type=int, default=50)
+    parser.add_argument("--web", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="Celery pool processes")
+    parser.add_argument("--worker-nice", type=int, default=10)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the last reply")
+    parser.add_argument("--profile", type=int, default=0, help="py-spy a worker for this many seconds")
+    args = parser.parse_args()
+
+    with Stack(
+        web_processes=args.web, worker_concurrency=args.workers, worker_nice=args.worker_nice
+    ) as stack:
+        tokens = stack.tokens(args.patients)
+        sampler = MemorySampler(stack)
+        sampler.start()
+        profiler: list[str | None] = []
+        if args.profile:
+            threading.Timer(5, lambda: profiler.append(profile(stack, args.profile))).start()
+        result = asyncio.run(burst(stack, tokens, args.sockets, args.timeout))
+        sampler.sample()
+        sampler.done.set()
+        statuses = dict(
+            stack.sql("SELECT status, count(*) FROM chatbot_message WHERE role = 'patient' GROUP BY status")
+        )
+        escalations = stack.sql("SELECT count(*) FROM chatbot_escalation")[0][0]
+    result |= {
+        "throughput_msgs_per_s_per_worker_process": (
+            round(result["throughput_msgs_per_s"] / args.workers, 2)
+            if result["throughput_msgs_per_s"]
+            else None
+        ),
+        "web_processes": args.web,
+        "worker_processes": args.workers,
+        "worker_nice": args.worker_nice,
+        "stored_patient_messages_by_status": statuses,
+        "escalations": escalations,
+        "peak_memory": sampler.peak,
+        "profile_svg": profiler[0] if profiler else None,
+        "uptime": os.getloadavg(),
+        "cpus": os.cpu_count(),
+    }
+    print(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Messages that arrive together on one web process are stored together.
+
+Under a burst (a thousand patients pressing send in the same second) storing each
+message alone costs several database round trips, one after another on the single
+thread Django's ORM uses in async code, and the last patient waits for all of them.
+``submit`` queues the message; while one batch is in the database, the messages that
+arrive meanwhile form the next one, stored in one transaction by
+``services.patient_messages_submit``. A lone message is stored at once, as before:
+there is no timer, only the queue that forms while the database is busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from channels.db import database_sync_to_async
+
+from chatbot import services
+from chatbot.models import Message
+
+# The most messages in one transaction: bounds how long one batch holds the thread.
+MAX_BATCH = 200
+
+
+class _Intake:
+    def __init__(self) -> None:
+        self.pending: list[tuple[services.Submission, asyncio.Future[tuple[Message, bool]]]] = []
+        self.flusher: asyncio.Task[None] | None = None
+
+    async def flush(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+            try:
+                results = await database_sync_to_async(services.patient_messages_submit)(
+                    submissions=[submission for submission, _ in batch]
+                )
+            except Exception as exc:  # the database or cache is down: every waiter hears it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # the socket went away while it waited
+                    continue
+                if isinstance(result, services.RateLimited):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+
+_intakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Intake] = weakref.WeakKeyDictionary()
+
+
+async def submit(submission: services.Submission) -> tuple[Message, bool]:
+    """Store one message, batched with any arriving at the same time on this process.
+
+    Returns ``(message, created)``; raises ``services.RateLimited`` (nothing stored), or
+    the database's or cache's error when they are unreachable (nothing stored).
+    """
+    loop = asyncio.get_running_loop()
+    intake = _intakes.setdefault(loop, _Intake())
+    future: asyncio.Future[tuple[Message, bool]] = loop.create_future()
+    intake.pending.append((submission, future))
+    if intake.flusher is None or intake.flusher.done():
+        intake.flusher = asyncio.create_task(intake.flush())
+    return await future

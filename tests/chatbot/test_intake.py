@@ -1,0 +1,135 @@
+"""Messages that arrive together are stored together (``intake``, ``patient_messages_submit``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import OperationalError
+from rest_framework.authtoken.models import Token
+
+from chatbot import crypto, intake, services
+from chatbot.models import Message
+from config.asgi import application
+from tests.factories import ConversationFactory, PatientFactory
+
+
+def _sub(conversation: Any, text: str, client_id: str | None = None) -> services.Submission:
+    return services.Submission(
+        patient_id=conversation.patient_id, conversation_id=conversation.pk, text=text, client_id=client_id
+    )
+
+
+@pytest.mark.django_db
+def test_a_batch_is_stored_in_order_with_its_text_encrypted() -> None:
+    a, b = ConversationFactory(), ConversationFactory()
+    results = services.patient_messages_submit(
+        submissions=[_sub(a, "one", "c1"), _sub(b, "two"), _sub(a, "three")]
+    )
+    messages = [r[0] for r in results if isinstance(r, tuple)]
+    assert [r[1] for r in results if isinstance(r, tuple)] == [True, True, True]
+    assert [crypto.decrypt(m.text_encrypted) for m in messages] == ["one", "two", "three"]
+    assert all(m.pk for m in messages)
+    assert Message.objects.filter(role="patient").count() == 3
+
+
+@pytest.mark.django_db
+def test_a_resent_client_id_is_acknowledged_not_stored_again() -> None:
+    conversation = ConversationFactory()
+    (first, created), *_ = services.patient_messages_submit(submissions=[_sub(conversation, "hi", "c1")])  # type: ignore[misc]
+    assert created
+    results = services.patient_messages_submit(
+        submissions=[
+            _sub(conversation, "hi", "c1"),
+            _sub(conversation, "new", "c2"),
+            _sub(conversation, "new", "c2"),
+        ]
+    )
+    assert results[0] == (first, False)
+    assert isinstance(results[1], tuple) and results[1][1] is True
+    assert isinstance(results[2], tuple) and results[2] == (
+        results[1][0],
+        False,
+    )  # the copy in the same batch
+    assert Message.objects.filter(role="patient").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_rate_limit_holds_inside_a_batch(settings) -> None:
+    settings.CHAT_RATE_LIMIT = 2
+    conversation = ConversationFactory()
+    results = services.patient_messages_submit(submissions=[_sub(conversation, f"m{n}") for n in range(3)])
+    assert [type(r).__name__ for r in results] == ["tuple", "tuple", "RateLimited"]
+    assert Message.objects.filter(role="patient").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_messages_arriving_together_share_transactions(monkeypatch, settings) -> None:
+    settings.CHAT_RATE_LIMIT = 1000
+    conversation = await sync_to_async(ConversationFactory)()
+    batches: list[int] = []
+    real = services.patient_messages_submit
+
+    def counting(*, submissions: list[services.Submission]) -> Any:
+        batches.append(len(submissions))
+        return real(submissions=submissions)
+
+    monkeypatch.setattr(services, "patient_messages_submit", counting)
+    results = await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(30)))
+    assert len({m.pk for m, _ in results}) == 30 and all(created for _, created in results)
+    assert sum(batches) == 30 and len(batches) < 30  # the first alone, the rest together
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_database_outage_gets_an_honest_error_and_the_socket_stays(monkeypatch) -> None:
+    patient = await sync_to_async(PatientFactory)()
+    token, _ = await Token.objects.aget_or_create(user=patient)
+    communicator = WebsocketCommunicator(
+        application, "/ws/chat/", headers=[(b"authorization", f"Token {token.key}".encode())]
+    )
+    assert (await communicator.connect())[0]
+    assert json.loads(await communicator.receive_from())["type"] == "ready"
+
+    def down(**_: Any) -> Any:
+        raise OperationalError("connection refused to 10.0.0.5 for patient text")
+
+    monkeypatch.setattr(services, "patient_messages_submit", down)
+    await communicator.send_to(text_data=json.dumps({"type": "message", "text": "hello", "client_id": "c1"}))
+    event = json.loads(await communicator.receive_from())
+    assert event["type"] == "error" and event["code"] == "unavailable" and event["retry_after_s"] > 0
+    assert "10.0.0.5" not in event["detail"]
+    await communicator.send_to(text_data=json.dumps({"type": "nope"}))  # still open
+    assert json.loads(await communicator.receive_from())["code"] == "unknown_type"
+    await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_resend_of_a_message_never_picked_up_is_handed_over_again(monkeypatch) -> None:
+    """The first 'accepted' was lost with the database connection, after the commit."""
+    from chatbot import tasks
+
+    patient = await sync_to_async(PatientFactory)()
+    conversation = await sync_to_async(ConversationFactory)(patient=patient)
+    await sync_to_async(services.patient_message_receive)(
+        conversation_id=conversation.pk, text="hi", client_id="c1"
+    )
+    enqueued: list[int] = []
+    monkeypatch.setattr(tasks, "patient_message_enqueue", lambda *, message_id: enqueued.append(message_id))
+    token, _ = await Token.objects.aget_or_create(user=patient)
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/chat/?conversation={conversation.pk}",
+        headers=[(b"authorization", f"Token {token.key}".encode())],
+    )
+    assert (await communicator.connect())[0]
+    assert json.loads(await communicator.receive_from())["type"] == "ready"
+    await communicator.send_to(text_data=json.dumps({"type": "message", "text": "hi", "client_id": "c1"}))
+    event = json.loads(await communicator.receive_from())
+    assert event["type"] == "accepted" and event["duplicate"] is True
+    await asyncio.sleep(0.2)
+    assert enqueued == [event["message_id"]]
+    await communicator.disconnect()
