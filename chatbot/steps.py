@@ -14,12 +14,12 @@ import logging
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from chatbot import crypto, policy, responses, selectors, services
+from chatbot import crypto, policy, relevance, responses, selectors, services
 from chatbot.events import event_send
 from chatbot.knowledge.index import retrieve as search
-from chatbot.models import Message
+from chatbot.models import Escalation, Message
 from chatbot.policy import Decision, Route
-from chatbot.protocol import ReplyEvent, error_event
+from chatbot.protocol import ReplyEvent, error_event, reply_actions
 from chatbot.rails import rail_context, runtime
 from chatbot.turns import Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, Verdict
@@ -179,10 +179,26 @@ async def retrieve(turn: Turn, deid: Deidentified) -> list[Passage]:
         if hit.title in seen:
             continue
         seen.add(hit.title)
-        passages.append(Passage(len(passages) + 1, hit.title, hit.text, hit.url))
+        passages.append(Passage(len(passages) + 1, hit.title, hit.text, hit.url, hit.score))
         if len(passages) == settings.RETRIEVAL_TOP_K:
             break
     return passages
+
+
+async def keep_relevant(turn: Turn, deid: Deidentified, passages: list[Passage]) -> list[Passage]:
+    """The relevance gate: only the passages that answer the question, best first.
+
+    Fails closed: if the gate cannot run, no passage goes on (the patient gets the
+    honest "I don't have vetted information" with the care-team action) and a
+    person is told. Only the error's type is logged.
+    """
+    try:
+        judgement = await asyncio.to_thread(relevance.gate, deid.text, passages)
+    except Exception as exc:
+        logger.error("relevance gate failed on message %s with %s", turn.message_id, type(exc).__name__)
+        await flag(turn, Flag(Escalation.Kind.PROCESSING_ERROR, "relevance_gate_failed"))
+        return []
+    return list(judgement.accepted)
 
 
 async def deliver(turn: Turn, answer: Answer) -> None:
@@ -204,6 +220,7 @@ async def deliver(turn: Turn, answer: Answer) -> None:
         text=answer.text,
         mode=answer.mode,
         citations=answer.citations,
+        actions=reply_actions(answer.actions, message_id=turn.message_id),
     )
     await event_send(conversation_id=turn.conversation_id, event=event)
 
