@@ -105,8 +105,24 @@ def _index(chunks: Sequence[tuple[str, str, str]], embed: Callable[[list[str]], 
 
 def _retrieve(
     q_vec: np.ndarray, chunks: Sequence[tuple[str, str, str]], matrix: np.ndarray, top_k: int
+) -> list[Any]:
+    """What ``steps.retrieve`` returns (``relevance.passages_from`` over the top hits);
+    the passage's ``url`` carries the article's slug here."""
+    from chatbot.relevance import Found, passages_from
+
+    scores = matrix @ q_vec
+    found = [
+        Found(chunks[i][1], chunks[i][0], chunks[i][2], float(scores[i]), int(i))
+        for i in np.argsort(-scores, kind="stable")[: top_k * 3]
+        if scores[i] >= MIN_SCORE
+    ]
+    return passages_from(found, top_k=top_k)
+
+
+def _retrieve_one_per_document(
+    q_vec: np.ndarray, chunks: Sequence[tuple[str, str, str]], matrix: np.ndarray, top_k: int
 ) -> list[tuple[str, str, str, float]]:
-    """What ``steps.retrieve`` returns: the best chunk of each of the top articles."""
+    """What ``steps.retrieve`` returned before passages held two chunks (the baseline's)."""
     scores = matrix @ q_vec
     out: list[tuple[str, str, str, float]] = []
     seen: set[str] = set()
@@ -131,7 +147,6 @@ def run_current(
     from chatbot.extractive import grade
     from chatbot.knowledge.sources import markdown_documents
     from chatbot.turns import Deidentified
-    from guardrails.base import Passage
 
     documents = list(markdown_documents(STARTER))
     chunks = [(d.slug, d.title, c.text) for d in documents for c in chunk_document(d.title, d.text)]
@@ -142,11 +157,11 @@ def run_current(
         for row in rows:
             relevance.question_vector.cache_clear()
             q_vec = relevance.question_vector(row["question"])
-            found = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
-            passages = [Passage(i + 1, t, text, slug, s) for i, (slug, t, text, s) in enumerate(found)]
+            passages = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
             deid = Deidentified(row["question"], None)
             t0 = time.perf_counter()
-            accepted = list(relevance.gate(deid.text, passages).accepted)
+            judgement = relevance.gate(deid.text, passages)
+            accepted = list(judgement.accepted)
             answer = asyncio.run(answering.answer(None, deid, accepted))  # type: ignore[arg-type]
             elapsed = (time.perf_counter() - t0) * 1000
             answered = bool(answer.citations)
@@ -159,6 +174,7 @@ def run_current(
                     "cited": [p.url for p in passages if p.number in cited],
                     "retrieved": [p.url for p in passages],
                     "actions": list(answer.actions),
+                    "gate_best": round(max(judgement.probabilities, default=0.0), 4),
                     "grade": grade(answer.text) if answered else None,
                     "words": len(answer.text.split()),
                     "latency_ms": elapsed,
@@ -202,7 +218,7 @@ def run_baseline(
     predictions: list[dict[str, Any]] = []
     for row in rows:
         q_vec = embed([row["question"]])[0]
-        found = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
+        found = _retrieve_one_per_document(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
         passages = [Passage(i + 1, t, text, slug) for i, (slug, t, text, _) in enumerate(found)]
         t0 = time.perf_counter()
         result = extractive.extractive_answer(row["question"], passages, [s for *_, s in found])

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from guardrails.sentences import sentences
 
-CHUNKER_VERSION = "sections-1"
+CHUNKER_VERSION = "sections-2"
 TARGET_WORDS = 200
 MAX_WORDS = 250
 # A section this short (a one-line intro) shares a chunk with the next one.
@@ -35,6 +35,7 @@ MAX_HEADING_WORDS = 20
 BULLETS = ("-", "*", "•")
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Chunk:
 
 
 def is_heading(line: str) -> bool:
-    """A short line of its own that ends in "?" or ":" and is not a list item."""
+    """A short line of its own, one sentence, that ends in "?" or ":" and is not a list item."""
     line = line.strip()
     return (
         bool(line)
@@ -64,6 +65,7 @@ def is_heading(line: str) -> bool:
         and line.endswith(("?", ":"))
         and not line.startswith(BULLETS)
         and len(line.split()) <= MAX_HEADING_WORDS
+        and not _SENTENCE_BREAK.search(line)
     )
 
 
@@ -90,7 +92,10 @@ def _sections(text: str) -> list[tuple[str, list[str]]]:
         paragraph = raw.strip()
         if not paragraph:
             continue
-        if is_heading(paragraph):
+        # A lead-in right under a heading ("What to do:" under "When to get help?") is
+        # that section's first paragraph, not a section of its own with nothing in it.
+        lead_in = sections[-1][0] and not sections[-1][1] and paragraph.endswith(":")
+        if is_heading(paragraph) and not lead_in:
             sections.append((paragraph, []))
         else:
             sections[-1][1].append(paragraph)

@@ -36,6 +36,7 @@ MAX_LIST_WORDS = 200
 MAX_UNITS = 4
 MAX_GRADE = 8.0
 SECTION_TOP_MARGIN = 0.1
+HEADING_WEIGHT = 0.5  # a section is chosen half by its heading, half by its best sentence
 BULLETS = ("-", "*", "•")
 
 NO_ANSWER = (
@@ -81,20 +82,45 @@ def _probe(unit: str) -> str:
     return " ".join(lines[:4]) if len(lines) > 1 else unit
 
 
-def _opening(question: str, units: list[str], vectors: np.ndarray, q_vec: np.ndarray) -> int:
-    """The unit the answer opens with. Our articles answer first under each heading,
-    so the section's first unit opens the answer unless a later one matches the
-    question clearly better (by SECTION_TOP_MARGIN)."""
+def _match(question: str, texts: list[str], vectors: np.ndarray, q_vec: np.ndarray) -> np.ndarray:
     q_words = set(relevance.words(question))
     overlap = np.array(
-        [len(q_words & set(relevance.words(u))) / len(q_words) if q_words else 0.0 for u in units],
+        [len(q_words & set(relevance.words(t))) / len(q_words) if q_words else 0.0 for t in texts],
         dtype=np.float32,
     )
     # Why a blend: the embedding finds paraphrases, the overlap keeps a "spacer"
     # question on the sentence that says "spacer".
-    match = vectors @ q_vec + 0.2 * overlap
-    best = int(np.argmax(match))
-    return 0 if match[0] >= match[best] - SECTION_TOP_MARGIN else best
+    return np.asarray(vectors @ q_vec + 0.2 * overlap, dtype=np.float32)
+
+
+def _choose(
+    question: str,
+    sections: list[tuple[str, list[str]]],
+    title: str,
+    embed: Callable[[list[str]], np.ndarray],
+    q_vec: np.ndarray,
+) -> tuple[int, int]:
+    """(section, unit) the answer opens with: the section whose heading and best unit
+    match the question best; within it, its first unit (our articles answer first
+    under each heading) unless a later one matches clearly better."""
+    headings = [h or title for h, _ in sections]
+    probes = [_probe(u) for _, units in sections for u in units]
+    vectors = embed(headings + probes)
+    heading_match = _match(question, headings, vectors[: len(headings)], q_vec)
+    unit_match = _match(question, probes, vectors[len(headings) :], q_vec)
+    spans, start = [], 0
+    for _, units in sections:
+        spans.append((start, start + len(units)))
+        start += len(units)
+    scores = [
+        HEADING_WEIGHT * float(heading_match[i]) + (1 - HEADING_WEIGHT) * float(unit_match[a:b].max())
+        for i, (a, b) in enumerate(spans)
+    ]
+    chosen = int(np.argmax(scores))
+    a, b = spans[chosen]
+    local = unit_match[a:b]
+    best = int(np.argmax(local))
+    return chosen, 0 if local[0] >= local[best] - SECTION_TOP_MARGIN else best
 
 
 def compose(
@@ -108,15 +134,15 @@ def compose(
     ``embed`` encodes passage text (a ``relevance.PassageEmbedder``), ``q_vec`` is the
     question's vector. Raises only if the embedder is broken.
     """
-    heading = relevance.heading_of(passage)
-    units = relevance.sentences_of(passage)
-    if not units:
+    sections = relevance.sections_of(passage)
+    if not sections:
         return ExtractiveAnswer(NO_ANSWER, (), grounded=False)
-    best = _opening(question, units, embed([_probe(u) for u in units]), q_vec)
+    chosen, best = _choose(question, sections, passage.title, embed, q_vec)
+    heading, units = sections[chosen]
     opening = units[best]
-    if _is_list(opening) and opening.lstrip().startswith(BULLETS) and heading:
-        lead = heading if heading.endswith(":") else f"{heading.rstrip('?')}:"
-        opening = f"{lead}\n{opening}"
+    if opening.lstrip().startswith(BULLETS):  # a list with no lead-in opens with its heading
+        lead = heading or passage.title
+        opening = f"{lead if lead.endswith(':') else lead.rstrip('?.') + ':'}\n{opening}"
     reply = [opening]
     words = _words(opening)
     for unit in units[best + 1 : best + MAX_UNITS]:

@@ -114,12 +114,22 @@ def cues(text: str) -> frozenset[str]:
     return frozenset(name for name, pattern in CUES.items() if pattern.search(lowered))
 
 
+def sections_of(passage: Passage) -> list[tuple[str, list[str]]]:
+    """``(heading, units)`` for each section a passage holds, in order: a passage is one
+    or more chunks (and a chunk may hold a short section before its own), each opening
+    with its heading. Units are ``chunking.units``: sentences, and lists with their lead-in."""
+    sections = []
+    for part in passage.text.split("\n\n"):
+        heading, body = chunking.split_heading(part.strip())
+        units = [u for u in chunking.units(body) if len(u.split()) >= 3 and not u.endswith("?")]
+        if units:
+            sections.append((heading, units))
+    return sections
+
+
 def sentences_of(passage: Passage) -> list[str]:
-    """The passage's answer units after its heading: sentences, and each list with its
-    lead-in (``chunking.units``), the pieces an extractive answer is built from."""
-    heading = heading_of(passage)
-    body = passage.text[len(heading) :] if heading else passage.text
-    return [u for u in chunking.units(body) if len(u.split()) >= 3 and not u.endswith("?")]
+    """Every answer unit the passage holds, in order."""
+    return [u for _, units in sections_of(passage) for u in units]
 
 
 def heading_of(passage: Passage) -> str:
@@ -127,6 +137,42 @@ def heading_of(passage: Passage) -> str:
     first, _, rest = passage.text.partition("\n")
     first = first.strip()
     return first if rest and first.endswith(("?", ":")) and len(first.split()) <= 20 else ""
+
+
+# How many chunks of one document a passage may hold: a question's answer often sits
+# in the section next to the one that matched best (the BE FAST list beside "Other
+# sudden signs"), and the gate and the answer can only use what the passage holds.
+CHUNKS_PER_PASSAGE = 2
+
+
+@dataclass(frozen=True)
+class Found:
+    """One retrieved chunk. ``order`` is its position in its document."""
+
+    title: str
+    url: str
+    text: str
+    score: float
+    order: int
+
+
+def passages_from(found: Sequence[Found], *, top_k: int) -> list[Passage]:
+    """Retrieval hits (best first) as numbered passages: the ``top_k`` documents in the
+    order of their best hit, each with up to CHUNKS_PER_PASSAGE of its hits joined in
+    document order; the passage's score is its best hit's."""
+    documents: dict[str, list[Found]] = {}
+    for hit in found:
+        if hit.title not in documents and len(documents) == top_k:
+            continue
+        kept = documents.setdefault(hit.title, [])
+        if len(kept) < CHUNKS_PER_PASSAGE:
+            kept.append(hit)
+    passages = []
+    for number, hits in enumerate(documents.values(), start=1):
+        ordered = sorted(hits, key=lambda h: h.order)
+        text = "\n\n".join(h.text for h in ordered)
+        passages.append(Passage(number, hits[0].title, text, hits[0].url, hits[0].score))
+    return passages
 
 
 @dataclass(frozen=True)

@@ -171,18 +171,10 @@ async def flag(turn: Turn, flag: Flag, *, priority: int = policy.ROUTINE) -> Non
 
 
 async def retrieve(turn: Turn, deid: Deidentified) -> list[Passage]:
-    """The best passages, one per document, numbered for citation."""
+    """The best passages, one per document (up to two of its chunks), numbered for citation."""
     hits = await asyncio.to_thread(search, deid.text, k=settings.RETRIEVAL_TOP_K * 3)
-    passages: list[Passage] = []
-    seen: set[str] = set()
-    for hit in hits:
-        if hit.title in seen:
-            continue
-        seen.add(hit.title)
-        passages.append(Passage(len(passages) + 1, hit.title, hit.text, hit.url, hit.score))
-        if len(passages) == settings.RETRIEVAL_TOP_K:
-            break
-    return passages
+    found = [relevance.Found(h.title, h.url, h.text, h.score, h.chunk_id) for h in hits]
+    return relevance.passages_from(found, top_k=settings.RETRIEVAL_TOP_K)
 
 
 async def keep_relevant(turn: Turn, deid: Deidentified, passages: list[Passage]) -> list[Passage]:

@@ -27,8 +27,12 @@ import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from guardrails.base import Passage
 
 REPO = Path(__file__).resolve().parents[2]
 STARTER = REPO / "chatbot" / "knowledge" / "starter"
@@ -66,7 +70,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     from chatbot import relevance
     from chatbot.chunking import chunk_document
     from chatbot.knowledge.sources import markdown_documents
-    from guardrails.base import Passage
     from guardrails.embeddings import embed
 
     documents = [d for d in markdown_documents(STARTER)]
@@ -105,18 +108,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
 
     def passages(q_vec: np.ndarray, exclude: str | None) -> list[Passage]:
+        """What ``steps.retrieve`` returns; the passage's ``url`` carries the slug here."""
         scores = matrix @ q_vec
-        out: list[Passage] = []
-        seen: set[str] = set()
-        for i in np.argsort(-scores, kind="stable"):
-            slug, title, chunk = chunks[i]
-            if slug == exclude or slug in seen:
-                continue
-            seen.add(slug)
-            out.append(Passage(len(out) + 1, title, chunk.text, slug, float(scores[i])))
-            if len(out) == TOP_K:
-                break
-        return out
+        ranked = [i for i in np.argsort(-scores, kind="stable") if chunks[i][0] != exclude][: TOP_K * 3]
+        found = [
+            relevance.Found(chunks[i][1], chunks[i][0], chunks[i][2].text, float(scores[i]), int(i))
+            for i in ranked
+        ]
+        return relevance.passages_from(found, top_k=TOP_K)
 
     # rows: features, label, question index, scenario (0 = article present, 1 = removed)
     feats: list[np.ndarray] = []

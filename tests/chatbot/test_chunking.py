@@ -92,6 +92,16 @@ def test_a_list_longer_than_a_chunk_is_cut_between_items_and_repeats_its_lead_in
     assert sum(c.text.count("- item") for c in chunks) == 30
 
 
+def test_a_lead_in_right_under_a_heading_stays_in_that_section() -> None:
+    text = (
+        "What causes hives?\n\nOther triggers include:\n\n- foods\n- heat\n\n"
+        "How long do hives last?\n\nMost hives go away within a few days to a few weeks, and some last longer."
+    )
+    chunks = chunk_document("Hives", text)
+    assert chunks[0].text.startswith("What causes hives?\nOther triggers include:\n- foods\n- heat")
+    assert all(split_heading(c.text)[0] for c in chunks)
+
+
 @pytest.mark.parametrize(
     ("line", "heading"),
     [
@@ -100,6 +110,7 @@ def test_a_list_longer_than_a_chunk_is_cut_between_items_and_repeats_its_lead_in
         ("- a list item that ends with a colon:", False),
         ("A fever is a body temperature of 100.4 F or higher.", False),
         ("Why? " + "word " * 30 + "end?", False),
+        ("In children, colds are the most common cause. Other triggers include:", False),
         ("", False),
     ],
 )

@@ -52,6 +52,7 @@ def test_the_stroke_answer_keeps_every_be_fast_sign() -> None:
 
 # (article, section heading the passage opens with, question, what the answer opens with)
 SHAPES = [
+    ("hives", "What causes hives", "what causes hives", "In children, viral infections"),
     (
         "ace-inhibitors-lisinopril",
         "What are the side effects",

@@ -131,3 +131,41 @@ def test_the_committed_gate_on_clear_cases(question: str, answers: bool) -> None
     assert judgement.answers is answers
     if answers:
         assert judgement.accepted[0] is STROKE
+
+
+def _found(title: str, score: float, order: int) -> relevance.Found:
+    return relevance.Found(title, f"https://example.org/{title}", f"{title} chunk {order}.", score, order)
+
+
+def test_passages_hold_up_to_two_chunks_of_a_document_in_document_order() -> None:
+    hits = [
+        _found("stroke", 0.7, 5),
+        _found("flu", 0.6, 1),
+        _found("stroke", 0.5, 2),
+        _found("stroke", 0.4, 9),
+    ]
+    passages = relevance.passages_from(hits, top_k=4)
+    assert [(p.number, p.title, p.score) for p in passages] == [(1, "stroke", 0.7), (2, "flu", 0.6)]
+    assert passages[0].text == "stroke chunk 2.\n\nstroke chunk 5."
+
+
+def test_passages_keep_only_the_top_documents() -> None:
+    hits = [_found("a", 0.9, 0), _found("b", 0.8, 0), _found("c", 0.7, 0), _found("a", 0.6, 1)]
+    passages = relevance.passages_from(hits, top_k=2)
+    assert [p.title for p in passages] == ["a", "b"] and passages[0].text.count("chunk") == 2
+
+
+def test_sections_of_a_passage_of_two_chunks() -> None:
+    passage = Passage(
+        1,
+        "Hives",
+        "What causes hives?\nViral infections are the most common cause. Other triggers include:\n- foods\n- heat"
+        "\n\nHow long do hives last?\nMost hives go away within a few days.",
+    )
+    assert relevance.sections_of(passage) == [
+        (
+            "What causes hives?",
+            ["Viral infections are the most common cause.", "Other triggers include:\n- foods\n- heat"],
+        ),
+        ("How long do hives last?", ["Most hives go away within a few days."]),
+    ]
