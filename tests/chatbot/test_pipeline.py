@@ -317,8 +317,14 @@ async def test_a_relevance_gate_failure_fails_closed(scripted_model, starter_kno
 
 
 async def test_phi_never_reaches_logs_task_arguments_or_the_model(
-    scripted_model, caplog, starter_knowledge
+    scripted_model, caplog, starter_knowledge, monkeypatch
 ) -> None:
+    # This test follows PHI to the model, so the model must be asked both times: the
+    # relevance gate (which declines "any news?") has its own tests.
+    async def keep_all(turn: Any, deid: Any, passages: list[Any]) -> list[Any]:
+        return passages
+
+    monkeypatch.setattr("chatbot.steps.keep_relevant", keep_all)
     model = scripted_model(
         [
             "[NAME_1], warning signs of a stroke include face drooping and arm weakness [1].",
