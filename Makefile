@@ -35,6 +35,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py create_demo_accounts
 	$(BIN)/python manage.py create_demo_rota
+	$(BIN)/python manage.py rechunk_knowledge
 	$(BIN)/python manage.py load_knowledge chatbot/knowledge/starter
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo "Open http://127.0.0.1:$(PORT)/ and sign in with a demo account above."

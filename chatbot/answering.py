@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 
 from chatbot import metrics, prompts
 from chatbot.events import event_send
-from chatbot.extractive import extractive_answer
+from chatbot.extractive import NO_ANSWER, extractive_answer
 from chatbot.llm import ChatModel, LLMError, generation_settings, get_chat_model
 from chatbot.models import Escalation, Message
 from chatbot.protocol import Citation, DeltaEvent, WithdrawEvent
 from chatbot.rails import rail_context, runtime
+from chatbot.relevance import passage_embedder, question_vector
 from chatbot.responses import WITHDRAW_DETAIL
-from chatbot.turns import Answer, Deidentified, Flag, Turn
+from chatbot.turns import SEND_TO_CARE_TEAM, Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, RailContext, Verdict
 from guardrails.runtime import RailsRuntime
 from guardrails.sentences import StreamSplitter
@@ -60,9 +61,17 @@ class _Stream:
 
 
 async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Answer:
+    """The answer from ``passages``, which the relevance gate accepted (best first).
+
+    With none, the honest "I don't have vetted information" with the one-click
+    action to send the question to the care team; the model is not asked, so it is
+    never handed passages that do not answer the question.
+    """
+    if not passages:
+        return declined()
     model = get_chat_model()
     if model is None:
-        return extractive(deid, passages)
+        return await asyncio.to_thread(extractive, deid, passages)
     shown = _Stream()
     try:
         return await answer_with_model(turn, deid, passages, model, shown)
@@ -78,7 +87,8 @@ async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Ans
         raise
     if shown.text:
         await _withdraw(turn)
-    return dataclasses.replace(extractive(deid, passages), flags=tuple(shown.flags))
+    fallback = await asyncio.to_thread(extractive, deid, passages)
+    return dataclasses.replace(fallback, flags=tuple(shown.flags))
 
 
 async def _withdraw(turn: Turn) -> None:
@@ -163,9 +173,24 @@ async def _check_and_send(
     await event_send(conversation_id=turn.conversation_id, event=event)
 
 
+def declined() -> Answer:
+    """The honest "I don't have vetted information on that", with the action that
+    sends the question to the care team as a portal message."""
+    return Answer(
+        text=NO_ANSWER,
+        text_deid=NO_ANSWER,
+        mode=Message.Mode.TEMPLATE,
+        citations=[],
+        actions=(SEND_TO_CARE_TEAM,),
+    )
+
+
 def extractive(deid: Deidentified, passages: list[Passage]) -> Answer:
-    """An answer built from the passages themselves, or an honest "I don't know"."""
-    result = extractive_answer(deid.text, passages)
+    """An answer built from the passages themselves (the gate's best first), or the
+    honest "I don't know". Runs in a thread: it may encode sentences."""
+    result = extractive_answer(deid.text, passages, passage_embedder(), question_vector(deid.text))
+    if not result.grounded:
+        return declined()
     return Answer(
         text=result.text,
         text_deid=result.text,

@@ -1,46 +1,48 @@
 """Extractive answers: a reply built from the passages' own sentences, no LLM.
 
 Used when no model is configured, and as the fallback when the model fails or its
-answer fails the output rails. Every sentence is copied verbatim from a vetted
-passage and cited, so the reply is grounded by construction. When nothing matches
-well enough, the reply says so honestly and points to the care team.
+answer fails the output rails. It is handed only passages the relevance gate
+accepted (``chatbot.relevance``), best first, and answers from the first of them:
+
+- it opens with the unit of the passage that answers the question (a sentence, or
+  a list with the sentence that leads into it), never mid-list or mid-sentence;
+- a list is kept whole with its lead-in (half of "BE FAST" is a dangerous answer);
+  a list with no lead-in opens with its section heading;
+- it runs on through the section while it stays short (MAX_WORDS, lists up to
+  MAX_LIST_WORDS) and plain (a unit that would lift the Flesch-Kincaid grade above
+  MAX_GRADE is left out, unless it is the answer itself);
+- it cites its passage once, at the end.
+
+Every sentence is copied verbatim from a vetted passage, so the reply is grounded by
+construction. With no passage, the reply says so honestly and points to the care team.
 Plain Python, no Django.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import textstat
 
+from chatbot import relevance
 from guardrails.base import Passage
-from guardrails.embeddings import embed
-from guardrails.sentences import split_sentences
 
-# Below this cosine between the question and the best sentence we do not answer.
-# Why 0.45: on MedQuAD, questions and sentences of unrelated topics stay under ~0.35,
-# and a wrong-topic answer is worse than an honest "I don't know".
-MIN_SIMILARITY = 0.45
-MAX_WORDS = 110
-MAX_FOLLOWING = 6  # sentences kept after the best one
-# A list the answer starts or runs into is kept whole up to this many words: half of
-# "BE FAST" (no Arm, no Speech, no "call 911") is a dangerous answer.
+MAX_WORDS = 90
 MAX_LIST_WORDS = 200
-_BULLET = ("-", "*", "•")
-SECTION_LEAD = 2  # a best sentence this close to its section's start pulls in the lead-in
+MAX_UNITS = 4
+MAX_GRADE = 8.0
+SECTION_TOP_MARGIN = 0.1
+HEADING_WEIGHT = 0.5  # a section is chosen half by its heading, half by its best sentence
+BULLETS = ("-", "*", "•")
 
 NO_ANSWER = (
-    "I don't have vetted information on that. Please contact your care team: use the "
-    "clinic's phone number or send them a message through the patient portal. If this is "
-    "an emergency, call your local emergency number now."
-)
-
-_WORD = re.compile(r"[a-z0-9]+")
-_QUESTION_STOP = frozenset(
-    "what which who how why when where is are was were the a an of to for and or in on do does "
-    "can could should i my me it its be about tell there any".split()
+    "I don't have vetted information on that. Your care team can help: you can send them "
+    "this question as a message with the button below, or call the clinic. If this is an "
+    "emergency, call your local emergency number now."
 )
 
 
@@ -54,99 +56,129 @@ class ExtractiveAnswer:
     grounded: bool
 
 
-def _clean(sentence: str) -> str:
-    """Collapse whitespace, but keep each list item on a line of its own."""
-    lines: list[str] = []
-    for raw in sentence.splitlines():
-        line = re.sub(r"\s+", " ", raw).strip()
-        if not line:
-            continue
-        if lines and not line.startswith(_BULLET):
-            lines[-1] += " " + line
-        else:
-            lines.append(line)
-    return "\n".join(lines)
+def _words(text: str) -> int:
+    return len(text.split())
 
 
-def _overlap(question: str, sentence: str) -> float:
-    q = {w for w in _WORD.findall(question.lower()) if w not in _QUESTION_STOP}
-    if not q:
-        return 0.0
-    return len(q & set(_WORD.findall(sentence.lower()))) / len(q)
+def _is_list(unit: str) -> bool:
+    return any(line.lstrip().startswith(BULLETS) for line in unit.split("\n"))
+
+
+def grade(text: str) -> float:
+    """Flesch-Kincaid grade of ``text``, list markers and citation marks aside."""
+    plain = re.sub(r"\[\d+\]", "", text)
+    plain = "\n".join(
+        line.lstrip("-*• ").rstrip() + ("" if line.rstrip().endswith((".", ":", "?", "!")) else ".")
+        for line in plain.split("\n")
+        if line.strip()
+    )
+    return float(textstat.flesch_kincaid_grade(plain))
+
+
+def _probe(unit: str) -> str:
+    """What a unit is matched on: a list by its lead-in and first items (a long list
+    drowns its lead-in's meaning), a sentence as it is."""
+    lines = unit.split("\n")
+    return " ".join(lines[:4]) if len(lines) > 1 else unit
+
+
+def _match(question: str, texts: list[str], vectors: np.ndarray, q_vec: np.ndarray) -> np.ndarray:
+    q_words = set(relevance.words(question))
+    overlap = np.array(
+        [len(q_words & set(relevance.words(t))) / len(q_words) if q_words else 0.0 for t in texts],
+        dtype=np.float32,
+    )
+    # Why a blend: the embedding finds paraphrases, the overlap keeps a "spacer"
+    # question on the sentence that says "spacer".
+    return np.asarray(vectors @ q_vec + 0.2 * overlap, dtype=np.float32)
+
+
+def _choose(
+    question: str,
+    sections: list[tuple[str, list[str]]],
+    title: str,
+    embed: Callable[[list[str]], np.ndarray],
+    q_vec: np.ndarray,
+) -> tuple[int, int]:
+    """(section, unit) the answer opens with: the section whose heading and best unit
+    match the question best; within it, its first unit (our articles answer first
+    under each heading) unless a later one matches clearly better."""
+    headings = [h or title for h, _ in sections]
+    probes = [_probe(u) for _, units in sections for u in units]
+    vectors = embed(headings + probes)
+    heading_match = _match(question, headings, vectors[: len(headings)], q_vec)
+    unit_match = _match(question, probes, vectors[len(headings) :], q_vec)
+    spans, start = [], 0
+    for _, units in sections:
+        spans.append((start, start + len(units)))
+        start += len(units)
+    scores = [
+        HEADING_WEIGHT * float(heading_match[i]) + (1 - HEADING_WEIGHT) * float(unit_match[a:b].max())
+        for i, (a, b) in enumerate(spans)
+    ]
+    chosen = int(np.argmax(scores))
+    a, b = spans[chosen]
+    local = unit_match[a:b]
+    best = int(np.argmax(local))
+    return chosen, 0 if local[0] >= local[best] - SECTION_TOP_MARGIN else best
+
+
+def compose(
+    question: str,
+    passage: Passage,
+    embed: Callable[[list[str]], np.ndarray],
+    q_vec: np.ndarray,
+) -> ExtractiveAnswer:
+    """The answer to ``question`` from one passage the gate accepted.
+
+    ``embed`` encodes passage text (a ``relevance.PassageEmbedder``), ``q_vec`` is the
+    question's vector. Raises only if the embedder is broken.
+    """
+    sections = relevance.sections_of(passage)
+    if not sections:
+        return ExtractiveAnswer(NO_ANSWER, (), grounded=False)
+    chosen, best = _choose(question, sections, passage.title, embed, q_vec)
+    heading, units = sections[chosen]
+    opening = units[best]
+    if opening.lstrip().startswith(BULLETS):  # a list with no lead-in opens with its heading
+        lead = heading or passage.title
+        opening = f"{lead if lead.endswith(':') else lead.rstrip('?.') + ':'}\n{opening}"
+    reply = [opening]
+    words = _words(opening)
+    for unit in units[best + 1 : best + MAX_UNITS]:
+        limit = MAX_LIST_WORDS if _is_list(unit) else MAX_WORDS
+        if _is_list(unit) and unit.lstrip().startswith(BULLETS):
+            break  # a list with no lead-in of its own would read as a fragment here
+        if words + _words(unit) > limit:
+            break
+        if grade(_join([*reply, unit])) > max(MAX_GRADE, grade(_join(reply))):
+            break
+        reply.append(unit)
+        words += _words(unit)
+    text = _join(reply)
+    # Why one marker at the end: every sentence comes from the same passage, and a
+    # list of signs reads better without a marker after each item.
+    body = (
+        f"{text} [{passage.number}]" if text.endswith((".", "!", "?", ":")) else f"{text}. [{passage.number}]"
+    )
+    return ExtractiveAnswer(body, (passage.number,), grounded=True)
+
+
+def _join(units: list[str]) -> str:
+    out = units[0]
+    for previous, unit in itertools.pairwise(units):
+        out += ("\n" if _is_list(previous) or _is_list(unit) else " ") + unit
+    return out
 
 
 def extractive_answer(
     question: str,
     passages: Sequence[Passage],
-    scores: Sequence[float] | None = None,
-    *,
-    min_similarity: float = MIN_SIMILARITY,
+    embed: Callable[[list[str]], np.ndarray],
+    q_vec: np.ndarray,
 ) -> ExtractiveAnswer:
-    """Return a short cited reply built from the passage sentences that best match
-    ``question``, or the no-answer reply when none reaches ``min_similarity``.
-
-    ``scores`` are the retrieval scores of ``passages`` (same order); they break ties
-    between passages. Raises only if the embedder is broken.
-    """
-    units: list[tuple[int, int, str]] = []  # (passage position, sentence position, text)
-    headings: list[str] = []  # the question-style heading each unit sits under, or ""
-    section_start: list[int] = []  # the sentence position where that section begins
-    for pi, passage in enumerate(passages):
-        heading, start = "", 0
-        for si, span in enumerate(split_sentences(passage.text)):
-            text = _clean(span.text)
-            # A question in a passage is a heading ("What are the warning signs of a
-            # stroke?"): it restates rather than answers, but it says what follows is about.
-            if text.endswith("?"):
-                heading, start = text, si + 1
-            elif len(text.split()) >= 2:
-                units.append((pi, si, text))
-                headings.append(heading)
-                section_start.append(start)
-    if not units or not question.strip():
+    """The answer from the first of ``passages`` (the gate's best), or the honest
+    no-answer reply when there is none."""
+    if not passages or not question.strip():
         return ExtractiveAnswer(NO_ANSWER, (), grounded=False)
-
-    distinct = sorted({h for h in headings if h})
-    vectors = embed(
-        [question]
-        + [f"{passages[pi].title}: {t}" if passages[pi].title else t for pi, _, t in units]
-        + distinct
-    )
-    sims = vectors[1 : 1 + len(units)] @ vectors[0]
-    heading_sim = dict(zip(distinct, (vectors[1 + len(units) :] @ vectors[0]).tolist(), strict=True))
-    section = np.array([heading_sim.get(h, 0.0) for h in headings], dtype=np.float32)
-    prior = np.array([scores[pi] if scores is not None else 0.0 for pi, _, _ in units], dtype=np.float32)
-    lexical = np.array([_overlap(question, t) for _, _, t in units], dtype=np.float32)
-    # Why a blend: the embedding finds paraphrases, the overlap keeps "stroke" questions
-    # on stroke sentences, the section heading says which part of an article answers
-    # the question, and the retrieval score prefers the passage the index ranked first.
-    ranking = sims + 0.15 * lexical + 0.3 * section + 0.1 * prior
-    best = int(np.argmax(ranking))
-    if float(sims[best]) < min_similarity:
-        return ExtractiveAnswer(NO_ANSWER, (), grounded=False)
-
-    pi, si, _ = units[best]
-    if headings[best] and si - section_start[best] <= SECTION_LEAD:
-        si = section_start[best]  # answer from the top of the section that matched
-    following = [t for p, s, t in units if p == pi and s >= si]
-    reply: list[str] = []
-    words = 0
-    for i, sentence in enumerate(following):
-        n = len(sentence.split())
-        in_list = sentence.lstrip().startswith(_BULLET) or (
-            i + 1 < len(following) and following[i + 1].lstrip().startswith(_BULLET) and i == len(reply)
-        )
-        limit = MAX_LIST_WORDS if in_list else MAX_WORDS
-        if reply and (words + n > limit or (not in_list and i > MAX_FOLLOWING)):
-            break
-        reply.append(sentence)
-        words += n
-    number = passages[pi].number
-    # Bullet items stay on their own lines; prose sentences run on.
-    text = "".join(
-        (("\n" if s.lstrip().startswith(_BULLET) else " ") if i else "") + s for i, s in enumerate(reply)
-    )
-    # Why one marker at the end: every sentence comes from the same passage, and a
-    # list of signs reads better without a marker after each item.
-    body = f"{text} [{number}]" if text.endswith((".", "!", "?", ":")) else f"{text}. [{number}]"
-    return ExtractiveAnswer(body, (number,), grounded=True)
+    return compose(question, passages[0], embed, q_vec)

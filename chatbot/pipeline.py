@@ -50,6 +50,7 @@ async def respond(turn: Turn) -> None:
         return
 
     passages = await steps.retrieve(turn, deid)  # 4. vetted knowledge-base passages
+    passages = await steps.keep_relevant(turn, deid, passages)  # only those that answer it
     try:
         answer = await answering.answer(turn, deid, passages)  # 4-6. model via NeMo, output rails
     except steps.RailsUnavailable:  # per sentence, re-identified deltas

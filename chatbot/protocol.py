@@ -107,6 +107,17 @@ class DeltaEvent(TypedDict):
     text: str
 
 
+class ReplyAction(TypedDict):
+    """A one-click follow-up the client offers under a reply. ``send_to_care_team``
+    sends the patient's message ``message_id`` to the care team's inbox as a portal
+    message; the client posts it to ``chat-config.send_to_care_team_url`` when the
+    page provides one, and always dispatches a ``chat:send-to-care-team`` DOM event."""
+
+    type: Literal["send_to_care_team"]
+    label: str
+    message_id: int
+
+
 class ReplyEvent(TypedDict):
     type: Literal["reply"]
     message_id: int
@@ -114,6 +125,22 @@ class ReplyEvent(TypedDict):
     text: str
     mode: str
     citations: list[Citation]
+    actions: list[ReplyAction]
+
+
+SEND_TO_CARE_TEAM_LABEL = "Send my question to my care team"
+
+
+def reply_actions(kinds: tuple[str, ...], *, message_id: int) -> list[ReplyAction]:
+    """The typed actions for a reply; unknown kinds are a bug and raise ValueError."""
+    actions: list[ReplyAction] = []
+    for kind in kinds:
+        if kind != "send_to_care_team":
+            raise ValueError(f"unknown reply action {kind!r}")
+        actions.append(
+            ReplyAction(type="send_to_care_team", label=SEND_TO_CARE_TEAM_LABEL, message_id=message_id)
+        )
+    return actions
 
 
 class WithdrawEvent(TypedDict):

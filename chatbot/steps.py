@@ -14,12 +14,12 @@ import logging
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from chatbot import crypto, metrics, policy, responses, selectors, services
+from chatbot import crypto, metrics, policy, relevance, responses, selectors, services
 from chatbot.events import event_send
 from chatbot.knowledge.index import retrieve as search
-from chatbot.models import Conversation, Message
+from chatbot.models import Conversation, Escalation, Message
 from chatbot.policy import Decision, Route
-from chatbot.protocol import ReplyEvent, error_event
+from chatbot.protocol import ReplyEvent, error_event, reply_actions
 from chatbot.rails import rail_context, runtime
 from chatbot.turns import Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, Verdict
@@ -212,18 +212,26 @@ async def flag(turn: Turn, flag: Flag, *, priority: int = policy.ROUTINE) -> Non
 
 
 async def retrieve(turn: Turn, deid: Deidentified) -> list[Passage]:
-    """The best passages, one per document, numbered for citation."""
+    """The best passages, one per document (up to two of its chunks), numbered for citation."""
     hits = await asyncio.to_thread(search, deid.text, k=settings.RETRIEVAL_TOP_K * 3)
-    passages: list[Passage] = []
-    seen: set[str] = set()
-    for hit in hits:
-        if hit.title in seen:
-            continue
-        seen.add(hit.title)
-        passages.append(Passage(len(passages) + 1, hit.title, hit.text, hit.url))
-        if len(passages) == settings.RETRIEVAL_TOP_K:
-            break
-    return passages
+    found = [relevance.Found(h.title, h.url, h.text, h.score, h.chunk_id) for h in hits]
+    return relevance.passages_from(found, top_k=settings.RETRIEVAL_TOP_K)
+
+
+async def keep_relevant(turn: Turn, deid: Deidentified, passages: list[Passage]) -> list[Passage]:
+    """The relevance gate: only the passages that answer the question, best first.
+
+    Fails closed: if the gate cannot run, no passage goes on (the patient gets the
+    honest "I don't have vetted information" with the care-team action) and a
+    person is told. Only the error's type is logged.
+    """
+    try:
+        judgement = await asyncio.to_thread(relevance.gate, deid.text, passages)
+    except Exception as exc:
+        logger.error("relevance gate failed on message %s with %s", turn.message_id, type(exc).__name__)
+        await flag(turn, Flag(Escalation.Kind.PROCESSING_ERROR, "relevance_gate_failed"))
+        return []
+    return list(judgement.accepted)
 
 
 async def deliver(turn: Turn, answer: Answer) -> None:
@@ -245,6 +253,7 @@ async def deliver(turn: Turn, answer: Answer) -> None:
         text=answer.text,
         mode=answer.mode,
         citations=answer.citations,
+        actions=reply_actions(answer.actions, message_id=turn.message_id),
     )
     await event_send(conversation_id=turn.conversation_id, event=event)
     metrics.MESSAGES.labels(outcome=str(answer.mode)).inc()

@@ -60,6 +60,11 @@ class Flag:
     verdicts: tuple[Verdict, ...] = ()
 
 
+# The reply action that sends the patient's question to the care team as a portal
+# message (``protocol.ReplyAction``); offered whenever the assistant has no vetted answer.
+SEND_TO_CARE_TEAM = "send_to_care_team"
+
+
 @dataclass(frozen=True)
 class Answer:
     text: str  # what the patient sees (re-identified)
@@ -69,3 +74,5 @@ class Answer:
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     # Escalations the answer calls for, written when it is delivered.
     flags: tuple[Flag, ...] = ()
+    # One-click follow-ups the client offers under the reply (``protocol.ReplyAction``).
+    actions: tuple[str, ...] = ()

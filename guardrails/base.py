@@ -124,6 +124,7 @@ class Passage:
     title: str
     text: str
     url: str = ""
+    score: float = 0.0  # retrieval cosine to the question; 0.0 when not retrieved
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.core.cache import cache
 
 from chatbot.knowledge.services import VERSION_KEY
 from chatbot.models import Chunk
+from chatbot.relevance import question_vector
 from chatbot.retrieval import VectorIndex
 
 
@@ -75,10 +76,8 @@ def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
 
 def retrieve(query: str, *, k: int, min_score: float = 0.2) -> list[RetrievedChunk]:
     """The ``k`` best chunks for ``query`` (de-identified text), best first."""
-    from guardrails.embeddings import embed
-
     index, chunks = current_index()
-    hits = index.search(embed([query])[0], k=k, min_score=min_score)
+    hits = index.search(question_vector(query), k=k, min_score=min_score)
     found = []
     for hit in hits:
         chunk_id = cast(int, hit.chunk_id)

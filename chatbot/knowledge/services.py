@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
 
-from chatbot.chunking import chunk_document
+from chatbot.chunking import CHUNKER_VERSION, chunk_document
 from chatbot.models import Chunk, Document
 
 VERSION_KEY = "knowledge-base-version"
@@ -39,7 +39,13 @@ class DocumentData:
 
     @property
     def content_hash(self) -> str:
-        return hashlib.sha256(f"{self.title}\n{self.text}".encode()).hexdigest()
+        return content_hash(self.title, self.text)
+
+
+def content_hash(title: str, text: str) -> str:
+    """The hash a document's chunks were built for. The chunker's version is part of
+    it, so a new chunker makes every stored document stale and it is re-chunked."""
+    return hashlib.sha256(f"{CHUNKER_VERSION}\n{title}\n{text}".encode()).hexdigest()
 
 
 def knowledge_changed() -> None:
@@ -101,6 +107,31 @@ def documents_upsert(
         flush()
     knowledge_changed()
     return created, updated
+
+
+def documents_rechunk(*, batch_size: int = 64) -> int:
+    """Re-chunk and re-embed every stored document whose chunks were built by another
+    chunker version (or from other text). Idempotent: returns how many it rebuilt,
+    0 on a second run. Review state and activation are left as they are."""
+    stale = [
+        DocumentData(
+            slug=d.slug,
+            title=d.title,
+            text=d.text,
+            source_url=d.source_url,
+            sources=d.sources,
+            license=d.license,
+            topic=d.topic,
+            reviewed_by=d.reviewed_by,
+            reviewed_at=d.reviewed_at,
+            is_active=d.is_active,
+        )
+        for d in Document.objects.order_by("pk").iterator()
+        if d.content_hash != content_hash(d.title, d.text)
+    ]
+    if stale:
+        documents_upsert(documents=stale, batch_size=batch_size)
+    return len(stale)
 
 
 def _save(data: DocumentData) -> tuple[Document, bool]:

@@ -26,11 +26,34 @@ def scripted_model(monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def no_rails(settings):
+def no_rails(settings, monkeypatch: pytest.MonkeyPatch):
     """Transport tests: the message path without rails, so a scripted answer comes back
     verbatim. The rails have their own pipeline tests."""
     settings.INPUT_RAILS = []
     settings.OUTPUT_RAILS = []
+    # Nor the relevance gate: one vetted passage always answers, so the scripted
+    # model is asked (the gate has its own tests and pipeline tests).
+    monkeypatch.setattr("chatbot.steps.retrieve", _vetted_passage)
+    monkeypatch.setattr("chatbot.steps.keep_relevant", _keep_all)
+
+
+async def _vetted_passage(turn: Any, deid: Any) -> list[Any]:
+    from guardrails.base import Passage
+
+    return [
+        Passage(
+            1,
+            "Common cold",
+            "How long does a cold last?\nMost colds get better in 7 to 10 days. Rest and drink plenty of "
+            "fluids. Contact your care team if a fever lasts more than 3 days.",
+            "https://medlineplus.gov/commoncold.html",
+            0.6,
+        )
+    ]
+
+
+async def _keep_all(turn: Any, deid: Any, passages: list[Any]) -> list[Any]:
+    return passages
 
 
 _EMBEDDINGS: dict[str, Any] = {}

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-import itertools
+from pathlib import Path
 
 import pytest
 
-from chatbot.chunking import MAX_WORDS, chunk_document
+from chatbot.chunking import MAX_WORDS, chunk_document, is_heading, split_heading
+from chatbot.management.commands.load_knowledge import markdown_documents
+
+STARTER = Path(__file__).resolve().parents[2] / "chatbot" / "knowledge" / "starter"
 
 
 def doc(sentences: int, words_each: int = 10) -> str:
@@ -22,13 +25,12 @@ def test_empty_document_has_no_chunks() -> None:
 
 
 @pytest.mark.parametrize("sentences", [40, 60, 100, 333])
-def test_long_documents_are_cut_on_sentences_with_overlap(sentences: int) -> None:
+def test_long_documents_without_headings_are_cut_between_sentences(sentences: int) -> None:
     chunks = chunk_document("T", doc(sentences))
     assert len(chunks) > 1
-    assert all(100 <= c.word_count <= MAX_WORDS + 50 for c in chunks)
-    assert all(c.text.endswith("end.") for c in chunks)
-    for a, b in itertools.pairwise(chunks):
-        assert a.text.split(". ")[-1].rstrip(".") == b.text.split(". ")[0]  # one sentence overlap
+    assert all(c.word_count <= MAX_WORDS for c in chunks)
+    assert all(c.text.startswith("Word ") and c.text.endswith("end.") for c in chunks)
+    assert sum(c.word_count for c in chunks) == sentences * 10  # nothing lost, nothing repeated
     assert [c.index for c in chunks] == list(range(len(chunks)))
 
 
@@ -36,3 +38,97 @@ def test_a_giant_sentence_is_cut_by_words() -> None:
     chunks = chunk_document("T", " ".join(["word"] * 1000))
     assert all(c.word_count <= MAX_WORDS for c in chunks)
     assert sum(c.word_count for c in chunks) >= 1000
+
+
+FEVER = (
+    "Fever in children:\n\n"
+    "A fever is a body temperature of 100.4 F or higher. Most fevers are caused by viruses and go away "
+    "in a few days without treatment of any kind.\n\n"
+    "When should I call the doctor about my child's fever?\n\n"
+    "Call your child's doctor right away if:\n"
+    "- your child is younger than 3 months and has any fever\n"
+    "- your child is 3 to 6 months old and the fever is 102 F or higher\n"
+    "- the fever lasts more than 3 days\n\n"
+    "A fever by itself is not dangerous for most children.\n\n"
+    "Can I give my child ibuprofen?\n\n"
+    "Ibuprofen is safe for children 6 months and older. Do not give it to babies younger than 6 months. "
+    "Give the dose on the label for your child's weight."
+)
+
+
+@pytest.mark.parametrize(
+    ("heading", "must_contain"),
+    [
+        ("When should I call the doctor about my child's fever?", "- your child is 3 to 6 months old"),
+        ("Can I give my child ibuprofen?", "Ibuprofen is safe for children 6 months and older."),
+        ("Fever in children:", "A fever is a body temperature"),
+    ],
+)
+def test_each_section_is_a_chunk_that_opens_with_its_heading(heading: str, must_contain: str) -> None:
+    chunks = chunk_document("Fever", FEVER)
+    [chunk] = [c for c in chunks if split_heading(c.text)[0] == heading]
+    assert must_contain in chunk.text
+
+
+def test_a_list_stays_with_its_lead_in_and_heading() -> None:
+    [chunk] = [c for c in chunk_document("Fever", FEVER) if "3 to 6 months" in c.text]
+    lines = chunk.text.split("\n")
+    assert lines[0] == "When should I call the doctor about my child's fever?"
+    assert lines[1] == "Call your child's doctor right away if:"
+    assert [line for line in lines if line.startswith("-")] == lines[2:5]
+    assert lines[5] == "A fever by itself is not dangerous for most children."
+
+
+def test_a_list_longer_than_a_chunk_is_cut_between_items_and_repeats_its_lead_in() -> None:
+    items = "\n".join(f"- item {i} " + "word " * 20 for i in range(30))
+    text = f"What should I pack?\n\nPack these things:\n{items}"
+    chunks = chunk_document("T", text)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        lines = chunk.text.split("\n")
+        assert lines[:2] == ["What should I pack?", "Pack these things:"]
+        assert all(line.startswith("- item") for line in lines[2:])
+        assert chunk.word_count <= MAX_WORDS
+    assert sum(c.text.count("- item") for c in chunks) == 30
+
+
+def test_a_lead_in_right_under_a_heading_stays_in_that_section() -> None:
+    text = (
+        "What causes hives?\n\nOther triggers include:\n\n- foods\n- heat\n\n"
+        "How long do hives last?\n\nMost hives go away within a few days to a few weeks, and some last longer."
+    )
+    chunks = chunk_document("Hives", text)
+    assert chunks[0].text.startswith("What causes hives?\nOther triggers include:\n- foods\n- heat")
+    assert all(split_heading(c.text)[0] for c in chunks)
+
+
+@pytest.mark.parametrize(
+    ("line", "heading"),
+    [
+        ("How often should I check my feet?", True),
+        ("When to get help:", True),
+        ("- a list item that ends with a colon:", False),
+        ("A fever is a body temperature of 100.4 F or higher.", False),
+        ("Why? " + "word " * 30 + "end?", False),
+        ("In children, colds are the most common cause. Other triggers include:", False),
+        ("", False),
+    ],
+)
+def test_is_heading(line: str, heading: bool) -> None:
+    assert is_heading(line) is heading
+
+
+def test_no_starter_chunk_starts_mid_list_or_mid_sentence() -> None:
+    documents = list(markdown_documents(STARTER))
+    assert len(documents) >= 150
+    for document in documents:
+        for chunk in chunk_document(document.title, document.text):
+            first = chunk.text.lstrip()
+            assert not first.startswith(("-", "*", "•")), (document.slug, first[:60])
+            assert first[0].isupper() or first[0].isdigit(), (document.slug, first[:60])
+            assert chunk.word_count <= MAX_WORDS
+            # every list item sits under a lead-in or a heading in the same chunk
+            lines = chunk.text.split("\n")
+            for i, line in enumerate(lines):
+                if line.startswith("-"):
+                    assert i > 0, (document.slug, line)

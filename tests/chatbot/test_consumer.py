@@ -207,11 +207,12 @@ async def test_a_model_failure_falls_back_to_the_knowledge_base_and_is_flagged(s
     communicator = await _connect(await _sync_patient())
     await _ready(communicator)
     await communicator.send_to(text_data=json.dumps({"type": "message", "text": "hello", "client_id": "f1"}))
-    events = await _events_until(communicator, "reply")
+    # Generous: the fallback's first answer in a process loads the encoder and textstat's dictionary.
+    events = await _events_until(communicator, "reply", wait_s=90)
 
     reply = events[-1]
     assert reply["mode"] == "extractive"
-    assert "care team" in reply["text"]  # no vetted passage: the honest "I don't know"
+    assert "care team" in reply["text"]  # the vetted passage, answered without the model
     stored = await Message.objects.aget(pk=events[0]["message_id"])
     assert stored.needs_review
     assert await Escalation.objects.filter(message=stored, reason="model_unavailable").aexists()

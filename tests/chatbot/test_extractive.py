@@ -1,66 +1,124 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from chatbot.extractive import NO_ANSWER, extractive_answer
+from chatbot import relevance
+from chatbot.chunking import chunk_document
+from chatbot.extractive import MAX_GRADE, MAX_LIST_WORDS, MAX_WORDS, NO_ANSWER, extractive_answer, grade
+from chatbot.knowledge.sources import markdown_documents
 from guardrails.base import Passage
 
-STROKE = Passage(
-    1,
-    "Stroke: know the warning signs",
-    "A stroke happens when blood flow to part of the brain is blocked. Every minute counts.\n\n"
-    "Use BE FAST to remember the warning signs of a stroke:\n"
-    "- B is for balance: sudden loss of balance or dizziness.\n"
-    "- E is for eyes: sudden trouble seeing in one or both eyes.\n"
-    "- F is for face: one side of the face droops.\n"
-    "- A is for arms: one arm is weak or numb.\n"
-    "- S is for speech: slurred or strange speech.\n"
-    "- T is for time: call 911 right away.",
-)
-FLU = Passage(2, "Flu vaccine", "Everyone 6 months and older should get a flu vaccine every season.")
+STARTER = Path(__file__).resolve().parents[2] / "chatbot" / "knowledge" / "starter"
+ARTICLES = {d.slug: d for d in markdown_documents(STARTER)}
 
 
-def test_it_answers_stroke_warning_signs_with_be_fast() -> None:
-    answer = extractive_answer("what are the warning signs of a stroke?", [FLU, STROKE], [0.3, 0.6])
-    assert answer.grounded and answer.citations == (1,)
-    for sign in ("balance", "eyes", "face", "arms", "speech", "call 911"):
-        assert sign in answer.text
-    assert answer.text.endswith("[1]")
+def passages_of(slug: str) -> list[Passage]:
+    article = ARTICLES[slug]
+    return [
+        Passage(i + 1, article.title, c.text)
+        for i, c in enumerate(chunk_document(article.title, article.text))
+    ]
 
 
-@pytest.mark.parametrize(
-    ("question", "grounded"),
-    [
-        ("when should I get a flu shot?", True),
-        ("how do I renew my passport?", False),
-        ("", False),
-    ],
-)
-def test_it_answers_only_when_a_passage_matches(question: str, grounded: bool) -> None:
-    answer = extractive_answer(question, [FLU, STROKE])
-    assert answer.grounded is grounded
-    if not grounded:
-        assert answer.text == NO_ANSWER and answer.citations == ()
+def answer(question: str, passages: list[Passage]) -> str:
+    result = extractive_answer(
+        question, passages, relevance.passage_embedder(), relevance.question_vector(question)
+    )
+    return result.text
+
+
+def section(slug: str, heading_start: str) -> Passage:
+    return next(p for p in passages_of(slug) if p.text.startswith(heading_start))
 
 
 def test_no_passages_gives_the_honest_reply() -> None:
-    assert extractive_answer("what are stroke signs?", []).text == NO_ANSWER
+    result = extractive_answer(
+        "what are stroke signs?", [], relevance.passage_embedder(), relevance.question_vector("x")
+    )
+    assert result.text == NO_ANSWER and result.citations == () and not result.grounded
 
 
 def test_the_stroke_answer_keeps_every_be_fast_sign() -> None:
     """Half of BE FAST (no Arm, no Speech, no 'call 911') would be a dangerous answer."""
-    from pathlib import Path
-
-    from chatbot.chunking import chunk_document
-    from chatbot.management.commands.load_knowledge import markdown_documents
-
-    starter = Path(__file__).resolve().parents[2] / "chatbot" / "knowledge" / "starter"
-    article = next(d for d in markdown_documents(starter) if d.slug == "stroke-warning-signs")
-    passages = [Passage(1, article.title, c.text, "") for c in chunk_document(article.title, article.text)]
-
-    answer = extractive_answer("what are the warning signs of a stroke?", passages)
-
+    best = next(p for p in passages_of("stroke-warning-signs") if "Balance" in p.text)
+    text = answer("what are the warning signs of a stroke?", [best])
     for sign in ("Balance", "Eyes", "Face drooping", "Arm weakness", "Speech difficulty", "call 911"):
-        assert sign in answer.text
-    assert "**" not in answer.text and "#" not in answer.text
-    assert answer.citations == (1,)
+        assert sign in text
+    assert "**" not in text and "#" not in text
+    assert text.endswith(f"[{best.number}]")
+
+
+# (article, section heading the passage opens with, question, what the answer opens with)
+SHAPES = [
+    ("hives", "What causes hives", "what causes hives", "In children, viral infections"),
+    (
+        "ace-inhibitors-lisinopril",
+        "What are the side effects",
+        "does lisinopril make you cough",
+        "The most common side effect is a dry, tickly cough",
+    ),
+    (
+        "diabetes-foot-care",
+        "How often should I check my feet",
+        "how often should i look at my feet with diabetes",
+        "You should look at your feet every day",
+    ),
+    (
+        "how-much-sleep-by-age",
+        "How much sleep",
+        "how many hours of sleep does my teenager need",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("slug", "heading", "question", "opening"), SHAPES)
+def test_an_answer_opens_with_the_answering_sentence_and_reads_whole(
+    slug: str, heading: str, question: str, opening: str | None
+) -> None:
+    passage = section(slug, heading)
+    text = answer(question, [passage])
+    if opening:
+        assert text.startswith(opening)
+    first = text.lstrip()
+    assert not first.startswith(("-", "*", "•")) and (first[0].isupper() or first[0].isdigit())
+    assert not text.rstrip().endswith("?")
+    lines = text.split("\n")
+    for i, line in enumerate(lines):  # every list item sits under a lead-in
+        if line.startswith("-"):
+            assert i > 0 and (lines[i - 1].startswith("-") or lines[i - 1].endswith(":"))
+    assert text.endswith(f"[{passage.number}]")
+
+
+def test_the_teen_sleep_question_is_answered_with_the_table_that_has_the_teen_hours() -> None:
+    passage = section("how-much-sleep-by-age", "How many hours of sleep")
+    text = answer("how much sleep does my teenager need", [passage])
+    assert text.startswith("Children need 8 to 17 hours")
+    assert "Teens (13 to 18 years): 8 to 10 hours" in text  # the list came whole, with its lead-in
+
+
+@pytest.mark.parametrize(
+    "slug", ["metformin", "mammograms", "fever-medicine-for-children", "inhalers-and-spacers"]
+)
+def test_answers_stay_short_and_plain(slug: str) -> None:
+    for passage in passages_of(slug):
+        text = answer(f"tell me about {ARTICLES[slug].title}", [passage])
+        prose_words = sum(len(line.split()) for line in text.split("\n") if not line.startswith("-"))
+        assert len(text.split()) <= MAX_LIST_WORDS + 40 and prose_words <= MAX_WORDS + 60
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("Call 911 if you have chest pain. Take your pills every day. [1]", True),
+        (
+            "Pharmacokinetic considerations notwithstanding, contraindications necessitate "
+            "individualized therapeutic decision-making regarding anticoagulation management.",
+            False,
+        ),
+    ],
+)
+def test_grade_reads_plain_text_as_plain(text: str, plain: bool) -> None:
+    assert (grade(text) <= MAX_GRADE) is plain

@@ -199,7 +199,9 @@ async def test_a_rails_failure_after_risk_still_shows_crisis_resources(scripted_
 @pytest.mark.parametrize(
     "failure", [LLMTimeout("slow"), LLMUnavailable("HTTP 500"), LLMUnavailable("refused")]
 )
-async def test_a_model_failure_gives_an_extractive_answer_and_a_flag(failure, scripted_model) -> None:
+async def test_a_model_failure_gives_an_extractive_answer_and_a_flag(
+    failure, scripted_model, starter_knowledge
+) -> None:
     scripted_model([failure])
     events, message = await _send("what are the warning signs of a stroke?")
     assert events[-1]["type"] == "reply" and events[-1]["mode"] == "extractive"
@@ -279,12 +281,52 @@ async def test_extractive_mode_answers_the_stroke_question(settings, starter_kno
     assert "face" in reply["text"].lower() and reply["citations"]
 
 
+async def test_a_question_the_knowledge_base_cannot_answer_is_declined_with_the_care_team_action(
+    scripted_model, starter_knowledge
+) -> None:
+    model = scripted_model(["This must never be streamed [1]."])
+    events, message = await _send("what is the best treatment for rosacea on my cheeks?")
+    reply = events[-1]
+    assert reply["type"] == "reply" and reply["mode"] == "template" and reply["citations"] == []
+    assert reply["text"].startswith("I don't have vetted information on that")
+    assert reply["actions"] == [
+        {"type": "send_to_care_team", "label": "Send my question to my care team", "message_id": message.pk}
+    ]
+    assert "delta" not in _types(events) and model.calls == []  # the model is never asked
+
+
+async def test_an_answer_carries_no_actions(settings, starter_knowledge) -> None:
+    settings.LLM_BACKEND = "extractive"
+    events, _ = await _send("what are the warning signs of a stroke?")
+    assert events[-1]["actions"] == [] and events[-1]["citations"]
+
+
+async def test_a_relevance_gate_failure_fails_closed(scripted_model, starter_knowledge, monkeypatch) -> None:
+    def broken(*_: object) -> None:
+        raise OSError("model file missing")
+
+    monkeypatch.setattr("chatbot.relevance.gate", broken)
+    model = scripted_model(["Take 40 mg of warfarin [1]."])
+    events, message = await _send("what are the warning signs of a stroke?")
+    reply = events[-1]
+    assert reply["mode"] == "template" and reply["actions"][0]["type"] == "send_to_care_team"
+    assert model.calls == [] and "40 mg" not in str(events)
+    escalation = await Escalation.objects.aget(message=message)
+    assert escalation.kind == "processing_error" and escalation.reason == "relevance_gate_failed"
+
+
 # --- PHI never leaves: logs, task arguments, the model's prompt ------------------------------
 
 
 async def test_phi_never_reaches_logs_task_arguments_or_the_model(
-    scripted_model, caplog, starter_knowledge
+    scripted_model, caplog, starter_knowledge, monkeypatch
 ) -> None:
+    # This test follows PHI to the model, so the model must be asked both times: the
+    # relevance gate (which declines "any news?") has its own tests.
+    async def keep_all(turn: Any, deid: Any, passages: list[Any]) -> list[Any]:
+        return passages
+
+    monkeypatch.setattr("chatbot.steps.keep_relevant", keep_all)
     model = scripted_model(
         [
             "[NAME_1], warning signs of a stroke include face drooping and arm weakness [1].",
@@ -374,7 +416,9 @@ async def test_deidentification_retries_only_a_transient_error(
     def flaky(self: Any, *args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) <= len(errors):
-            raise DeidentificationError("PHI analysis failed (RuntimeError)", permanent=errors[len(calls) - 1])
+            raise DeidentificationError(
+                "PHI analysis failed (RuntimeError)", permanent=errors[len(calls) - 1]
+            )
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(Deidentifier, "deidentify", flaky)

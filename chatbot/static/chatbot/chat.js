@@ -348,6 +348,68 @@
     li.appendChild(box);
   }
 
+  // One-click follow-ups under a reply (the reply event's "actions"). The client hook:
+  // every click dispatches a "chat:send-to-care-team" event on the transcript with
+  // {message_id}; when the page's chat-config names "send_to_care_team_url" (the care
+  // team inbox), the click also POSTs {message_id} there as JSON.
+  function csrfToken() {
+    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function sendToCareTeam(button, status, messageId) {
+    button.disabled = true;
+    transcript.dispatchEvent(
+      new CustomEvent("chat:send-to-care-team", { bubbles: true, detail: { message_id: messageId } })
+    );
+    var url = config.send_to_care_team_url;
+    if (!url) {
+      status.textContent = "Your care team can also be reached by phone or through the patient portal.";
+      return;
+    }
+    fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ message_id: messageId })
+    }).then(function (response) {
+      if (!response.ok) {
+        throw new Error(String(response.status));
+      }
+      status.textContent = "Sent. Your care team will reply in the portal.";
+      announce("Your question was sent to your care team.");
+    }).catch(function () {
+      button.disabled = false;
+      status.textContent = "That did not go through. Please try again, or call the clinic.";
+    });
+  }
+
+  function renderActions(li, actions) {
+    if (!Array.isArray(actions)) {
+      return;
+    }
+    actions.forEach(function (action) {
+      if (!action || action.type !== "send_to_care_team") {
+        return;
+      }
+      var messageId = parseInt(action.message_id, 10);
+      if (!isFinite(messageId)) {
+        return;
+      }
+      var box = make("div", "msg__note msg__actions");
+      var button = make("button", "button button--secondary", String(action.label || "Send my question to my care team"));
+      button.type = "button";
+      var status = make("p", "msg__action-status");
+      status.setAttribute("role", "status");
+      button.addEventListener("click", function () {
+        sendToCareTeam(button, status, messageId);
+      });
+      box.appendChild(button);
+      box.appendChild(status);
+      li.appendChild(box);
+    });
+  }
+
   // ---------------------------------------------------------------- server events
 
   function onDelta(ev) {
@@ -388,6 +450,7 @@
     }
     var citations = Array.isArray(ev.citations) ? ev.citations : [];
     renderSources(li, citations, replyId);
+    renderActions(li, ev.actions);
 
     // The whole answer is read once, when it is final: a streamed answer may still
     // be withdrawn by a safety check, and that text should never be spoken.

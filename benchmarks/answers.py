@@ -1,0 +1,273 @@
+"""Answer benchmark: does the extractive answering path answer what it should, with
+the key facts, and decline the rest?
+
+    python -m benchmarks.answers --data benchmarks/data/answers_dev.jsonl [--predictions OUT] [--baseline REF]
+
+Rows: ``{"id", "question", "expect": "answer"|"decline", "keywords": [...]}``. A keyword
+may list alternatives as ``"a|b"``; matching is case-insensitive. The knowledge base
+is the starter articles (``chatbot/knowledge/starter/``), chunked and retrieved as
+``steps.retrieve`` does (the best chunk of each of the top ``RETRIEVAL_TOP_K``
+articles, cosine >= 0.2), then passed through the real steps: the relevance gate
+(``relevance.gate``, as ``steps.keep_relevant`` calls it) and ``answering.answer``
+with no model configured. De-identification and the input rails are not run (the
+rows carry no PHI; crisis, emergency and scope outcomes come before any answer).
+
+Figures (JSON):
+- ``answered_relevant``: of the rows that expect an answer, answered with every keyword;
+- ``off_target``: of the rows that expect an answer, answered without them (cited, wrong);
+- ``declined_wrongly``: of the rows that expect an answer, declined;
+- ``decline_accuracy``: of the rows that expect a decline, declined; ``answered_should_decline`` the rest;
+- ``declined``: share of all rows declined;
+- ``grade_median``/``grade_max``, ``words_median``/``words_max`` of the answers given;
+- ``latency_ms``: p50/p95 of the relevance gate plus composition (retrieval apart), on a warm process.
+
+``--baseline REF`` also runs the chunker and extractive answer of git ``REF`` (e.g.
+``main``) on the same rows in the same process, for a comparison under the same load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+STARTER = REPO / "chatbot" / "knowledge" / "starter"
+MIN_SCORE = 0.2
+
+
+def keyword_hit(keyword: str, text: str) -> bool:
+    lowered = " ".join(text.lower().split())
+    return any(" ".join(alt.lower().split()) in lowered for alt in keyword.split("|") if alt.strip())
+
+
+def score(rows: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The figures for ``predictions`` (``{"answered": bool, "text": str, ...}``, one per row)."""
+    expect_answer = [(r, p) for r, p in zip(rows, predictions, strict=True) if r["expect"] == "answer"]
+    expect_decline = [(r, p) for r, p in zip(rows, predictions, strict=True) if r["expect"] == "decline"]
+    relevant = sum(
+        p["answered"] and all(keyword_hit(k, p["text"]) for k in r["keywords"]) for r, p in expect_answer
+    )
+    answered = sum(p["answered"] for _, p in expect_answer)
+    declined_right = sum(not p["answered"] for _, p in expect_decline)
+    given = [p for p in predictions if p["answered"]]
+    n_a, n_d = max(len(expect_answer), 1), max(len(expect_decline), 1)
+    latencies = [p["latency_ms"] for p in predictions]
+    return {
+        "rows": len(rows),
+        "expect_answer": len(expect_answer),
+        "expect_decline": len(expect_decline),
+        "answered_relevant": round(relevant / n_a, 4),
+        "off_target": round((answered - relevant) / n_a, 4),
+        "declined_wrongly": round((len(expect_answer) - answered) / n_a, 4),
+        "decline_accuracy": round(declined_right / n_d, 4),
+        "answered_should_decline": round((len(expect_decline) - declined_right) / n_d, 4),
+        "declined": round(sum(not p["answered"] for p in predictions) / max(len(predictions), 1), 4),
+        "grade_median": round(statistics.median(p["grade"] for p in given), 1) if given else None,
+        "grade_max": round(max(p["grade"] for p in given), 1) if given else None,
+        "words_median": statistics.median(p["words"] for p in given) if given else None,
+        "words_max": max(p["words"] for p in given) if given else None,
+        "latency_ms": {
+            "p50": round(float(np.percentile(latencies, 50)), 2),
+            "p95": round(float(np.percentile(latencies, 95)), 2),
+        },
+    }
+
+
+def _index(chunks: Sequence[tuple[str, str, str]], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Chunk vectors, cached in ``var/`` by text (the same vectors, not re-encoded each run)."""
+    texts = [f"{title}: {text}" if title else text for _, title, text in chunks]
+    cache_file = REPO / "var" / "answers_benchmark_embeddings.npz"
+    memo: dict[str, np.ndarray] = {}
+    if cache_file.exists():
+        stored = np.load(cache_file, allow_pickle=False)
+        memo.update(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+    missing = [t for t in dict.fromkeys(texts) if t not in memo]
+    if missing:
+        memo.update(zip(missing, embed(missing), strict=True))
+        cache_file.parent.mkdir(exist_ok=True)
+        np.savez(cache_file, texts=np.array(list(memo)), vectors=np.stack(list(memo.values())))
+    return np.stack([memo[t] for t in texts])
+
+
+def _retrieve(
+    q_vec: np.ndarray, chunks: Sequence[tuple[str, str, str]], matrix: np.ndarray, top_k: int
+) -> list[Any]:
+    """What ``steps.retrieve`` returns (``relevance.passages_from`` over the top hits);
+    the passage's ``url`` carries the article's slug here."""
+    from chatbot.relevance import Found, passages_from
+
+    scores = matrix @ q_vec
+    found = [
+        Found(chunks[i][1], chunks[i][0], chunks[i][2], float(scores[i]), int(i))
+        for i in np.argsort(-scores, kind="stable")[: top_k * 3]
+        if scores[i] >= MIN_SCORE
+    ]
+    return passages_from(found, top_k=top_k)
+
+
+def _retrieve_one_per_document(
+    q_vec: np.ndarray, chunks: Sequence[tuple[str, str, str]], matrix: np.ndarray, top_k: int
+) -> list[tuple[str, str, str, float]]:
+    """What ``steps.retrieve`` returned before passages held two chunks (the baseline's)."""
+    scores = matrix @ q_vec
+    out: list[tuple[str, str, str, float]] = []
+    seen: set[str] = set()
+    for i in np.argsort(-scores, kind="stable")[: top_k * 3]:
+        slug, title, text = chunks[i]
+        if scores[i] < MIN_SCORE or title in seen:
+            continue
+        seen.add(title)
+        out.append((slug, title, text, float(scores[i])))
+        if len(out) == top_k:
+            break
+    return out
+
+
+def run_current(
+    rows: Sequence[dict[str, Any]], embed: Callable[[list[str]], np.ndarray]
+) -> list[dict[str, Any]]:
+    from django.conf import settings
+
+    from chatbot import answering, relevance
+    from chatbot.chunking import chunk_document
+    from chatbot.extractive import grade
+    from chatbot.knowledge.sources import markdown_documents
+    from chatbot.turns import Deidentified
+
+    documents = list(markdown_documents(STARTER))
+    chunks = [(d.slug, d.title, c.text) for d in documents for c in chunk_document(d.title, d.text)]
+    matrix = _index(chunks, embed)
+    predictions: list[dict[str, Any]] = []
+    for warm in (True, False):  # the first pass fills the passage-side cache, as a running process has
+        predictions = []
+        for row in rows:
+            relevance.question_vector.cache_clear()
+            q_vec = relevance.question_vector(row["question"])
+            passages = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
+            deid = Deidentified(row["question"], None)
+            t0 = time.perf_counter()
+            judgement = relevance.gate(deid.text, passages)
+            accepted = list(judgement.accepted)
+            answer = asyncio.run(answering.answer(None, deid, accepted))  # type: ignore[arg-type]
+            elapsed = (time.perf_counter() - t0) * 1000
+            answered = bool(answer.citations)
+            cited = {c["number"] for c in answer.citations}
+            predictions.append(
+                {
+                    "id": row["id"],
+                    "answered": answered,
+                    "text": answer.text,
+                    "cited": [p.url for p in passages if p.number in cited],
+                    "retrieved": [p.url for p in passages],
+                    "actions": list(answer.actions),
+                    "gate_best": round(max(judgement.probabilities, default=0.0), 4),
+                    "grade": grade(answer.text) if answered else None,
+                    "words": len(answer.text.split()),
+                    "latency_ms": elapsed,
+                }
+            )
+        if not warm:
+            break
+    return predictions
+
+
+def _module_at(ref: str, path: str, name: str, folder: Path) -> ModuleType:
+    source = subprocess.run(
+        ["git", "show", f"{ref}:{path}"], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    file = folder / f"{name}.py"
+    file.write_text(source.stdout, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_baseline(
+    rows: Sequence[dict[str, Any]], embed: Callable[[list[str]], np.ndarray], ref: str
+) -> list[dict[str, Any]]:
+    """``ref``'s chunker and extractive answer (both plain Python) on the same articles."""
+    from django.conf import settings
+
+    from chatbot.extractive import grade
+    from chatbot.knowledge.sources import markdown_documents
+    from guardrails.base import Passage
+
+    with tempfile.TemporaryDirectory() as folder:
+        chunking = _module_at(ref, "chatbot/chunking.py", "baseline_chunking", Path(folder))
+        extractive = _module_at(ref, "chatbot/extractive.py", "baseline_extractive", Path(folder))
+    documents = list(markdown_documents(STARTER))
+    chunks = [(d.slug, d.title, c.text) for d in documents for c in chunking.chunk_document(d.title, d.text)]
+    matrix = _index(chunks, embed)
+    predictions: list[dict[str, Any]] = []
+    for row in rows:
+        q_vec = embed([row["question"]])[0]
+        found = _retrieve_one_per_document(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
+        passages = [Passage(i + 1, t, text, slug) for i, (slug, t, text, _) in enumerate(found)]
+        t0 = time.perf_counter()
+        result = extractive.extractive_answer(row["question"], passages, [s for *_, s in found])
+        elapsed = (time.perf_counter() - t0) * 1000
+        predictions.append(
+            {
+                "id": row["id"],
+                "answered": bool(result.grounded),
+                "text": result.text,
+                "cited": [p.url for p in passages if p.number in result.citations],
+                "retrieved": [p.url for p in passages],
+                "grade": grade(result.text) if result.grounded else None,
+                "words": len(result.text.split()),
+                "latency_ms": elapsed,
+            }
+        )
+    return predictions
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Answer relevance benchmark (extractive mode).")
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--predictions", type=Path, default=None, help="write one JSON line per row here")
+    parser.add_argument(
+        "--baseline", default=None, help="also run this git ref's extractive path (e.g. main)"
+    )
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["LLM_BACKEND"] = "extractive"
+    import django
+
+    django.setup()
+    from guardrails.embeddings import embed
+
+    rows = [json.loads(line) for line in args.data.open(encoding="utf-8") if line.strip()]
+    embed(["warm up"])
+    load = os.getloadavg()
+    report: dict[str, Any] = {"data": str(args.data), "load_average": [round(x, 2) for x in load]}
+    predictions = run_current(rows, embed)
+    report["current"] = score(rows, predictions)
+    if args.baseline:
+        report[f"baseline_{args.baseline}"] = score(rows, run_baseline(rows, embed, args.baseline))
+    if args.predictions:
+        with args.predictions.open("w", encoding="utf-8") as out:
+            for row, prediction in zip(rows, predictions, strict=True):
+                out.write(json.dumps({**row, **prediction}) + "\n")
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Train the relevance gate (``chatbot/relevance.py``) and write ``chatbot/data/relevance.json``.
+
+    python -m chatbot.knowledge.train_relevance [--folds 5] [--seed 7]
+
+Data: the starter articles (``chatbot/knowledge/starter/``) and the patient-register
+questions written for them (``chatbot/knowledge/questions/kb*.jsonl``, each naming
+its article). Each question is asked of an index of every starter chunk, the way
+``steps.retrieve`` asks (the best chunk of each of the top ``TOP_K`` articles). A
+passage from the question's own article is a positive, every other passage a hard
+negative from a neighbouring topic. Each question is asked a second time with its
+own article taken out of the index: that is what a question the knowledge base
+cannot answer looks like, and every passage is a negative.
+
+The threshold and the figures are chosen on whole held-out articles: the articles
+are split into folds, and each fold is judged by a model fitted on the others. The
+threshold is the lowest at which, on held-out articles, the answers that would be
+given cite another article at most ``MAX_OFF_TARGET`` of the time. Deterministic
+(fixed folds by hash of the slug, a fixed solver). Embeddings are cached in ``var/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from guardrails.base import Passage
+
+REPO = Path(__file__).resolve().parents[2]
+STARTER = REPO / "chatbot" / "knowledge" / "starter"
+QUESTIONS = sorted((REPO / "chatbot" / "knowledge" / "questions").glob("kb*.jsonl"))
+TOP_K = 4
+MAX_OFF_TARGET = 0.02
+C = 1.0
+
+
+def data_sha256() -> str:
+    """The hash of everything the gate is trained on (articles and questions)."""
+    digest = hashlib.sha256()
+    for path in sorted(STARTER.glob("*.md")) + QUESTIONS:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fold(slug: str, folds: int) -> int:
+    return int(hashlib.sha256(slug.encode()).hexdigest(), 16) % folds
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from sklearn.linear_model import LogisticRegression
+
+    from chatbot import relevance
+    from chatbot.chunking import chunk_document
+    from chatbot.knowledge.sources import markdown_documents
+    from guardrails.embeddings import embed
+
+    documents = [d for d in markdown_documents(STARTER)]
+    slugs = {d.slug for d in documents}
+    chunks = [(d.slug, d.title, c) for d in documents for c in chunk_document(d.title, d.text)]
+    questions = [
+        json.loads(line) for path in QUESTIONS for line in path.open(encoding="utf-8") if line.strip()
+    ]
+    questions = [q for q in questions if q["slug"] in slugs]
+    print(f"{len(documents)} articles, {len(chunks)} chunks, {len(questions)} questions")
+
+    cache_file = REPO / "var" / "relevance_embeddings.npz"
+    memo: dict[str, np.ndarray] = {}
+    if cache_file.exists():
+        stored = np.load(cache_file, allow_pickle=False)
+        memo.update(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+
+    def cached_embed(texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        if missing:
+            for text, vector in zip(missing, embed(missing), strict=True):
+                memo[text] = vector
+        return np.stack([memo[t] for t in texts])
+
+    matrix = cached_embed([c.embedding_text for _, _, c in chunks])
+    q_matrix = cached_embed([q["question"] for q in questions])
+    idf = relevance.idf_table([f"{t} {c.text}" for _, t, c in chunks])
+    model = relevance.RelevanceModel(
+        weights=np.zeros(len(relevance.FEATURES), np.float32),
+        bias=0.0,
+        mean=np.zeros(len(relevance.FEATURES), np.float32),
+        scale=np.ones(len(relevance.FEATURES), np.float32),
+        idf=idf,
+        threshold=0.5,
+        data_sha256=data_sha256(),
+    )
+
+    def passages(q_vec: np.ndarray, exclude: str | None) -> list[Passage]:
+        """What ``steps.retrieve`` returns; the passage's ``url`` carries the slug here."""
+        scores = matrix @ q_vec
+        ranked = [i for i in np.argsort(-scores, kind="stable") if chunks[i][0] != exclude][: TOP_K * 3]
+        found = [
+            relevance.Found(chunks[i][1], chunks[i][0], chunks[i][2].text, float(scores[i]), int(i))
+            for i in ranked
+        ]
+        return relevance.passages_from(found, top_k=TOP_K)
+
+    # rows: features, label, question index, scenario (0 = article present, 1 = removed)
+    feats: list[np.ndarray] = []
+    labels: list[int] = []
+    groups: list[tuple[int, int]] = []
+    for qi, (q, q_vec) in enumerate(zip(questions, q_matrix, strict=True)):
+        for scenario, exclude in ((0, None), (1, q["slug"])):
+            found = passages(q_vec, exclude)
+            feats.append(model.features(q["question"], found, cached_embed))
+            labels.extend(int(p.url == q["slug"]) for p in found)
+            groups.extend((qi, scenario) for _ in found)
+    cache_file.parent.mkdir(exist_ok=True)
+    np.savez(cache_file, texts=np.array(list(memo)), vectors=np.stack(list(memo.values())))
+    x = np.concatenate(feats)
+    y = np.array(labels)
+    g = np.array(groups)
+    fold = np.array([_fold(questions[qi]["slug"], args.folds) for qi, _ in groups])
+    print(f"{len(y)} pairs, {int(y.sum())} positive")
+
+    def fit(mask: np.ndarray) -> relevance.RelevanceModel:
+        mean = x[mask].mean(axis=0)
+        scale = x[mask].std(axis=0) + 1e-6
+        clf = LogisticRegression(C=C, max_iter=2000, solver="lbfgs")
+        clf.fit((x[mask] - mean) / scale, y[mask])
+        return replace(
+            model,
+            weights=clf.coef_[0].astype(np.float32),
+            bias=float(clf.intercept_[0]),
+            mean=mean.astype(np.float32),
+            scale=scale.astype(np.float32),
+        )
+
+    held_out = np.zeros(len(y), dtype=np.float32)
+    for f in range(args.folds):
+        held_out[fold == f] = fit(fold != f).probabilities_from(x[fold == f])
+
+    def outcomes(threshold: float) -> dict[str, float]:
+        right = wrong = declined_present = answered_absent = 0
+        n_present = n_absent = 0
+        for qi in range(len(questions)):
+            for scenario in (0, 1):
+                rows = np.flatnonzero((g[:, 0] == qi) & (g[:, 1] == scenario))
+                best = rows[np.argmax(held_out[rows])]
+                answered = held_out[best] >= threshold
+                if scenario == 0:
+                    n_present += 1
+                    right += answered and y[best] == 1
+                    wrong += answered and y[best] == 0
+                    declined_present += not answered
+                else:
+                    n_absent += 1
+                    answered_absent += answered
+        return {
+            "threshold": round(threshold, 3),
+            "answered_right_article": round(right / n_present, 4),
+            "off_target": round(wrong / n_present, 4),
+            "declined_answerable": round(declined_present / n_present, 4),
+            "answered_without_article": round(answered_absent / n_absent, 4),
+        }
+
+    curve = [outcomes(t) for t in np.arange(0.05, 0.96, 0.025)]
+    for row in curve[::4]:
+        print(json.dumps(row))
+    chosen = next((r for r in curve if r["off_target"] <= MAX_OFF_TARGET), curve[-1])
+    print("chosen on held-out articles:", json.dumps(chosen))
+
+    final = replace(fit(np.ones(len(y), dtype=bool)), threshold=float(chosen["threshold"]))
+    out = args.out or relevance.MODEL_FILE
+    payload = final.to_json()
+    payload["held_out"] = chosen
+    payload["trained_on"] = {"articles": len(documents), "questions": len(questions), "pairs": len(y)}
+    out.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(REPO) if out.is_relative_to(REPO) else out}")
+    print(dict(zip(relevance.FEATURES, np.round(final.weights, 2).tolist(), strict=True)))
+
+
+if __name__ == "__main__":
+    main()

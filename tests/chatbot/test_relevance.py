@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from chatbot import relevance
+from chatbot.knowledge.train_relevance import data_sha256
+from guardrails.base import Passage
+
+STROKE = Passage(
+    1,
+    "Stroke: know the warning signs",
+    "What are the warning signs of a stroke?\nUse BE FAST to remember the warning signs of a stroke:\n"
+    "- B is for balance: sudden loss of balance.\n- F is for face: one side of the face droops.\n"
+    "- T is for time: call 911 right away.",
+    score=0.62,
+)
+FLU = Passage(
+    2,
+    "Flu vaccine",
+    "Who should get a flu vaccine?\nEveryone 6 months and older should get a flu vaccine every season.",
+    score=0.31,
+)
+
+
+def test_the_committed_gate_was_trained_on_the_committed_articles_and_questions() -> None:
+    """Any edit to a starter article or a question file means re-training the gate:
+    ``python -m chatbot.knowledge.train_relevance``."""
+    stored = json.loads(relevance.MODEL_FILE.read_text(encoding="utf-8"))
+    assert stored["data_sha256"] == data_sha256()
+    assert stored["features"] == list(relevance.FEATURES)
+    assert 0.0 < stored["threshold"] < 1.0
+    assert stored["held_out"]["off_target"] <= 0.02  # chosen on whole held-out articles
+
+
+def test_a_gate_built_for_other_features_is_refused() -> None:
+    stored = json.loads(relevance.MODEL_FILE.read_text(encoding="utf-8"))
+    stored["features"] = stored["features"][:-1]
+    with pytest.raises(ValueError, match="re-train"):
+        relevance.RelevanceModel.from_json(stored)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What are the side effects of Metformin?", ["side", "effect", "metformin"]),
+        ("my kids have fevers", ["kid", "fever"]),
+        ("how often should I check my feet", ["often", "check", "feet"]),
+        ("is it ok", []),
+    ],
+)
+def test_words_keep_content_words_lightly_stemmed(text: str, expected: list[str]) -> None:
+    assert relevance.words(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("how often should I get a mammogram", {"interval"}),
+        ("what are the side effects of statins", {"side_effects"}),
+        ("how much ibuprofen can my son have", {"dose", "child"}),
+        ("what does the flu vaccine do", set()),
+    ],
+)
+def test_question_type_cues(text: str, expected: set[str]) -> None:
+    assert relevance.cues(text) == expected
+
+
+def _model(threshold: float) -> relevance.RelevanceModel:
+    """A gate that trusts the retrieval score alone: p = sigmoid(10 * (score - 0.5))."""
+    n = len(relevance.FEATURES)
+    weights = np.zeros(n, dtype=np.float32)
+    weights[relevance.FEATURES.index("retrieval_score")] = 10.0
+    return relevance.RelevanceModel(
+        weights, -5.0, np.zeros(n, np.float32), np.ones(n, np.float32), {"stroke": 2.0}, threshold, "x"
+    )
+
+
+def _fake_embed(texts: list[str]) -> np.ndarray:
+    return np.ones((len(texts), 4), dtype=np.float32) / 2.0
+
+
+@pytest.mark.parametrize(
+    ("threshold", "accepted"),
+    [(0.1, [1, 2]), (0.5, [1]), (0.9, [])],
+)
+def test_the_gate_accepts_only_passages_at_or_above_its_threshold(
+    threshold: float, accepted: list[int]
+) -> None:
+    # p(stroke) = sigmoid(10 * 0.62 - 5) = 0.77 and p(flu) = sigmoid(10 * 0.31 - 5) = 0.13; best first.
+    judgement = relevance.judge("stroke signs?", [FLU, STROKE], _fake_embed, np.ones(4), _model(threshold))
+    assert judgement.probabilities == pytest.approx((0.1301, 0.7685), abs=1e-3)  # in the order given
+    assert [p.number for p in judgement.accepted] == accepted
+    assert judgement.answers is bool(accepted)
+
+
+def test_a_question_with_no_content_words_is_never_answered() -> None:
+    judgement = relevance.judge("is it ok?", [STROKE], _fake_embed, np.ones(4), _model(0.0))
+    assert not judgement.answers
+
+
+def test_the_passage_embedder_encodes_each_text_once() -> None:
+    calls: list[list[str]] = []
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return np.arange(len(texts) * 2, dtype=np.float32).reshape(len(texts), 2)
+
+    cached = relevance.PassageEmbedder(embed, size=3)
+    first = cached(["a", "b"])
+    again = cached(["b", "a", "c"])
+    assert calls == [["a", "b"], ["c"]]
+    assert np.array_equal(first[0], again[1]) and np.array_equal(first[1], again[0])
+    cached(["d"])  # over the bound: "c", the least recently used, goes
+    cached(["c"])
+    assert calls[-2:] == [["d"], ["c"]]
+
+
+@pytest.mark.parametrize(
+    ("question", "answers"),
+    [
+        ("what are the warning signs of a stroke?", True),
+        ("how do I renew my passport?", False),
+        ("what is the best mattress for a bad back", False),
+    ],
+)
+def test_the_committed_gate_on_clear_cases(question: str, answers: bool) -> None:
+    judgement = relevance.gate(question, [STROKE, FLU])
+    assert judgement.answers is answers
+    if answers:
+        assert judgement.accepted[0] is STROKE
+
+
+def _found(title: str, score: float, order: int) -> relevance.Found:
+    return relevance.Found(title, f"https://example.org/{title}", f"{title} chunk {order}.", score, order)
+
+
+def test_passages_hold_up_to_two_chunks_of_a_document_in_document_order() -> None:
+    hits = [
+        _found("stroke", 0.7, 5),
+        _found("flu", 0.6, 1),
+        _found("stroke", 0.5, 2),
+        _found("stroke", 0.4, 9),
+    ]
+    passages = relevance.passages_from(hits, top_k=4)
+    assert [(p.number, p.title, p.score) for p in passages] == [(1, "stroke", 0.7), (2, "flu", 0.6)]
+    assert passages[0].text == "stroke chunk 2.\n\nstroke chunk 5."
+
+
+def test_passages_keep_only_the_top_documents() -> None:
+    hits = [_found("a", 0.9, 0), _found("b", 0.8, 0), _found("c", 0.7, 0), _found("a", 0.6, 1)]
+    passages = relevance.passages_from(hits, top_k=2)
+    assert [p.title for p in passages] == ["a", "b"] and passages[0].text.count("chunk") == 2
+
+
+def test_sections_of_a_passage_of_two_chunks() -> None:
+    passage = Passage(
+        1,
+        "Hives",
+        "What causes hives?\nViral infections are the most common cause. Other triggers include:\n- foods\n- heat"
+        "\n\nHow long do hives last?\nMost hives go away within a few days.",
+    )
+    assert relevance.sections_of(passage) == [
+        (
+            "What causes hives?",
+            ["Viral infections are the most common cause.", "Other triggers include:\n- foods\n- heat"],
+        ),
+        ("How long do hives last?", ["Most hives go away within a few days."]),
+    ]
