@@ -19,7 +19,8 @@ UNIDADES = r"\s+y\s+(?:uno|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)"
 WORDS = (rf"(?P<phi>ninety(?:{UNITS})?|(?:a|one)\s+hundred(?:\s+(?:and\s+)?(?:one|two|three|four|five|six|seven|eight|nine|ten|\w+teen))?"
          rf"|noventa(?:{UNIDADES})?|cien|ciento\s+(?:uno|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|\w+))")
 # Who the age is about, and the verb that states it.
-SUBJECT = (r"(?:i\s+am|i'm|im|i’m|she\s+is|he\s+is|she's|he's|she’s|he’s|(?:who|that)\s+is|"
+SUBJECT = (r"(?:i\s+am|i'm|im|i’m|she\s+is|he\s+is|she's|he's|she’s|he’s|shes|hes|she|he|(?:who|that)\s+is|"
+           r"(?:will|gonna)\s+be|"
            r"(?:mom|mother|dad|father|grandma|grandpa|grandmother|grandfather|husband|wife|aunt|"
            r"uncle|mama|papa|nana|granny|patient|pt)(?:'s|\s+is|\s+just)|turned|turning|turns|aged?|"
            r"(?:tiene|tengo|cumple|cumplió|cumplio|cumplí|de)(?:\s+ya)?)")
@@ -31,6 +32,14 @@ OLDEST = datetime.date.today().year - 90
 BIRTH_YEARS = "|".join(str(y) for y in range(1890, OLDEST + 1))
 
 
+# "<someone> is 94 and ...": "is" and a number closed by a clause break, unless a reading
+# comes first ("sugar is 95", "pulse is 92").
+READINGS = (r"(?<!sugar )(?<!glucose )(?<!pulse )(?<!rate )(?<!oxygen )(?<!o2 )(?<!sats )(?<!temp )"
+            r"(?<!temperature )(?<!weight )(?<!bp )(?<!level )(?<!reading )(?<!number )(?<!score )"
+            r"(?<!sat )(?<!spo2 )(?<!a1c )(?<!heart )(?<!it )(?<!that )(?<!this )")
+CLAUSE_END = r"(?=\s*(?:and\b|but\b|now\b|y\b|,|\.|;|!|$))"
+
+
 class AgeOver89Recognizer(SpanPatternRecognizer):
     """Return AGE spans for ages 90-119 stated as ages, in digits or words, and for birth
     years that imply one."""
@@ -39,6 +48,8 @@ class AgeOver89Recognizer(SpanPatternRecognizer):
     PATTERNS = (
         ("years_old", rf"\b{AGE}{YEARS_AFTER}", 0.85),
         ("i_am", rf"\b{SUBJECT}\s+{AGE}\b{NOT_AMOUNT}", 0.7),
+        ("someone_is", rf"\b{READINGS}(?:is|es)\s+{AGE}{CLAUSE_END}", 0.6),
+        ("someone_is_words", rf"\b{READINGS}(?:is|es)\s+{WORDS}\b{NOT_AMOUNT}", 0.65),
         ("age_label", rf"\b(?:age|edad)[:\s]+{AGE}\b", 0.8),
         ("words_years_old", rf"\b{WORDS}{YEARS_AFTER}", 0.85),
         ("words_i_am", rf"\b{SUBJECT}\s+{WORDS}\b{NOT_AMOUNT}", 0.7),

@@ -24,6 +24,11 @@ from deidentify.recognizers.age import OLDEST
         ("mi papá tiene 94 años", ["94"]),
         ("mi mamá cumplió cien", ["cien"]),
         ("edad: 97", ["97"]),
+        ("im caregiver for my neighbor, hes ninety-six", ["ninety-six"]),
+        ("my mother in law lives w us, shes 90 and has parkinson's", ["90"]),
+        ("My wife Marguerite is 94 and has been confused", ["94"]),
+        ("my lola is here visit, she 91, she have cough", ["91"]),
+        ("grandpa will be 100 on july 4!!", ["100"]),
     ],
 )
 def test_it_finds_ages_over_89(spans, text: str, expected: list[str]) -> None:
@@ -51,6 +56,9 @@ def test_it_redacts_a_birth_year_that_implies_90_or_over(deid, text: str, year: 
         "tengo 45 años",
         "mi abuela tiene ochenta y nueve años",
         "i'm 92 lbs now",
+        "my sugar is 95 and rising",
+        "pulse is 92.",
+        "oxygen is 94, is that ok",
         f"my son was born in {OLDEST + 30}",
     ],
 )
