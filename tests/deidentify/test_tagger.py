@@ -90,3 +90,11 @@ def test_the_evaluation_cli_scores_a_jsonl_file(tmp_path: Path, capsys) -> None:
     assert report["tagger"] is True and report["documents"] == 2
     assert report["per_type"]["PHONE"]["recall"] == 1.0
     assert 0.0 <= report["recall"] <= 1.0 and report["gold_tokens"] == 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["quiero matarme, ya no aguanto más", "me quiero morir", "no quiero vivir mas, me voy a matar"],
+)
+def test_it_never_hides_the_words_the_crisis_rail_reads(deid: Deidentifier, text: str) -> None:
+    assert deid.deidentify(text).text == text
