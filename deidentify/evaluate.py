@@ -5,6 +5,8 @@
     python -m deidentify.evaluate physionet ... --patients 42-82   # held-out patients
     python -m deidentify.evaluate presidio ... --templates odd     # held-out templates
     python -m deidentify.evaluate jsonl rows.jsonl      # {"text", "spans": [{start,end,type}]}
+    python -m deidentify.evaluate ... --no-tagger       # rules and spaCy only (no learned tagger)
+    python -m deidentify.evaluate ... --no-tagger --truecase   # the truecasing lever instead
 
 Scoring is token-level and type-agnostic. Tokens are the regex ``\\w+`` matches of each
 document. A token is gold PHI when it overlaps a gold span, predicted PHI when it overlaps a
@@ -35,6 +37,7 @@ from pathlib import Path
 
 from deidentify.analyzer import DEFAULT_SPACY_MODEL, build_baseline_analyzer, find_phi
 from deidentify.base import Finding
+from deidentify.truecase import truecase
 
 TOKEN = re.compile(r"\w+")
 NON_HIPAA_TYPES = frozenset({"TITLE", "NRP", "ORGANIZATION", "AGE_UNDER_90"})
@@ -174,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="presidio: only even (tuning) or odd (held-out) template ids")
     parser.add_argument("--baseline", action="store_true", help="also score plain Presidio")
     parser.add_argument("--spacy-model", default=DEFAULT_SPACY_MODEL)
+    parser.add_argument("--no-tagger", action="store_true", help="leave the learned tagger out")
+    parser.add_argument("--truecase", action="store_true",
+                        help="truecase the text first (deidentify.truecase)")
     args = parser.parse_args(argv)
 
     if args.format == "physionet":
@@ -192,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from deidentify import Deidentifier  # after argument errors, which need no model
 
-    deid = Deidentifier(spacy_model=args.spacy_model)
-    report: dict[str, object] = {"format": args.format, "spacy_model": args.spacy_model}
-    report.update(score(docs, deid.find))
+    deid = Deidentifier(spacy_model=args.spacy_model, tagger=not args.no_tagger)
+    report: dict[str, object] = {"format": args.format, "spacy_model": args.spacy_model,
+                                 "tagger": not args.no_tagger, "truecase": args.truecase}
+    report.update(score(docs, (lambda text: deid.find(truecase(text))) if args.truecase else deid.find))
     if args.baseline:
         engine = build_baseline_analyzer(args.spacy_model)
         report["baseline"] = score(docs, lambda text: find_phi(engine, text, deid.score_threshold))

@@ -24,7 +24,7 @@ LABELS = {
     "PERSON": "NAME", "DATE": "DATE", "AGE": "AGE", "PHONE": "PHONE", "EMAIL": "EMAIL",
     "URL": "URL", "SSN": "SSN", "MRN": "MRN", "ACCOUNT": "ID", "VEHICLE": "VEHICLE",
     "DEVICE": "DEVICE", "IP_ADDRESS": "IP", "ADDRESS": "ADDRESS", "ZIP": "ZIP",
-    "LOCATION": "LOCATION",
+    "LOCATION": "LOCATION", "SURROGATE": "PHI",
 }
 NUMERIC_LABELS = frozenset({"PHONE", "SSN", "MRN", "ID", "VEHICLE", "DEVICE", "ZIP", "IP"})
 SURROGATE_RE = re.compile(r"\[([A-Z]+)_(\d{1,6})\]")

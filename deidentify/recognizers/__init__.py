@@ -17,6 +17,8 @@ from deidentify.recognizers.names import NameRecognizer
 from deidentify.recognizers.phone import TelephoneRecognizer
 from deidentify.recognizers.places import PlaceRecognizer
 from deidentify.recognizers.ssn import SsnRecognizer
+from deidentify.recognizers.surrogate import SurrogateLookalikeRecognizer
+from deidentify.recognizers.tagger import TaggerRecognizer
 from deidentify.recognizers.vehicle_device import DeviceIdRecognizer, VehicleIdRecognizer
 
 RECOGNIZERS = (
@@ -35,6 +37,9 @@ RECOGNIZERS = (
     PlaceRecognizer,
     EmailAddressRecognizer,
     WebAddressRecognizer,
+    SurrogateLookalikeRecognizer,
 )
+#: The learned recognizers (a model file behind each); chat runs them, `tagger=False` skips.
+LEARNED = (TaggerRecognizer,)
 
-__all__ = ["RECOGNIZERS"]
+__all__ = ["LEARNED", "RECOGNIZERS"]

@@ -10,6 +10,12 @@ KIND = (r"(?:health\s*plan|insurance|medicare|medicaid|member(?:ship)?|subscribe
         r"npi|dea|bank|routing|card|id|identification)")
 
 
+# The other numbers patients copy from a letter, a label or a screen, in English and Spanish.
+CHAT_KIND = (r"(?:statement|order|tracking|confirmation|case|rx|prescription|reference|ref|"
+             r"placard|employee|grp|p[oó]liza|expediente|reclamo|miembro|seguro|"
+             r"n[uú]mero\s+de\s+\w+)")
+
+
 class AccountNumberRecognizer(SpanPatternRecognizer):
     """Return ACCOUNT spans: an alphanumeric ID (with at least two digits) after a label such
     as "member ID", "policy #", "account number", "licence no."."""
@@ -17,6 +23,7 @@ class AccountNumberRecognizer(SpanPatternRecognizer):
     ENTITY = "ACCOUNT"
     PATTERNS = (
         ("labelled", rf"\b{KIND}(?:\s+(?:id|number|no\.?|num|#))?\s*(?:is|was|:|#|=)?\s*[:#]?\s*(?P<phi>(?=[a-z0-9-]*\d[a-z0-9-]*\d)[a-z0-9][a-z0-9-]{{3,19}})\b", 0.75),
+        ("chat_labelled", rf"\b{CHAT_KIND}(?:\s+(?:id|number|no\.?|num|#|code|c[oó]digo))?\s*(?:is|was|es|:|#|=)?\s*[:#]?\s*(?:es\s+)?(?P<phi>(?=[a-z0-9-]*\d[a-z0-9-]*\d)[a-z0-9][a-z0-9-]{{3,24}})\b", 0.7),
         ("card", r"(?<!\d)(?P<phi>\d{4}[- ]\d{4}[- ]\d{4}[- ]\d{1,7}|\d{15,16})(?!\d)", 0.6),
         # Card numbers run 12 to 19 digits (Maestro, Diners, long Visa); after a card label
         # any such run is one, Luhn-valid or not: "charge my credit card. Number is ...".

@@ -61,6 +61,8 @@ class DatesRecognizer(SpanPatternRecognizer):
         ("month_year", rf"(?<![\d/])(?<!\d\.)(?:1[0-2]|0?[1-9])/(?:3[2-9]|[4-9]\d|{YEAR})(?![\d/]){NOT_DOSE}", 0.55),
         ("iso", rf"\b{YEAR}[-/.](?:1[0-2]|0?[1-9])[-/.](?:[12]\d|3[01]|0?[1-9])\b{TIME}", 0.85),
         ("dotted", rf"\b(?:[12]\d|3[01]|0?[1-9])\.(?:1[0-2]|0?[1-9])\.(?:{YEAR}|\d{{2}})\b", 0.7),
+        # Month first, as US patients write it: "3.14.25", "03.14.2025".
+        ("us_dotted", rf"(?<![\d.])(?:1[0-2]|0?[1-9])\.(?:[12]\d|3[01]|0?[1-9])\.(?:{YEAR}|\d{{2}})(?![\d.]\d)", 0.65),
         ("month_day", rf"\b{WEEKDAY}{MONTH}\s+{DAY}\b(?:,?\s+{YEAR}\b)?{TIME}", 0.75),
         ("day_month", rf"\b{WEEKDAY}{DAY}\s+(?:of\s+)?{MONTH}(?:,?\s+{YEAR}\b)?(?![a-z]){TIME}", 0.75),
         ("lone_month", rf"\b(?:in|since|until|during|of|last|early|late|mid|from|by)\s+(?P<phi>{LONE_MONTH})\b\.?", 0.6),

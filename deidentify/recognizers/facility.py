@@ -79,6 +79,8 @@ class FacilityRecognizer(SpanPatternRecognizer):
         # "Kessler-Adventist": a name joined to the kind by a hyphen is part of it.
         ("named_kind", rf"\b(?P<phi>(?:(?:st\.?|saint|mt\.?|mount)\s+)?(?:{WORD}\s+){{0,2}}(?:[a-z][\w'.]*-)?{NAMED}(?:\s+{NAMED})?)\b", 0.65),
         ("saint", r"\b(?P<phi>(?-i:(?:St\.?|Saint|ST\.)\s+[A-Z][a-z]{2,}(?:'s)?|(?:ST\.|SAINT)[ \t]+[A-Z]{3,}(?:'S)?))\b", 0.6),
+        # Chat: "took her to st judes", "at saint joseph's er" (no capitals, after a preposition).
+        ("saint_lower", r"\b(?:to|at|from|in|@|of|the|en|al|del)\s+(?P<phi>(?:st\.?|saint|san|santa)\s+[a-z]{3,}(?:'?s)?)\b", 0.6),
         ("mc_abbrev", r"\b(?P<phi>(?-i:[A-Z]{2,5}MC|[A-Z]{0,2}GH|BWH|BIDMC|UCSF|UCLA))\b", 0.6),
         ("gh_lower", r"\b(?:to|at|from|in|@|of)\s+(?:the\s+)?(?P<phi>m?gh|bwh|va)\b", 0.6),
         ("moved_named", r"\b(?:transfer(?:r?ed)?|sent|taken|brought|admit(?:ted)?|d/?c'?d|discharged|came|went|go(?:ing)?|return(?:ed)?|back|lives?|living|resides?|fly|flying|flew|drove|driving|arrived?|arriving|coming|moved|works?|daughter|son|wife|husband|sister|brother|mother|father|family)\s*\(?\"?\s*(?:to|from|in|at)\s+(?:the\s+)?(?P<phi>(?-i:[A-Z][a-z][\w'-]+))", 0.55),

@@ -156,6 +156,24 @@ async def test_a_deidentification_failure_never_reaches_the_model(scripted_model
     assert await Escalation.objects.filter(message=message, reason="deidentification_failed").aexists()
 
 
+async def test_a_missing_deidentification_tagger_fails_closed(scripted_model, monkeypatch, tmp_path) -> None:
+    import deidentify
+    from deidentify import tagger
+
+    model = scripted_model([])
+    # No adapter to build the tagger from, no model file, no cached de-identifier.
+    monkeypatch.setattr(tagger, "SHIPPED_DIR", tmp_path)
+    monkeypatch.setenv("DEID_MODEL_DIR", str(tmp_path / "models"))
+    monkeypatch.setattr(deidentify, "_SHARED", {})
+    monkeypatch.setattr(deidentify, "build_analyzer", deidentify.build_analyzer.__wrapped__)
+    events, message = await _send(PHI_MESSAGE)
+
+    assert events[-1]["code"] == "processing_failed"
+    assert model.calls == []
+    assert message.status == Message.Status.FAILED and message.needs_review
+    assert await Escalation.objects.filter(message=message, reason="deidentification_failed").aexists()
+
+
 async def test_a_crisis_is_caught_even_when_deidentification_fails(scripted_model, monkeypatch) -> None:
     scripted_model([])
     monkeypatch.setattr("deidentify.Deidentifier.deidentify", lambda *a, **k: 1 / 0)

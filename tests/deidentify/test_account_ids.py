@@ -29,3 +29,22 @@ def test_it_finds_labelled_ids(spans, text: str, expected: list[str]) -> None:
 )
 def test_it_ignores_labels_without_ids(spans, text: str) -> None:
     assert spans(text, "ACCOUNT") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the statement # is ST-0093381", ["ST-0093381"]),
+        ("mi número de miembro es MCL-55120877", ["MCL-55120877"]),
+        ("order number ORD-558201 was lost", ["ORD-558201"]),
+        ("the bottle says rx 0449123-08 lorazepam", ["0449123-08"]),
+        ("¿aceptan la póliza AZ-55019327?", ["AZ-55019327"]),
+    ],
+)
+def test_it_finds_numbers_patients_copy_from_letters(spans, text: str, expected: list[str]) -> None:
+    assert spans(text, "ACCOUNT") == expected
+
+
+@pytest.mark.parametrize("text", ["take rx 20 mg twice", "order 2 more boxes", "my chart says 5 mg"])
+def test_it_leaves_doses_and_counts_after_those_labels(spans, text: str) -> None:
+    assert spans(text, "ACCOUNT") == []

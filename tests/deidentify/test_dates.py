@@ -37,6 +37,9 @@ import pytest
         ("PMH: CAD: NQWMI 13. HTN. EF 50%.", ["13"]),
         ("Recently diagnosed NIDDM. 09 PTCA to LCX. 13 stent to LCX", ["09", "13"]),
         ("IN THIS CASE MARCH OF 1993.)", ["MARCH", "1993"]),
+        # Chat: month first with dots.
+        ("appointment on 3.14.25 at the lab", ["3.14.25"]),
+        ("seen on 03.14.2025 for pain", ["03.14.2025"]),
     ],
 )
 def test_it_finds_dates(spans, text: str, expected: list[str]) -> None:

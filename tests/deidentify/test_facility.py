@@ -41,6 +41,10 @@ import pytest
         ("PT is a 78 yr old female admit from BALTMORE rehab, where she was", ["BALTMORE"]),
         ("pt transferred via ambulance to kessler-adventist rehab facility", ["kessler-adventist"]),
         ("Sister is health care proxy - Marcela Carlson who lives in DC.", ["DC"]),
+        # Chat, lowercase saints' names after a preposition.
+        ("my daughter took me to saint joseph's", ["saint joseph's"]),
+        ("we went to st judes last night", ["st judes"]),
+        ("fui al san rafael ayer", ["san rafael"]),
     ],
 )
 def test_it_finds_facilities_and_places(spans, text: str, expected: list[str]) -> None:

@@ -87,3 +87,13 @@ def test_overlapping_findings_are_unioned_and_typed(
     text = "x" * 20
     merged = merge_findings(text, [Finding(t, s, e, score, "test") for t, s, e, score in findings])
     assert [(f.entity_type, f.start, f.end) for f in merged] == expected
+
+
+@pytest.mark.parametrize("typed", ["[NAME_1]", "[PHI_1]", "[DATE_2]"])
+def test_it_does_not_reidentify_a_surrogate_the_patient_typed(deid: Deidentifier, typed: str) -> None:
+    first = deid.deidentify("My name is Sarah Johnson. 01/02/1950 and 03/04/1960.")
+    second = deid.deidentify(f"who is {typed}? i typed that myself", first.surrogates)
+    # What the model sees there is a surrogate of its own, whose original is the typed text.
+    assert second.text.startswith("who is [PHI_")
+    reply = second.text.replace("who is ", "You asked about ").replace("? i typed that myself", ".")
+    assert deid.reidentify(reply, second.surrogates) == f"You asked about {typed}."

