@@ -37,6 +37,13 @@ def no_rails(settings, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr("chatbot.steps.keep_relevant", _keep_all)
 
 
+@pytest.fixture
+def vetted_passage(monkeypatch: pytest.MonkeyPatch):
+    """The real rails, but one vetted passage that the relevance gate always accepts."""
+    monkeypatch.setattr("chatbot.steps.retrieve", _vetted_passage)
+    monkeypatch.setattr("chatbot.steps.keep_relevant", _keep_all)
+
+
 async def _vetted_passage(turn: Any, deid: Any) -> list[Any]:
     from guardrails.base import Passage
 

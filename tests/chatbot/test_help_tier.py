@@ -45,7 +45,7 @@ async def test_a_self_harm_signal_below_crisis_gets_gentle_support_and_a_review(
     assert conversation.needs_review and conversation.risk_level >= 1
 
 
-async def test_the_help_tier_shows_support_and_still_answers_the_question(scripted_model) -> None:
+async def test_the_help_tier_shows_support_and_still_answers_the_question(vetted_passage) -> None:
     # Resolved history with a routine question: support first, then the answer goes on.
     events, message = await _send("i attempted suicide 10 years ago, is it ok to take sertraline?")
     assert len(_help(events)) == 1

@@ -100,7 +100,8 @@ def test_a_direct_model_save_without_an_approval_is_refused(thread) -> None:
     assert not _care_team_messages(thread)
 
 
-def test_the_admin_cannot_create_a_care_team_message_or_an_approval(thread, admin_client) -> None:
+def test_the_admin_cannot_create_a_care_team_message_or_an_approval(thread, admin_user) -> None:
+    admin_client = signed_in(admin_user)  # the admin passes its second factor first
     response = admin_client.post(
         "/admin/chatbot/message/add/",
         {"conversation": thread.conversation_id, "role": "care_team", "status": "delivered", "text_encrypted": "x"},

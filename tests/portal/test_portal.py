@@ -160,6 +160,6 @@ def test_the_queue_orders_urgent_then_high_then_routine_and_marks_each() -> None
             message_id=message.pk, kind=Escalation.Kind.CRISIS, reason=reason,
             priority=Escalation.Priority[priority],
         )  # fmt: skip
-    html = _signed_in(UserFactory(roles=["clinician"])).get("/portal/triage/").content.decode()
+    html = _signed_in(UserFactory(roles=["clinician"])).get("/portal/").content.decode()
     assert html.index("crisis_now") < html.index("help_tier") < html.index("routine_one")
-    assert '<tr class="urgent">' in html and '<tr class="high">' in html and ">High<" in html
+    assert '<tr class="urgent"' in html and '<tr class="high"' in html and ">High<" in html
