@@ -415,7 +415,16 @@ class Stack:
         """A model server that accepts connections and never sends a byte."""
         self._hang = socket.socket()
         self._hang.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._hang.bind(("127.0.0.1", self.model_port))
+        # The previous case's model server may still be letting go of the port.
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                self._hang.bind(("127.0.0.1", self.model_port))
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
         self._hang.listen(1024)
 
     def worker_children(self) -> list[int]:
