@@ -81,7 +81,14 @@ def _send(page: Any, base: str, topic: str, text: str) -> None:
     page.wait_for_url("**/messages/*/")
 
 
-def test_patient_sends_clinician_edits_and_approves_patient_sees_the_reply(browser, live_server, settings) -> None:
+def test_patient_sends_clinician_edits_and_approves_patient_sees_the_reply(
+    browser, live_server, settings, monkeypatch
+) -> None:
+    # No knowledge base is loaded here: one vetted passage answers, so there is a draft.
+    from tests.chatbot.conftest import _keep_all, _vetted_passage
+
+    monkeypatch.setattr("chatbot.steps.retrieve", _vetted_passage)
+    monkeypatch.setattr("chatbot.steps.keep_relevant", _keep_all)
     settings.CHAT_RATE_LIMIT = 1000
     PatientFactory.create(username="pat")
     _with_authenticator(UserFactory.create(username="doc", roles=[roles.CLINICIAN]))
