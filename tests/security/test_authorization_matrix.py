@@ -30,7 +30,7 @@ from rest_framework.authtoken.models import Token
 
 from chatbot import crypto, services
 from chatbot.inbox import services as inbox_services
-from chatbot.models import AccessLog, AuditEvent, Document, Escalation, Message
+from chatbot.models import AccessLog, AuditEvent, Document, Escalation, EscalationRecord, Message
 from config import asgi
 from tests.factories import MessageFactory, PatientFactory, UserFactory, signed_in
 
@@ -268,6 +268,8 @@ def world(settings) -> dict[str, Any]:
         "chatbot/accesslog": AccessLog.objects.get().pk,
         "chatbot/auditevent": AuditEvent.objects.first().pk,  # type: ignore[union-attr]
         "chatbot/document": document.pk,
+        "chatbot/escalationrecord": EscalationRecord.objects.first().pk,  # type: ignore[union-attr]
+        "chatbot/thread": thread.pk,
     }
     return {
         "clients": {"anonymous": Client(), **clients},
