@@ -71,6 +71,18 @@ def audit_anchor_write() -> None:
 # --- The care-team inbox ------------------------------------------------------------------
 
 
+# The inbox's tasks retry what a retry can help, like the chat's message task.
+PORTAL_TASK_RETRIES: dict[str, Any] = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
 def portal_message_enqueue(*, message_id: int) -> None:
     """Hand a stored portal message to the inbox pipeline once its transaction commits."""
     transaction.on_commit(lambda: process_portal_message.delay(message_id))
@@ -88,15 +100,7 @@ def portal_draft_enqueue(*, draft_id: int) -> None:
     transaction.on_commit(lambda: draft_portal_reply.delay(draft_id))
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**PORTAL_TASK_RETRIES)
 def process_portal_message(message_id: int) -> None:
     """Run the inbox pipeline on one stored portal message, then queue its draft, if any."""
     draft_id = async_to_sync(handle_portal_message)(message_id)
@@ -104,15 +108,7 @@ def process_portal_message(message_id: int) -> None:
         portal_draft_enqueue(draft_id=draft_id)
 
 
-@shared_task(
-    acks_late=True,
-    ignore_result=True,
-    autoretry_for=TRANSIENT_ERRORS,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(**PORTAL_TASK_RETRIES)
 def draft_portal_reply(draft_id: int) -> None:
     """Write one draft for the care team. It never sends anything to the patient."""
     async_to_sync(draft_reply)(draft_id)
