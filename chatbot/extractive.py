@@ -4,13 +4,22 @@ Used when no model is configured, and as the fallback when the model fails or it
 answer fails the output rails. It is handed only passages the relevance gate
 accepted (``chatbot.relevance``), best first, and answers from the first of them:
 
-- it opens with the unit of the passage that answers the question (a sentence, or
-  a list with the sentence that leads into it), never mid-list or mid-sentence;
+- it answers from the section that answers the question: the section whose heading
+  (read with the article's title, as every section is about the article's topic)
+  and best unit match the question best;
+- it opens with the section's first unit when the unit that answers best can be
+  reached within the length cap (our articles answer first under each heading, and
+  a later sentence such as "Other causes include..." leans on the ones before it),
+  and otherwise with the answering unit itself (a sentence, or a list with the
+  sentence that leads into it), never mid-list or mid-sentence;
+- an article's sign-off ("For emergencies, call 911. For other questions...") is
+  never an answer;
 - a list is kept whole with its lead-in (half of "BE FAST" is a dangerous answer);
   a list with no lead-in opens with its section heading;
 - it runs on through the section while it stays short (MAX_WORDS, lists up to
   MAX_LIST_WORDS) and plain (a unit that would lift the Flesch-Kincaid grade above
-  MAX_GRADE is left out, unless it is the answer itself);
+  MAX_GRADE ends it, unless the answer is still under MIN_WORDS: a one-line answer
+  such as "IBS is a common, long-term problem with how the gut works." says too little);
 - it cites its passage once, at the end.
 
 Every sentence is copied verbatim from a vetted passage, so the reply is grounded by
@@ -32,12 +41,18 @@ from chatbot import relevance
 from guardrails.base import Passage
 
 MAX_WORDS = 90
+MIN_WORDS = 30
 MAX_LIST_WORDS = 200
 MAX_UNITS = 4
 MAX_GRADE = 8.0
 SECTION_TOP_MARGIN = 0.1
 HEADING_WEIGHT = 0.5  # a section is chosen half by its heading, half by its best sentence
 BULLETS = ("-", "*", "•")
+# Each article ends with a line that sends the reader on; it answers nothing.
+SIGN_OFF = re.compile(
+    r"^(For (emergencies|emergency signs|other questions|questions|support|help|everything else)\b"
+    r"|Otherwise, contact)"
+)
 
 NO_ANSWER = (
     "I don't have vetted information on that. Your care team can help: you can send them "
@@ -99,15 +114,21 @@ def _choose(
     title: str,
     embed: Callable[[list[str]], np.ndarray],
     q_vec: np.ndarray,
-) -> tuple[int, int]:
-    """(section, unit) the answer opens with: the section whose heading and best unit
-    match the question best; within it, its first unit (our articles answer first
-    under each heading) unless a later one matches clearly better."""
-    headings = [h or title for h, _ in sections]
+) -> tuple[int, int, int]:
+    """(section, opening unit, best unit) of the answer: the section whose heading and
+    best unit match the question best; within it, the unit that matches best, and the
+    unit the answer opens with (the section's first when the best can be reached
+    within MAX_WORDS from there, else the best). Sign-off units are never chosen."""
+    # Why the title with each heading: "Common triggers:" alone does not say whose
+    # triggers, and the title alone (the intro's heading) matches every question on
+    # the topic, so the intro won "what are asthma triggers".
+    headings = [f"{title.rstrip(':')}: {h}" if h else title for h, _ in sections]
     probes = [_probe(u) for _, units in sections for u in units]
     vectors = embed(headings + probes)
     heading_match = _match(question, headings, vectors[: len(headings)], q_vec)
     unit_match = _match(question, probes, vectors[len(headings) :], q_vec)
+    usable = np.array([not SIGN_OFF.match(u) for _, units in sections for u in units])
+    unit_match = np.where(usable, unit_match, -np.inf)
     spans, start = [], 0
     for _, units in sections:
         spans.append((start, start + len(units)))
@@ -118,9 +139,11 @@ def _choose(
     ]
     chosen = int(np.argmax(scores))
     a, b = spans[chosen]
-    local = unit_match[a:b]
-    best = int(np.argmax(local))
-    return chosen, 0 if local[0] >= local[best] - SECTION_TOP_MARGIN else best
+    units = sections[chosen][1]
+    best = int(np.argmax(unit_match[a:b]))
+    if not usable[a] or _words(" ".join(units[: best + 1])) > max(MAX_WORDS, _words(units[best])):
+        return chosen, best, best
+    return chosen, 0, best
 
 
 def compose(
@@ -137,21 +160,25 @@ def compose(
     sections = relevance.sections_of(passage)
     if not sections:
         return ExtractiveAnswer(NO_ANSWER, (), grounded=False)
-    chosen, best = _choose(question, sections, passage.title, embed, q_vec)
+    chosen, opening_at, best = _choose(question, sections, passage.title, embed, q_vec)
     heading, units = sections[chosen]
-    opening = units[best]
+    opening = units[opening_at]
     if opening.lstrip().startswith(BULLETS):  # a list with no lead-in opens with its heading
         lead = heading or passage.title
         opening = f"{lead if lead.endswith(':') else lead.rstrip('?.') + ':'}\n{opening}"
     reply = [opening]
     words = _words(opening)
-    for unit in units[best + 1 : best + MAX_UNITS]:
+    for i, unit in enumerate(units[opening_at + 1 :], start=opening_at + 1):
+        needed = i <= best  # the run from the section's start up to the answering unit
+        if not needed and (len(reply) >= MAX_UNITS or SIGN_OFF.match(unit)):
+            break
         limit = MAX_LIST_WORDS if _is_list(unit) else MAX_WORDS
         if _is_list(unit) and unit.lstrip().startswith(BULLETS):
             break  # a list with no lead-in of its own would read as a fragment here
-        if words + _words(unit) > limit:
+        if not needed and words + _words(unit) > limit:
             break
-        if grade(_join([*reply, unit])) > max(MAX_GRADE, grade(_join(reply))):
+        too_hard = grade(_join([*reply, unit])) > max(MAX_GRADE, grade(_join(reply)))
+        if not needed and too_hard and words >= MIN_WORDS:
             break
         reply.append(unit)
         words += _words(unit)
