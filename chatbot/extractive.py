@@ -48,6 +48,25 @@ MAX_GRADE = 8.0
 SECTION_TOP_MARGIN = 0.1
 HEADING_WEIGHT = 0.5  # a section is chosen half by its heading, half by its best sentence
 BULLETS = ("-", "*", "•")
+KIND_WEIGHT = 0.1
+# What kind of answer a question (or a section heading, which is a patient's
+# question) asks for, first match wins. A heading of the same kind as the question
+# is preferred and one of another kind set back: "how do i check my blood pressure
+# at home" wants "How do I take an accurate reading?", not "When should I check my
+# blood pressure?", though the second shares more words.
+KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("urgent", r"\b(when to (get|call|seek)|get help|call (911|the doctor|your)|see a doctor"
+         r"|go to the (er|emergency)|emergency|urgent)\b"),
+        ("time", r"^(when|how (often|long|soon)|(at )?what age)\b"),
+        ("amount", r"^how (much|many)\b"),
+        ("cause", r"^(why|what causes?)\b"),
+        ("who", r"^who\b"),
+        ("place", r"^where\b"),
+        ("action", r"^(how (do|can|should|to|does)|what (should|can) (i|we|you) do|what (helps|can help))\b"),
+    )
+)
 # Each article ends with a line that sends the reader on; it answers nothing.
 SIGN_OFF = re.compile(
     r"^(For (emergencies|emergency signs|other questions|questions|support|help|everything else)\b"
@@ -88,6 +107,13 @@ def grade(text: str) -> float:
         if line.strip()
     )
     return float(textstat.flesch_kincaid_grade(plain))
+
+
+def kind(text: str) -> str | None:
+    """The kind of answer ``text`` (a question or a heading) asks for, or None."""
+    lowered = " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+    lowered = re.sub(r"^(hi|hello|so|ok|okay|um|please|quick question)\b\s*", "", lowered)
+    return next((name for name, pattern in KINDS if pattern.search(lowered)), None)
 
 
 def _probe(unit: str) -> str:
@@ -133,16 +159,25 @@ def _choose(
     for _, units in sections:
         spans.append((start, start + len(units)))
         start += len(units)
+    asked = kind(question)
+    kinds = [kind(h) if h else None for h, _ in sections]
     scores = [
-        HEADING_WEIGHT * float(heading_match[i]) + (1 - HEADING_WEIGHT) * float(unit_match[a:b].max())
+        HEADING_WEIGHT * float(heading_match[i])
+        + (1 - HEADING_WEIGHT) * float(unit_match[a:b].max())
+        + (KIND_WEIGHT * (1 if kinds[i] == asked else -1) if asked and kinds[i] else 0.0)
         for i, (a, b) in enumerate(spans)
     ]
     chosen = int(np.argmax(scores))
     a, b = spans[chosen]
     units = sections[chosen][1]
     best = int(np.argmax(unit_match[a:b]))
-    if not usable[a] or _words(" ".join(units[: best + 1])) > max(MAX_WORDS, _words(units[best])):
+    if not usable[a]:
         return chosen, best, best
+    if _words(" ".join(units[: best + 1])) > max(MAX_WORDS, _words(units[best])):
+        # Out of reach: the answering unit opens the answer only when it is clearly
+        # better than the section's first (a stray word match is not enough).
+        clearly = unit_match[a + best] >= unit_match[a] + SECTION_TOP_MARGIN
+        return (chosen, best, best) if clearly else (chosen, 0, 0)
     return chosen, 0, best
 
 
