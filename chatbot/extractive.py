@@ -64,7 +64,7 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("cause", r"^(why|what causes?)\b"),
         ("who", r"^who\b"),
         ("place", r"^where\b"),
-        ("action", r"^(how (do|can|should|to|does)|what (should|can) (i|we|you) do|what (helps|can help))\b"),
+        ("action", r"^(how (do|can|should|to|does)|what (should|can|do) (i|we|you) do|what (helps|can help))\b"),
     )
 )
 # Each article ends with a line that sends the reader on; it answers nothing.
