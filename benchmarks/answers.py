@@ -156,7 +156,7 @@ def run_current(
         predictions = []
         for row in rows:
             relevance.question_vector.cache_clear()
-            q_vec = relevance.question_vector(row["question"])
+            q_vec = relevance.question_vector(relevance.plain_question(row["question"]))
             passages = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
             deid = Deidentified(row["question"], None)
             t0 = time.perf_counter()

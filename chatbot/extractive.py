@@ -148,7 +148,10 @@ def _choose(
     # Why the title with each heading: "Common triggers:" alone does not say whose
     # triggers, and the title alone (the intro's heading) matches every question on
     # the topic, so the intro won "what are asthma triggers".
-    headings = [f"{title.rstrip(':')}: {h}" if h else title for h, _ in sections]
+    headings = [
+        f"{title.rstrip(':')}: {h}" if h and h.rstrip(":?") != title.rstrip(":?") else title
+        for h, _ in sections
+    ]
     probes = [_probe(u) for _, units in sections for u in units]
     vectors = embed(headings + probes)
     heading_match = _match(question, headings, vectors[: len(headings)], q_vec)
