@@ -146,11 +146,13 @@ def _choose(
     unit the answer opens with (the section's first when the best can be reached
     within MAX_WORDS from there, else the best). Sign-off units are never chosen."""
     # Why the title with each heading: "Common triggers:" alone does not say whose
-    # triggers, and the title alone (the intro's heading) matches every question on
+    # triggers, and the title alone (the intro's heading) matched every question on
     # the topic, so the intro won "what are asthma triggers".
+    # The intro (no heading, or the title as its heading) is read as what it answers,
+    # "what is it?": read as the bare title it matched every question on the topic.
+    topic = title.rstrip(":?")
     headings = [
-        f"{title.rstrip(':')}: {h}" if h and h.rstrip(":?") != title.rstrip(":?") else title
-        for h, _ in sections
+        f"{topic}: {h}" if h and h.rstrip(":?") != topic else f"{topic}: what is it?" for h, _ in sections
     ]
     probes = [_probe(u) for _, units in sections for u in units]
     vectors = embed(headings + probes)
