@@ -48,12 +48,15 @@ MAX_GRADE = 8.0
 SECTION_TOP_MARGIN = 0.1
 HEADING_WEIGHT = 0.5  # a section is chosen half by its heading, half by its best sentence
 BULLETS = ("-", "*", "•")
+# A sentence that leans on the one before it ("Other things to watch include:").
+DEPENDENT = re.compile(r"^(Other|Others|These|This|They|It|Also|Then|But|And|So)\b")
 KIND_WEIGHT = 0.1
 # What kind of answer a question (or a section heading, which is a patient's
 # question) asks for, first match wins. A heading of the same kind as the question
-# is preferred and one of another kind set back: "how do i check my blood pressure
-# at home" wants "How do I take an accurate reading?", not "When should I check my
-# blood pressure?", though the second shares more words.
+# is preferred, and a time or a warning offered to another kind of question is set
+# back (``_kind_fit``): "how do i check my blood pressure at home" wants "How do I
+# take an accurate reading?", not "When should I check my blood pressure?", though
+# the second shares more words.
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
@@ -64,7 +67,10 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("cause", r"^(why|what causes?)\b"),
         ("who", r"^who\b"),
         ("place", r"^where\b"),
-        ("action", r"^(how (do|can|should|to|does)|what (should|can|do) (i|we|you) do|what (helps|can help))\b"),
+        ("prevent", r"\b(prevent|avoid getting)\b"),
+        ("treat", r"\b(treat|treated|treatment|get rid of|cure|relieve)\b"),
+        ("action", r"^(how (do|can|should|to|does)|what (should|can|do) (i|we|you) do|what (helps|can help)"
+         r"|what to do|ways to)\b"),
     )
 )
 # Each article ends with a line that sends the reader on; it answers nothing.
@@ -114,6 +120,19 @@ def kind(text: str) -> str | None:
     lowered = " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
     lowered = re.sub(r"^(hi|hello|so|ok|okay|um|please|quick question)\b\s*", "", lowered)
     return next((name for name, pattern in KINDS if pattern.search(lowered)), None)
+
+
+def _kind_fit(asked: str | None, offered: str | None) -> int:
+    """+1 when a heading asks the question's kind; -1 when it offers a time or a
+    warning ("When should I...?", "When to get help") to a question that asked
+    something else, the mismatch that answered "what should i do if my blood sugar
+    is low" with when to call 911; else 0 ("where do i inject insulin" is answered
+    under "How do I give an insulin shot?")."""
+    if not asked or not offered:
+        return 0
+    if asked == offered:
+        return 1
+    return -1 if offered in ("time", "urgent") else 0
 
 
 def _probe(unit: str) -> str:
@@ -169,7 +188,7 @@ def _choose(
     scores = [
         HEADING_WEIGHT * float(heading_match[i])
         + (1 - HEADING_WEIGHT) * float(unit_match[a:b].max())
-        + (KIND_WEIGHT * (1 if kinds[i] == asked else -1) if asked and kinds[i] else 0.0)
+        + KIND_WEIGHT * _kind_fit(asked, kinds[i])
         for i, (a, b) in enumerate(spans)
     ]
     chosen = int(np.argmax(scores))
@@ -182,7 +201,9 @@ def _choose(
         # Out of reach: the answering unit opens the answer only when it is clearly
         # better than the section's first (a stray word match is not enough).
         clearly = unit_match[a + best] >= unit_match[a] + SECTION_TOP_MARGIN
-        return (chosen, best, best) if clearly else (chosen, 0, 0)
+        if clearly and not DEPENDENT.match(units[best]):
+            return chosen, best, best
+        return chosen, 0, 0
     return chosen, 0, best
 
 

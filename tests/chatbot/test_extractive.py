@@ -147,6 +147,10 @@ def test_grade_reads_plain_text_as_plain(text: str, plain: bool) -> None:
         ("When to get help", "urgent"),
         ("should i go to the er", "urgent"),
         ("what is ibs", None),
+        ("how do i treat athletes foot", "treat"),
+        ("How can I prevent ringworm and athlete's foot?", "prevent"),
+        ("What to do:", "action"),
+        ("Ways to contact your care team:", "action"),
     ],
 )
 def test_questions_and_headings_say_what_kind_of_answer_they_want(text: str, expected: str | None) -> None:
@@ -179,3 +183,9 @@ def test_an_articles_sign_off_never_opens_an_answer(slug: str) -> None:
 def test_a_one_line_answer_runs_on_to_say_enough() -> None:
     text = answer("what is ibs", passages_of("irritable-bowel-syndrome")[:1])
     assert len(text.split()) >= MIN_WORDS and "belly pain" in text
+
+
+def test_an_answer_never_opens_with_a_sentence_that_leans_on_the_one_before() -> None:
+    """ "Other things to watch include:" opened the warfarin food answer."""
+    text = answer("what foods should i watch with warfarin", [section("warfarin", "Do I need to avoid foods")])
+    assert text.startswith("No, you do not need to avoid vitamin K")
