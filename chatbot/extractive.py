@@ -165,18 +165,25 @@ def _choose(
     unit the answer opens with (the section's first when the best can be reached
     within MAX_WORDS from there, else the best). Sign-off units are never chosen."""
     # Why the title with each heading: "Common triggers:" alone does not say whose
-    # triggers, and the title alone (the intro's heading) matched every question on
-    # the topic, so the intro won "what are asthma triggers".
-    # The intro (no heading, or the title as its heading) is read as what it answers,
-    # "what is it?": read as the bare title it matched every question on the topic.
+    # triggers. The intro (no heading, or the title as its heading) is read as what
+    # it answers, "what is it?": read as the bare title it matched every question on
+    # the topic, and won "what are asthma triggers".
     topic = title.rstrip(":?")
     headings = [
         f"{topic}: {h}" if h and h.rstrip(":?") != topic else f"{topic}: what is it?" for h, _ in sections
     ]
+    # ...and a heading of its own is read alone as well ("What are the warning signs
+    # of a stroke?"), so the title does not blur it into its neighbour ("Other
+    # sudden signs can include:"). The intro is read only as "what is it?".
+    own = [bool(h) and h.rstrip(":?") != topic for h, _ in sections]
+    bare = [h if mine else headings[i] for i, ((h, _), mine) in enumerate(zip(sections, own, strict=True))]
     probes = [_probe(u) for _, units in sections for u in units]
-    vectors = embed(headings + probes)
-    heading_match = _match(question, headings, vectors[: len(headings)], q_vec)
-    unit_match = _match(question, probes, vectors[len(headings) :], q_vec)
+    n = len(sections)
+    vectors = embed(headings + bare + probes)
+    heading_match = np.maximum(
+        _match(question, headings, vectors[:n], q_vec), _match(question, bare, vectors[n : 2 * n], q_vec)
+    )
+    unit_match = _match(question, probes, vectors[2 * n :], q_vec)
     usable = np.array([not SIGN_OFF.match(u) for _, units in sections for u in units])
     unit_match = np.where(usable, unit_match, -np.inf)
     spans, start = [], 0
