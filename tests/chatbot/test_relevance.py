@@ -33,6 +33,7 @@ def test_the_committed_gate_was_trained_on_the_committed_articles_and_questions(
     assert stored["features"] == list(relevance.FEATURES)
     assert 0.0 < stored["threshold"] < 1.0
     assert stored["held_out"]["off_target"] <= 0.02  # chosen on whole held-out articles
+    assert stored["held_out"]["answered_wrongly_without_article"] <= 0.05
 
 
 def test_a_gate_built_for_other_features_is_refused() -> None:
