@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 from chatbot import crypto
 from chatbot.models import (
@@ -411,11 +412,22 @@ def escalations_open_by_priority() -> dict[int, int]:
     return counts
 
 
-def escalations_past_sla_by_priority(*, sla_s: Mapping[int, int], now: datetime) -> dict[int, int]:
-    """Open escalations older than their priority's SLA (``sla_s``: seconds by priority)."""
+def ack_sla_s(priority_name: str) -> int:
+    """Seconds to acknowledge an escalation of this priority (``ESCALATION_ACK_SLA_S``):
+    the one SLA that pages people and that /metrics counts breaches against."""
+    sla = settings.ESCALATION_ACK_SLA_S
+    return int(sla.get(priority_name, sla["routine"]))
+
+
+def escalations_past_sla_by_priority(*, now: datetime) -> dict[int, int]:
+    """Open escalations whose clock (created, or reopened) started longer ago than their
+    priority's acknowledgement SLA, by priority."""
+    open_ = Escalation.objects.filter(status=Escalation.Status.OPEN).annotate(
+        clock_from=Coalesce("reopened_at", "created_at")
+    )
     return {
-        priority: Escalation.objects.filter(
-            status=Escalation.Status.OPEN, priority=priority, created_at__lt=now - timedelta(seconds=limit)
+        priority.value: open_.filter(
+            priority=priority.value, clock_from__lt=now - timedelta(seconds=ack_sla_s(priority.name.lower()))
         ).count()
-        for priority, limit in sla_s.items()
+        for priority in Escalation.Priority
     }

@@ -424,9 +424,6 @@ METRICS_TOKEN = envsecret("METRICS_TOKEN")
 PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
 # /readyz asks the model server here (vLLM and serve_model answer /health).
 LLM_HEALTH_URL = envstr("LLM_HEALTH_URL", LLM_BASE_URL.rstrip("/").removesuffix("/v1") + "/health")
-# An open (unacknowledged) escalation older than this is an SLA breach in /metrics.
-ESCALATION_SLA_URGENT_S = envint("ESCALATION_SLA_URGENT_S", 15 * 60)
-ESCALATION_SLA_ROUTINE_S = envint("ESCALATION_SLA_ROUTINE_S", 24 * 3600)
 
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")
