@@ -278,7 +278,9 @@ def conversation_in_staff_scope(*, conversation: Conversation, user: Any) -> boo
 
 def patient_data_export(*, patient: Any) -> dict[str, Any]:
     """Everything stored about ``patient`` that they may have (HIPAA right of access):
-    the account and every conversation with its messages, as the patient saw them."""
+    the account and every conversation (live chat and care-team threads) with its
+    messages, as the patient saw them. AI drafts a clinician has not sent are not the
+    patient's record and are not included."""
     return {
         "account": {
             "username": patient.get_username(),
@@ -288,13 +290,25 @@ def patient_data_export(*, patient: Any) -> dict[str, Any]:
         "conversations": [
             {
                 "id": c.pk,
+                "channel": c.channel,
                 "created_at": c.created_at.isoformat(),
                 "updated_at": c.updated_at.isoformat(),
+                **_thread_export(c),
                 "messages": conversation_transcript(conversation=c),
             }
-            for c in Conversation.objects.filter(patient=patient).order_by("created_at").prefetch_related("messages")
+            for c in Conversation.objects.filter(patient=patient)
+            .order_by("created_at")
+            .select_related("thread")
+            .prefetch_related("messages")
         ],
     }
+
+
+def _thread_export(conversation: Conversation) -> dict[str, Any]:
+    thread = getattr(conversation, "thread", None) if conversation.channel == Conversation.Channel.PORTAL else None
+    if thread is None:
+        return {}
+    return {"thread": {"topic": thread.get_topic_display(), "status": thread.status}}
 
 
 def access_log_entries() -> QuerySet[AccessLog]:
