@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from chatbot import crypto
 from chatbot.models import (
@@ -433,6 +434,33 @@ def ack_sla_s(priority_name: str) -> int:
     return int(sla.get(priority_name, sla["routine"]))
 
 
+def ack_deadline(priority_name: str, *, now: datetime) -> datetime:
+    """An open escalation of this priority whose clock started at or before the returned
+    time is past its acknowledgement SLA. For the priorities in
+    ``ESCALATION_BUSINESS_DAY_PRIORITIES`` (routine by default) the clock runs Monday to
+    Friday only, in the clinic's ``TIME_ZONE``: "one business day" is 86,400 s of weekday
+    time, so a routine escalation raised on Friday evening is due on Monday evening."""
+    seconds = ack_sla_s(priority_name)
+    if priority_name not in settings.ESCALATION_BUSINESS_DAY_PRIORITIES:
+        return now - timedelta(seconds=seconds)
+    return weekday_clock_back(now, seconds=seconds)
+
+
+def weekday_clock_back(now: datetime, *, seconds: float) -> datetime:
+    """The time ``seconds`` of weekday (Monday–Friday, local) time before ``now``."""
+    t, left = timezone.localtime(now), float(seconds)
+    while True:
+        midnight = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        if midnight == t:
+            midnight -= timedelta(days=1)
+        span = (t - midnight).total_seconds()
+        if midnight.weekday() < 5:
+            if span >= left:
+                return t - timedelta(seconds=left)
+            left -= span
+        t = midnight
+
+
 def escalations_past_sla_by_priority(*, now: datetime) -> dict[int, int]:
     """Open escalations whose clock (created, or reopened) started longer ago than their
     priority's acknowledgement SLA, by priority."""
@@ -441,7 +469,7 @@ def escalations_past_sla_by_priority(*, now: datetime) -> dict[int, int]:
     )
     return {
         priority.value: open_.filter(
-            priority=priority.value, clock_from__lt=now - timedelta(seconds=ack_sla_s(priority.name.lower()))
+            priority=priority.value, clock_from__lte=ack_deadline(priority.name.lower(), now=now)
         ).count()
         for priority in Escalation.Priority
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -35,7 +35,7 @@ def escalations_due_for_page(*, now: datetime) -> list[int]:
     re-page is due, urgent first."""
     due = Q(next_page_at__lte=now)
     for priority in Escalation.Priority:
-        deadline = now - timedelta(seconds=chatbot_selectors.ack_sla_s(priority.name.lower()))
+        deadline = chatbot_selectors.ack_deadline(priority.name.lower(), now=now)
         due |= Q(priority=priority.value, breached_at__isnull=True, clock_from__lte=deadline)
     return list(
         Escalation.objects.filter(status=Escalation.Status.OPEN)

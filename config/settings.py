@@ -216,6 +216,8 @@ ESCALATION_ACK_SLA_S = {
         for key, value in (item.split("=", 1) for item in envlist("ESCALATION_ACK_SLA_S", "") if "=" in item)
     },
 }
+# Priorities whose acknowledgement clock runs on weekdays only ("routine: 1 business day").
+ESCALATION_BUSINESS_DAY_PRIORITIES = envlist("ESCALATION_BUSINESS_DAY_PRIORITIES", "routine")
 ESCALATION_SLA_CHECK_S = envfloat("ESCALATION_SLA_CHECK_S", 15.0)  # the beat task's period (≤ 30 s)
 ESCALATION_REPAGE_S = envint("ESCALATION_REPAGE_S", 300)  # page the next tier this often until acknowledged
 # Paged when the rota has nobody for the role and no fallback entry.
