@@ -267,8 +267,9 @@ def conversation_for_staff(*, conversation_id: int) -> Conversation:
 def conversation_in_staff_scope(*, conversation: Conversation, user: Any) -> bool:
     """Whether ``conversation`` is in ``user``'s work: flagged for review (the pool),
     with open risk or an unresolved escalation (the queues), or an escalation this
-    person handled. Anything else is "break the glass": the portal asks for a reason."""
-    if conversation.needs_review or conversation.risk_state.is_open:
+    person handled, or a chat this person has joined. Anything else is "break the
+    glass": the portal asks for a reason."""
+    if conversation.needs_review or conversation.risk_state.is_open or conversation.staff_joined_by_id == user.pk:
         return True
     escalations = Escalation.objects.filter(conversation=conversation)
     return (

@@ -65,6 +65,18 @@ def staff_messages_waiting(*, patient: Any) -> list[dict[str, Any]]:
     ]
 
 
+def chat_for_thread(*, thread: Thread) -> Conversation | None:
+    """The live chat a clinician joins from this thread: the chat the thread was sent
+    from, else the patient's most recent chat; None when the patient has never chatted."""
+    if thread.from_chat_message_id is not None:
+        return Conversation.objects.get(messages__pk=thread.from_chat_message_id)
+    return (
+        Conversation.objects.filter(patient_id=thread.conversation.patient_id, channel=Conversation.Channel.CHAT)
+        .order_by("-updated_at", "-id")
+        .first()
+    )
+
+
 def thread_summary(thread: Thread) -> dict[str, Any]:
     return {
         "id": thread.pk,
