@@ -7,6 +7,12 @@ names common outside the US and names that are also English words; places come f
 shorthand, limited English, some Spanish), and include messages dense in clinical words that
 are not PHI (drug names, doses, vitals, body parts) so the tagger learns what to leave alone.
 Augmentation: casing (mostly lowercase), typos in ordinary words, and chat shorthand.
+
+Besides names, places and facilities, messages carry the identifiers patients type that
+have no fixed shape: ages over 89 (digits and words, English and Spanish), dates (slashes,
+dots, words), short IDs and serials, and ZIP codes; and their look-alikes that are not PHI
+(ages under 90, doses, vitals, pain scores, relative days, counts), so the tagger learns
+the difference from context rather than from a pattern.
 """
 
 from __future__ import annotations
@@ -104,6 +110,168 @@ TEMPLATES = [
     ("tell {first} at {fac} i said thank you", "en"),
     ("{first} {last} here, need a work note for {town} school district", "en"),
 ]
+# More personas and situations: caregivers, teens, elderly patients, limited English,
+# Spanish, texting shorthand; each line its own situation rather than a re-worded template.
+MORE_TEMPLATES = [
+    ("ok so {rel} {first} is {age} and shes been confused since {relday}, is that normal", "en"),
+    ("my grandma is {age} yrs old and still drives lol, can she get a flu shot at {fac}", "en"),
+    ("im {age} and i live alone in {town}, who can help me with my pills", "en"),
+    ("he turned {age} on {date} and hasnt been eating much", "en"),
+    ("mi abuela tiene {age_es} años y se cayó {relday_es}", "es"),
+    ("mi papá cumplió {age_es} y no quiere comer", "es"),
+    ("dad is {young} and diabetic, sugar {num} after dinner", "en"),
+    ("im {young} years old and my {body} has been hurting for 3 weeks", "en"),
+    ("she is {young} and takes {drug} {dose} twice a day", "en"),
+    ("my appt on {date} needs to move, i have work", "en"),
+    ("can i come in {relday} instead of {date}", "en"),
+    ("dob {date}, name {name}", "en"),
+    ("born {date} if u need it to look me up", "en"),
+    ("i had my last period on {date} and tested positive {relday}", "en"),
+    ("surgery was {date} at {fac}, staples still in", "en"),
+    ("la cita es el {date_es} pero no puedo ir", "es"),
+    ("mi fecha de nacimiento es {date}", "es"),
+    ("took {drug} at 8 and again at 2, pain is {small}/10", "en"),
+    ("bp {num}/{num2} {relday}, {num}/{num2} today. still on {drug} {dose}", "en"),
+    ("temp 101.{small} and {rel} {first} has it too", "en"),
+    ("the serial on my cpap is {id} it stopped working", "en"),
+    ("my member id is {id}, does my plan cover {drug}", "en"),
+    ("insurance # {id} group {id2}", "en"),
+    ("pump serial {id}, it keeps beeping at night", "en"),
+    ("claim number {id} was denied can someone look", "en"),
+    ("mi número de miembro es {id}", "es"),
+    ("my zip is {zip}, whats the closest lab", "en"),
+    ("we moved, new zip {zip} in {town}", "en"),
+    ("any urgent care near {zip}?", "en"),
+    ("i live in {town}, {state} {zip}", "en"),
+    ("just got back to {town} from {town2}, my {body} is still swollen", "en"),
+    ("we r in {town} for the holidays, can i use {chain} there", "en"),
+    ("took {rel} to {saint_fac} last nite, they did a ct scan", "en"),
+    ("she was at {fac} for 3 days and they sent her home", "en"),
+    ("can u fax my records to {fac} attn {first}", "en"),
+    ("{first} from {fac} said u would call", "en"),
+    ("dr {last} at {saint_fac} wants labs first", "en"),
+    ("hey its {first} again, {rel} {first2} still has the cough", "en"),
+    ("{first} {last} here, {rel} {first2} {last} is also your patient", "en"),
+    ("this is {first}'s mom, {first} has a rash on her {body}", "en"),
+    ("tell {first} thanks for the help at the front desk", "en"),
+    ("i am {first}, my english no good. {rel} {first2} help me write", "en"),
+    ("he no eat since {relday}, he {age}, what i do", "en"),
+    ("me {first} {last}, need refill {drug}, pharmacy {chain} in {town}", "en"),
+    ("my doctor is dr. {name}, she moved to {fac}", "en"),
+    ("soy {first}, la hija de {name}, ella vive en {town}", "es"),
+    ("mi esposo {first} está en el {fac} desde {relday_es}", "es"),
+    ("{fam_es} {first} tiene {age_es} años y está en {fac}", "es"),
+    ("me siento una carga para mi familia, el {drug} no me ayuda", "es"),
+    ("soy una carga para todos, no puedo ni caminar", "es"),
+    ("tengo dolor de {body_es} desde hace una semana y la presión alta", "es"),
+    ("para la diabetes tomo {drug} {dose} con la comida", "es"),
+    ("quiero saber si puedo tomar {drug} con el {drug2}", "es"),
+    ("necesito hablar con alguien sobre mi {body_es}, me duele mucho", "es"),
+    ("i will call back {relday}, thank u", "en"),
+    ("may i ask if {drug} can be taken with food", "en"),
+    ("by the grace of god the swelling is down", "en"),
+    ("there is a red mark on my {body} after the shot", "en"),
+    ("the bill from the lab came, it says i owe 40 dollars", "en"),
+    ("hope this helps, sugar {num} fasting", "en"),
+    ("my mood is better since the {drug}, sleep is still bad", "en"),
+    ("walked {num} steps {relday}, knee felt ok", "en"),
+    ("pain {small} out of 10 in my {body}, worse at night", "en"),
+    ("o2 {num3}% pulse {num3}, short of breath on stairs", "en"),
+    ("weight {num} lbs, up {small} since {relday}", "en"),
+    ("can the pharmacy split the {dose} tablet in half", "en"),
+    ("mri of my {body} shows a small tear, what now", "en"),
+    ("got a letter about my a1c being {small}.{small}", "en"),
+    ("is it normal to feel dizzy after {drug}", "en"),
+    ("sorry to bother, {rel} {first} fell and hit her {body}", "en"),
+    ("pls help {rel} cant breathe good", "en"),
+    ("my caregiver {name} has my permission to talk to u", "en"),
+    ("granddaughter {first} drives me to {fac} every tuesday", "en"),
+    ("{first} {last} dob {date} mrn on the card", "en"),
+    ("we are from {country}, {rel} speaks only a little english", "en"),
+    ("back home in {town} the doctor gave me {drug}", "en"),
+    ("lived in {town} {state} until {date}, then moved here", "en"),
+    ("the {fac} er sent us home with {drug}", "en"),
+    ("drove to {town2} to see the specialist, dr {last}", "en"),
+]
+AGE_WORDS = ("ninety", "ninety-one", "ninety two", "ninety-three", "ninety four", "ninety-five",
+             "ninety six", "ninety-seven", "ninety eight", "ninety-nine", "a hundred",
+             "one hundred and one", "a hundred and two")
+AGE_ES = ("noventa", "noventa y uno", "noventa y dos", "noventa y tres", "noventa y cuatro",
+          "noventa y cinco", "noventa y seis", "noventa y siete", "noventa y ocho", "cien",
+          "ciento uno")
+MONTHS = """january february march april may june july august september october november
+december jan feb mar apr jun jul aug sept oct nov dec""".split()
+MESES = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
+RELATIVE_DAYS = ("yesterday", "today", "last night", "this morning", "monday", "friday",
+                 "last week", "two days ago", "the weekend", "tuesday night", "tmrw")
+RELATIVE_DAYS_ES = ("ayer", "anoche", "el lunes", "la semana pasada", "hace dos días", "esta mañana")
+FAMILY_ES = ("mi tía", "mi tío", "mi abuela", "mi abuelo", "mi suegra", "mi prima", "mi comadre")
+ID_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def _age(rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        return str(rng.randint(90, 104))
+    return rng.choice(AGE_WORDS)
+
+
+def _date(rng: random.Random) -> str:
+    month, day, year = rng.randint(1, 12), rng.randint(1, 28), rng.randint(1925, 2026)
+    short = f"{year % 100:02d}"
+    shape = rng.randrange(9)
+    if shape == 0:
+        return f"{month}/{day}"
+    if shape == 1:
+        return f"{month}/{day}/{rng.choice([short, str(year)])}"
+    if shape == 2:
+        return f"{month}.{day}.{rng.choice([short, str(year)])}"
+    if shape == 3:
+        return f"{month:02d}.{day:02d}.{year}"
+    if shape == 4:
+        return f"{rng.choice(MONTHS)} {day}{rng.choice(['', 'th', 'st'])}"
+    if shape == 5:
+        return f"{rng.choice(MONTHS)} {day}, {year}"
+    if shape == 6:
+        return f"{day} {rng.choice(MONTHS)}"
+    if shape == 7:
+        return f"{month}-{day}-{year}"
+    return f"the {day}th"
+
+
+def _date_es(rng: random.Random) -> str:
+    return f"{rng.randint(1, 28)} de {rng.choice(MESES)}"
+
+
+def _id(rng: random.Random) -> str:
+    shape = rng.randrange(5)
+    letters = "".join(rng.choice(ID_LETTERS) for _ in range(rng.randint(1, 3)))
+    digits = "".join(str(rng.randrange(10)) for _ in range(rng.randint(4, 10)))
+    if shape == 0:
+        return letters + digits
+    if shape == 1:
+        return f"{letters}-{digits}"
+    if shape == 2:
+        return digits
+    if shape == 3:
+        return f"{digits[:3]}-{letters}{digits[3:]}"
+    return (letters + digits).lower()
+
+
+SLOTS_MORE = {
+    "age": ("AGE", _age), "age_es": ("AGE", lambda r: r.choice(AGE_ES)),
+    "young": (None, lambda r: str(r.randint(18, 89))), "small": (None, lambda r: str(r.randint(1, 9))),
+    "date": ("DATE", _date), "date_es": ("DATE", _date_es),
+    "relday": (None, lambda r: r.choice(RELATIVE_DAYS)),
+    "relday_es": (None, lambda r: r.choice(RELATIVE_DAYS_ES)),
+    "id": ("ID", _id), "id2": ("ID", _id),
+    "zip": ("ZIP", lambda r: f"{r.randint(1001, 99950):05d}"),
+    "fam_es": (None, lambda r: r.choice(FAMILY_ES)),
+    "saint_fac": ("FACILITY", lambda r: r.choice(SAINTS).replace(".", "").replace("'", "")
+                  + r.choice(["", "", " er", " hospital", "s"])),
+}
+GREETINGS = ("hi ", "hello ", "hey ", "good morning, ", "ok so ", "sorry to bother, ", "hola, ",
+             "pls help. ", "quick question: ")
+CLOSINGS = (" thanks", " thank u", " ty", " pls", " god bless", " gracias", "??", "!!", " asap")
 SHORTHAND = {"you": "u", "please": "pls", "tomorrow": "tmrw", "appointment": "appt", "your": "ur",
              "because": "bc", "with": "w/", "thanks": "thx", "people": "ppl", "are": "r"}
 STATES = """texas tx california ca florida fl ohio oh georgia ga arizona az new york ny illinois
@@ -112,7 +280,8 @@ il michigan mi""".split()
 
 @dataclass(frozen=True)
 class Row:
-    """A message and its spans: (start, end, type) with type PERSON, LOCATION or FACILITY."""
+    """A message and its spans: (start, end, type) with type PERSON, LOCATION, FACILITY, AGE,
+    DATE, ID or ZIP."""
 
     text: str
     spans: tuple[tuple[int, int, str], ...]
@@ -176,6 +345,7 @@ def _fill(template: str, rng: random.Random) -> Row:
         "body_es": (None, lambda r: r.choice(["pecho", "estómago", "rodilla", "espalda", "cabeza"])),
         "num": (None, lambda r: str(r.randint(95, 190))), "num2": (None, lambda r: str(r.randint(55, 110))),
         "num3": (None, lambda r: str(r.randint(50, 120))),
+        **SLOTS_MORE,
     }
     out, spans, pos = [], [], 0
     for match in re.finditer(r"\{(\w+)\}", template):
@@ -237,4 +407,13 @@ def _noisy_word(word: str, rng: random.Random) -> str:
 def generate(count: int, seed: int) -> list[Row]:
     """Return `count` synthetic messages (same seed, same rows)."""
     rng = random.Random(seed)
-    return [augment(_fill(rng.choice(TEMPLATES)[0], rng), rng) for _ in range(count)]
+    templates = [t for t, _ in TEMPLATES + MORE_TEMPLATES]
+    rows = []
+    for _ in range(count):
+        template = rng.choice(templates)
+        if rng.random() < 0.25:
+            template = rng.choice(GREETINGS) + template
+        if rng.random() < 0.2:
+            template += rng.choice(CLOSINGS)
+        rows.append(augment(_fill(template, rng), rng))
+    return rows
