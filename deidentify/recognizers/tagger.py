@@ -1,8 +1,10 @@
-"""Names, places and facilities found by the learned token tagger (`deidentify.tagger`).
+"""Names, places, facilities, ages over 89, dates and IDs found by the learned token tagger
+(`deidentify.tagger`).
 
-The rules beside it need capital letters or cue words; patients type "my son jayden" and
-"took her to st judes er". The tagger reads the words themselves. It is one recognizer in
-the registry like any other: structured identifiers stay with the pattern recognizers.
+The rules beside it need capital letters, cue words or a fixed shape; patients type "my son
+jayden", "took her to st judes er", "shes ninety four" and "appt 3.14.25". The tagger reads
+the words in context. It is one recognizer in the registry like any other, and it fills the
+rules' gaps: structured identifiers (phones, emails, SSNs, MRNs) stay with the patterns.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ INFINITIVE = re.compile(r"(?:quiero|quiere|quieres|voy\s+a|va\s+a|a|para|de|pued
                         r"debo|necesito|dejar\s+de)\s+[^\W\d_]+(?:ar|er|ir)$", re.IGNORECASE)
 #: The kinds that are words; ages, dates and IDs are read as the tagger draws them.
 WORD_KINDS = frozenset({"PER", "LOC", "FAC"})
+# Safe Harbor folds ages of 90 and over only: a tagged age must say a number that high.
+OVER_89_WORD = re.compile(r"ninety|hundred|noventa|cien", re.IGNORECASE)
 #: Where the NLP engine leaves the tagger's spans on the spaCy `Doc` (it tags once per text).
 TAGS_KEY = "deid_tags"
 # The kind of place or firm, and titles, are not PHI: trimmed from a span's edges, as the
@@ -64,7 +68,8 @@ class TaggerRecognizer(EntityRecognizer):
                 if (tag.end <= tag.start or _clinical(text[tag.start:tag.end])
                         or _spanish_word(text, tag)):
                     continue
-            elif not any(c.isalnum() for c in text[found.start:found.end]):
+            elif not any(c.isalnum() for c in text[found.start:found.end]) or (
+                    found.kind == "AGE" and not _over_89(text[found.start:found.end])):
                 continue
             else:
                 tag = found
@@ -75,6 +80,12 @@ class TaggerRecognizer(EntityRecognizer):
                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
             ))
         return results
+
+
+def _over_89(span: str) -> bool:
+    """Return True when the age span states 90 or more, in digits or words."""
+    digits = re.findall(r"\d+", span)
+    return int(digits[0]) >= 90 if digits else OVER_89_WORD.search(span) is not None
 
 
 def _trimmed(text: str, tag: Tag) -> Tag:
