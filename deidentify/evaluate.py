@@ -89,7 +89,7 @@ def read_presidio(path: Path) -> list[Document]:
 
 def read_jsonl(path: Path) -> list[Document]:
     """Return rows of {"text", "spans": [{"start", "end", "type"}]}."""
-    docs = []
+    docs: list[Document] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)

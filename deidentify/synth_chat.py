@@ -321,17 +321,17 @@ owusu appiah agyeman darko frimpong
 dang dinh do duong ho huynh lam luong ly mai ngo phan quach ta thai trinh truong vo vu
 singh kaur sandhu gill dhillon grewal sidhu bhatt desai joshi kulkarni nair pillai
 abdullah haddad khoury mansour saleh aziz farah""".split()
-CONDITIONS = """alzheimer's|parkinson's|crohn's|graves disease|hashimoto's|bell's palsy|raynaud's|
+CONDITIONS: list[str] = """alzheimer's|parkinson's|crohn's|graves disease|hashimoto's|bell's palsy|raynaud's|
 tourette's|huntington's|lou gehrig's|addison's|cushing's|down syndrome|asperger's|
 guillain-barre|hodgkin's|meniere's|sjogren's|kawasaki disease|lyme disease|
 tommy john surgery|osgood-schlatter|baker's cyst|achilles tendon|epstein barr|
 dupuytren's|paget's|barrett's esophagus|wilson's disease|marfan""".replace("\n", "").split("|")
-GENERIC_PLACES = """the er|the emergency room|urgent care|the pharmacy|the dentist|the senior center|
+GENERIC_PLACES: list[str] = """the er|the emergency room|urgent care|the pharmacy|the dentist|the senior center|
 the lab|social services|the clinic|physical therapy|the hospital|daycare|the school nurse|
 work|church|the gym|the eye doctor|the county office|the va|the food bank|dialysis|
 el hospital|la clínica|la farmacia|emergencias|el trabajo|la iglesia|la escuela""".replace(
     "\n", "").split("|")
-INSURERS = """medicare|medicaid|medi-cal|blue cross|blue shield|aetna|united healthcare|cigna|
+INSURERS: list[str] = """medicare|medicaid|medi-cal|blue cross|blue shield|aetna|united healthcare|cigna|
 humana|tricare|molina|ambetter|covered california|obamacare""".replace("\n", "").split("|")
 SPANISH_TEMPLATES = [
     ("me duele mucho el {body_es} y no puedo dormir, ¿qué hago?", "es"),
