@@ -145,14 +145,10 @@ class StateCollector(Collector):
 
         breaches = GaugeMetricFamily(
             "chat_escalations_past_sla",
-            "Open escalations older than their priority's SLA (ESCALATION_SLA_*_S).",
+            "Open escalations past their priority's acknowledgement SLA (ESCALATION_ACK_SLA_S).",
             labels=["priority"],
         )
-        sla: dict[int, int] = {
-            Escalation.Priority.URGENT.value: settings.ESCALATION_SLA_URGENT_S,
-            Escalation.Priority.ROUTINE.value: settings.ESCALATION_SLA_ROUTINE_S,
-        }
-        past = selectors.escalations_past_sla_by_priority(sla_s=sla, now=timezone.now())
+        past = selectors.escalations_past_sla_by_priority(now=timezone.now())
         for priority, n in past.items():
             breaches.add_metric([names[priority]], n)
         yield breaches

@@ -1,4 +1,9 @@
-"""The product's roles are Django groups. A data migration creates them."""
+"""The product's roles are Django groups.
+
+Data migrations create them; ``ensure_roles`` runs after every ``migrate`` and ``flush``
+(Django's ``post_migrate``) so a flushed or hand-edited database gets them back, with
+the clinician's right to send care-team replies.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,25 @@ PATIENT = "patient"
 CLINICIAN = "clinician"
 SAFETY_OFFICER = "safety_officer"
 ROLES = (PATIENT, CLINICIAN, SAFETY_OFFICER)
+# Permissions each role holds beyond its name: (app_label, model, codename, description).
+ROLE_PERMISSIONS = {
+    CLINICIAN: [("chatbot", "replyapproval", "send_portal_reply", "Can approve and send a care-team reply to a patient")],
+}
+
+
+def ensure_roles(**_: Any) -> None:
+    """Create the role groups and grant their permissions; idempotent (a post_migrate receiver)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    for name in ROLES:
+        group, _created = Group.objects.get_or_create(name=name)
+        for app_label, model, codename, description in ROLE_PERMISSIONS.get(name, []):
+            content_type, _ct = ContentType.objects.get_or_create(app_label=app_label, model=model)
+            permission, _p = Permission.objects.get_or_create(
+                content_type=content_type, codename=codename, defaults={"name": description}
+            )
+            group.permissions.add(permission)
 
 
 def has_role(user: Any, role: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from chatbot import crypto
 from chatbot.models import (
@@ -265,8 +267,9 @@ def conversation_for_staff(*, conversation_id: int) -> Conversation:
 def conversation_in_staff_scope(*, conversation: Conversation, user: Any) -> bool:
     """Whether ``conversation`` is in ``user``'s work: flagged for review (the pool),
     with open risk or an unresolved escalation (the queues), or an escalation this
-    person handled. Anything else is "break the glass": the portal asks for a reason."""
-    if conversation.needs_review or conversation.risk_state.is_open:
+    person handled, or a chat this person has joined. Anything else is "break the
+    glass": the portal asks for a reason."""
+    if conversation.needs_review or conversation.risk_state.is_open or conversation.staff_joined_by_id == user.pk:
         return True
     escalations = Escalation.objects.filter(conversation=conversation)
     return (
@@ -277,7 +280,9 @@ def conversation_in_staff_scope(*, conversation: Conversation, user: Any) -> boo
 
 def patient_data_export(*, patient: Any) -> dict[str, Any]:
     """Everything stored about ``patient`` that they may have (HIPAA right of access):
-    the account and every conversation with its messages, as the patient saw them."""
+    the account and every conversation (live chat and care-team threads) with its
+    messages, as the patient saw them. AI drafts a clinician has not sent are not the
+    patient's record and are not included."""
     return {
         "account": {
             "username": patient.get_username(),
@@ -287,13 +292,25 @@ def patient_data_export(*, patient: Any) -> dict[str, Any]:
         "conversations": [
             {
                 "id": c.pk,
+                "channel": c.channel,
                 "created_at": c.created_at.isoformat(),
                 "updated_at": c.updated_at.isoformat(),
+                **_thread_export(c),
                 "messages": conversation_transcript(conversation=c),
             }
-            for c in Conversation.objects.filter(patient=patient).order_by("created_at").prefetch_related("messages")
+            for c in Conversation.objects.filter(patient=patient)
+            .order_by("created_at")
+            .select_related("thread")
+            .prefetch_related("messages")
         ],
     }
+
+
+def _thread_export(conversation: Conversation) -> dict[str, Any]:
+    thread = getattr(conversation, "thread", None) if conversation.channel == Conversation.Channel.PORTAL else None
+    if thread is None:
+        return {}
+    return {"thread": {"topic": thread.get_topic_display(), "status": thread.status}}
 
 
 def access_log_entries() -> QuerySet[AccessLog]:
@@ -411,11 +428,49 @@ def escalations_open_by_priority() -> dict[int, int]:
     return counts
 
 
-def escalations_past_sla_by_priority(*, sla_s: Mapping[int, int], now: datetime) -> dict[int, int]:
-    """Open escalations older than their priority's SLA (``sla_s``: seconds by priority)."""
+def ack_sla_s(priority_name: str) -> int:
+    """Seconds to acknowledge an escalation of this priority (``ESCALATION_ACK_SLA_S``):
+    the one SLA that pages people and that /metrics counts breaches against."""
+    sla = settings.ESCALATION_ACK_SLA_S
+    return int(sla.get(priority_name, sla["routine"]))
+
+
+def ack_deadline(priority_name: str, *, now: datetime) -> datetime:
+    """An open escalation of this priority whose clock started at or before the returned
+    time is past its acknowledgement SLA. For the priorities in
+    ``ESCALATION_BUSINESS_DAY_PRIORITIES`` (routine by default) the clock runs Monday to
+    Friday only, in the clinic's ``TIME_ZONE``: "one business day" is 86,400 s of weekday
+    time, so a routine escalation raised on Friday evening is due on Monday evening."""
+    seconds = ack_sla_s(priority_name)
+    if priority_name not in settings.ESCALATION_BUSINESS_DAY_PRIORITIES:
+        return now - timedelta(seconds=seconds)
+    return weekday_clock_back(now, seconds=seconds)
+
+
+def weekday_clock_back(now: datetime, *, seconds: float) -> datetime:
+    """The time ``seconds`` of weekday (Monday–Friday, local) time before ``now``."""
+    t, left = timezone.localtime(now), float(seconds)
+    while True:
+        midnight = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        if midnight == t:
+            midnight -= timedelta(days=1)
+        span = (t - midnight).total_seconds()
+        if midnight.weekday() < 5:
+            if span >= left:
+                return t - timedelta(seconds=left)
+            left -= span
+        t = midnight
+
+
+def escalations_past_sla_by_priority(*, now: datetime) -> dict[int, int]:
+    """Open escalations whose clock (created, or reopened) started longer ago than their
+    priority's acknowledgement SLA, by priority."""
+    open_ = Escalation.objects.filter(status=Escalation.Status.OPEN).annotate(
+        clock_from=Coalesce("reopened_at", "created_at")
+    )
     return {
-        priority: Escalation.objects.filter(
-            status=Escalation.Status.OPEN, priority=priority, created_at__lt=now - timedelta(seconds=limit)
+        priority.value: open_.filter(
+            priority=priority.value, clock_from__lte=ack_deadline(priority.name.lower(), now=now)
         ).count()
-        for priority, limit in sla_s.items()
+        for priority in Escalation.Priority
     }

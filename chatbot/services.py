@@ -34,11 +34,15 @@ from chatbot.models import (
     AuditEvent,
     AuditHead,
     Conversation,
+    Draft,
     Escalation,
     EscalationRecord,
     Message,
     PatientProfile,
+    ReplyApproval,
     TakeoverRecord,
+    Thread,
+    Triage,
 )
 from chatbot.protocol import (
     EscalationChangedEvent,
@@ -866,15 +870,18 @@ class PurgeResult:
 
 def conversations_purge(*, older_than_days: int, dry_run: bool = False) -> PurgeResult:
     """Delete conversations untouched for ``older_than_days`` (retention policy), with
-    their messages and resolved escalations. Never one under legal hold or with an
-    escalation still open or acknowledged. Each deletion is audited (counts only);
-    the audit record itself is kept. Returns what was (or, dry run, would be) purged."""
+    their messages and resolved escalations, and for a care-team thread its triage,
+    drafts and approvals. Never one under legal hold, with an escalation still open or
+    acknowledged, or a thread still waiting for the care team. Each deletion is audited
+    (counts only); the audit record itself is kept. Returns what was (or, dry run,
+    would be) purged."""
     if older_than_days < 1:
         raise ValueError("older_than_days must be at least 1")
     cutoff = timezone.now() - timedelta(days=older_than_days)
     candidates = (
         Conversation.objects.filter(updated_at__lt=cutoff, legal_hold=False)
         .exclude(escalations__status__in=[Escalation.Status.OPEN, Escalation.Status.ACKNOWLEDGED])
+        .exclude(thread__status__in=_THREAD_WAITING)
         .values_list("pk", flat=True)
         .distinct()
     )
@@ -883,11 +890,19 @@ def conversations_purge(*, older_than_days: int, dry_run: bool = False) -> Purge
         with transaction.atomic():
             conversation = Conversation.objects.select_for_update().get(pk=conversation_id)
             escalations = Escalation.objects.filter(conversation=conversation)
-            if conversation.legal_hold or escalations.exclude(status=Escalation.Status.RESOLVED).exists():
+            thread = Thread.objects.filter(conversation=conversation).first()
+            if (
+                conversation.legal_hold
+                or escalations.exclude(status=Escalation.Status.RESOLVED).exists()
+                or (thread is not None and thread.status in _THREAD_WAITING)
+            ):
                 continue  # changed since the query above
             messages = Message.objects.filter(conversation=conversation)
             counts = {"messages": messages.count(), "escalations": escalations.count()}
+            if thread is not None:
+                counts["thread"] = 1
             if not dry_run:
+                _thread_records_delete(conversation=conversation, thread=thread)
                 # The escalations' and takeovers' own records go with them (the audit
                 # chain keeps who did what, without patient text).
                 EscalationRecord.objects.filter(escalation__conversation=conversation).delete()
@@ -899,6 +914,26 @@ def conversations_purge(*, older_than_days: int, dry_run: bool = False) -> Purge
                 conversation.delete()
             totals = [totals[0] + 1, totals[1] + counts["messages"], totals[2] + counts["escalations"]]
     return PurgeResult(*totals)
+
+
+_THREAD_WAITING = (Thread.Status.SENT, Thread.Status.READ)
+
+
+def _thread_records_delete(*, conversation: Conversation, thread: Thread | None) -> None:
+    """Before a purged conversation's messages go: its care-team thread with its
+    approvals, drafts and triage; and a link from a thread the patient started from one
+    of its chat messages (that thread stays, without the link)."""
+    Thread.objects.filter(from_chat_message__conversation=conversation).update(from_chat_message=None)
+    if thread is not None:
+        # Sent replies point at their approval, approvals at their draft, drafts at the
+        # patient's message: delete in that order.
+        Message.objects.filter(conversation=conversation, approval__isnull=False).delete()
+        ReplyApproval.objects.filter(thread=thread).delete()
+        Draft.objects.filter(thread=thread).delete()
+    Draft.objects.filter(message__conversation=conversation).delete()
+    Triage.objects.filter(message__conversation=conversation).delete()
+    if thread is not None:
+        thread.delete()  # its assignment goes with it (CASCADE)
 
 
 # --- The audit record ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 def warm_up() -> None:
     started = time.monotonic()
+    from chatbot.extractive import grade
     from deidentify import get_deidentifier
     from guardrails.embeddings import warm_up as warm_up_embedder
     from guardrails.registry import load_rails
@@ -23,6 +24,7 @@ def warm_up() -> None:
     load_rails([*settings.INPUT_RAILS, *settings.OUTPUT_RAILS])
     warm_up_embedder()
     warm_up_runtime()
+    grade("The reading grade loads its pronouncing dictionary once.")  # ~1.4 s, not on a patient
     logger.info("warm-up finished in %.1fs", time.monotonic() - started)
 
 

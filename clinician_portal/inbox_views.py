@@ -90,6 +90,7 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
             "teams": selectors.care_teams(),
             "clinicians": selectors.clinicians(),
             "can_send": request.user.has_perm(inbox_services.SEND_PERMISSION),
+            "chat": inbox_selectors.chat_for_thread(thread=item),
         },
     )
 
@@ -184,6 +185,23 @@ def escalate(request: HttpRequest, thread_id: int) -> HttpResponse:
     )
     messages.success(request, "Escalated to the safety officers.")
     return redirect("portal:inbox_thread", item.pk)
+
+
+@require_POST
+@login_required
+@staff_required
+def takeover(request: HttpRequest, thread_id: int) -> HttpResponse:
+    """Convert the thread to a chat takeover: join the patient's live chat and open it."""
+    chat = inbox_selectors.chat_for_thread(thread=_thread(thread_id))
+    if chat is None:
+        messages.error(request, "This patient has no chat conversation to join.")
+        return redirect("portal:inbox_thread", thread_id)
+    try:
+        services.conversation_staff_join(conversation=chat, by=request.user)
+    except services.IllegalTransition as exc:
+        messages.error(request, exc.detail)
+        return redirect("portal:inbox_thread", thread_id)
+    return redirect("portal:conversation", chat.pk)
 
 
 @require_POST

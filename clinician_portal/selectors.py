@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from chatbot import roles
+from chatbot import selectors as chatbot_selectors
 from chatbot.inbox import selectors as inbox_selectors
 from chatbot.models import Escalation, Thread
 from clinician_portal.models import CareTeam, OnCallEntry
@@ -29,18 +30,12 @@ def role_for_kind(kind: str) -> str:
     return ROLE_FOR_KIND.get(kind, roles.SAFETY_OFFICER)  # type: ignore[call-overload]
 
 
-def ack_sla_s(priority_name: str) -> int:
-    """Seconds to acknowledge an escalation of this priority (``ESCALATION_ACK_SLA_S``)."""
-    sla = settings.ESCALATION_ACK_SLA_S
-    return int(sla.get(priority_name, sla["routine"]))
-
-
 def escalations_due_for_page(*, now: datetime) -> list[int]:
     """Open escalations past their acknowledgement SLA that were never paged, or whose
     re-page is due, urgent first."""
     due = Q(next_page_at__lte=now)
     for priority in Escalation.Priority:
-        deadline = now - timedelta(seconds=ack_sla_s(priority.name.lower()))
+        deadline = chatbot_selectors.ack_deadline(priority.name.lower(), now=now)
         due |= Q(priority=priority.value, breached_at__isnull=True, clock_from__lte=deadline)
     return list(
         Escalation.objects.filter(status=Escalation.Status.OPEN)

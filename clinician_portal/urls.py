@@ -35,6 +35,7 @@ urlpatterns = [
     path("inbox/<int:thread_id>/regenerate/", inbox_views.regenerate, name="inbox_regenerate"),
     path("inbox/<int:thread_id>/no-reply/", inbox_views.no_reply, name="inbox_no_reply"),
     path("inbox/<int:thread_id>/escalate/", inbox_views.escalate, name="inbox_escalate"),
+    path("inbox/<int:thread_id>/takeover/", inbox_views.takeover, name="inbox_takeover"),
     path("inbox/<int:thread_id>/claim/", inbox_views.claim, name="inbox_claim"),
     path("inbox/<int:thread_id>/assign/", inbox_views.assign, name="inbox_assign"),
 ]

@@ -216,6 +216,8 @@ ESCALATION_ACK_SLA_S = {
         for key, value in (item.split("=", 1) for item in envlist("ESCALATION_ACK_SLA_S", "") if "=" in item)
     },
 }
+# Priorities whose acknowledgement clock runs on weekdays only ("routine: 1 business day").
+ESCALATION_BUSINESS_DAY_PRIORITIES = envlist("ESCALATION_BUSINESS_DAY_PRIORITIES", "routine")
 ESCALATION_SLA_CHECK_S = envfloat("ESCALATION_SLA_CHECK_S", 15.0)  # the beat task's period (≤ 30 s)
 ESCALATION_REPAGE_S = envint("ESCALATION_REPAGE_S", 300)  # page the next tier this often until acknowledged
 # Paged when the rota has nobody for the role and no fallback entry.
@@ -424,9 +426,6 @@ METRICS_TOKEN = envsecret("METRICS_TOKEN")
 PROMETHEUS_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR")
 # /readyz asks the model server here (vLLM and serve_model answer /health).
 LLM_HEALTH_URL = envstr("LLM_HEALTH_URL", LLM_BASE_URL.rstrip("/").removesuffix("/v1") + "/health")
-# An open (unacknowledged) escalation older than this is an SLA breach in /metrics.
-ESCALATION_SLA_URGENT_S = envint("ESCALATION_SLA_URGENT_S", 15 * 60)
-ESCALATION_SLA_ROUTINE_S = envint("ESCALATION_SLA_ROUTINE_S", 24 * 3600)
 
 
 LOG_LEVEL = envstr("LOG_LEVEL", "INFO")

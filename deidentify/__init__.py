@@ -25,6 +25,7 @@ from deidentify.pseudonymize import SurrogateMap, mask, merge_findings, pseudony
 from deidentify.pseudonymize import reidentify as _reidentify
 from deidentify.recognizers.places import repeated_places
 from deidentify.recognizers.tagger import TaggerRecognizer
+from deidentify.tagger import THRESHOLD
 from deidentify.text_folding import fold, unfold_span
 
 __all__ = [
@@ -53,13 +54,15 @@ class Deidentifier:
     """Finds PHI in a message and swaps it for per-conversation surrogates."""
 
     def __init__(self, *, spacy_model: str = DEFAULT_SPACY_MODEL,
-                 score_threshold: float = DEFAULT_SCORE_THRESHOLD, tagger: bool = True) -> None:
+                 score_threshold: float = DEFAULT_SCORE_THRESHOLD, tagger: bool = True,
+                 tagger_threshold: float = THRESHOLD, spacy_ner: bool = False) -> None:
         """Raises DeidentificationError when the spaCy pipeline or (with `tagger`) the
-        learned tagger can be neither loaded nor built."""
+        learned tagger can be neither loaded nor built. `tagger_threshold` and `spacy_ner`
+        are for measurement (`deidentify.evaluate`); chat keeps the defaults."""
         self.spacy_model = spacy_model
         self.score_threshold = score_threshold
         self.tagger = tagger
-        self._engine = build_analyzer(spacy_model, tagger)
+        self._engine = build_analyzer(spacy_model, tagger, tagger_threshold, spacy_ner)
 
     def analyze(self, text: str) -> list[Finding]:
         """Return non-overlapping PHI findings in text order (offsets into `text`).

@@ -1,9 +1,12 @@
 """Builds the one Presidio AnalyzerEngine the package uses, and turns its output into Findings.
 
-Speed: a chat message pays for one spaCy pass. The pipeline is loaded with only what the
-recognizers read (tokens and NER); the parser, tagger and lemmatizer are excluded, and
-lemmas fall back to lowercased tokens for Presidio's context words. Recognizers read the
-shared `NlpArtifacts` instead of running spaCy again.
+Speed: a chat message pays for one spaCy pass and at most one neural tagger. The pipeline
+is loaded with only what the recognizers read (tokens and NER); the parser, tagger and
+lemmatizer are excluded, and lemmas fall back to lowercased tokens for Presidio's context
+words. With the learned chat tagger, spaCy only tokenizes: the tagger's names, places and
+facilities are the document's entities (two NER models over one message did the same job
+twice), and the tagger's spans ride on the `Doc` for `TaggerRecognizer`, so the tagger
+runs once. Recognizers read the shared `NlpArtifacts` instead of running spaCy again.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from spacy.tokens import Doc
 
 from deidentify.base import DeidentificationError, Finding
 from deidentify.recognizers import LEARNED, RECOGNIZERS
+from deidentify.recognizers.tagger import TAGS_KEY
+from deidentify.tagger import THRESHOLD, Tagger, get_tagger
 
 logger = logging.getLogger(__name__)
 
@@ -42,31 +47,50 @@ UNUSED_PIPES = ("parser", "senter", "tagger", "morphologizer", "attribute_ruler"
 BUILTINS = (IpRecognizer,)
 # Built-in entity names mapped onto our surrogate vocabulary.
 ENTITY_ALIASES = {"EMAIL_ADDRESS": "EMAIL"}
+# The tagger's kinds as spaCy entity labels, for the recognizers that read entities.
+TAGGER_NER_LABELS = {"PER": "PERSON", "LOC": "GPE", "FAC": "FAC"}
 
 
 class LeanSpacyNlpEngine(SpacyNlpEngine):
-    """SpacyNlpEngine that loads a pipeline without unused components and never downloads."""
+    """SpacyNlpEngine that loads a pipeline without unused components and never downloads.
+    Given a `tagger`, spaCy's own NER is not loaded and the tagger's spans are the entities."""
 
-    def __init__(self, model_name: str) -> None:
+    def __init__(self, model_name: str, tagger: Tagger | None = None,
+                 threshold: float = THRESHOLD) -> None:
         super().__init__(models=[{"lang_code": "en", "model_name": model_name}])
         self.model_name = model_name
+        self.tagger, self.threshold = tagger, threshold
 
     def load(self) -> None:
         """Load the pipeline; raises DeidentificationError if it is not installed."""
         name = self.model_name
         if not (spacy.util.is_package(name) or Path(name).exists()):
             raise DeidentificationError(f"spaCy pipeline {name!r} is not installed")
-        nlp = spacy.load(name, exclude=list(UNUSED_PIPES))
+        nlp = spacy.load(name, exclude=[*UNUSED_PIPES, *(("ner",) if self.tagger else ())])
         for shared in ("tok2vec", "transformer"):
             if shared in nlp.pipe_names and "ner" not in getattr(
                     nlp.get_pipe(shared), "listening_components", ["ner"]):
                 nlp.remove_pipe(shared)  # only the excluded tagger/parser listened to it
         labels = getattr(nlp.get_pipe("ner"), "labels", ()) if "ner" in nlp.pipe_names else ()
+        if self.tagger is not None:
+            labels = tuple(TAGGER_NER_LABELS.values())
         self.ner_model_configuration = NerModelConfiguration(
             model_to_presidio_entity_mapping={lab: NER_LABELS.get(lab, lab) for lab in labels},
             labels_to_ignore=[lab for lab in labels if lab not in NER_LABELS],
         )
         self.nlp = {"en": nlp}  # type: ignore[assignment]  # Presidio types it as None
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        """Tokenize (and, without a tagger, run spaCy's NER); with a tagger, tag once."""
+        doc = self.nlp[language](text)  # type: ignore[index]
+        if self.tagger is not None:
+            tags = self.tagger.tag(text, self.threshold)
+            doc.user_data[TAGS_KEY] = tags
+            spans = [doc.char_span(t.start, t.end, label=TAGGER_NER_LABELS[t.kind],
+                                   alignment_mode="expand")
+                     for t in tags if t.kind in TAGGER_NER_LABELS]
+            doc.ents = spacy.util.filter_spans([s for s in spans if s is not None])
+        return self._doc_to_nlp_artifact(doc, language)
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
         artifacts = super()._doc_to_nlp_artifact(doc, language)
@@ -77,14 +101,17 @@ class LeanSpacyNlpEngine(SpacyNlpEngine):
 
 
 @lru_cache(maxsize=4)
-def build_analyzer(spacy_model: str = DEFAULT_SPACY_MODEL, tagger: bool = True) -> AnalyzerEngine:
+def build_analyzer(spacy_model: str = DEFAULT_SPACY_MODEL, tagger: bool = True,
+                   threshold: float = THRESHOLD, spacy_ner: bool = False) -> AnalyzerEngine:
     """Return a cached AnalyzerEngine with our recognizers, and the learned tagger unless
-    `tagger` is False; raises DeidentificationError (a pipeline or the tagger missing)."""
-    engine = LeanSpacyNlpEngine(spacy_model)
+    `tagger` is False (then spaCy's NER finds the entities; `spacy_ner` keeps it beside the
+    tagger, for comparison); raises DeidentificationError (a pipeline or the tagger missing)."""
+    engine = LeanSpacyNlpEngine(spacy_model, get_tagger() if tagger and not spacy_ner else None,
+                                threshold)
     engine.load()
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (*RECOGNIZERS, *BUILTINS, *(LEARNED if tagger else ())):
-        registry.add_recognizer(recognizer())
+        registry.add_recognizer(recognizer(threshold) if recognizer in LEARNED else recognizer())
     return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
 
 

@@ -5,8 +5,11 @@
     python -m deidentify.evaluate physionet ... --patients 42-82   # held-out patients
     python -m deidentify.evaluate presidio ... --templates odd     # held-out templates
     python -m deidentify.evaluate jsonl rows.jsonl      # {"text", "spans": [{start,end,type}]}
+    python -m deidentify.evaluate jsonl rows.jsonl --rows odd   # odd lines (threshold choice)
     python -m deidentify.evaluate ... --no-tagger       # rules and spaCy only (no learned tagger)
     python -m deidentify.evaluate ... --no-tagger --truecase   # the truecasing lever instead
+    python -m deidentify.evaluate ... --threshold 0.4   # the tagger's span threshold
+    python -m deidentify.evaluate ... --spacy-ner       # spaCy's NER beside the tagger (slower)
 
 Scoring is token-level and type-agnostic. Tokens are the regex ``\\w+`` matches of each
 document. A token is gold PHI when it overlaps a gold span, predicted PHI when it overlaps a
@@ -37,6 +40,7 @@ from pathlib import Path
 
 from deidentify.analyzer import DEFAULT_SPACY_MODEL, build_baseline_analyzer, find_phi
 from deidentify.base import Finding
+from deidentify.tagger import THRESHOLD
 from deidentify.truecase import truecase
 
 TOKEN = re.compile(r"\w+")
@@ -85,19 +89,20 @@ def read_presidio(path: Path) -> list[Document]:
 
 def read_jsonl(path: Path) -> list[Document]:
     """Return rows of {"text", "spans": [{"start", "end", "type"}]}."""
-    docs = []
+    docs: list[Document] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             docs.append(Document(row["text"], tuple(
-                (s["start"], s["end"], s.get("type", "PHI")) for s in row.get("spans", []))))
+                (s["start"], s["end"], s.get("type", "PHI")) for s in row.get("spans", [])),
+                len(docs) + 1))  # the row number, for the odd/even halves
     return docs
 
 
 def select(docs: list[Document], *, patients: str | None = None, templates: str | None = None
            ) -> list[Document]:
-    """Return the documents of patients "A-B" (inclusive) and/or "even"/"odd" template ids;
-    raises ValueError for a malformed range."""
+    """Return the documents of patients "A-B" (inclusive) and/or "even"/"odd" template ids
+    (for jsonl, row numbers); raises ValueError for a malformed range."""
     if patients:
         low, _, high = patients.partition("-")
         lo, hi = int(low), int(high or low)
@@ -173,11 +178,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phi", type=Path, help="physionet id-phi.phrase")
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents")
     parser.add_argument("--patients", help="physionet: only patients A-B, e.g. 42-82 (held out)")
-    parser.add_argument("--templates", choices=("even", "odd"),
-                        help="presidio: only even (tuning) or odd (held-out) template ids")
+    parser.add_argument("--templates", "--rows", choices=("even", "odd"),
+                        help="presidio: only even (tuning) or odd (held-out) template ids; "
+                             "jsonl: only even or odd row numbers")
     parser.add_argument("--baseline", action="store_true", help="also score plain Presidio")
     parser.add_argument("--spacy-model", default=DEFAULT_SPACY_MODEL)
     parser.add_argument("--no-tagger", action="store_true", help="leave the learned tagger out")
+    parser.add_argument("--threshold", type=float, default=THRESHOLD,
+                        help="the tagger's threshold on P(not O) (default: the shipped one)")
+    parser.add_argument("--spacy-ner", action="store_true",
+                        help="run spaCy's NER beside the tagger instead of tagging entities once")
     parser.add_argument("--truecase", action="store_true",
                         help="truecase the text first (deidentify.truecase)")
     args = parser.parse_args(argv)
@@ -198,9 +208,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from deidentify import Deidentifier  # after argument errors, which need no model
 
-    deid = Deidentifier(spacy_model=args.spacy_model, tagger=not args.no_tagger)
+    deid = Deidentifier(spacy_model=args.spacy_model, tagger=not args.no_tagger,
+                        tagger_threshold=args.threshold, spacy_ner=args.spacy_ner)
     report: dict[str, object] = {"format": args.format, "spacy_model": args.spacy_model,
                                  "tagger": not args.no_tagger, "truecase": args.truecase}
+    if not args.no_tagger:
+        report.update(threshold=args.threshold, spacy_ner=args.spacy_ner)
     report.update(score(docs, (lambda text: deid.find(truecase(text))) if args.truecase else deid.find))
     if args.baseline:
         engine = build_baseline_analyzer(args.spacy_model)

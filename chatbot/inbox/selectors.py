@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from chatbot import crypto
-from chatbot.models import Draft, Message, ReplyApproval, Thread, Triage, Urgency
+from chatbot.models import Conversation, Draft, Message, ReplyApproval, Thread, Triage, Urgency
 
 
 def threads_for_patient(*, patient: Any) -> QuerySet[Thread]:
@@ -40,6 +40,41 @@ def thread_transcript_for_patient(*, thread: Thread) -> list[dict[str, Any]]:
         }
         for m in visible.order_by("created_at", "id")
     ]
+
+
+def staff_messages_waiting(*, patient: Any) -> list[dict[str, Any]]:
+    """Messages a care-team member wrote in the patient's live chat that no patient socket
+    has received yet (the patient was offline): shown on the patient's messages page too,
+    so a reply from a person is not missed by someone who checks messages, not the chat."""
+    from chatbot.services import staff_name, staff_role
+
+    waiting = Message.objects.filter(
+        conversation__patient=patient,
+        conversation__channel=Conversation.Channel.CHAT,
+        role=Message.Role.STAFF,
+        status=Message.Status.WAITING,
+    ).select_related("author")
+    return [
+        {
+            "conversation_id": m.conversation_id,
+            "who": f"{staff_name(m.author)}, {staff_role(m.author).lower()}",
+            "text": crypto.decrypt(m.text_encrypted),
+            "created_at": m.created_at,
+        }
+        for m in waiting.order_by("created_at", "id")[:50]
+    ]
+
+
+def chat_for_thread(*, thread: Thread) -> Conversation | None:
+    """The live chat a clinician joins from this thread: the chat the thread was sent
+    from, else the patient's most recent chat; None when the patient has never chatted."""
+    if thread.from_chat_message_id is not None:
+        return Conversation.objects.get(messages__pk=thread.from_chat_message_id)
+    return (
+        Conversation.objects.filter(patient_id=thread.conversation.patient_id, channel=Conversation.Channel.CHAT)
+        .order_by("-updated_at", "-id")
+        .first()
+    )
 
 
 def thread_summary(thread: Thread) -> dict[str, Any]:

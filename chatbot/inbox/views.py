@@ -39,6 +39,7 @@ def thread_list(request: HttpRequest) -> HttpResponse:
         "chatbot/inbox/list.html",
         {
             "threads": inbox_selectors.threads_for_patient(patient=request.user)[:100],
+            "staff_waiting": inbox_selectors.staff_messages_waiting(patient=request.user),
             "topics": Thread.Topic.choices,
             "max_chars": settings.CHAT_MAX_MESSAGE_CHARS,
         },

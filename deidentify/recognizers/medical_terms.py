@@ -1,4 +1,5 @@
-"""Drug names and clinical words that capitalised notes make look like names or places.
+"""Drug names and clinical words that capitalised notes make look like names or places,
+and the outpatient drugs patients name in chat ("the jardiance makes me dizzy").
 
 A hand-written word list (kept as a module so it ships in every install without package
 data). Lowercase, one or more per line; used by `lexicon.medical_terms`.
@@ -53,4 +54,27 @@ labs sats lytes abg vbg cbc bmp chem coags ptt inr bnp troponin cpk ck ckmb lact
 hct hgb wbc plt bun creat glucose trop
 rales rhonchi wheezes crackles edema diaphoretic lethargic alert oriented afebrile tachy
 brady sinus rhythm afib aflutter nsr pvcs pacs vfib vtach asystole pea
+jardiance farxiga invokana januvia janumet trulicity ozempic wegovy mounjaro victoza byetta
+rybelsus tresiba toujeo levemir basaglar humulin novolin admelog fiasp glimepiride
+pioglitazone sitagliptin empagliflozin dapagliflozin semaglutide dulaglutide liraglutide
+tirzepatide eliquis xarelto pradaxa brilinta apixaban rivaroxaban entresto olmesartan benicar
+irbesartan avapro telmisartan micardis diovan hyzaar ramipril altace benazepril lotensin
+quinapril bystolic nebivolol chlorthalidone triamterene maxzide dyazide rosuvastatin
+pravastatin lovastatin ezetimibe repatha praluent fenofibrate gemfibrozil humira enbrel
+stelara skyrizi dupixent cosentyx taltz otezla xeljanz rinvoq methotrexate plaquenil
+hydroxychloroquine prolia forteo fosamax alendronate boniva vyvanse adderall ritalin concerta
+focalin strattera intuniv guanfacine methylphenidate amphetamine abilify aripiprazole latuda
+lamictal lamotrigine topamax topiramate trileptal oxcarbazepine buspirone buspar hydroxyzine
+vistaril atarax mirtazapine duloxetine venlafaxine escitalopram citalopram paroxetine
+bupropion pristiq desvenlafaxine trintellix viibryd suboxone subutex buprenorphine naltrexone
+vivitrol chantix varenicline montelukast singulair symbicort breo trelegy anoro incruse
+dulera qvar proair proventil budesonide fluticasone flonase nasacort zyrtec cetirizine
+claritin loratadine xyzal fexofenadine sudafed mucinex dayquil nyquil robitussin pepto
+imodium tums esomeprazole lansoprazole prevacid dexilant linzess amitiza meclizine antivert
+cyclobenzaprine flexeril tizanidine zanaflex baclofen robaxin methocarbamol meloxicam mobic
+celebrex celecoxib diclofenac voltaren excedrin sumatriptan imitrex rizatriptan maxalt
+nurtec ubrelvy aimovig emgality botox tamoxifen letrozole anastrozole arimidex keytruda
+opdivo xtandi zytiga finasteride cialis viagra sildenafil tadalafil oxybutynin myrbetriq
+vesicare nitrofurantoin macrobid cefdinir omnicef valacyclovir valtrex paxlovid biktarvy
+truvada descovy estradiol premarin provera nexplanon mirena
 """.split()

@@ -31,6 +31,7 @@ from functools import cached_property
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
 from spacy.tokens import Doc
 
 from deidentify.recognizers.lexicon import (
@@ -127,6 +128,9 @@ BEFORE_INITIAL = frozenset(" \t\n(\"'[")
 # A census first name this common (percent of people) or a surname this highly ranked is
 # a name even when it is also an English word ("Mark", "Walker"); rarer ones are words.
 COMMON_FIRST_PERCENT = 0.005
+# A Spanish function word is weak name evidence unless it is a common first name as well
+# ("dan", "ella", "sean" stay names; "una", "mi", "al" need a strong cue).
+SPANISH_WORD_NAME_PERCENT = 0.05
 COMMON_LAST_RANK = 1000
 # A first name this common, or one that is no English word, is a name even in lowercase
 # after "with" or "to" ("talked with helen"); "with walker", "with flora" are things.
@@ -248,8 +252,10 @@ class NameRecognizer(EntityRecognizer):
             and self.last_rank.get(low, COMMON_LAST_RANK + 1) > COMMON_LAST_RANK
 
     def _weak(self, low: str) -> bool:
-        """Return True for words that need more than a weak cue to be a name ("with X")."""
-        return is_plain_word(low) or low in NOT_NAMES or self._ordinary(low)
+        """Return True for words that need more than a weak cue to be a name ("with X"),
+        Spanish function words among them ("soy una carga para")."""
+        return is_plain_word(low) or low in NOT_NAMES or self._ordinary(low) or (
+            low in SPANISH_STOP_WORDS and self.first_freq.get(low, 0.0) < SPANISH_WORD_NAME_PERCENT)
 
     def _vocabulary(self, low: str) -> bool:
         """Return True for words that even a strong cue ("Dr.", "wife") does not make a name:

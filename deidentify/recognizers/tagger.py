@@ -1,8 +1,10 @@
-"""Names, places and facilities found by the learned token tagger (`deidentify.tagger`).
+"""Names, places, facilities, ages over 89, dates and IDs found by the learned token tagger
+(`deidentify.tagger`).
 
-The rules beside it need capital letters or cue words; patients type "my son jayden" and
-"took her to st judes er". The tagger reads the words themselves. It is one recognizer in
-the registry like any other: structured identifiers stay with the pattern recognizers.
+The rules beside it need capital letters, cue words or a fixed shape; patients type "my son
+jayden", "took her to st judes er", "shes ninety four" and "appt 3.14.25". The tagger reads
+the words in context. It is one recognizer in the registry like any other, and it fills the
+rules' gaps: structured identifiers (phones, emails, SSNs, MRNs) stay with the patterns.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from spacy.lang.es.stop_words import STOP_WORDS as SPANISH_STOP_WORDS
 
 from deidentify.recognizers.facility import HEAD, UNITS
 from deidentify.recognizers.lexicon import CLINICAL_ABBREVIATIONS, medical_terms
-from deidentify.tagger import ENTITY, Tag, Tagger, get_tagger
+from deidentify.tagger import ENTITY, THRESHOLD, Tag, Tagger, get_tagger
 
 # Clinical words the tagger must not redact when they are all a span holds: units ("tsicu"),
 # drugs and procedures, abbreviations, and a bare "St."/"Mt.".
@@ -28,8 +30,12 @@ WORD = re.compile(r"[\w'’-]+")
 SPANISH_VERB = re.compile(r"[^\W\d_]+(?:ar|er|ir)(?:me|te|se|lo|la|le|nos|los|las)", re.IGNORECASE)
 INFINITIVE = re.compile(r"(?:quiero|quiere|quieres|voy\s+a|va\s+a|a|para|de|puedo|puede|sin|al|que|"
                         r"debo|necesito|dejar\s+de)\s+[^\W\d_]+(?:ar|er|ir)$", re.IGNORECASE)
-#: Below this mean probability a tagged span is dropped.
-MIN_SCORE = 0.5
+#: The kinds that are words; ages, dates and IDs are read as the tagger draws them.
+WORD_KINDS = frozenset({"PER", "LOC", "FAC"})
+# Safe Harbor folds ages of 90 and over only: a tagged age must say a number that high.
+OVER_89_WORD = re.compile(r"ninety|hundred|noventa|cien", re.IGNORECASE)
+#: Where the NLP engine leaves the tagger's spans on the spaCy `Doc` (it tags once per text).
+TAGS_KEY = "deid_tags"
 # The kind of place or firm, and titles, are not PHI: trimmed from a span's edges, as the
 # rules leave them out ("St. Mary's hospital" -> "St. Mary's", "dr okafor" -> "okafor").
 GENERIC_EDGE = re.compile(rf"(?:(?:^|[\s,.]+)(?:{HEAD}|er|ed|rehab|inc|llc|corp|co|urgent\s+care|family\s+(?:practice|medicine))\.?)+$"
@@ -42,20 +48,31 @@ class TaggerRecognizer(EntityRecognizer):
 
     NAME = "TaggerRecognizer"
 
-    def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON", "LOCATION"], name=self.NAME)
+    def __init__(self, threshold: float = THRESHOLD) -> None:
+        self.threshold = threshold
+        super().__init__(supported_entities=sorted(set(ENTITY.values())), name=self.NAME)
 
     def load(self) -> None:
         self.tagger: Tagger = get_tagger()
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
                 ) -> list[RecognizerResult]:
+        doc = getattr(nlp_artifacts, "tokens", None)
+        tags = getattr(doc, "user_data", {}).get(TAGS_KEY)
+        if tags is None or doc.text != text:  # type: ignore[union-attr]
+            tags = self.tagger.tag(text, self.threshold)
         results = []
-        for found in self.tagger.tag(text):
-            tag = _trimmed(text, found)
-            if (tag.score < MIN_SCORE or tag.end <= tag.start or _clinical(text[tag.start:tag.end])
-                    or _spanish_word(text, tag)):
+        for found in tags:
+            if found.kind in WORD_KINDS:
+                tag = _trimmed(text, found)
+                if (tag.end <= tag.start or _clinical(text[tag.start:tag.end])
+                        or _spanish_word(text, tag)):
+                    continue
+            elif not any(c.isalnum() for c in text[found.start:found.end]) or (
+                    found.kind == "AGE" and not _over_89(text[found.start:found.end])):
                 continue
+            else:
+                tag = found
             results.append(RecognizerResult(
                 ENTITY[tag.kind], tag.start, tag.end, tag.score,
                 analysis_explanation=AnalysisExplanation(self.NAME, tag.score),
@@ -63,6 +80,12 @@ class TaggerRecognizer(EntityRecognizer):
                                       RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id},
             ))
         return results
+
+
+def _over_89(span: str) -> bool:
+    """Return True when the age span states 90 or more, in digits or words."""
+    digits = re.findall(r"\d+", span)
+    return int(digits[0]) >= 90 if digits else OVER_89_WORD.search(span) is not None
 
 
 def _trimmed(text: str, tag: Tag) -> Tag:

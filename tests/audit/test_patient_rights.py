@@ -100,3 +100,60 @@ def test_a_patient_cannot_break_the_glass() -> None:
         f"/portal/conversations/{conversation.pk}/break-glass/", {"reason": "I want to read it please"}
     )
     assert response.status_code == 302 and not AuditEvent.objects.filter(action="break_glass").exists()
+
+
+def _answered_thread(patient: Any, text: str) -> Any:
+    from chatbot.inbox import services as inbox
+
+    clinician = UserFactory(roles=["clinician"])
+    thread, _ = inbox.thread_start(patient=patient, topic="refill", text=text)
+    inbox.portal_reply_send(thread=thread, by=clinician, text="Sent to your pharmacy.")
+    thread.refresh_from_db()
+    return thread
+
+
+def test_the_download_includes_care_team_threads() -> None:
+    patient = PatientFactory()
+    _answered_thread(patient, "please refill my metformin")
+    data = json.loads(signed_in(patient).get("/me/data.json").content)
+    (portal,) = [c for c in data["conversations"] if c["channel"] == "portal"]
+    assert portal["thread"] == {"topic": "Prescription refill", "status": "answered"}
+    assert [m["text"] for m in portal["messages"]] == ["please refill my metformin", "Sent to your pharmacy."]
+
+
+def test_purge_deletes_an_old_answered_thread_and_keeps_one_still_waiting() -> None:
+    from chatbot.inbox import services as inbox
+    from chatbot.models import Draft, ReplyApproval, Thread, Triage
+
+    patient = PatientFactory()
+    answered = _answered_thread(patient, "refill please")
+    Triage.objects.create(message=answered.conversation.messages.first(), urgency="routine")
+    waiting, _ = inbox.thread_start(patient=patient, topic="symptom", text="my rash is worse")
+    _old(answered.conversation, 400)
+    _old(waiting.conversation, 400)
+
+    call_command("purge", "--older-than", "365")
+
+    assert list(Thread.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert not ReplyApproval.objects.exists()
+    assert not Triage.objects.filter(message__conversation_id=answered.conversation_id).exists()
+    assert not Draft.objects.filter(thread_id=answered.pk).exists()
+    event = AuditEvent.objects.get(action="purge")
+    assert event.object_id == str(answered.conversation_id) and event.detail["thread"] == 1
+
+
+def test_purging_a_chat_keeps_the_thread_sent_from_it() -> None:
+    from chatbot.inbox import services as inbox
+    from chatbot.models import Thread
+
+    chat_message = MessageFactory(text="is this rash serious?")
+    patient = chat_message.conversation.patient
+    thread, _ = inbox.thread_from_chat(patient=patient, message=chat_message)
+    _old(chat_message.conversation, 400)
+
+    call_command("purge", "--older-than", "365")
+
+    assert not Conversation.objects.filter(pk=chat_message.conversation_id).exists()
+    thread = Thread.objects.get(pk=thread.pk)
+    assert thread.from_chat_message_id is None
+    assert thread.conversation.messages.count() == 1

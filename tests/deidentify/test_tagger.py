@@ -98,3 +98,42 @@ def test_the_evaluation_cli_scores_a_jsonl_file(tmp_path: Path, capsys) -> None:
 )
 def test_it_never_hides_the_words_the_crisis_rail_reads(deid: Deidentifier, text: str) -> None:
     assert deid.deidentify(text).text == text
+
+
+@pytest.mark.parametrize(
+    ("text", "phi"),
+    [
+        ("my grandma is ninety-four and fell last night", "ninety-four"),
+        ("he turned 96 last week", "96"),
+        ("my appt on 3.14.25 needs to move", "3.14.25"),
+        ("the serial on my cpap is HYE-33218 it stopped working", "HYE-33218"),
+    ],
+)
+def test_it_finds_ages_over_89_dates_and_ids_in_chat(deid: Deidentifier, text: str, phi: str) -> None:
+    assert phi not in deid.deidentify(text).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my dad is 78 and diabetic", "she is 45 and takes metformin 500 mg twice a day",
+     "soy una carga para mi familia", "me duele el brazo y la rodilla desde ayer"],
+)
+def test_it_leaves_ages_under_90_and_spanish_words(deid: Deidentifier, text: str) -> None:
+    assert deid.deidentify(text).text == text
+
+
+def test_spacy_only_tokenizes_when_the_tagger_finds_the_entities() -> None:
+    from deidentify.analyzer import build_analyzer
+
+    with_tagger = build_analyzer().nlp_engine.nlp["en"]  # type: ignore[attr-defined]
+    without = build_analyzer(tagger=False).nlp_engine.nlp["en"]  # type: ignore[attr-defined]
+    assert "ner" not in with_tagger.pipe_names and "ner" in without.pipe_names
+
+
+def test_the_tagger_runs_once_per_message(deid: Deidentifier, monkeypatch) -> None:
+    calls = []
+    real = tagger_module.Tagger.tag
+    monkeypatch.setattr(tagger_module.Tagger, "tag",
+                        lambda self, text, threshold=tagger_module.THRESHOLD: calls.append(text) or real(self, text, threshold))
+    assert "jayden" not in deid.deidentify("my son jayden has a fever").text
+    assert len(calls) == 1

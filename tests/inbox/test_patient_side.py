@@ -106,3 +106,20 @@ def test_the_messages_pages(patient, enqueued) -> None:
     assert b"can i move my visit?" in page.content and b"Sent" in page.content
     assert client.post("/messages/new/", {"topic": "bogus", "text": "x"}).status_code == 302
     assert Thread.objects.count() == 1
+
+
+def test_a_staff_message_the_offline_patient_has_not_received_shows_on_the_messages_page(patient) -> None:
+    from tests.factories import ConversationFactory, UserFactory, signed_in
+
+    clinician = UserFactory(roles=["clinician"], first_name="Ayo", last_name="Bello")
+    conversation = ConversationFactory(patient=patient)
+    services.conversation_staff_join(conversation=conversation, by=clinician)
+    message = services.staff_message_send(conversation=conversation, by=clinician, text="please call us at the clinic")
+    page = signed_in(patient).get("/messages/").content.decode()
+    assert 'id="staff-waiting"' in page and "please call us at the clinic" in page
+    assert f"/chat/{conversation.pk}/" in page
+
+    services.staff_messages_delivered(message_ids=[message.pk])  # the patient's chat socket got it
+    assert 'id="staff-waiting"' not in signed_in(patient).get("/messages/").content.decode()
+    other = PatientFactory()
+    assert "please call us" not in signed_in(other).get("/messages/").content.decode()

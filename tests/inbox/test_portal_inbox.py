@@ -131,3 +131,31 @@ def test_the_export_refuses_a_bad_date() -> None:
 
     with pytest.raises(CommandError):
         call_command("export_draft_feedback", "--since", "yesterday")
+
+
+def test_a_clinician_joins_the_chat_a_thread_was_sent_from(patient, clinician) -> None:
+    from chatbot.models import Conversation
+    from tests.factories import MessageFactory
+
+    older_chat = MessageFactory(conversation__patient=patient).conversation
+    chat_message = MessageFactory(conversation__patient=patient, text="is this rash serious?")
+    Conversation.objects.filter(pk=older_chat.pk).update(updated_at=timezone.now() + timedelta(hours=1))
+    thread, _ = inbox_services.thread_from_chat(patient=patient, message=chat_message)
+    client = signed_in(clinician)
+    assert b'id="takeover"' in client.get(f"/portal/inbox/{thread.pk}/").content
+
+    response = client.post(f"/portal/inbox/{thread.pk}/takeover/")
+
+    assert response.status_code == 302 and response["Location"] == f"/portal/conversations/{chat_message.conversation_id}/"
+    joined = Conversation.objects.get(pk=chat_message.conversation_id)
+    assert joined.staff_joined_by_id == clinician.pk
+    assert client.get(response["Location"]).status_code == 200  # joined: in their work, no break-the-glass
+    assert b"say why" not in client.get(response["Location"]).content
+
+
+def test_a_thread_without_a_chat_cannot_be_taken_over(patient, clinician) -> None:
+    thread = _thread(patient, "routine")
+    client = signed_in(clinician)
+    assert b'id="takeover"' not in client.get(f"/portal/inbox/{thread.pk}/").content
+    response = client.post(f"/portal/inbox/{thread.pk}/takeover/", follow=True)
+    assert b"no chat conversation to join" in response.content

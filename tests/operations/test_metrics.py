@@ -67,7 +67,7 @@ def test_metrics_carry_django_and_the_products_own_series(metrics_token) -> None
 
 
 def test_open_escalations_and_sla_breaches_are_counted_by_priority(metrics_token, settings) -> None:
-    settings.ESCALATION_SLA_URGENT_S = 600
+    settings.ESCALATION_ACK_SLA_S = {"urgent": 600, "high": 1800, "routine": 86_400}
     conversation: Any = ConversationFactory()
     urgent = Escalation.Priority.URGENT
     for age_s, priority, status in [
@@ -87,6 +87,7 @@ def test_open_escalations_and_sla_breaches_are_counted_by_priority(metrics_token
     assert 'chat_escalations_open{priority="routine"} 1.0' in text
     assert 'chat_escalations_past_sla{priority="urgent"} 1.0' in text
     assert 'chat_escalations_past_sla{priority="routine"} 0.0' in text
+    assert 'chat_escalations_past_sla{priority="high"} 0.0' in text
 
 
 def test_the_pipeline_records_outcomes_verdicts_and_latencies(metrics_token) -> None:

@@ -178,3 +178,46 @@ def test_contacts_by_role_tier_and_the_fallback(rota, settings) -> None:
 def test_kinds_page_the_right_role() -> None:
     assert selectors.role_for_kind(Escalation.Kind.CRISIS) == "clinician"
     assert selectors.role_for_kind(Escalation.Kind.INJECTION) == "safety_officer"
+
+
+@pytest.mark.parametrize(
+    ("now", "seconds", "expected"),
+    [
+        (datetime(2026, 3, 4, 9), 86_400, datetime(2026, 3, 3, 9)),  # Wednesday: one day back
+        (datetime(2026, 3, 9, 18), 86_400, datetime(2026, 3, 6, 18)),  # Monday evening: Friday evening
+        (
+            datetime(2026, 3, 8, 12),
+            3_600,
+            datetime(2026, 3, 6, 23),
+        ),  # Sunday: the clock stopped Friday midnight
+        (datetime(2026, 3, 9, 0), 86_400, datetime(2026, 3, 6, 0)),  # Monday midnight: all of Friday
+        (datetime(2026, 3, 6, 12), 0, datetime(2026, 3, 6, 12)),
+    ],
+)
+def test_the_business_day_clock_skips_weekends(now, seconds, expected) -> None:
+    from django.utils import timezone
+
+    from chatbot.selectors import weekday_clock_back
+
+    aware = timezone.make_aware(now)
+    assert weekday_clock_back(aware, seconds=seconds) == timezone.make_aware(expected)
+
+
+def test_a_routine_escalation_raised_on_friday_evening_pages_on_monday_evening(
+    rota, django_capture_on_commit_callbacks
+) -> None:
+    from tests.factories import MessageFactory
+
+    friday_evening = datetime(2026, 3, 6, 18, 0)
+    with freeze_time(friday_evening) as clock:
+        services.escalation_create(
+            message_id=MessageFactory().pk,
+            kind=Escalation.Kind.SCOPE,
+            reason="scope",
+            priority=Escalation.Priority.ROUTINE,
+        )
+        clock.move_to(datetime(2026, 3, 9, 17, 59))  # Monday, 23 h 59 of weekday time later
+        assert _tick(django_capture_on_commit_callbacks) == 0
+        clock.move_to(datetime(2026, 3, 9, 18, 1))
+        assert _tick(django_capture_on_commit_callbacks) == 1
+    assert [m.to for m in mail.outbox] == [["safety1@clinic.test"]]  # scope goes to the safety officer

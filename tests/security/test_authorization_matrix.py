@@ -135,6 +135,7 @@ MATRIX: dict[str, tuple[str, dict[str, Any]]] = {
     "portal/inbox/<int:thread_id>/regenerate/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
     "portal/inbox/<int:thread_id>/no-reply/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
     "portal/inbox/<int:thread_id>/escalate/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
+    "portal/inbox/<int:thread_id>/takeover/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
     "portal/inbox/<int:thread_id>/claim/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
     "portal/inbox/<int:thread_id>/assign/": ("POST", E(LOGIN, LOGIN, LOGIN, 302, 302, LOGIN)),
     # --- operations (same for every role) -------------------------------------------------------
