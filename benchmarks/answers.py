@@ -21,17 +21,19 @@ Figures (JSON):
 - ``grade_median``/``grade_max``, ``words_median``/``words_max`` of the answers given;
 - ``latency_ms``: p50/p95 of the relevance gate plus composition (retrieval apart), on a warm process.
 
-``--baseline REF`` also runs the chunker and extractive answer of git ``REF`` (e.g.
-``main``) on the same rows in the same process, for a comparison under the same load.
+``--baseline REF`` also runs git ``REF``'s whole answering path (its retrieval, gate,
+model file and extractive answer, e.g. ``main``) on the same rows, in a copy of that
+tree (``git archive``) run by this interpreter right after the current one, for a
+comparison under the same load; the MiniLM files are shared (``GUARDRAILS_MODEL_DIR``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -39,7 +41,6 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -119,24 +120,6 @@ def _retrieve(
     return passages_from(found, top_k=top_k)
 
 
-def _retrieve_one_per_document(
-    q_vec: np.ndarray, chunks: Sequence[tuple[str, str, str]], matrix: np.ndarray, top_k: int
-) -> list[tuple[str, str, str, float]]:
-    """What ``steps.retrieve`` returned before passages held two chunks (the baseline's)."""
-    scores = matrix @ q_vec
-    out: list[tuple[str, str, str, float]] = []
-    seen: set[str] = set()
-    for i in np.argsort(-scores, kind="stable")[: top_k * 3]:
-        slug, title, text = chunks[i]
-        if scores[i] < MIN_SCORE or title in seen:
-            continue
-        seen.add(title)
-        out.append((slug, title, text, float(scores[i])))
-        if len(out) == top_k:
-            break
-    return out
-
-
 def run_current(
     rows: Sequence[dict[str, Any]], embed: Callable[[list[str]], np.ndarray]
 ) -> list[dict[str, Any]]:
@@ -156,7 +139,7 @@ def run_current(
         predictions = []
         for row in rows:
             relevance.question_vector.cache_clear()
-            q_vec = relevance.question_vector(row["question"])
+            q_vec = relevance.question_vector(relevance.plain_question(row["question"]))
             passages = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
             deid = Deidentified(row["question"], None)
             t0 = time.perf_counter()
@@ -185,57 +168,29 @@ def run_current(
     return predictions
 
 
-def _module_at(ref: str, path: str, name: str, folder: Path) -> ModuleType:
-    source = subprocess.run(
-        ["git", "show", f"{ref}:{path}"], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    file = folder / f"{name}.py"
-    file.write_text(source.stdout, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location(name, file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-def run_baseline(
-    rows: Sequence[dict[str, Any]], embed: Callable[[list[str]], np.ndarray], ref: str
-) -> list[dict[str, Any]]:
-    """``ref``'s chunker and extractive answer (both plain Python) on the same articles."""
-    from django.conf import settings
-
-    from chatbot.extractive import grade
-    from chatbot.knowledge.sources import markdown_documents
-    from guardrails.base import Passage
+def run_baseline(data: Path, ref: str) -> dict[str, Any]:
+    """``ref``'s own ``benchmarks.answers`` on ``data``, in a copy of that tree: its
+    figures. Raises CalledProcessError when ``ref`` has no such benchmark or it fails."""
+    from guardrails.embeddings import MODEL_DIR
 
     with tempfile.TemporaryDirectory() as folder:
-        chunking = _module_at(ref, "chatbot/chunking.py", "baseline_chunking", Path(folder))
-        extractive = _module_at(ref, "chatbot/extractive.py", "baseline_extractive", Path(folder))
-    documents = list(markdown_documents(STARTER))
-    chunks = [(d.slug, d.title, c.text) for d in documents for c in chunking.chunk_document(d.title, d.text)]
-    matrix = _index(chunks, embed)
-    predictions: list[dict[str, Any]] = []
-    for row in rows:
-        q_vec = embed([row["question"]])[0]
-        found = _retrieve_one_per_document(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
-        passages = [Passage(i + 1, t, text, slug) for i, (slug, t, text, _) in enumerate(found)]
-        t0 = time.perf_counter()
-        result = extractive.extractive_answer(row["question"], passages, [s for *_, s in found])
-        elapsed = (time.perf_counter() - t0) * 1000
-        predictions.append(
-            {
-                "id": row["id"],
-                "answered": bool(result.grounded),
-                "text": result.text,
-                "cited": [p.url for p in passages if p.number in result.citations],
-                "retrieved": [p.url for p in passages],
-                "grade": grade(result.text) if result.grounded else None,
-                "words": len(result.text.split()),
-                "latency_ms": elapsed,
-            }
+        archive = subprocess.run(["git", "archive", ref], cwd=REPO, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+        cache = REPO / "var" / "answers_benchmark_embeddings.npz"
+        if cache.exists():  # the same texts, the same vectors: not encoded again
+            (Path(folder) / "var").mkdir()
+            shutil.copy(cache, Path(folder) / "var" / cache.name)
+        env = {**os.environ, "GUARDRAILS_MODEL_DIR": str(MODEL_DIR), "PYTHONPATH": folder}
+        run = subprocess.run(
+            [sys.executable, "-m", "benchmarks.answers", "--data", str(data.resolve())],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
-    return predictions
+    report: dict[str, Any] = json.loads(run.stdout[run.stdout.index("{") :])
+    return dict(report["current"])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -261,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     predictions = run_current(rows, embed)
     report["current"] = score(rows, predictions)
     if args.baseline:
-        report[f"baseline_{args.baseline}"] = score(rows, run_baseline(rows, embed, args.baseline))
+        report[f"baseline_{args.baseline}"] = run_baseline(args.data, args.baseline)
     if args.predictions:
         with args.predictions.open("w", encoding="utf-8") as out:
             for row, prediction in zip(rows, predictions, strict=True):

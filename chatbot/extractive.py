@@ -4,13 +4,22 @@ Used when no model is configured, and as the fallback when the model fails or it
 answer fails the output rails. It is handed only passages the relevance gate
 accepted (``chatbot.relevance``), best first, and answers from the first of them:
 
-- it opens with the unit of the passage that answers the question (a sentence, or
-  a list with the sentence that leads into it), never mid-list or mid-sentence;
+- it answers from the section that answers the question: the section whose heading
+  (read with the article's title, as every section is about the article's topic)
+  and best unit match the question best;
+- it opens with the section's first unit when the unit that answers best can be
+  reached within the length cap (our articles answer first under each heading, and
+  a later sentence such as "Other causes include..." leans on the ones before it),
+  and otherwise with the answering unit itself (a sentence, or a list with the
+  sentence that leads into it), never mid-list or mid-sentence;
+- an article's sign-off ("For emergencies, call 911. For other questions...") is
+  never an answer;
 - a list is kept whole with its lead-in (half of "BE FAST" is a dangerous answer);
   a list with no lead-in opens with its section heading;
 - it runs on through the section while it stays short (MAX_WORDS, lists up to
   MAX_LIST_WORDS) and plain (a unit that would lift the Flesch-Kincaid grade above
-  MAX_GRADE is left out, unless it is the answer itself);
+  MAX_GRADE ends it, unless the answer is still under MIN_WORDS: a one-line answer
+  such as "IBS is a common, long-term problem with how the gut works." says too little);
 - it cites its passage once, at the end.
 
 Every sentence is copied verbatim from a vetted passage, so the reply is grounded by
@@ -32,12 +41,43 @@ from chatbot import relevance
 from guardrails.base import Passage
 
 MAX_WORDS = 90
+MIN_WORDS = 30
 MAX_LIST_WORDS = 200
 MAX_UNITS = 4
 MAX_GRADE = 8.0
 SECTION_TOP_MARGIN = 0.1
 HEADING_WEIGHT = 0.5  # a section is chosen half by its heading, half by its best sentence
 BULLETS = ("-", "*", "•")
+# A sentence that leans on the one before it ("Other things to watch include:").
+DEPENDENT = re.compile(r"^(Other|Others|These|This|They|It|Also|Then|But|And|So)\b")
+KIND_WEIGHT = 0.1
+# What kind of answer a question (or a section heading, which is a patient's
+# question) asks for, first match wins. A heading of the same kind as the question
+# is preferred, and a time or a warning offered to another kind of question is set
+# back (``_kind_fit``): "how do i check my blood pressure at home" wants "How do I
+# take an accurate reading?", not "When should I check my blood pressure?", though
+# the second shares more words.
+KINDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("urgent", r"\b(when to (get|call|seek)|get help|call (911|the doctor|your)|see a doctor"
+         r"|go to the (er|emergency)|emergency|urgent)\b"),
+        ("time", r"^(when|how (often|long|soon)|(at )?what age)\b"),
+        ("amount", r"^how (much|many)\b"),
+        ("cause", r"^(why|what causes?)\b"),
+        ("who", r"^who\b"),
+        ("place", r"^where\b"),
+        ("prevent", r"\b(prevent|avoid getting)\b"),
+        ("treat", r"\b(treat|treated|treatment|get rid of|cure|relieve)\b"),
+        ("action", r"^(how (do|can|should|to|does)|what (should|can|do) (i|we|you) do|what (helps|can help)"
+         r"|what to do|ways to)\b"),
+    )
+)
+# Each article ends with a line that sends the reader on; it answers nothing.
+SIGN_OFF = re.compile(
+    r"^(For (emergencies|emergency signs|other questions|questions|support|help|everything else)\b"
+    r"|Otherwise, contact)"
+)
 
 NO_ANSWER = (
     "I don't have vetted information on that. Your care team can help: you can send them "
@@ -75,6 +115,26 @@ def grade(text: str) -> float:
     return float(textstat.flesch_kincaid_grade(plain))
 
 
+def kind(text: str) -> str | None:
+    """The kind of answer ``text`` (a question or a heading) asks for, or None."""
+    lowered = " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+    lowered = re.sub(r"^(hi|hello|so|ok|okay|um|please|quick question)\b\s*", "", lowered)
+    return next((name for name, pattern in KINDS if pattern.search(lowered)), None)
+
+
+def _kind_fit(asked: str | None, offered: str | None) -> int:
+    """+1 when a heading asks the question's kind; -1 when it offers a time or a
+    warning ("When should I...?", "When to get help") to a question that asked
+    something else, the mismatch that answered "what should i do if my blood sugar
+    is low" with when to call 911; else 0 ("where do i inject insulin" is answered
+    under "How do I give an insulin shot?")."""
+    if not asked or not offered:
+        return 0
+    if asked == offered:
+        return 1
+    return -1 if offered in ("time", "urgent") else 0
+
+
 def _probe(unit: str) -> str:
     """What a unit is matched on: a list by its lead-in and first items (a long list
     drowns its lead-in's meaning), a sentence as it is."""
@@ -99,28 +159,59 @@ def _choose(
     title: str,
     embed: Callable[[list[str]], np.ndarray],
     q_vec: np.ndarray,
-) -> tuple[int, int]:
-    """(section, unit) the answer opens with: the section whose heading and best unit
-    match the question best; within it, its first unit (our articles answer first
-    under each heading) unless a later one matches clearly better."""
-    headings = [h or title for h, _ in sections]
+) -> tuple[int, int, int]:
+    """(section, opening unit, best unit) of the answer: the section whose heading and
+    best unit match the question best; within it, the unit that matches best, and the
+    unit the answer opens with (the section's first when the best can be reached
+    within MAX_WORDS from there, else the best). Sign-off units are never chosen."""
+    # Why the title with each heading: "Common triggers:" alone does not say whose
+    # triggers. The intro (no heading, or the title as its heading) is read as what
+    # it answers, "what is it?": read as the bare title it matched every question on
+    # the topic, and won "what are asthma triggers".
+    topic = title.rstrip(":?")
+    headings = [
+        f"{topic}: {h}" if h and h.rstrip(":?") != topic else f"{topic}: what is it?" for h, _ in sections
+    ]
+    # ...and a heading of its own is read alone as well ("What are the warning signs
+    # of a stroke?"), so the title does not blur it into its neighbour ("Other
+    # sudden signs can include:"). The intro is read only as "what is it?".
+    own = [bool(h) and h.rstrip(":?") != topic for h, _ in sections]
+    bare = [h if mine else headings[i] for i, ((h, _), mine) in enumerate(zip(sections, own, strict=True))]
     probes = [_probe(u) for _, units in sections for u in units]
-    vectors = embed(headings + probes)
-    heading_match = _match(question, headings, vectors[: len(headings)], q_vec)
-    unit_match = _match(question, probes, vectors[len(headings) :], q_vec)
+    n = len(sections)
+    vectors = embed(headings + bare + probes)
+    heading_match = np.maximum(
+        _match(question, headings, vectors[:n], q_vec), _match(question, bare, vectors[n : 2 * n], q_vec)
+    )
+    unit_match = _match(question, probes, vectors[2 * n :], q_vec)
+    usable = np.array([not SIGN_OFF.match(u) for _, units in sections for u in units])
+    unit_match = np.where(usable, unit_match, -np.inf)
     spans, start = [], 0
     for _, units in sections:
         spans.append((start, start + len(units)))
         start += len(units)
+    asked = kind(question)
+    kinds = [kind(h) if h else None for h, _ in sections]
     scores = [
-        HEADING_WEIGHT * float(heading_match[i]) + (1 - HEADING_WEIGHT) * float(unit_match[a:b].max())
+        HEADING_WEIGHT * float(heading_match[i])
+        + (1 - HEADING_WEIGHT) * float(unit_match[a:b].max())
+        + KIND_WEIGHT * _kind_fit(asked, kinds[i])
         for i, (a, b) in enumerate(spans)
     ]
     chosen = int(np.argmax(scores))
     a, b = spans[chosen]
-    local = unit_match[a:b]
-    best = int(np.argmax(local))
-    return chosen, 0 if local[0] >= local[best] - SECTION_TOP_MARGIN else best
+    units = sections[chosen][1]
+    best = int(np.argmax(unit_match[a:b]))
+    if not usable[a]:
+        return chosen, best, best
+    if _words(" ".join(units[: best + 1])) > max(MAX_WORDS, _words(units[best])):
+        # Out of reach: the answering unit opens the answer only when it is clearly
+        # better than the section's first (a stray word match is not enough).
+        clearly = unit_match[a + best] >= unit_match[a] + SECTION_TOP_MARGIN
+        if clearly and not DEPENDENT.match(units[best]):
+            return chosen, best, best
+        return chosen, 0, 0
+    return chosen, 0, best
 
 
 def compose(
@@ -137,21 +228,25 @@ def compose(
     sections = relevance.sections_of(passage)
     if not sections:
         return ExtractiveAnswer(NO_ANSWER, (), grounded=False)
-    chosen, best = _choose(question, sections, passage.title, embed, q_vec)
+    chosen, opening_at, best = _choose(question, sections, passage.title, embed, q_vec)
     heading, units = sections[chosen]
-    opening = units[best]
+    opening = units[opening_at]
     if opening.lstrip().startswith(BULLETS):  # a list with no lead-in opens with its heading
         lead = heading or passage.title
         opening = f"{lead if lead.endswith(':') else lead.rstrip('?.') + ':'}\n{opening}"
     reply = [opening]
     words = _words(opening)
-    for unit in units[best + 1 : best + MAX_UNITS]:
+    for i, unit in enumerate(units[opening_at + 1 :], start=opening_at + 1):
+        needed = i <= best  # the run from the section's start up to the answering unit
+        if not needed and (len(reply) >= MAX_UNITS or SIGN_OFF.match(unit)):
+            break
         limit = MAX_LIST_WORDS if _is_list(unit) else MAX_WORDS
         if _is_list(unit) and unit.lstrip().startswith(BULLETS):
             break  # a list with no lead-in of its own would read as a fragment here
-        if words + _words(unit) > limit:
+        if not needed and words + _words(unit) > limit:
             break
-        if grade(_join([*reply, unit])) > max(MAX_GRADE, grade(_join(reply))):
+        too_hard = grade(_join([*reply, unit])) > max(MAX_GRADE, grade(_join(reply)))
+        if not needed and too_hard and words >= MIN_WORDS:
             break
         reply.append(unit)
         words += _words(unit)

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from chatbot import chunking
+from deidentify.pseudonymize import SURROGATE_RE
 from guardrails import embeddings
 from guardrails.base import Passage
 
@@ -386,6 +387,16 @@ def passage_embedder() -> PassageEmbedder:
     return PassageEmbedder(lambda texts: embeddings.embed(texts))
 
 
+def plain_question(text: str) -> str:
+    """A de-identified message without its surrogates: "[NAME_1]" stands for a detail
+    the patient gave and says nothing about what they ask, but read as words it
+    counts as a subject no passage names, and the gate declined "hi its [NAME_1],
+    what are the side effects of metformin"."""
+    return " ".join(SURROGATE_RE.sub(" ", text).split())
+
+
 def gate(question: str, passages: Sequence[Passage]) -> Judgement:
-    """``judge`` with the committed model and this process's encoders."""
-    return judge(question, passages, passage_embedder(), question_vector(question))
+    """``judge`` with the committed model and this process's encoders, on the
+    question without its surrogates."""
+    plain = plain_question(question)
+    return judge(plain, passages, passage_embedder(), question_vector(plain))

@@ -213,7 +213,9 @@ async def flag(turn: Turn, flag: Flag, *, priority: int = policy.ROUTINE) -> Non
 
 async def retrieve(turn: Turn, deid: Deidentified) -> list[Passage]:
     """The best passages, one per document (up to two of its chunks), numbered for citation."""
-    hits = await asyncio.to_thread(search, deid.text, k=settings.RETRIEVAL_TOP_K * 3)
+    # Surrogates ("[NAME_1]") say nothing about the question; retrieval reads it without them.
+    question = relevance.plain_question(deid.text)
+    hits = await asyncio.to_thread(search, question, k=settings.RETRIEVAL_TOP_K * 3)
     found = [relevance.Found(h.title, h.url, h.text, h.score, h.chunk_id) for h in hits]
     return relevance.passages_from(found, top_k=settings.RETRIEVAL_TOP_K)
 

@@ -6,7 +6,17 @@ import pytest
 
 from chatbot import relevance
 from chatbot.chunking import chunk_document
-from chatbot.extractive import MAX_GRADE, MAX_LIST_WORDS, MAX_WORDS, NO_ANSWER, extractive_answer, grade
+from chatbot.extractive import (
+    MAX_GRADE,
+    MAX_LIST_WORDS,
+    MAX_WORDS,
+    MIN_WORDS,
+    NO_ANSWER,
+    SIGN_OFF,
+    extractive_answer,
+    grade,
+    kind,
+)
 from chatbot.knowledge.sources import markdown_documents
 from guardrails.base import Passage
 
@@ -122,3 +132,60 @@ def test_answers_stay_short_and_plain(slug: str) -> None:
 )
 def test_grade_reads_plain_text_as_plain(text: str, plain: bool) -> None:
     assert (grade(text) <= MAX_GRADE) is plain
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("how do i check my blood pressure at home", "action"),
+        ("what do i do if someone has a severe allergic reaction", "action"),
+        ("When should I check my blood pressure?", "time"),
+        ("how often should i get a mammogram", "time"),
+        ("so how much tylenol can i take", "amount"),
+        ("What causes hives?", "cause"),
+        ("Who should get lung cancer screening?", "who"),
+        ("When to get help", "urgent"),
+        ("should i go to the er", "urgent"),
+        ("what is ibs", None),
+        ("how do i treat athletes foot", "treat"),
+        ("How can I prevent ringworm and athlete's foot?", "prevent"),
+        ("What to do:", "action"),
+        ("Ways to contact your care team:", "action"),
+    ],
+)
+def test_questions_and_headings_say_what_kind_of_answer_they_want(text: str, expected: str | None) -> None:
+    assert kind(text) == expected
+
+
+def test_an_answer_opens_at_its_sections_start_when_the_answering_sentence_leans_on_it() -> None:
+    """ "Other causes include..." alone would leave out the two most common causes."""
+    passage = section("chronic-kidney-disease", "What causes")
+    text = answer("what causes kidney disease", [passage])
+    assert text.startswith("Diabetes and high blood pressure are the two most common causes")
+    assert "Other causes include" in text
+
+
+def test_the_section_is_read_with_the_articles_title() -> None:
+    """The intro (whose heading is the title) used to win every question on the topic."""
+    first, _, second = passages_of("asthma")[:3]
+    joined = Passage(1, first.title, f"{first.text}\n\n{second.text}")  # as retrieval joins two chunks
+    assert "tobacco smoke" in second.text
+    assert "tobacco smoke" in answer("what are asthma triggers", [joined])
+
+
+@pytest.mark.parametrize("slug", ["rashes-in-children", "migraine", "insulin-basics", "head-lice"])
+def test_an_articles_sign_off_never_opens_an_answer(slug: str) -> None:
+    for passage in passages_of(slug):
+        text = answer("who do i contact with other questions", [passage])
+        assert not SIGN_OFF.match(text)
+
+
+def test_a_one_line_answer_runs_on_to_say_enough() -> None:
+    text = answer("what is ibs", passages_of("irritable-bowel-syndrome")[:1])
+    assert len(text.split()) >= MIN_WORDS and "belly pain" in text
+
+
+def test_an_answer_never_opens_with_a_sentence_that_leans_on_the_one_before() -> None:
+    """ "Other things to watch include:" opened the warfarin food answer."""
+    text = answer("what foods should i watch with warfarin", [section("warfarin", "Do I need to avoid foods")])
+    assert text.startswith("No, you do not need to avoid vitamin K")

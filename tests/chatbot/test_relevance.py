@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chatbot import relevance
-from chatbot.knowledge.train_relevance import data_sha256
+from chatbot.knowledge.train_relevance import also_answers, data_sha256
 from guardrails.base import Passage
 
 STROKE = Passage(
@@ -33,6 +33,7 @@ def test_the_committed_gate_was_trained_on_the_committed_articles_and_questions(
     assert stored["features"] == list(relevance.FEATURES)
     assert 0.0 < stored["threshold"] < 1.0
     assert stored["held_out"]["off_target"] <= 0.02  # chosen on whole held-out articles
+    assert stored["held_out"]["answered_wrongly_without_article"] <= 0.05
 
 
 def test_a_gate_built_for_other_features_is_refused() -> None:
@@ -124,6 +125,7 @@ def test_the_passage_embedder_encodes_each_text_once() -> None:
         ("what are the warning signs of a stroke?", True),
         ("how do I renew my passport?", False),
         ("what is the best mattress for a bad back", False),
+        ("hi its [NAME_1] again, [NAME_2] told me to ask: what are the warning signs of a stroke?", True),
     ],
 )
 def test_the_committed_gate_on_clear_cases(question: str, answers: bool) -> None:
@@ -169,3 +171,37 @@ def test_sections_of_a_passage_of_two_chunks() -> None:
         ),
         ("How long do hives last?", ["Most hives go away within a few days."]),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [
+        ("hi its [NAME_1], my son [NAME_2] has a fever", "hi its , my son has a fever"),
+        ("seen on [DATE_1] at [LOCATION_12]?", "seen on at ?"),
+        ("what is a normal blood pressure", "what is a normal blood pressure"),
+        ("my [name] is on the label", "my [name] is on the label"),  # not a surrogate
+    ],
+)
+def test_the_gate_reads_a_question_without_its_surrogates(text: str, plain: str) -> None:
+    assert relevance.plain_question(text) == plain
+
+
+TITLE_WORDS = frozenset({"levothyroxine", "hypothyroidism", "statin", "high", "cholesterol", "common", "cold"})
+IDF = {"levothyroxine": 5.0, "hypothyroidism": 5.0, "statin": 4.0, "cholesterol": 3.0, "high": 1.0, "cold": 3.0}
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "answers"),
+    [
+        ("how to take levothyroxine correctly", "Levothyroxine", True),
+        ("how to take levothyroxine correctly", "Hypothyroidism", False),
+        ("statin making my legs ache and my cholesterol is high", "Statins", True),  # rarest subject wins
+        ("statin making my legs ache and my cholesterol is high", "High cholesterol", False),
+        ("how long does a cold last", "Common cold", True),
+        ("my legs ache at night", "Common cold", False),  # no subject: never a sibling's answer
+    ],
+)
+def test_another_article_about_the_questions_subject_counts_as_answering_in_training(
+    question: str, title: str, answers: bool
+) -> None:
+    assert also_answers(question, title, IDF, TITLE_WORDS) is answers

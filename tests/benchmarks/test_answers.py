@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.answers import keyword_hit, score
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text", "hit"),
+    [
+        ("120", "A normal reading is below 120/80.", True),
+        ("lean forward", "Sit up and LEAN  forward.", True),
+        ("virus|viral", "a common viral illness", True),
+        ("epinephrine", "Call 911 now.", False),
+    ],
+)
+def test_a_keyword_matches_any_of_its_alternatives_case_and_space_blind(
+    keyword: str, text: str, hit: bool
+) -> None:
+    assert keyword_hit(keyword, text) is hit
+
+
+def _prediction(answered: bool, text: str) -> dict[str, object]:
+    return {"answered": answered, "text": text, "grade": 5.0, "words": len(text.split()), "latency_ms": 3.0}
+
+
+def test_answers_are_scored_relevant_off_target_or_declined() -> None:
+    rows = [
+        {"id": "a", "question": "q", "expect": "answer", "keywords": ["120", "80"]},
+        {"id": "b", "question": "q", "expect": "answer", "keywords": ["urgent care"]},
+        {"id": "c", "question": "q", "expect": "answer", "keywords": ["test"]},
+        {"id": "d", "question": "q", "expect": "decline", "keywords": []},
+    ]
+    predictions = [
+        _prediction(True, "Below 120 over 80 is normal. [1]"),
+        _prediction(True, "Call your care team. [1]"),  # cited, but without the key fact
+        _prediction(False, "I don't have vetted information on that."),
+        _prediction(False, "I don't have vetted information on that."),
+    ]
+    figures = score(rows, predictions)
+    assert figures["answered_relevant"] == pytest.approx(1 / 3, abs=1e-4)
+    assert figures["off_target"] == pytest.approx(1 / 3, abs=1e-4)
+    assert figures["declined_wrongly"] == pytest.approx(1 / 3, abs=1e-4)
+    assert figures["decline_accuracy"] == 1.0 and figures["declined"] == 0.5
