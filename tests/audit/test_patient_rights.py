@@ -146,7 +146,7 @@ def test_purging_a_chat_keeps_the_thread_sent_from_it() -> None:
     from chatbot.inbox import services as inbox
     from chatbot.models import Thread
 
-    chat_message = MessageFactory(text="is this rash serious?")
+    chat_message: Any = MessageFactory(text="is this rash serious?")
     patient = chat_message.conversation.patient
     thread, _ = inbox.thread_from_chat(patient=patient, message=chat_message)
     _old(chat_message.conversation, 400)

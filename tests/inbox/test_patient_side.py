@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -112,7 +114,7 @@ def test_a_staff_message_the_offline_patient_has_not_received_shows_on_the_messa
     from tests.factories import ConversationFactory, UserFactory, signed_in
 
     clinician = UserFactory(roles=["clinician"], first_name="Ayo", last_name="Bello")
-    conversation = ConversationFactory(patient=patient)
+    conversation: Any = ConversationFactory(patient=patient)
     services.conversation_staff_join(conversation=conversation, by=clinician)
     message = services.staff_message_send(conversation=conversation, by=clinician, text="please call us at the clinic")
     page = signed_in(patient).get("/messages/").content.decode()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -138,7 +139,7 @@ def test_a_clinician_joins_the_chat_a_thread_was_sent_from(patient, clinician) -
     from tests.factories import MessageFactory
 
     older_chat = MessageFactory(conversation__patient=patient).conversation
-    chat_message = MessageFactory(conversation__patient=patient, text="is this rash serious?")
+    chat_message: Any = MessageFactory(conversation__patient=patient, text="is this rash serious?")
     Conversation.objects.filter(pk=older_chat.pk).update(updated_at=timezone.now() + timedelta(hours=1))
     thread, _ = inbox_services.thread_from_chat(patient=patient, message=chat_message)
     client = signed_in(clinician)
