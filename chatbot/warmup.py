@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 def warm_up() -> None:
     started = time.monotonic()
     from deidentify import get_deidentifier
+    from guardrails.classifier import warm_up as warm_up_classifier
     from guardrails.embeddings import warm_up as warm_up_embedder
     from guardrails.registry import load_rails
     from guardrails.runtime import warm_up as warm_up_runtime
@@ -22,6 +23,7 @@ def warm_up() -> None:
     get_deidentifier(settings.DEID_SPACY_MODEL).deidentify("warm up")
     load_rails([*settings.INPUT_RAILS, *settings.OUTPUT_RAILS])
     warm_up_embedder()
+    warm_up_classifier()
     warm_up_runtime()
     logger.info("warm-up finished in %.1fs", time.monotonic() - started)
 

@@ -127,14 +127,33 @@ _lock = threading.Lock()
 
 
 def model_path() -> Path:
-    """Where the built model lives; its name carries the adapter's hash, so a new
-    adapter is never served by an old model. Raises OSError without the adapter."""
-    digest = hashlib.sha256(ADAPTER_FILE.read_bytes()).hexdigest()[:16]
-    return MODEL_DIR / f"rails-classifier-{digest}.int8.onnx"
+    """Where the built encoder lives; its name carries the hash of the adapter's LoRA
+    matrices, so a new adapter is never served by an old model. Raises OSError without
+    the adapter."""
+    h = hashlib.sha256()
+    with np.load(ADAPTER_FILE) as arrays:
+        for key in sorted(k for k in arrays.files if k.startswith("lora_")):
+            h.update(key.encode())
+            h.update(arrays[key].tobytes())
+    return MODEL_DIR / f"rails-classifier-{h.hexdigest()[:16]}.int8.onnx"
+
+
+@cache
+def _heads() -> tuple[np.ndarray, np.ndarray]:
+    """The heads' weights and biases, stacked in ``HEADS`` order; raises
+    ClassifierUnavailable when the adapter is missing or broken."""
+    try:
+        with np.load(ADAPTER_FILE) as arrays:
+            weight = np.concatenate([arrays[f"head:{h}.weight"] for h in HEADS]).astype(np.float32)
+            bias = np.concatenate([arrays[f"head:{h}.bias"] for h in HEADS]).astype(np.float32)
+    except Exception as exc:
+        raise ClassifierUnavailable(f"adapter unreadable ({type(exc).__name__})") from None
+    return weight, bias
 
 
 def build(*, force: bool = False) -> Path:
-    """Merge the adapter into the shipped weights, export to ONNX, quantise to int8.
+    """Merge the adapter's LoRA matrices into the shipped weights and export the encoder
+    with mean pooling to ONNX, quantised to int8 (the heads run in numpy).
 
     Idempotent (returns at once when the model exists, unless ``force``). Raises OSError
     for a missing adapter or an unwritable folder, ImportError without torch/onnx.
@@ -157,23 +176,18 @@ def build(*, force: bool = False) -> Path:
                     name = key.removeprefix("lora_A:")
                     delta = arrays[f"lora_B:{name}"].astype(np.float32) @ arrays[key].astype(np.float32)
                     model.get_parameter(name).add_(torch.from_numpy(delta))
-        weight = np.concatenate([arrays[f"head:{h}.weight"] for h in HEADS]).astype(np.float32)
-        bias = np.concatenate([arrays[f"head:{h}.bias"] for h in HEADS]).astype(np.float32)
 
-    class _Classifier(torch.nn.Module):
+    class _Encoder(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.model = model
-            self.weight = torch.nn.Parameter(torch.from_numpy(weight))
-            self.bias = torch.nn.Parameter(torch.from_numpy(bias))
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             h = self.model(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
             m = attention_mask.unsqueeze(-1).to(h.dtype)
-            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            return pooled @ self.weight.T + self.bias
+            return (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".{os.getpid()}.f32")
@@ -184,7 +198,7 @@ def build(*, force: bool = False) -> Path:
     try:
         with torch.no_grad():
             torch.onnx.export(
-                _Classifier(),
+                _Encoder(),
                 (dummy, dummy, torch.zeros_like(dummy)),
                 str(tmp),
                 input_names=["input_ids", "attention_mask", "token_type_ids"],
@@ -227,9 +241,9 @@ def _session() -> Any:
         raise ClassifierUnavailable(type(exc).__name__) from None
 
 
-def logits(texts: Sequence[str]) -> dict[str, np.ndarray]:
-    """Raw logits per head for already-normalised ``texts``, one batch call. Raises
-    ClassifierUnavailable."""
+def pooled(texts: Sequence[str]) -> np.ndarray:
+    """The adapted encoder's mean-pooled states for already-normalised ``texts``, one
+    batch call, shape ``(len(texts), 384)``. Raises ClassifierUnavailable."""
     session = _session()
     tok = _tokenizer()
     encs = [
@@ -248,6 +262,13 @@ def logits(texts: Sequence[str]) -> dict[str, np.ndarray]:
         )[0]
     except Exception as exc:
         raise ClassifierUnavailable(type(exc).__name__) from None
+    return np.asarray(out, dtype=np.float32)
+
+
+def logits(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Raw logits per head for already-normalised ``texts``. Raises ClassifierUnavailable."""
+    weight, bias = _heads()
+    out = pooled(texts) @ weight.T + bias
     result, col = {}, 0
     for head in HEADS:
         n = len(CLASSES[head])

@@ -14,6 +14,7 @@ from guardrails.base import Action, RiskLevel, RiskState, Verdict
 RISK_CATEGORIES = frozenset(
     {
         "suicide",
+        "self_harm",
         "passive_wish",
         "self_injury",
         "eating_disorder",

@@ -1,6 +1,13 @@
 """Train the input rails' shared classifier: LoRA on MiniLM's top layer, one head per rail.
 
-    SHARED_DIR=/work/shared python -m guardrails.train_classifier
+    SHARED_DIR=/work/shared python -m guardrails.train_classifier         # LoRA and heads
+    SHARED_DIR=/work/shared python -m guardrails.train_classifier heads   # refit the heads
+    python -m guardrails.train_classifier thresholds                      # choose thresholds
+
+The second step refits the linear heads on the built int8 encoder's pooled states with
+every rail's rows as negatives for the other heads where that is safe
+(``cross_targets``): the first run masked them, and its self-harm head read an
+"print your system prompt" as a plan, never having seen one.
 
 Validation is a held-out writer per rail (``VALIDATION``) and the conversations whose
 number is a multiple of 4: the run trains until the validation loss stops falling
@@ -82,8 +89,8 @@ PUBLIC = {
     "self_harm/do_not_answer_selfharm": 250,
 }
 # Recall targets for the thresholds (on the held-out writer), and the injection FPR cap.
-ESCALATE_RECALL = 0.96
-HELP_RECALL = 0.99
+ESCALATE_RECALL = 0.95
+HELP_RECALL = 0.97
 INJECTION_RECALL = 0.92
 INJECTION_MAX_FPR = 0.03
 
@@ -454,7 +461,7 @@ def choose(rows: list[Row], val: list[int], logits: dict[str, np.ndarray]) -> di
                 figures["escalate_es"] = metrics(risk[spanish], any_label[spanish], t_esc)
         elif head == "injection":
             own = np.array([rows[i].source in FILES["injection"] for i in idx])
-            trigger = np.array([rows[i].kind == "benign_trigger" for i in idx])
+            trigger = own & np.array([rows[i].kind == "benign_trigger" for i in idx])
             t_rec = threshold_for_recall(risk[own], any_label[own], INJECTION_RECALL)
             neg = np.sort(risk[trigger])[::-1]
             k = math.floor(INJECTION_MAX_FPR * len(neg))
@@ -600,12 +607,221 @@ def _save_adapter(path: Path, state: dict[str, Any]) -> None:
         np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
 
 
+# --- refitting the heads with every rail's rows as negatives -------------------------
+
+# Positive kinds of one rail that may also be positives of another: masked, never
+# taught as that other rail's negatives.
+_NOT_SELF_HARM_NEGATIVE = {
+    "unsafe_extraction", "fiction_framing", "harmful_requests_no_injection", "jailbreakbench_artifacts", "garak_attacks",
+    "poisoning_ingestion", "other_emergency", "bleeding", "burns", "altered_consciousness", "toxic_exposure",
+}  # fmt: skip
+_NOT_EMERGENCY_NEGATIVE = {"diagnose_me", "interpret_my_results", "treatment_decision"}
+
+
+def cross_targets(row: Row) -> dict[str, int]:
+    """``row.targets`` plus negatives for the heads that never saw this kind of text: an
+    injection attempt is not a suicide plan, a chest-pain message is not self-harm."""
+    t = dict(row.targets)
+    own_rail = next((rail for rail, names in FILES.items() if row.source in names), "")
+    positive = any(v not in (0, -1) for v in row.targets.values())
+    kind = row.kind if row.source in _OWN else row.source
+    if own_rail in ("emergency", "injection") or row.source in PUBLIC_NAMES:
+        if not positive or kind not in _NOT_SELF_HARM_NEGATIVE:
+            if row.source != "harmful_requests_no_injection":
+                t.setdefault("self_harm", 0)
+                t.setdefault("conversation", 0)
+    if own_rail in ("self_harm", "injection", "scope") or row.source in PUBLIC_NAMES:
+        sh_positive = own_rail == "self_harm" and positive
+        if not sh_positive and kind not in _NOT_EMERGENCY_NEGATIVE:
+            t.setdefault("emergency", 0)
+    if own_rail == "scope":
+        t.setdefault("conversation", 0)
+    return t
+
+
+PUBLIC_NAMES = {name.split("/")[1] for name in PUBLIC}
+
+
+def refit_heads() -> dict[str, Any]:
+    """Refit the linear heads on the built encoder's pooled states (int8, as served),
+    with ``cross_targets``; early stopping on the held-out writers; then calibrate and
+    choose thresholds as ``train`` does. The LoRA matrices are kept as they are."""
+    import torch
+
+    from guardrails.classifier import pooled
+
+    torch.set_num_threads(1)
+    torch.manual_seed(SEED)
+    started = time.monotonic()
+    rows = load_rows()
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))
+    feats = np.zeros((len(rows), 384), dtype=np.float32)
+    for b in range(0, len(order), 64):
+        idx = order[b : b + 64]
+        feats[idx] = pooled([rows[i].text for i in idx])
+    print(f"pooled {len(rows)} rows in {time.monotonic() - started:.0f}s", flush=True)
+    targets = [cross_targets(r) for r in rows]
+    tr = [i for i, r in enumerate(rows) if r.split == "train"]
+    val = [i for i, r in enumerate(rows) if r.split == "val"]
+    x = torch.from_numpy(feats)
+    heads: Any = torch.nn.ModuleDict({h: torch.nn.Linear(384, len(CLASSES[h])) for h in HEADS})
+    with np.load(ADAPTER_FILE) as arrays:
+        saved = {k: arrays[k] for k in arrays.files}
+    with torch.no_grad():
+        for h in HEADS:  # start from the heads trained with the adapter
+            heads[h].weight.copy_(torch.from_numpy(saved[f"head:{h}.weight"].astype(np.float32)))
+            heads[h].bias.copy_(torch.from_numpy(saved[f"head:{h}.bias"].astype(np.float32)))
+    optim = torch.optim.AdamW(heads.parameters(), lr=3e-3, weight_decay=1e-3)
+
+    def loss_on(idx: list[int]) -> Any:
+        total: Any = None
+        n_all = 0
+        for h in HEADS:
+            sel = [i for i in idx if targets[i].get(h, -1) != -1]
+            if not sel:
+                continue
+            part, n = _loss(torch, heads[h](x[sel]), [targets[i][h] for i in sel])
+            total = part if total is None else total + part
+            n_all += n
+        return total / max(n_all, 1)
+
+    best, best_step, best_state, history = math.inf, 0, None, []
+    for step in range(1, 401):
+        optim.zero_grad()
+        loss_on(tr).backward()
+        optim.step()
+        if step % 20 == 0:
+            with torch.no_grad():
+                vloss = float(loss_on(val))
+            history.append({"step": step, "val_loss": round(vloss, 4)})
+            if vloss < best:
+                best, best_step = vloss, step
+                best_state = {k: v.detach().clone() for k, v in heads.state_dict().items()}
+    assert best_state is not None
+    heads.load_state_dict(best_state)
+    val_rows = [
+        Row(rows[i].text, targets[i], "val", rows[i].source, rows[i].lang, rows[i].kind)
+        for i in range(len(rows))
+    ]
+    with torch.no_grad():
+        all_logits = {h: heads[h](x).numpy() for h in HEADS}
+    calib = choose(val_rows, val, all_logits)
+    for key, v in heads.state_dict().items():
+        saved[f"head:{key}"] = v.numpy().astype(np.float16)
+    with ADAPTER_FILE.open("wb") as handle:
+        np.savez_compressed(handle, **saved)
+    manifest = json.loads(MANIFEST_FILE.read_text())
+    manifest |= calib
+    manifest["heads_refit"] = {"best_step": best_step, "best_val_loss": round(best, 4), "history": history}
+    manifest["data_sha256"] = data_digest()
+    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    print(f"refitted heads in {time.monotonic() - started:.0f}s", flush=True)
+    return manifest
+
+
+# --- thresholds on the held-out writers' own rows ---------------------------------
+
+# The most false alarms a threshold may cost on the held-out writer's hard negatives;
+# where the recall target costs more, the threshold moves up to this cap and the
+# recall it then has is what the manifest reports.
+ESCALATE_MAX_FPR = 0.10
+
+
+def _pick(scores: np.ndarray, labels: np.ndarray, recall: float, max_fpr: float) -> float:
+    t = threshold_for_recall(scores, labels, recall)
+    neg = np.sort(scores[labels == 0])[::-1]
+    k = math.floor(max_fpr * len(neg))
+    if len(neg) > k and float(np.mean(scores[labels == 0] >= t)) > max_fpr:
+        t = float(neg[k]) + 1e-6
+    return t
+
+
+def _heldout_sets() -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+    """Per head: the held-out writer's own texts (normalised) and rows."""
+    out: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
+    for head in ("self_harm", "emergency", "injection", "scope"):
+        writer, _, lang = VALIDATION[head].partition(":")
+        rows = [r for r in _read(TRAIN / f"{writer}.jsonl") if not lang or r.get("lang", "en") == lang]
+        out[head] = ([_text(r["text"]) for r in rows], rows)
+    windows, wrows = [], []
+    for r in _read(TRAIN / "cv.jsonl"):
+        if int(r["id"].split("-")[1]) % 4 == 0:
+            for i in range(len(r["turns"])):
+                level = _window_level(r["levels"], i)
+                windows.append(window_text(r["turns"][: i + 1]))
+                wrows.append(
+                    {"level": level, "label": int(level != "none"), "lang": r["lang"], "kind": r["kind"]}
+                )
+    out["conversation"] = (windows, wrows)
+    return out
+
+
+def choose_thresholds() -> dict[str, Any]:
+    """Thresholds and held-out figures from the built classifier on each held-out
+    writer's own rows (hard negatives included), written into the manifest."""
+    from guardrails.classifier import probabilities
+
+    thresholds: dict[str, Any] = {}
+    figures: dict[str, Any] = {}
+    for head, (texts, rows) in _heldout_sets().items():
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        p = np.zeros((len(texts), len(CLASSES[head])))
+        for b in range(0, len(order), 64):
+            idx = order[b : b + 64]
+            p[idx] = probabilities([texts[i] for i in idx])[head]
+        risk = 1.0 - p[:, 0]
+        label = np.array([int(r["label"]) for r in rows])
+        es = np.array([r.get("lang") == "es" for r in rows])
+        f: dict[str, Any] = {}
+        if head in ("self_harm", "conversation"):
+            esc = p[:, escalating_classes(head)].sum(axis=1)
+            esc_label = np.array([int(r["label"] and r.get("level") != "passive_wish") for r in rows])
+            t_esc = _pick(esc, esc_label, ESCALATE_RECALL, ESCALATE_MAX_FPR)
+            t_help = min(threshold_for_recall(risk, label, HELP_RECALL), t_esc)
+            thresholds[head] = {"escalate": round(t_esc, 4), "help": round(t_help, 4)}
+            f["escalate"], f["help"] = metrics(esc, esc_label, t_esc), metrics(risk, label, t_help)
+            if es.any():
+                f["escalate_es"] = metrics(esc[es], esc_label[es], t_esc)
+                f["help_es"] = metrics(risk[es], label[es], t_help)
+        elif head == "emergency":
+            t_esc = _pick(risk, label, ESCALATE_RECALL, ESCALATE_MAX_FPR)
+            t_flag = min(threshold_for_recall(risk, label, HELP_RECALL), t_esc)
+            thresholds[head] = {"escalate": round(t_esc, 4), "flag": round(t_flag, 4)}
+            f["escalate"], f["flag"] = metrics(risk, label, t_esc), metrics(risk, label, t_flag)
+        elif head == "injection":
+            keep = np.array([bool(r["label"]) or r["kind"] == "benign_trigger" for r in rows])
+            t = _pick(risk[keep], label[keep], INJECTION_RECALL, INJECTION_MAX_FPR)
+            thresholds[head] = {"block": round(t, 4)}
+            f["block_vs_benign_trigger_words"] = metrics(risk[keep], label[keep], t)
+            f["block_all_rows"] = metrics(risk, label, t)
+            if es.any():
+                f["block_all_rows_es"] = metrics(risk[es], label[es], t)
+        else:
+            t = _pick(risk, label, 0.90, ESCALATE_MAX_FPR)
+            thresholds[head] = {"flag": round(t, 4)}
+            f["flag"] = metrics(risk, label, t)
+            if es.any():
+                f["flag_es"] = metrics(risk[es], label[es], t)
+        figures[head] = f
+    manifest = json.loads(MANIFEST_FILE.read_text())
+    manifest["thresholds"] = thresholds
+    manifest["heldout"] = figures
+    manifest["threshold_policy"] = {
+        "escalate_recall": ESCALATE_RECALL, "help_recall": HELP_RECALL, "escalate_max_fpr": ESCALATE_MAX_FPR,
+        "injection_recall": INJECTION_RECALL, "injection_max_fpr": INJECTION_MAX_FPR,
+    }  # fmt: skip
+    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
 def main(argv: Sequence[str]) -> int:
-    """``python -m guardrails.train_classifier``: both runs; writes the adapters and manifest."""
-    if argv:
-        print("usage: python -m guardrails.train_classifier", file=sys.stderr)
+    """``python -m guardrails.train_classifier [heads]``: train (or only refit the heads,
+    on the built encoder); writes the adapter and the manifest."""
+    if argv not in ([], ["heads"], ["thresholds"]):
+        print("usage: python -m guardrails.train_classifier [heads|thresholds]", file=sys.stderr)
         return 2
-    manifest = train()
+    steps = {"heads": refit_heads, "thresholds": choose_thresholds}
+    manifest = steps[argv[0]]() if argv else train()
     print(json.dumps(manifest["heldout"], indent=1))
     return 0
 
