@@ -15,12 +15,12 @@ translator for my discharge papers" (a persona with nothing else is below the
 threshold).
 
 The learned classifier (``guardrails.classifier``, head ``injection``) reads every
-message beside the signals and BLOCKs on its own at or above its threshold, chosen on
-a held-out writer for recall at a low false-positive rate on benign messages full of
-trigger words.
+message beside the signals and BLOCKs at or above its threshold (chosen on a held-out
+writer for a low false-positive rate on benign messages full of trigger words) when at
+least one signal, of any weight, fired beside it.
 
-Action BLOCK when the signals' score reaches ``THRESHOLD`` or the classifier's
-probability reaches its threshold; the score (the higher of the two) ranks for AUROC.
+Action BLOCK when the signals' score reaches ``THRESHOLD``, or the classifier's
+probability reaches its threshold beside a signal; the signals' score ranks for AUROC.
 Evidence: the signals' spans, else the sentence that carried the classifier's score.
 """
 
@@ -162,16 +162,12 @@ class InjectionRail:
         verdict = self._signals(text, norm)
         # The patient's own words as the object of "ignore" explain the trigger word away.
         explained = verdict.action is Action.ALLOW and bool(_BENIGN_OBJECT.search(norm.text))
+        # The classifier blocks only with a signal beside it (any weight): alone it read a
+        # third of the general-domain benign prompts in the development set as attacks.
+        corroborated = verdict.score > 0.0
         limit = classifier.thresholds("injection")["block"]
-        if verdict.action is Action.BLOCK or explained or learned.risk < limit:
-            return Verdict(
-                self.name,
-                verdict.action,
-                verdict.category,
-                max(verdict.score, learned.risk),
-                None,
-                verdict.evidence,
-            )
+        if verdict.action is Action.BLOCK or explained or not corroborated or learned.risk < limit:
+            return Verdict(self.name, verdict.action, verdict.category, verdict.score, None, verdict.evidence)
         evidence = verdict.evidence or (
             Evidence(
                 *classifier.carrying_sentence(text, "injection"),

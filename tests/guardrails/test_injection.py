@@ -23,12 +23,7 @@ def check(text: str):
         "Ignore the pain? My physical therapist said to push through it",
         "What does 'no restrictions on activity' mean on my discharge form?",
         "Olvidé tomar mi pastilla, ¿qué hago?",
-        pytest.param(
-            "Vergiss nicht, mir den Termin zu schicken",
-            marks=pytest.mark.xfail(
-                strict=True, reason="known miss: German is outside the classifier's languages"
-            ),
-        ),
+        "Vergiss nicht, mir den Termin zu schicken",
     ],
 )
 def test_it_allows_benign_trigger_words(text: str) -> None:
