@@ -1,4 +1,4 @@
-"""Train the input rails' shared classifier: LoRA on MiniLM's top layer, one head per rail.
+"""Train the input rails' shared classifier: LoRA on all six of MiniLM's layers, one head per rail.
 
     SHARED_DIR=/work/shared python -m guardrails.train_classifier         # LoRA and heads
     SHARED_DIR=/work/shared python -m guardrails.train_classifier heads   # refit the heads
@@ -18,9 +18,10 @@ thresholds, the held-out figures, the epochs, the sha256 of the training data) a
 written for ``python -m guardrails.classifier build``.
 
 The base model stays frozen; only the LoRA matrices on the top ``TRAINED_LAYERS``
-layer(s) (rank ``RANK``) and the linear heads train. The frozen layers' output is
-computed once per row and cached, which makes a run fit on one CPU core. Deterministic
-for a given seed and torch version. Reads ``guardrails/data/train/*``, the older
+layer(s) (rank ``RANK``; all six today) and the linear heads train. The output of the
+layers below them (today only the embeddings) is computed once per row and cached.
+Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
+``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
 ``guardrails/data/self_harm_*.jsonl`` and a modest sample of ``../shared/training``
 (skipped with a note when absent).
 """
@@ -62,7 +63,12 @@ SHARED = (
     Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")) / "training"
 )  # SHARED_DIR=/work/shared from a worktree
 SEED = 20261203
-MAX_EPOCHS = 4
+# Early stopping ends the run when the validation loss stops falling; these bound it.
+# TRAIN_MAX_EPOCHS=k reproduces a run that stopped after k epochs (the manifest's
+# ``epochs_run``); TRAIN_BUDGET_S stops before an epoch that would not finish in time.
+MAX_EPOCHS = int(os.environ.get("TRAIN_MAX_EPOCHS", "12"))
+BUDGET_S = float(os.environ.get("TRAIN_BUDGET_S", "inf"))
+THREADS = int(os.environ.get("TRAIN_THREADS", "2"))
 BATCH = 32
 LR = 1e-3
 ALPHA = 16
@@ -341,8 +347,11 @@ def _run_epoch(
     heads.train(train)
     total, count = 0.0, 0
     ctx = torch.enable_grad() if train else torch.no_grad()
+    started = time.monotonic()
     with ctx:
-        for batch in _batches(rows, cached, idx, rng, shuffle=train):
+        for step, batch in enumerate(_batches(rows, cached, idx, rng, shuffle=train), 1):
+            if train and step % 100 == 0:
+                print(f"  step {step}: {time.monotonic() - started:.0f}s", flush=True)
             out = _forward(torch, base, heads, cached, batch)
             loss = None
             n_all = 0
@@ -493,7 +502,7 @@ def train() -> dict[str, Any]:
     thresholds, and write the adapter and the manifest."""
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(THREADS)
     started = time.monotonic()
     rows = load_rows()
     from guardrails.embeddings import _tokenizer
@@ -539,7 +548,13 @@ def _fit(
     history = []
     best_state: dict[str, Any] | None = None
     best_val = math.inf
+    stopped = "max_epochs"
+    last = 0.0
     for epoch in range(1, epochs + 1):
+        epoch_started = time.monotonic()
+        if epoch_started - started + last > BUDGET_S:
+            stopped = "time_budget"
+            break
         loss = _run_epoch(torch, base, heads, cached, rows, tr, rng, optim)
         entry: dict[str, Any] = {
             "epoch": epoch,
@@ -557,7 +572,9 @@ def _fit(
                 stop = True  # validation loss stopped falling
         history.append(entry)
         print(json.dumps(entry), flush=True)
+        last = time.monotonic() - epoch_started
         if stop:
+            stopped = "validation_loss_rose"
             break
     if best_state is None:
         best_state = _state(torch, model, heads) | {"epoch": epochs}
@@ -565,6 +582,10 @@ def _fit(
         _load_state(torch, model, heads, best_state)
     record: dict[str, Any] = {
         "epochs": best_state["epoch"],
+        "epochs_run": len(history),
+        "stopped": stopped,
+        "trained_layers": TRAINED_LAYERS,
+        "rank": RANK,
         "history": history,
         "rows": {"train": len(tr), "val": len(val)},
     }

@@ -187,7 +187,8 @@ def test_a_broken_model_file_fails_closed(monkeypatch: pytest.MonkeyPatch, tmp_p
     broken.write_bytes(b"not a model")
     monkeypatch.setattr(classifier, "model_path", lambda: broken)
     verdicts = run_rails(registry.INPUT_RAILS, "I want to kill myself", RailContext())
-    assert all(v.action is Action.BLOCK and v.category == "rail_error" for v in verdicts)
+    learned = [v for v in verdicts if v.rail != "language"]  # the language rail needs no model
+    assert learned and all(v.action is Action.BLOCK and v.category == "rail_error" for v in learned)
     assert "kill" not in str([v.to_dict() for v in verdicts])
 
 
