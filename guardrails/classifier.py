@@ -1,6 +1,6 @@
 """The input rails' learned classifier: one MiniLM pass per message, one head per rail.
 
-The shipped ``all-MiniLM-L6-v2`` with LoRA adapters merged into all six of its layers, mean
+The shipped ``all-MiniLM-L6-v2`` with LoRA adapters merged into its top layer, mean
 pooling, and linear heads for ``self_harm`` (graded on the C-SSRS ladder plus
 self-injury), ``conversation`` (the same ladder over the last ``WINDOW_TURNS`` patient
 turns), ``emergency`` (by category), ``injection`` (by kind) and ``scope``. It runs as
@@ -53,7 +53,7 @@ MAX_TOKENS = 128  # messages are short; longer text is read in overlapping chunk
 CHUNK_WORDS = 60
 WINDOW_TURNS = 3  # the conversation head reads the last three patient turns
 WINDOW_SEP = " [SEP] "
-TRAINED_LAYERS = 6  # LoRA on every layer of MiniLM-L6
+TRAINED_LAYERS = 1
 RANK = 8
 TARGET_MODULES = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 

@@ -1,4 +1,4 @@
-"""Train the input rails' shared classifier: LoRA on all six of MiniLM's layers, one head per rail.
+"""Train the input rails' shared classifier: LoRA on MiniLM's top layer, one head per rail.
 
     SHARED_DIR=/work/shared python -m guardrails.train_classifier         # LoRA and heads
     SHARED_DIR=/work/shared python -m guardrails.train_classifier heads   # refit the heads
@@ -18,8 +18,11 @@ thresholds, the held-out figures, the epochs, the sha256 of the training data) a
 written for ``python -m guardrails.classifier build``.
 
 The base model stays frozen; only the LoRA matrices on the top ``TRAINED_LAYERS``
-layer(s) (rank ``RANK``; all six today) and the linear heads train. The output of the
-layers below them (today only the embeddings) is computed once per row and cached.
+layer(s) (rank ``RANK``) and the linear heads train. The output of the frozen layers
+below them is computed once per row and cached. ``TRAIN_RESUME=1`` starts from the
+committed adapter instead of from scratch (fresh optimiser state), to train on where a
+budget-bounded run stopped. Every head learns from ``cross_targets``: a chest-pain or an
+injection row is also a self-harm negative.
 Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
 ``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
 ``guardrails/data/self_harm_*.jsonl`` and a modest sample of ``../shared/training``
@@ -69,8 +72,9 @@ SEED = 20261203
 MAX_EPOCHS = int(os.environ.get("TRAIN_MAX_EPOCHS", "12"))
 BUDGET_S = float(os.environ.get("TRAIN_BUDGET_S", "inf"))
 THREADS = int(os.environ.get("TRAIN_THREADS", "2"))
+RESUME = os.environ.get("TRAIN_RESUME", "") == "1"
+LR = float(os.environ.get("TRAIN_LR", "1e-3"))
 BATCH = 32
-LR = 1e-3
 ALPHA = 16
 
 # One held-out writer per rail: thresholds are chosen on text the model never saw.
@@ -511,6 +515,8 @@ def train() -> dict[str, Any]:
     tok.enable_truncation(max_length=MAX_TOKENS)
     base, _, _ = _build(torch, seed=SEED)
     cached = _cache_frozen(torch, base, tok, rows)
+    for row in rows:
+        row.targets = cross_targets(row)
     tr = [i for i, r in enumerate(rows) if r.split == "train"]
     val = [i for i, r in enumerate(rows) if r.split == "val"]
     print(
@@ -522,6 +528,8 @@ def train() -> dict[str, Any]:
     manifest["public_sha256"] = public_digest()
     manifest["seed"] = SEED
     manifest["torch"] = torch.__version__
+    manifest["resumed_from_committed_adapter"] = RESUME
+    manifest["learning_rate"] = LR
     manifest["validation"] = {
         **VALIDATION,
         "conversation": "cv.jsonl conversations whose number is a multiple of 4",
@@ -542,6 +550,8 @@ def _fit(
     started: float,
 ) -> dict[str, Any]:
     base, model, heads = _build(torch, seed=SEED)
+    if RESUME:
+        _load_adapter(torch, model, heads, ADAPTER_FILE)
     rng = random.Random(SEED)
     params = [p for p in model.parameters() if p.requires_grad] + list(heads.parameters())
     optim = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
@@ -607,6 +617,22 @@ def _load_state(torch: Any, model: Any, heads: Any, state: dict[str, Any]) -> No
         for k, v in state["lora"].items():
             named[k].copy_(v)
     heads.load_state_dict(state["heads"])
+
+
+def _load_adapter(torch: Any, model: Any, heads: Any, path: Path) -> None:
+    """Start from a saved adapter: the inverse of ``_save_adapter``."""
+    named = dict(model.named_parameters())
+    with np.load(path) as arrays, torch.no_grad():
+        for key in arrays.files:
+            kind, _, target = key.partition(":")
+            value = torch.from_numpy(arrays[key].astype(np.float32))
+            if kind == "head":
+                name, _, attr = target.partition(".")
+                getattr(heads[name], attr).copy_(value)
+                continue
+            module = target.removesuffix(".weight")
+            param = named[f"base_model.model.{module}.{kind}.default.weight"]
+            param.copy_(value / (ALPHA / RANK) if kind == "lora_B" else value)
 
 
 def _save_adapter(path: Path, state: dict[str, Any]) -> None:
