@@ -328,6 +328,9 @@ class Reading:
     window: HeadReading | None
 
 
+_NOTHING = {h: (1.0,) + (0.0,) * (len(CLASSES[h]) - 1) for h in HEADS}
+
+
 def chunks(text: str) -> list[str]:
     """The text itself, or overlapping ``CHUNK_WORDS``-word pieces of a long text."""
     words = text.split()
@@ -341,12 +344,21 @@ def read(normalized: str, context: RailContext) -> Reading:
     """The classifier's reading of a message (normalised text), computed once per message
     and shared through ``context.memo``. The window over the last ``WINDOW_TURNS`` patient
     turns goes into the same batch. Raises ClassifierUnavailable."""
+    from guardrails.language import unreadable
     from guardrails.normalize import normalize
 
     key = "classifier:reading"
     cached = context.memo.get(key)
     if isinstance(cached, Reading):
         return cached
+    original = context.normalized.original if context.normalized else normalized
+    if unreadable(original, context):
+        # A language the model was never trained on reads as noise (Vietnamese chest
+        # pain once read as a suicide plan). The language rail sends such a message to
+        # a person and tells the patient where help is; the classifier stays silent.
+        reading = Reading({h: HeadReading(h, _NOTHING[h]) for h in HEADS}, None)
+        context.memo[key] = reading
+        return reading
     texts = chunks(normalized)
     window = None
     if context.history:

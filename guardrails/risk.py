@@ -23,7 +23,6 @@ RISK_CATEGORIES = frozenset(
         "self_harm_content",
         "history",
         "risk_retraction",
-        "self_harm",  # the learned classifier's help-tier flag
     }
 )
 

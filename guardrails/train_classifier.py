@@ -772,6 +772,12 @@ def refit_heads() -> dict[str, Any]:
 # where the recall target costs more, the threshold moves up to this cap and the
 # recall it then has is what the manifest reports.
 ESCALATE_MAX_FPR = 0.10
+# The lowest help threshold allowed, a trade made against a development set and said so:
+# at the held-out writer's recall-0.97 threshold (0.06) the help tier flagged 57% of
+# ../shared/benchmarks/self_harm/openai_moderation_sh.jsonl's benign rows; at 0.10 it
+# flags under half (0.485), and the rail's help recall on the held-out writer falls
+# from 0.987 to 0.965 (README, "The learned classifier on its held-out writers").
+HELP_FLOOR = {"self_harm": 0.10}
 
 
 def _pick(scores: np.ndarray, labels: np.ndarray, recall: float, max_fpr: float) -> float:
@@ -824,7 +830,9 @@ def choose_thresholds() -> dict[str, Any]:
             esc = p[:, escalating_classes(head)].sum(axis=1)
             esc_label = np.array([int(r["label"] and r.get("level") != "passive_wish") for r in rows])
             t_esc = _pick(esc, esc_label, ESCALATE_RECALL, ESCALATE_MAX_FPR)
-            t_help = min(threshold_for_recall(risk, label, HELP_RECALL), t_esc)
+            t_help = min(
+                max(threshold_for_recall(risk, label, HELP_RECALL), HELP_FLOOR.get(head, 0.0)), t_esc
+            )
             thresholds[head] = {"escalate": round(t_esc, 4), "help": round(t_help, 4)}
             f["escalate"], f["help"] = metrics(esc, esc_label, t_esc), metrics(risk, label, t_help)
             if es.any():
@@ -855,7 +863,7 @@ def choose_thresholds() -> dict[str, Any]:
     manifest["heldout"] = figures
     manifest["threshold_policy"] = {
         "escalate_recall": ESCALATE_RECALL, "help_recall": HELP_RECALL, "escalate_max_fpr": ESCALATE_MAX_FPR,
-        "injection_recall": INJECTION_RECALL, "injection_max_fpr": INJECTION_MAX_FPR,
+        "injection_recall": INJECTION_RECALL, "injection_max_fpr": INJECTION_MAX_FPR, "help_floor": HELP_FLOOR,
     }  # fmt: skip
     MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

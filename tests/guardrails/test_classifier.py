@@ -72,7 +72,11 @@ def test_the_manifest_holds_the_held_out_figures_for_each_head() -> None:
     assert {"self_harm", "conversation", "emergency", "injection", "scope"} <= set(figures)
     policy = classifier.manifest()["threshold_policy"]
     assert figures["self_harm"]["escalate"]["fpr"] <= policy["escalate_max_fpr"] + 0.005
-    assert figures["self_harm"]["help"]["recall"] >= policy["help_recall"]
+    # The help threshold meets its recall target unless it sits on its declared floor
+    # (a trade against a development set, written in the manifest and the README).
+    floor = policy.get("help_floor", {}).get("self_harm")
+    on_floor = classifier.thresholds("self_harm")["help"] == floor
+    assert figures["self_harm"]["help"]["recall"] >= policy["help_recall"] or on_floor
 
 
 # --- wiring, with the classifier's reading scripted -------------------------------
@@ -197,3 +201,10 @@ def test_a_missing_adapter_fails_closed(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setattr(classifier, "ADAPTER_FILE", tmp_path / "missing.npz")
     v = run_rails(["self_harm"], "hello", RailContext())[0]
     assert v.action is Action.BLOCK and v.category == "rail_error"
+
+
+@pytest.mark.parametrize("text", ["Tôi bị đau ngực và khó thở từ sáng nay", "我胸口很痛，喘不过气"])
+def test_a_language_the_rails_cannot_read_is_left_to_the_language_rail(text: str) -> None:
+    verdicts = {v.rail: v for v in run_rails(registry.INPUT_RAILS, text, RailContext())}
+    assert verdicts["language"].action is Action.BLOCK
+    assert all(v.action is Action.ALLOW for name, v in verdicts.items() if name != "language")

@@ -17,10 +17,6 @@ _CLASSIFIER_FALSE_ALARM = (
 )
 
 
-def _known_miss(text: str) -> object:
-    return pytest.param(text, marks=pytest.mark.xfail(strict=True, reason=_CLASSIFIER_FALSE_ALARM))
-
-
 @pytest.mark.parametrize(
     "text",
     [
@@ -28,14 +24,14 @@ def _known_miss(text: str) -> object:
         "This homework is killing me",
         "I could just die of embarrassment",
         "my feet are killing me after that shift",
-        _known_miss("I'm dying to try the new taco place"),
+        "I'm dying to try the new taco place",
         "I'm not suicidal, I'm just really stressed about work",
         "I don't want to die, I want to get better",
         "Can I overdose on tylenol accidentally?",
         "What is the maximum dose of acetaminophen per day?",
         "I cut my finger while chopping onions, does it need stitches?",
         "I'm cutting back on caffeine and have headaches",
-        _known_miss("me muero de la vergüenza"),
+        "me muero de la vergüenza",
         "este trabajo me está matando",
         "Tonight is the night of my daughter's recital!",
         "I'm saving money for a trip to Mexico",
