@@ -775,7 +775,7 @@ ESCALATE_MAX_FPR = 0.10
 # The lowest help threshold allowed, a trade made against a development set and said so:
 # at the held-out writer's recall-0.97 threshold (0.06) the help tier flagged 57% of
 # ../shared/benchmarks/self_harm/openai_moderation_sh.jsonl's benign rows; at 0.10 it
-# flags under half (0.485), and the rail's help recall on the held-out writer falls
+# flags under half (0.481), and the rail's help recall on the held-out writer falls
 # from 0.987 to 0.965 (README, "The learned classifier on its held-out writers").
 HELP_FLOOR = {"self_harm": 0.10}
 
