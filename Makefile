@@ -28,6 +28,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m guardrails.embeddings build
 	# The de-identification tagger: shipped LoRA adapter + MiniLM -> int8 ONNX (deterministic).
 	$(BIN)/python -m deidentify.tagger build
+	# Build the input rails' int8 classifier from the committed adapter (local, deterministic).
+	$(BIN)/python -m guardrails.classifier build
 	rm -f $(VENV)/.installed-*
 	touch $@
 

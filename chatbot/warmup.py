@@ -16,6 +16,7 @@ def warm_up() -> None:
     started = time.monotonic()
     from chatbot.extractive import grade
     from deidentify import get_deidentifier
+    from guardrails.classifier import warm_up as warm_up_classifier
     from guardrails.embeddings import warm_up as warm_up_embedder
     from guardrails.registry import load_rails
     from guardrails.runtime import warm_up as warm_up_runtime
@@ -23,6 +24,7 @@ def warm_up() -> None:
     get_deidentifier(settings.DEID_SPACY_MODEL).deidentify("warm up")
     load_rails([*settings.INPUT_RAILS, *settings.OUTPUT_RAILS])
     warm_up_embedder()
+    warm_up_classifier()
     warm_up_runtime()
     grade("The reading grade loads its pronouncing dictionary once.")  # ~1.4 s, not on a patient
     logger.info("warm-up finished in %.1fs", time.monotonic() - started)

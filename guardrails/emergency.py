@@ -7,6 +7,12 @@ controlled"), or the message is a general question ("what are the signs of a
 stroke?"). Some conditions need a warning feature next to the main symptom: chest
 pain alone is FLAG, chest pain with pain down the arm, sweating or breathlessness is
 ESCALATE. English and Spanish.
+
+The learned classifier (``guardrails.classifier``, head ``emergency``, by category)
+reads every message beside the patterns: at or above its escalation threshold it
+ESCALATEs on its own, between the lower flag threshold and that it FLAGs ("call your
+clinic or urgent care"). Pattern spans stay the evidence where a pattern fired; else
+the sentence that carried the classifier's score.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from guardrails import classifier
 from guardrails.base import Action, Evidence, RailContext, Verdict
-from guardrails.normalize import normalize
+from guardrails.normalize import NormalizedText, normalize
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,9 @@ _CURRENT = re.compile(
 )
 
 
+_QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education"})
+
+
 def _clause(text: str, pos: int) -> tuple[int, str]:
     for m in _CLAUSE.finditer(text):
         if m.start() <= pos < m.end():
@@ -142,9 +152,38 @@ class EmergencyRail:
     name = "emergency"
 
     def check(self, text: str, context: RailContext) -> Verdict:
-        """Return ESCALATE for a current emergency, FLAG for a symptom to watch, else ALLOW."""
+        """Return ESCALATE for a current emergency, FLAG for a symptom to watch, else ALLOW.
+        Raises ClassifierUnavailable when the classifier cannot run."""
         norm = context.normalized or normalize(text)
-        t = norm.text
+        learned = classifier.read(norm.text, context).heads["emergency"]
+        verdict = self._patterns(norm.text, norm)
+        limits = classifier.thresholds("emergency")
+        if verdict.action is Action.ESCALATE:
+            return verdict
+        # Where the patterns read the symptom as negated, past, mild, chronic or a general
+        # question, a classifier escalation becomes a flag instead.
+        explained = verdict.category in _QUALIFIERS
+        for action, limit in ((Action.ESCALATE, limits["escalate"]), (Action.FLAG, limits["flag"])):
+            if explained and action is Action.ESCALATE:
+                continue
+            if learned.risk >= limit and verdict.action.severity < action.severity:
+                category = learned.top
+                what = plain_words(category)
+                evidence = verdict.evidence or (
+                    Evidence(*classifier.carrying_sentence(text, "emergency"), f"classifier: {what}"),
+                )
+                return Verdict(self.name, action, category, max(learned.risk, verdict.score), None, evidence)
+        return Verdict(
+            self.name,
+            verdict.action,
+            verdict.category,
+            max(verdict.score, learned.risk),
+            None,
+            verdict.evidence,
+        )
+
+    def _patterns(self, t: str, norm: NormalizedText) -> Verdict:
+        """The pattern table's verdict on normalised text ``t``."""
         flagged: tuple[Condition, re.Match[str]] | None = None
         discounted: str | None = None
         for condition in CONDITIONS:
@@ -188,9 +227,30 @@ class EmergencyRail:
         return Verdict(self.name, Action.ALLOW, "none", 0.0)
 
 
+# The classifier's categories (its training data's), in plain words.
+LEARNED_PLAIN = {
+    "cardiac": "chest pain or pressure that could be a heart attack",
+    "stroke": "signs of a stroke",
+    "bleeding": "severe bleeding",
+    "breathing": "serious trouble breathing",
+    "poisoning_ingestion": "a possible poisoning or overdose",
+    "altered_consciousness": "someone who is confused, very drowsy or unresponsive",
+    "infant": "a baby who may be seriously ill",
+    "seizure": "a seizure",
+    "severe_pain": "sudden, severe pain",
+    "other_emergency": "a medical emergency",
+    "anaphylaxis": "a severe allergic reaction (anaphylaxis)",
+    "sepsis_meningitis": "signs of a serious infection (sepsis or meningitis)",
+    "pregnancy": "a problem in pregnancy that needs care now",
+    "head_injury": "a head injury",
+    "toxic_exposure": "breathing in or touching something toxic",
+    "burns": "a serious burn",
+}
+
+
 def plain_words(category: str) -> str:
     """The condition named by ``category`` in plain words ('' when unknown)."""
     for condition in CONDITIONS:
         if condition.category == category:
             return condition.plain
-    return ""
+    return LEARNED_PLAIN.get(category, "")

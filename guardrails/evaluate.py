@@ -2,6 +2,13 @@
 
     python -m guardrails.evaluate --rail self_harm --data FILE.jsonl \
         [--positive flag|escalate] [--predictions OUT.jsonl] [--limit N]
+    python -m guardrails.evaluate --heldout [--limit N]
+
+``--heldout`` measures each input rail (patterns and classifier together) on the
+held-out writers' rows that chose the classifier's thresholds (see
+``guardrails.train_classifier.VALIDATION``): recall, FPR and AUROC per rail and
+positive mode, Spanish rows separately, and the multi-turn conversations; beside them
+the classifier-only figures recorded in the manifest.
 
 Row shapes:
 
@@ -136,14 +143,72 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+# (rail, positive mode, what counts as positive) for the held-out report.
+HELDOUT_CHECKS: tuple[tuple[str, str, str], ...] = (
+    ("self_harm", "escalate", "escalate"),
+    ("self_harm", "flag", "help"),
+    ("conversation", "escalate", "escalate"),
+    ("conversation", "flag", "help"),
+    ("emergency", "escalate", "escalate"),
+    ("injection", "flag", "block"),
+    ("scope", "flag", "flag"),
+)
+
+
+def heldout_rows(rail: str, what: str) -> list[dict[str, Any]]:
+    """The held-out writer's rows for ``rail`` with 0/1 labels for ``what``."""
+    from guardrails.classifier import HERE
+    from guardrails.train_classifier import FILES, VALIDATION
+
+    train = HERE / "data" / "train"
+    if rail == "conversation":
+        return [
+            {"id": r["id"], "turns": r["turns"], "label": int(any(r["labels"])), "lang": r["lang"]}
+            for r in read_rows(train / "cv.jsonl")
+            if int(r["id"].split("-")[1]) % 4 == 0
+        ]
+    writer, _, lang = VALIDATION[rail].partition(":")
+    assert writer in FILES[rail]
+    rows = [r for r in read_rows(train / f"{writer}.jsonl") if not lang or r.get("lang", "en") == lang]
+    if rail == "self_harm" and what == "escalate":
+        return [{**r, "label": int(r["label"] and r["level"] not in ("passive_wish",))} for r in rows]
+    return rows
+
+
+def heldout_report(limit: int | None = None) -> dict[str, Any]:
+    """Each input rail on its held-out writer, all rows and Spanish rows apart."""
+    from guardrails.classifier import manifest
+
+    report: dict[str, Any] = {"rails": {}, "classifier_only": manifest()["heldout"]}
+    for rail, mode, what in HELDOUT_CHECKS:
+        rows = heldout_rows(rail, what)[:limit]
+        name = "self_harm" if rail == "conversation" else rail
+        key = f"{rail}:{what}"
+        report["rails"][key] = _brief(evaluate(name, rows, mode))
+        spanish = [r for r in rows if r.get("lang") == "es"]
+        if spanish:
+            report["rails"][f"{key}:es"] = _brief(evaluate(name, spanish, mode))
+    return report
+
+
+def _brief(m: dict[str, Any]) -> dict[str, Any]:
+    return {k: m[k] for k in ("n", "recall", "fpr", "auroc", "precision", "latency_ms_p50")}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m guardrails.evaluate", description=__doc__)
-    parser.add_argument("--rail", required=True)
-    parser.add_argument("--data", required=True, type=Path)
+    parser.add_argument("--heldout", action="store_true", help="the input rails on the held-out writers")
+    parser.add_argument("--rail")
+    parser.add_argument("--data", type=Path)
     parser.add_argument("--positive", choices=("flag", "escalate"), default="flag")
     parser.add_argument("--predictions", type=Path)
     parser.add_argument("--limit", type=int)
     args = parser.parse_args(argv)
+    if args.heldout:
+        print(json.dumps(heldout_report(args.limit)))
+        return 0
+    if not args.rail or not args.data:
+        parser.error("--rail and --data are required (or --heldout)")
     rows = read_rows(args.data)[: args.limit]
     print(json.dumps(evaluate(args.rail, rows, args.positive, args.predictions)))
     return 0

@@ -14,7 +14,14 @@ the patient's own message, not the assistant's instructions) and "act as a
 translator for my discharge papers" (a persona with nothing else is below the
 threshold).
 
-Action BLOCK when the score reaches ``THRESHOLD``; the score ranks for AUROC.
+The learned classifier (``guardrails.classifier``, head ``injection``) reads every
+message beside the signals and BLOCKs at or above its threshold (chosen on a held-out
+writer for a low false-positive rate on benign messages full of trigger words) when at
+least one signal, of any weight, fired beside it.
+
+Action BLOCK when the signals' score reaches ``THRESHOLD``, or the classifier's
+probability reaches its threshold beside a signal; the signals' score ranks for AUROC.
+Evidence: the signals' spans, else the sentence that carried the classifier's score.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from guardrails import classifier
 from guardrails.base import Action, Evidence, RailContext, Verdict
-from guardrails.normalize import normalize
+from guardrails.normalize import NormalizedText, normalize
 
 THRESHOLD = 0.5
 
@@ -147,8 +155,29 @@ class InjectionRail:
     name = "injection"
 
     def check(self, text: str, context: RailContext) -> Verdict:
-        """Return BLOCK with the strongest signal's category, or ALLOW; never raises on text."""
+        """Return BLOCK with the strongest signal's (or the classifier's) category, or
+        ALLOW. Raises ClassifierUnavailable when the classifier cannot run."""
         norm = context.normalized or normalize(text)
+        learned = classifier.read(norm.text, context).heads["injection"]
+        verdict = self._signals(text, norm)
+        # The patient's own words as the object of "ignore" explain the trigger word away.
+        explained = verdict.action is Action.ALLOW and bool(_BENIGN_OBJECT.search(norm.text))
+        # The classifier blocks only with a signal beside it (any weight): alone it read a
+        # third of the general-domain benign prompts in the development set as attacks.
+        corroborated = verdict.score > 0.0
+        limit = classifier.thresholds("injection")["block"]
+        if verdict.action is Action.BLOCK or explained or not corroborated or learned.risk < limit:
+            return Verdict(self.name, verdict.action, verdict.category, verdict.score, None, verdict.evidence)
+        evidence = verdict.evidence or (
+            Evidence(
+                *classifier.carrying_sentence(text, "injection"),
+                f"classifier: {learned.top.replace('_', ' ')}",
+            ),
+        )
+        return Verdict(self.name, Action.BLOCK, learned.top, max(verdict.score, learned.risk), None, evidence)
+
+    def _signals(self, text: str, norm: NormalizedText) -> Verdict:
+        """The weighted signals' verdict."""
         t = norm.text
         benign = [m.span() for m in _BENIGN_OBJECT.finditer(t)]
         found: list[tuple[Signal, int, int]] = []

@@ -71,6 +71,18 @@ def detect(text: str) -> list[tuple[str, float]]:
     return [(str(r["lang"]), float(r["score"])) for r in found]
 
 
+# memo key: True when this message is in a language the rails cannot read.
+UNREADABLE = "language:unreadable"
+
+
+def unreadable(text: str, context: RailContext) -> bool:
+    """Whether ``text`` is in a language the rails cannot read (the language rail's
+    answer, computed once per message). Raises whatever the detector raises."""
+    if UNREADABLE not in context.memo:
+        LanguageRail().check(text, context)
+    return bool(context.memo[UNREADABLE])
+
+
 def _foreign_letters(letters: list[str]) -> int:
     return sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
 
@@ -83,7 +95,13 @@ class LanguageRail:
 
     def check(self, text: str, context: RailContext) -> Verdict:
         """BLOCK (category ``other_language``) for a language the rails cannot read;
-        else ALLOW with the language read (``en`` below the floor)."""
+        else ALLOW with the language read (``en`` below the floor). The answer is kept
+        in ``context.memo`` (``UNREADABLE``) for the learned classifier."""
+        verdict = self._check(text)
+        context.memo[UNREADABLE] = verdict.action is Action.BLOCK
+        return verdict
+
+    def _check(self, text: str) -> Verdict:
         sample = _SURROGATE.sub(" ", text)
         letters = [c for c in sample if c.isalpha()]
         foreign = _foreign_letters(letters)

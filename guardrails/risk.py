@@ -14,6 +14,7 @@ from guardrails.base import Action, RiskLevel, RiskState, Verdict
 RISK_CATEGORIES = frozenset(
     {
         "suicide",
+        "self_harm",
         "passive_wish",
         "self_injury",
         "eating_disorder",
@@ -22,7 +23,6 @@ RISK_CATEGORIES = frozenset(
         "self_harm_content",
         "history",
         "risk_retraction",
-        "self_harm",  # the learned classifier's help-tier flag
     }
 )
 

@@ -4,14 +4,19 @@ Asking for a diagnosis, a prescription, a dose change or a controlled substance 
 FLAGged with its category so the pipeline answers with a kind redirect to the care
 team. General education ("what is a normal blood pressure?", "what does metformin
 do?") passes. English and Spanish.
+
+The learned classifier (``guardrails.classifier``, head ``scope``) FLAGs on its own at
+or above its threshold; its kinds map onto the categories the patient wording knows
+(``LEARNED_CATEGORY``).
 """
 
 from __future__ import annotations
 
 import re
 
+from guardrails import classifier
 from guardrails.base import Action, Evidence, RailContext, Verdict
-from guardrails.normalize import normalize
+from guardrails.normalize import NormalizedText, normalize
 
 _CONTROLLED = r"(?:oxy\w*|hydrocodone|vicodin|percocet|norco|morphine|fentanyl|codeine|tramadol|dilaudid|xanax|alprazolam|valium|diazepam|klonopin|clonazepam|ativan|lorazepam|adderall|ritalin|vyvanse|methylphenidate|ambien|zolpidem|suboxone|methadone|ketamine|testosterone|opioids?|opiates?|benzos?|painkillers?|pain (?:meds|medication|pills))"
 
@@ -52,6 +57,15 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# The classifier's kinds, as the categories the patient wording knows.
+LEARNED_CATEGORY = {
+    "diagnose_me": "diagnosis_request",
+    "interpret_my_results": "diagnosis_request",
+    "dose_change": "dose_change",
+    "prescribe": "prescription_request",
+    "treatment_decision": "treatment_decision",
+    "controlled_substance": "controlled_substance",
+}
 # General-education phrasing that is not about the asker's own care.
 _EDUCATION = re.compile(
     r"^\W*(?:what (?:is|are|does|do)\b(?! i have)|how (?:does|do) \w+ work|what(?:'s| is) (?:a )?normal|why do people|que es\b|para que sirve)"
@@ -64,8 +78,19 @@ class ScopeRail:
     name = "scope"
 
     def check(self, text: str, context: RailContext) -> Verdict:
-        """Return FLAG with the request's category, or ALLOW for anything else."""
+        """Return FLAG with the request's category, or ALLOW for anything else. Raises
+        ClassifierUnavailable when the classifier cannot run."""
         norm = context.normalized or normalize(text)
+        learned = classifier.read(norm.text, context).heads["scope"]
+        verdict = self._rules(norm)
+        if verdict.action is Action.FLAG or learned.risk < classifier.thresholds("scope")["flag"]:
+            return verdict
+        category = LEARNED_CATEGORY[learned.top]
+        evidence = (Evidence(*classifier.carrying_sentence(text, "scope"), category.replace("_", " ")),)
+        return Verdict(self.name, Action.FLAG, category, learned.risk, None, evidence)
+
+    def _rules(self, norm: NormalizedText) -> Verdict:
+        """The rule table's verdict."""
         t = norm.text
         for category, rx in RULES:
             m = rx.search(t)

@@ -8,44 +8,32 @@ Two layers, read over the conversation:
    resolved history ("I attempted years ago, doing well now") and third parties
    ("my son said he wants to kill himself"). Figurative speech ("this homework is
    killing me") never matches: every pattern needs the self as object or a wish.
-2. **A logistic regression on MiniLM embeddings**, trained only on our own
-   hand-written rows in ``guardrails/data/self_harm_train.jsonl``, catches depictions
-   the patterns miss. It can FLAG on its own, never ESCALATE: the crisis path needs
-   an explicit pattern, so a classifier mistake costs a review, not a false alarm.
-   The embedding only runs when a cheap lexical gate fires, which keeps ordinary
-   messages far under the latency budget.
+2. **The learned classifier** (``guardrails.classifier``): MiniLM with LoRA adapters
+   and a head graded on the same ladder, trained on our own patient-register rows. It
+   reads every message and, over the last three patient turns, the conversation
+   (``RailContext.history``), so risk that rises across turns escalates even when no
+   single turn would. Above its escalation threshold it ESCALATEs on its own; above
+   the lower help threshold it FLAGs with category ``self_harm``. Thresholds were
+   chosen on a writer the model never saw (see ``guardrails/models/rails_classifier.json``).
 
-Actions: ESCALATE at ACTIVE_IDEATION or above, or for current self-injury; FLAG for a
-passive wish, depiction, eating disorders, history, third-party concern and possible
-preparation; ALLOW otherwise. ``score`` ranks how clearly the text is about
-self-harm (used for AUROC), independent of the action.
-
-``python -m guardrails.self_harm build`` refits the classifier into
-``guardrails/data/self_harm_lr.npz`` (deterministic).
+Actions: ESCALATE at ACTIVE_IDEATION or above, for current self-injury, or when the
+classifier's escalation probability (this message or the conversation window) reaches
+its threshold; FLAG for a passive wish, depiction, eating disorders, history,
+third-party concern, possible preparation, and any classifier risk above the help
+threshold (category ``self_harm``); ALLOW otherwise. ``score`` ranks how clearly the
+text is about self-harm (used for AUROC), independent of the action. Evidence is the
+pattern spans where a pattern fired, else the sentence that carried the classifier's
+score.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import sys
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
-import numpy as np
-
+from guardrails import classifier
 from guardrails.base import Action, Evidence, RailContext, RiskLevel, Verdict
-from guardrails.normalize import NormalizedText, normalize
-
-DATA = Path(__file__).resolve().parent / "data"
-TRAIN_FILE = DATA / "self_harm_train.jsonl"
-WEIGHTS_FILE = DATA / "self_harm_lr.npz"
-
-# Classifier probability at which a text with no pattern hit is flagged as depicting
-# self-harm. Chosen on our own training rows (cross-validated), not on the dev sets.
-FLAG_THRESHOLD = 0.7
-CHUNK_WORDS = 80
+from guardrails.normalize import normalize
 
 _ME = r"(?:my ?self|me)"
 _PILLS = r"(?:pills?|tablets?|meds|medications?|bottle|pastillas|tylenol|paracetamol|sleeping pills|insulin)"
@@ -172,11 +160,6 @@ _CONTEXTUAL = re.compile(
 _RETRACTION = re.compile(
     r"^\W*(?:jk|j/k|just kidding|never ?mind|nvm|forget it|i was joking|only joking|kidding|lol|i'm fine|im fine|i'm ok|i'm okay|es broma|olvidalo|no importa)\b"
 )
-# A classifier-only flag also needs a self-harm topic word: the embedding model alone
-# confuses any emotionally loaded text (insults, lyrics, explicit content) with it.
-_TOPIC = re.compile(
-    r"(?:suicid|self[- ]?harm|self[- ]?injur|\bsh\b|\bcut(?:s|ting|ter)?\b(?! (?:back|down|out|off|my (?:finger|hand|toe)))|(?:kill|hurt|harm|punish|starv|burn)\w* (?:my|your|him|her|them)sel|overdos|\bdie\b|\bdying\b|\bdead\b|\bdeath\b|\bblood(?! (?:pressure|test|work|sugar|glucose|draw|count|thinner|panel|type|donation|bank|level))|\bbleed|\bscars?\b|starv|purg|anorex|bulimi|eating disorder|\bed\b|binge|razor|blade|noose|relapse|hopeless|worthless|hate myself|\burges?\b|wrists?|morir|matarme|suicid|cortarme|lastimarme)"
-)
 _CLAUSE = re.compile(r"(?:(?!\bbut\b)[^.!?;\n()])+")
 
 
@@ -215,74 +198,6 @@ def _find_hits(text: str) -> list[_Hit]:
     return hits
 
 
-def _chunks(text: str) -> list[str]:
-    words = text.split()
-    if len(words) <= CHUNK_WORDS:
-        return [text]
-    step = CHUNK_WORDS * 3 // 4  # overlap so a sentence split across chunks is still seen whole
-    return [" ".join(words[i : i + CHUNK_WORDS]) for i in range(0, len(words) - CHUNK_WORDS // 4, step)]
-
-
-@lru_cache(maxsize=1)
-def _weights() -> tuple[np.ndarray, float]:
-    """Load the fitted classifier, refitting in memory when the data changed."""
-    digest = hashlib.sha256(TRAIN_FILE.read_bytes()).hexdigest()
-    if WEIGHTS_FILE.exists():
-        data = np.load(WEIGHTS_FILE)
-        if str(data["digest"]) == digest:
-            return data["coef"].astype(np.float32), float(data["intercept"])
-    coef, intercept = _fit()
-    return coef, intercept
-
-
-def _load_rows() -> tuple[list[str], np.ndarray]:
-    import json
-
-    rows = [json.loads(line) for line in TRAIN_FILE.read_text(encoding="utf-8").splitlines() if line]
-    return [r["text"] for r in rows], np.array([int(r["label"]) for r in rows])
-
-
-def _fit() -> tuple[np.ndarray, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    from guardrails.embeddings import embed
-
-    texts, labels = _load_rows()
-    x = embed([normalize(t).text for t in texts])
-    clf = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000)
-    clf.fit(x, labels)
-    return clf.coef_[0].astype(np.float32), float(clf.intercept_[0])
-
-
-def build() -> Path:
-    """Fit the classifier on our own rows and save it; returns the weights file."""
-    coef, intercept = _fit()
-    digest = hashlib.sha256(TRAIN_FILE.read_bytes()).hexdigest()
-    np.savez(WEIGHTS_FILE, coef=coef, intercept=np.float32(intercept), digest=np.array(digest))
-    _weights.cache_clear()
-    return WEIGHTS_FILE
-
-
-def classifier_score(norm: NormalizedText, context: RailContext | None = None) -> float:
-    """Probability (0-1) that the text depicts self-harm, from the embedding classifier.
-
-    Long texts are scored in overlapping chunks and the highest chunk wins. The chunk
-    embeddings are memoised on ``context.memo`` so other rails can reuse them.
-    """
-    from guardrails.embeddings import embed
-
-    chunks = _chunks(norm.text)
-    key = "embedding:chunks"
-    memo = context.memo if context is not None else {}
-    vectors = memo.get(key)
-    if vectors is None:
-        vectors = embed(chunks)
-        memo[key] = vectors
-    coef, intercept = _weights()
-    logits = vectors @ coef + intercept
-    return float(1.0 / (1.0 + np.exp(-logits.max())))
-
-
 @dataclass(frozen=True)
 class _Reading:
     level: RiskLevel
@@ -315,7 +230,8 @@ class SelfHarmRail:
     name = "self_harm"
 
     def check(self, text: str, context: RailContext) -> Verdict:
-        """Return this rail's Verdict. Raises only if the classifier cannot load."""
+        """Return this rail's Verdict. Raises ClassifierUnavailable when the classifier
+        cannot load or run (the runner then fails closed)."""
         norm = context.normalized or normalize(text)
         t = norm.text
         reading = _read(t)
@@ -328,10 +244,10 @@ class SelfHarmRail:
         prior_open = context.risk.is_open or history_level > RiskLevel.NONE or bool(history_cats)
 
         evidence = tuple(Evidence(*norm.to_original(h.start, h.end), h.pattern.reason) for h in hits)
-        clf = 0.0
-        # The cascade: only texts with a hit or a topic word pay for the embedding.
-        if hits or third_party or _TOPIC.search(t):
-            clf = classifier_score(norm, context)
+        learned = classifier.read(t, context)
+        message, window = learned.heads["self_harm"], learned.window
+        limits, window_limits = classifier.thresholds("self_harm"), classifier.thresholds("conversation")
+        clf = max(message.risk, window.risk if window else 0.0)
         info = bool(_INFO_QUESTION.search(t))
 
         level = max((h.pattern.level for h in self_live), default=RiskLevel.NONE)
@@ -354,6 +270,14 @@ class SelfHarmRail:
                 category = "suicide"
             score = max(0.9 + 0.02 * int(level), clf, 0.9)
             return Verdict(self.name, Action.ESCALATE, category, min(score, 1.0), level, evidence)
+        # Where the precise patterns read the text as negated, past, someone else's, generic
+        # or a medicine question, a classifier escalation becomes the help tier instead.
+        explained = bool(third_party) or info or any(h.qualifier for h in hits)
+        learned_escalation = message.escalate >= limits["escalate"] or bool(
+            window and window.escalate >= window_limits["escalate"]
+        )
+        if learned_escalation and not explained:
+            return self._learned_escalation(text, message, window, limits, level, evidence)
         if level is RiskLevel.PASSIVE_WISH:
             return Verdict(self.name, Action.FLAG, "passive_wish", max(0.8, clf), level, evidence)
         for cat, base in (
@@ -377,6 +301,17 @@ class SelfHarmRail:
             return Verdict(
                 self.name, Action.FLAG, "risk_retraction", max(0.5, clf), context.risk.level, evidence
             )
+        if (
+            learned_escalation
+            or message.risk >= limits["help"]
+            or (window and window.risk >= window_limits["help"])
+        ):
+            # Any self-harm signal above the low help threshold: gentle support with the
+            # crisis lines, and a person looks.
+            if not evidence:
+                start, end = classifier.carrying_sentence(text, "self_harm")
+                evidence = (Evidence(start, end, "classifier: possible self-harm risk"),)
+            return Verdict(self.name, Action.FLAG, "self_harm", clf, None, evidence)
         negated = [h for h in hits if h.qualifier == "negated"]
         if negated or info:
             # Negated or informational: allow, and keep the score low so it ranks below
@@ -389,9 +324,33 @@ class SelfHarmRail:
                 None,
                 evidence,
             )
-        if clf >= FLAG_THRESHOLD and _TOPIC.search(t):
-            return Verdict(self.name, Action.FLAG, "self_harm_content", clf, None, evidence)
         return Verdict(self.name, Action.ALLOW, "none", clf, None, evidence)
+
+    def _learned_escalation(
+        self,
+        text: str,
+        message: classifier.HeadReading,
+        window: classifier.HeadReading | None,
+        limits: dict[str, float],
+        level: RiskLevel,
+        evidence: tuple[Evidence, ...],
+    ) -> Verdict:
+        """ESCALATE on the classifier's reading of this message, or else of the window
+        over the last patient turns. Evidence: the pattern spans if any fired, else the
+        sentence that carried the score (or the message, for the window)."""
+        on_message = message.escalate >= limits["escalate"]
+        carrier = message if on_message else window
+        assert carrier is not None  # the caller checked one of the two
+        rung = carrier.escalation_class
+        level = max(level, classifier.LEVEL_OF[rung])
+        category = "self_injury" if rung == "self_injury" and level < RiskLevel.ACTIVE_IDEATION else "suicide"
+        if not evidence:
+            if on_message:
+                span = classifier.carrying_sentence(text, "self_harm")
+                evidence = (Evidence(*span, f"classifier: {rung.replace('_', ' ')}"),)
+            else:
+                evidence = (Evidence(0, len(text), "classifier: risk rising over the last turns"),)
+        return Verdict(self.name, Action.ESCALATE, category, max(carrier.escalate, 0.9), level, evidence)
 
 
 def _is_third_party_hit(text: str, hit: _Hit) -> bool:
@@ -418,16 +377,3 @@ def _is_current(text: str, hit: _Hit) -> bool:
             clause,
         )
     )
-
-
-def main(argv: list[str]) -> int:
-    """``python -m guardrails.self_harm build``: refit and save the classifier."""
-    if argv[:1] != ["build"]:
-        print("usage: python -m guardrails.self_harm build", file=sys.stderr)
-        return 2
-    print(build())
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))

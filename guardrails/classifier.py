@@ -1,0 +1,411 @@
+"""The input rails' learned classifier: one MiniLM pass per message, one head per rail.
+
+The shipped ``all-MiniLM-L6-v2`` with LoRA adapters merged into its top layer, mean
+pooling, and linear heads for ``self_harm`` (graded on the C-SSRS ladder plus
+self-injury), ``conversation`` (the same ladder over the last ``WINDOW_TURNS`` patient
+turns), ``emergency`` (by category), ``injection`` (by kind) and ``scope``. It runs as
+an int8 ONNX model under ONNX Runtime.
+
+The model is built, not downloaded and not committed: ``python -m guardrails.classifier
+build`` merges the committed adapter (``guardrails/models/rails_classifier.npz``, under
+2 MB) into the shipped weights, exports to ONNX and quantises it into ``var/models/``
+(``make install`` runs it; first use runs it too). ``rails_classifier.json`` holds the
+temperatures and thresholds chosen on a held-out writer, those figures, and the sha256
+of the training data the adapter was fitted on (a test checks it). Training:
+``guardrails/train_classifier.py``.
+
+Failure is loud: a missing or broken adapter or model raises ``ClassifierUnavailable``,
+which the rail lets through and the runner turns into a fail-closed verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from guardrails.base import RailContext, RiskLevel
+from guardrails.embeddings import MODEL_DIR, _source_dir, _threads, _tokenizer
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+MODELS = HERE / "models"
+ADAPTER_FILE = MODELS / "rails_classifier.npz"
+MANIFEST_FILE = MODELS / "rails_classifier.json"
+TRAINING_FILES: tuple[Path, ...] = (
+    *sorted((HERE / "data" / "train").glob("*.jsonl")),
+    HERE / "data" / "self_harm_train.jsonl",
+    HERE / "data" / "self_harm_conversations.jsonl",
+)
+
+MAX_TOKENS = 128  # messages are short; longer text is read in overlapping chunks
+CHUNK_WORDS = 60
+WINDOW_TURNS = 3  # the conversation head reads the last three patient turns
+WINDOW_SEP = " [SEP] "
+TRAINED_LAYERS = 1
+RANK = 8
+TARGET_MODULES = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
+
+_LEVELS = ("none", "passive_wish", "active_ideation", "method", "intent_or_plan", "behavior", "self_injury")
+CLASSES: dict[str, tuple[str, ...]] = {
+    "self_harm": _LEVELS,
+    "conversation": _LEVELS,
+    "emergency": (
+        "none", "cardiac", "stroke", "bleeding", "breathing", "poisoning_ingestion", "altered_consciousness",
+        "infant", "seizure", "severe_pain", "other_emergency", "anaphylaxis", "sepsis_meningitis", "pregnancy",
+        "head_injury", "toxic_exposure", "burns",
+    ),
+    "injection": (
+        "none", "system_prompt", "encoded", "fiction_framing", "record_tampering", "data_exfiltration", "override",
+        "new_rules", "staff_impersonation", "pasted_instructions", "unsafe_extraction", "social_engineering",
+        "public_attack",
+    ),
+    "scope": (
+        "none", "diagnose_me", "interpret_my_results", "dose_change", "prescribe", "treatment_decision",
+        "controlled_substance",
+    ),
+}  # fmt: skip
+HEADS: tuple[str, ...] = tuple(CLASSES)
+# The ladder rung each self-harm class stands for (self-injury has none of its own).
+LEVEL_OF = {
+    "none": RiskLevel.NONE,
+    "passive_wish": RiskLevel.PASSIVE_WISH,
+    "active_ideation": RiskLevel.ACTIVE_IDEATION,
+    "method": RiskLevel.METHOD,
+    "intent_or_plan": RiskLevel.INTENT_OR_PLAN,
+    "behavior": RiskLevel.BEHAVIOR,
+    "self_injury": RiskLevel.NONE,
+}
+
+
+def escalating_classes(head: str) -> list[int]:
+    """Indices of the self-harm classes that take the crisis path: active ideation and
+    above, and self-injury."""
+    return [i for i, c in enumerate(CLASSES[head]) if c not in ("none", "passive_wish")]
+
+
+def data_digest() -> str:
+    """sha256 over the committed training files, in a fixed order."""
+    h = hashlib.sha256()
+    for path in TRAINING_FILES:
+        h.update(path.relative_to(HERE).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+class ClassifierUnavailable(Exception):
+    """The classifier could not load or run (missing or broken adapter or model). A
+    retry cannot help until the model is rebuilt; never carries text."""
+
+
+@cache
+def manifest() -> dict[str, Any]:
+    """The manifest: temperatures, thresholds, held-out figures, training-data hash."""
+    try:
+        return dict(json.loads(MANIFEST_FILE.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise ClassifierUnavailable(f"manifest unreadable ({type(exc).__name__})") from None
+
+
+def thresholds(head: str) -> dict[str, float]:
+    """The thresholds for ``head`` chosen on the held-out writer (see the manifest)."""
+    return dict(manifest()["thresholds"][head])
+
+
+_lock = threading.Lock()
+
+
+def model_path() -> Path:
+    """Where the built encoder lives; its name carries the hash of the adapter's LoRA
+    matrices, so a new adapter is never served by an old model. Raises OSError without
+    the adapter."""
+    h = hashlib.sha256()
+    with np.load(ADAPTER_FILE) as arrays:
+        for key in sorted(k for k in arrays.files if k.startswith("lora_")):
+            h.update(key.encode())
+            h.update(arrays[key].tobytes())
+    return MODEL_DIR / f"rails-classifier-{h.hexdigest()[:16]}.int8.onnx"
+
+
+@cache
+def _heads() -> tuple[np.ndarray, np.ndarray]:
+    """The heads' weights and biases, stacked in ``HEADS`` order; raises
+    ClassifierUnavailable when the adapter is missing or broken."""
+    try:
+        with np.load(ADAPTER_FILE) as arrays:
+            weight = np.concatenate([arrays[f"head:{h}.weight"] for h in HEADS]).astype(np.float32)
+            bias = np.concatenate([arrays[f"head:{h}.bias"] for h in HEADS]).astype(np.float32)
+    except Exception as exc:
+        raise ClassifierUnavailable(f"adapter unreadable ({type(exc).__name__})") from None
+    return weight, bias
+
+
+def build(*, force: bool = False) -> Path:
+    """Merge the adapter's LoRA matrices into the shipped weights and export the encoder
+    with mean pooling to ONNX, quantised to int8 (the heads run in numpy).
+
+    Idempotent (returns at once when the model exists, unless ``force``). Raises OSError
+    for a missing adapter or an unwritable folder, ImportError without torch/onnx.
+    """
+    target = model_path()
+    if target.exists() and not force:
+        return target
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization.preprocess import quant_pre_process
+    from transformers import AutoModel
+
+    torch.manual_seed(0)
+    model = AutoModel.from_pretrained(str(_source_dir()), attn_implementation="eager")
+    model.eval()
+    with np.load(ADAPTER_FILE) as arrays:
+        with torch.no_grad():
+            for key in arrays.files:
+                if key.startswith("lora_A:"):
+                    name = key.removeprefix("lora_A:")
+                    delta = arrays[f"lora_B:{name}"].astype(np.float32) @ arrays[key].astype(np.float32)
+                    model.get_parameter(name).add_(torch.from_numpy(delta))
+
+    class _Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            h = self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            return (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".{os.getpid()}.f32")
+    pre = target.with_suffix(f".{os.getpid()}.pre")
+    out = target.with_suffix(f".{os.getpid()}.tmp")
+    dummy = torch.ones((1, 8), dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                _Encoder(),
+                (dummy, dummy, torch.zeros_like(dummy)),
+                str(tmp),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["logits"],
+                dynamic_axes={
+                    "input_ids": axes,
+                    "attention_mask": axes,
+                    "token_type_ids": axes,
+                    "logits": {0: "batch"},
+                },
+                opset_version=17,
+                dynamo=False,
+            )
+        quant_pre_process(str(tmp), str(pre), skip_symbolic_shape=True)
+        quantize_dynamic(str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True)
+        os.replace(out, target)
+    finally:
+        for path in (tmp, pre, out):
+            path.unlink(missing_ok=True)
+    return target
+
+
+@cache
+def _session() -> Any:
+    """The ONNX Runtime session, built on first use; raises ClassifierUnavailable when
+    it cannot be built or loaded (and again on every later call: failures are not
+    cached, so a rebuilt model is picked up)."""
+    try:
+        import onnxruntime as ort
+
+        with _lock:
+            path = build()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = _threads()
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        log.error("rail classifier unavailable (%s)", type(exc).__name__)
+        raise ClassifierUnavailable(type(exc).__name__) from None
+
+
+def pooled(texts: Sequence[str]) -> np.ndarray:
+    """The adapted encoder's mean-pooled states for already-normalised ``texts``, one
+    batch call, shape ``(len(texts), 384)``. Raises ClassifierUnavailable."""
+    session = _session()
+    tok = _tokenizer()
+    encs = [
+        e.ids[: MAX_TOKENS - 1] + e.ids[-1:] if len(e.ids) > MAX_TOKENS else e.ids
+        for e in tok.encode_batch(list(texts))
+    ]
+    width = max(len(e) for e in encs)
+    ids = np.zeros((len(encs), width), dtype=np.int64)
+    mask = np.zeros((len(encs), width), dtype=np.int64)
+    for row, e in enumerate(encs):
+        ids[row, : len(e)] = e
+        mask[row, : len(e)] = 1
+    try:
+        out = session.run(
+            None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        )[0]
+    except Exception as exc:
+        raise ClassifierUnavailable(type(exc).__name__) from None
+    return np.asarray(out, dtype=np.float32)
+
+
+def logits(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Raw logits per head for already-normalised ``texts``. Raises ClassifierUnavailable."""
+    weight, bias = _heads()
+    out = pooled(texts) @ weight.T + bias
+    result, col = {}, 0
+    for head in HEADS:
+        n = len(CLASSES[head])
+        result[head] = out[:, col : col + n]
+        col += n
+    return result
+
+
+def probabilities(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Calibrated class probabilities per head (temperature from the held-out writer)."""
+    temps = manifest()["temperature"]
+    result = {}
+    for head, z in logits(texts).items():
+        z = z / float(temps.get(head, 1.0))
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        result[head] = e / e.sum(axis=1, keepdims=True)
+    return result
+
+
+@dataclass(frozen=True)
+class HeadReading:
+    """One head's calibrated class probabilities for the part of the text that carried
+    the most risk."""
+
+    head: str
+    probs: tuple[float, ...]
+
+    @property
+    def risk(self) -> float:
+        """Probability of any class but ``none``."""
+        return 1.0 - self.probs[0]
+
+    @property
+    def escalate(self) -> float:
+        """For the self-harm ladder: probability of a class that takes the crisis path."""
+        return float(sum(self.probs[i] for i in escalating_classes(self.head)))
+
+    @property
+    def top(self) -> str:
+        """The most probable class other than ``none``."""
+        best = max(range(1, len(self.probs)), key=lambda i: self.probs[i])
+        return CLASSES[self.head][best]
+
+    @property
+    def escalation_class(self) -> str:
+        """For the self-harm ladder: the most probable class among those that escalate."""
+        best = max(escalating_classes(self.head), key=lambda i: self.probs[i])
+        return CLASSES[self.head][best]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the classifier read in one message, and over the conversation window."""
+
+    heads: dict[str, HeadReading]
+    window: HeadReading | None
+
+
+_NOTHING = {h: (1.0,) + (0.0,) * (len(CLASSES[h]) - 1) for h in HEADS}
+
+
+def chunks(text: str) -> list[str]:
+    """The text itself, or overlapping ``CHUNK_WORDS``-word pieces of a long text."""
+    words = text.split()
+    if len(words) <= CHUNK_WORDS:
+        return [text]
+    step = CHUNK_WORDS * 3 // 4
+    return [" ".join(words[i : i + CHUNK_WORDS]) for i in range(0, len(words) - CHUNK_WORDS // 4, step)]
+
+
+def read(normalized: str, context: RailContext) -> Reading:
+    """The classifier's reading of a message (normalised text), computed once per message
+    and shared through ``context.memo``. The window over the last ``WINDOW_TURNS`` patient
+    turns goes into the same batch. Raises ClassifierUnavailable."""
+    from guardrails.language import unreadable
+    from guardrails.normalize import normalize
+
+    key = "classifier:reading"
+    cached = context.memo.get(key)
+    if isinstance(cached, Reading):
+        return cached
+    original = context.normalized.original if context.normalized else normalized
+    if unreadable(original, context):
+        # A language the model was never trained on reads as noise (Vietnamese chest
+        # pain once read as a suicide plan). The language rail sends such a message to
+        # a person and tells the patient where help is; the classifier stays silent.
+        reading = Reading({h: HeadReading(h, _NOTHING[h]) for h in HEADS}, None)
+        context.memo[key] = reading
+        return reading
+    texts = chunks(normalized)
+    window = None
+    if context.history:
+        turns = [normalize(t).text for t in context.history[-(WINDOW_TURNS - 1) :]]
+        window = WINDOW_SEP.join([*turns, normalized])
+    probs = probabilities([*texts, window] if window else texts)
+    n = len(texts)
+    heads = {}
+    for head in HEADS:
+        p = probs[head][:n]
+        best = int(np.argmax(1.0 - p[:, 0]))
+        heads[head] = HeadReading(head, tuple(float(x) for x in p[best]))
+    reading = Reading(
+        heads,
+        HeadReading("conversation", tuple(float(x) for x in probs["conversation"][n])) if window else None,
+    )
+    context.memo[key] = reading
+    return reading
+
+
+def carrying_sentence(text: str, head: str) -> tuple[int, int]:
+    """The span of ``text`` (original offsets) whose sentence scores highest on ``head``:
+    the classifier's evidence when no pattern fired. Raises ClassifierUnavailable."""
+    from guardrails.normalize import normalize
+    from guardrails.sentences import split_sentences
+
+    spans = split_sentences(text)
+    if len(spans) <= 1:
+        return (0, len(text))
+    p = probabilities([normalize(s.text).text for s in spans])[head]
+    best = int(np.argmax(1.0 - p[:, 0]))
+    return (spans[best].start, spans[best].end)
+
+
+def warm_up() -> None:
+    """Build and load the model now (process start), not on a patient's first message."""
+    logits(["warm up"])
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m guardrails.classifier build [--force]``: build the int8 ONNX model."""
+    if not argv or argv[0] != "build":
+        print("usage: python -m guardrails.classifier build [--force]", file=sys.stderr)
+        return 2
+    print(build(force="--force" in argv))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

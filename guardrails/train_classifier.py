@@ -1,0 +1,885 @@
+"""Train the input rails' shared classifier: LoRA on MiniLM's top layer, one head per rail.
+
+    SHARED_DIR=/work/shared python -m guardrails.train_classifier         # LoRA and heads
+    SHARED_DIR=/work/shared python -m guardrails.train_classifier heads   # refit the heads
+    python -m guardrails.train_classifier thresholds                      # choose thresholds
+
+The second step refits the linear heads on the built int8 encoder's pooled states with
+every rail's rows as negatives for the other heads where that is safe
+(``cross_targets``): the first run masked them, and its self-harm head read an
+"print your system prompt" as a plan, never having seen one.
+
+Validation is a held-out writer per rail (``VALIDATION``) and the conversations whose
+number is a multiple of 4: the run trains until the validation loss stops falling
+(at most ``MAX_EPOCHS``), keeps the best epoch, fits a temperature per head on the
+validation rows and picks the thresholds there for the recall targets. The adapter
+(``guardrails/models/rails_classifier.npz``) and the manifest (temperatures,
+thresholds, the held-out figures, the epochs, the sha256 of the training data) are
+written for ``python -m guardrails.classifier build``.
+
+The base model stays frozen; only the LoRA matrices on the top ``TRAINED_LAYERS``
+layer(s) (rank ``RANK``) and the linear heads train. The output of the frozen layers
+below them is computed once per row and cached. ``TRAIN_RESUME=1`` starts from the
+committed adapter instead of from scratch (fresh optimiser state), to train on where a
+budget-bounded run stopped. Every head learns from ``cross_targets``: a chest-pain or an
+injection row is also a self-harm negative.
+Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
+``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
+``guardrails/data/self_harm_*.jsonl`` and a modest sample of ``../shared/training``
+(skipped with a note when absent).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from guardrails.classifier import (
+    ADAPTER_FILE,
+    CLASSES,
+    HEADS,
+    MANIFEST_FILE,
+    MAX_TOKENS,
+    RANK,
+    TARGET_MODULES,
+    TRAINED_LAYERS,
+    WINDOW_SEP,
+    WINDOW_TURNS,
+    data_digest,
+    escalating_classes,
+)
+from guardrails.normalize import normalize
+
+DATA = Path(__file__).resolve().parent / "data"
+TRAIN = DATA / "train"
+SHARED = (
+    Path(os.environ.get("SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")) / "training"
+)  # SHARED_DIR=/work/shared from a worktree
+SEED = 20261203
+# Early stopping ends the run when the validation loss stops falling; these bound it.
+# TRAIN_MAX_EPOCHS=k reproduces a run that stopped after k epochs (the manifest's
+# ``epochs_run``); TRAIN_BUDGET_S stops before an epoch that would not finish in time.
+MAX_EPOCHS = int(os.environ.get("TRAIN_MAX_EPOCHS", "12"))
+BUDGET_S = float(os.environ.get("TRAIN_BUDGET_S", "inf"))
+THREADS = int(os.environ.get("TRAIN_THREADS", "2"))
+RESUME = os.environ.get("TRAIN_RESUME", "") == "1"
+LR = float(os.environ.get("TRAIN_LR", "1e-3"))
+BATCH = 32
+ALPHA = 16
+
+# One held-out writer per rail: thresholds are chosen on text the model never saw.
+# Why these: the Spanish self-harm and emergency rows come from one writer each (shc,
+# emb), so holding those writers out would leave the model without Spanish; emb's
+# English rows are held out instead ("writer:lang").
+VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
+FILES = {
+    "self_harm": ("sha", "shb", "shc"),
+    "emergency": ("ema", "emb"),
+    "injection": ("ija", "ijb", "ijc"),
+    "scope": ("sc", "scb"),
+}
+# Public sets and how many rows of each to sample (long Reddit-style text is not chat).
+PUBLIC = {
+    "injection/benign_prompts": 400,
+    "injection/jailbreakbench_artifacts": 120,
+    "injection/cyberseceval_prompt_injection": 200,
+    "injection/composed_benign_plus_injection": 150,
+    "injection/garak_attacks": 60,
+    "injection/harmful_requests_no_injection": 250,
+    "self_harm/do_not_answer_selfharm": 250,
+}
+# Recall targets for the thresholds (on the held-out writer), and the injection FPR cap.
+ESCALATE_RECALL = 0.95
+HELP_RECALL = 0.97
+INJECTION_RECALL = 0.92
+INJECTION_MAX_FPR = 0.03
+
+
+@dataclass
+class Row:
+    text: str
+    targets: dict[str, int]  # head -> class index; ANY_RISK = any class but "none"
+    split: str  # "train" or "val"
+    source: str
+    lang: str = "en"
+    kind: str = ""
+    ids: list[int] = field(default_factory=list)
+
+
+ANY_RISK = -2
+_OWN = {n for names in FILES.values() for n in names} | {"cv", "self_harm_train", "conversations"}
+
+
+def _read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _text(raw: str) -> str:
+    return normalize(raw).text
+
+
+def window_text(turns: Sequence[str]) -> str:
+    return WINDOW_SEP.join(_text(t) for t in turns[-WINDOW_TURNS:])
+
+
+def _window_level(levels: Sequence[str], i: int) -> str:
+    """The risk a window ending at turn ``i`` shows: the highest level that was reached
+    (rose) at one of its turns. A level reached before the window is not the window's
+    to show; the conversation's risk state keeps it."""
+    order = CLASSES["self_harm"]
+    best = "none"
+    for k in range(max(0, i - WINDOW_TURNS + 1), i + 1):
+        rose = k == 0 or order.index(levels[k]) > order.index(levels[k - 1])
+        if rose and order.index(levels[k]) > order.index(best):
+            best = levels[k]
+    return best
+
+
+def _split(name: str, row: dict[str, Any]) -> str:
+    held = VALIDATION[next(rail for rail, names in FILES.items() if name in names)]
+    writer, _, lang = held.partition(":")
+    if name != writer or (lang and row.get("lang", "en") != lang):
+        return "train"
+    return "val"
+
+
+def load_rows() -> list[Row]:
+    """Every training and validation row, in a fixed order."""
+    rows: list[Row] = []
+    for rail, names in FILES.items():
+        for name in names:
+            for r in _read(TRAIN / f"{name}.jsonl"):
+                split = _split(name, r)
+                targets: dict[str, int] = {}
+                if rail == "self_harm":
+                    level = r["level"] if r["label"] else "none"
+                    targets["self_harm"] = CLASSES["self_harm"].index(level)
+                    targets["conversation"] = targets["self_harm"]
+                    targets["injection"] = 0
+                elif rail == "emergency":
+                    targets["emergency"] = CLASSES["emergency"].index(r["category"]) if r["label"] else 0
+                    targets["injection"] = 0
+                elif rail == "injection":
+                    targets["injection"] = CLASSES["injection"].index(r["kind"]) if r["label"] else 0
+                else:
+                    targets["scope"] = CLASSES["scope"].index(r["kind"]) if r["label"] else 0
+                    targets["injection"] = 0
+                    targets["self_harm"] = 0
+                kind = r.get("kind") or r.get("category", "")
+                rows.append(Row(_text(r["text"]), targets, split, name, r.get("lang", "en"), kind))
+    for r in _read(DATA / "self_harm_train.jsonl"):
+        rows.append(
+            Row(_text(r["text"]), {"self_harm": ANY_RISK if r["label"] else 0}, "train", "self_harm_train")
+        )
+    for r in _read(TRAIN / "cv.jsonl"):
+        split = "val" if int(r["id"].split("-")[1]) % 4 == 0 else "train"
+        for i in range(len(r["turns"])):
+            level = _window_level(r["levels"], i)
+            rows.append(
+                Row(
+                    window_text(r["turns"][: i + 1]),
+                    {"conversation": CLASSES["self_harm"].index(level), "injection": 0},
+                    split,
+                    "cv",
+                    r.get("lang", "en"),
+                    r["kind"],
+                )
+            )
+    for r in _read(DATA / "self_harm_conversations.jsonl"):
+        target = ANY_RISK if r["label"] else 0
+        rows.append(Row(window_text(r["turns"]), {"conversation": target}, "train", "conversations"))
+    rows.extend(_public_rows())
+    return rows
+
+
+def _public_rows() -> list[Row]:
+    if not SHARED.is_dir():
+        print(f"note: {SHARED} absent; training on the committed rows only", file=sys.stderr)
+        return []
+    rows = []
+    rng = random.Random(SEED)
+    for name, n in PUBLIC.items():
+        items = _read(SHARED / name / "data.jsonl")
+        rng.shuffle(items)
+        for r in items[:n]:
+            if name.startswith("self_harm"):
+                targets = {"self_harm": ANY_RISK if r["label"] else 0}
+            else:
+                targets = {"injection": CLASSES["injection"].index("public_attack") if r["label"] else 0}
+            rows.append(Row(_text(r["text"]), targets, "train", name.split("/")[1]))
+    return rows
+
+
+def public_digest() -> str:
+    """sha256 over the public files sampled (recorded, not checked: they live outside the repo)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in sorted(PUBLIC):
+        path = SHARED / name / "data.jsonl"
+        if path.exists():
+            h.update(name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+# --- the model ---------------------------------------------------------------------
+
+
+def _build(torch: Any, seed: int) -> tuple[Any, Any, Any]:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModel
+
+    from guardrails.embeddings import _source_dir
+
+    torch.manual_seed(seed)
+    base = AutoModel.from_pretrained(str(_source_dir()), attn_implementation="eager")
+    base.eval()
+    n_layers = base.config.num_hidden_layers
+    layers = list(range(n_layers - TRAINED_LAYERS, n_layers))
+    config = LoraConfig(
+        r=RANK, lora_alpha=ALPHA, lora_dropout=0.1, target_modules=list(TARGET_MODULES),
+        layers_to_transform=layers, bias="none",
+    )  # fmt: skip
+    model = get_peft_model(base, config)
+    heads = torch.nn.ModuleDict({h: torch.nn.Linear(base.config.hidden_size, len(CLASSES[h])) for h in HEADS})
+    return base, model, heads
+
+
+def _cache_frozen(torch: Any, base: Any, tok: Any, rows: list[Row]) -> list[Any]:
+    """Hidden states after the frozen layers, one (tokens, 384) float16 tensor per row."""
+    n_layers = base.config.num_hidden_layers
+    frozen = base.encoder.layer[: n_layers - TRAINED_LAYERS]
+    out: list[Any] = [None] * len(rows)
+    encs = tok.encode_batch([r.text for r in rows])
+    order = sorted(range(len(rows)), key=lambda i: len(encs[i].ids))
+    with torch.no_grad():
+        for b in range(0, len(order), 64):
+            idx = order[b : b + 64]
+            ids, mask = _pad(torch, [encs[i].ids for i in idx])
+            h = base.embeddings(input_ids=ids, token_type_ids=torch.zeros_like(ids))
+            ext = _ext_mask(torch, mask)
+            for layer in frozen:
+                h = layer(h, attention_mask=ext)
+                h = h[0] if isinstance(h, tuple) else h
+            for row, i in enumerate(idx):
+                out[i] = h[row, : len(encs[i].ids)].to(torch.float16).clone()
+    return out
+
+
+def _pad(torch: Any, seqs: Sequence[Sequence[int]]) -> tuple[Any, Any]:
+    width = max(len(s) for s in seqs)
+    ids = torch.zeros((len(seqs), width), dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, : len(s)] = torch.tensor(s)
+        mask[i, : len(s)] = 1
+    return ids, mask
+
+
+def _ext_mask(torch: Any, mask: Any) -> Any:
+    return (1.0 - mask[:, None, None, :].to(torch.float32)) * torch.finfo(torch.float32).min
+
+
+def _forward(torch: Any, base: Any, heads: Any, cached: list[Any], idx: Sequence[int]) -> dict[str, Any]:
+    width = max(cached[i].shape[0] for i in idx)
+    h = torch.zeros((len(idx), width, cached[idx[0]].shape[1]), dtype=torch.float32)
+    mask = torch.zeros((len(idx), width), dtype=torch.long)
+    for row, i in enumerate(idx):
+        n = cached[i].shape[0]
+        h[row, :n] = cached[i].to(torch.float32)
+        mask[row, :n] = 1
+    ext = _ext_mask(torch, mask)
+    n_layers = base.config.num_hidden_layers
+    for layer in base.encoder.layer[n_layers - TRAINED_LAYERS :]:
+        h = layer(h, attention_mask=ext)
+        h = h[0] if isinstance(h, tuple) else h
+    m = mask[:, :, None].to(torch.float32)
+    pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    return {name: head(pooled) for name, head in heads.items()}
+
+
+def _loss(torch: Any, logits: Any, targets: Sequence[int]) -> tuple[Any, int]:
+    t = torch.tensor(targets)
+    total = logits.new_zeros(())
+    n = 0
+    lse = torch.logsumexp(logits, dim=1)
+    exact = t >= 0
+    if exact.any():
+        total = total + (lse[exact] - logits[exact].gather(1, t[exact, None]).squeeze(1)).sum()
+        n += int(exact.sum())
+    anyr = t == ANY_RISK
+    if anyr.any():
+        total = total + (lse[anyr] - torch.logsumexp(logits[anyr, 1:], dim=1)).sum()
+        n += int(anyr.sum())
+    return total, n
+
+
+def _batches(
+    rows: list[Row], cached: list[Any], idx: list[int], rng: random.Random, shuffle: bool
+) -> Iterator[list[int]]:
+    # Group by length so padding stays small; shuffle the groups.
+    order = sorted(idx, key=lambda i: cached[i].shape[0])
+    groups = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]
+    if shuffle:
+        rng.shuffle(groups)
+    yield from groups
+
+
+def _run_epoch(
+    torch: Any,
+    base: Any,
+    heads: Any,
+    cached: list[Any],
+    rows: list[Row],
+    idx: list[int],
+    rng: random.Random,
+    optim: Any | None,
+) -> float:
+    train = optim is not None
+    base.train(train)
+    heads.train(train)
+    total, count = 0.0, 0
+    ctx = torch.enable_grad() if train else torch.no_grad()
+    started = time.monotonic()
+    with ctx:
+        for step, batch in enumerate(_batches(rows, cached, idx, rng, shuffle=train), 1):
+            if train and step % 100 == 0:
+                print(f"  step {step}: {time.monotonic() - started:.0f}s", flush=True)
+            out = _forward(torch, base, heads, cached, batch)
+            loss = None
+            n_all = 0
+            for head in HEADS:
+                targets = [rows[i].targets.get(head, -1) for i in batch]
+                if all(t == -1 for t in targets):
+                    continue
+                part, n = _loss(torch, out[head], targets)
+                loss = part if loss is None else loss + part
+                n_all += n
+            if loss is None:
+                continue
+            if optim is not None:
+                optim.zero_grad()
+                (loss / max(n_all, 1)).backward()
+                optim.step()
+            total += float(loss.detach())
+            count += n_all
+    return total / max(count, 1)
+
+
+def _logits(
+    torch: Any, base: Any, heads: Any, cached: list[Any], rows: list[Row], idx: list[int]
+) -> dict[str, np.ndarray]:
+    base.eval()
+    heads.eval()
+    out = {h: np.zeros((len(rows), len(CLASSES[h])), dtype=np.float32) for h in HEADS}
+    with torch.no_grad():
+        for b in range(0, len(idx), 64):
+            batch = idx[b : b + 64]
+            res = _forward(torch, base, heads, cached, batch)
+            for h in HEADS:
+                out[h][batch] = res[h].numpy()
+    return out
+
+
+# --- calibration and thresholds ----------------------------------------------------
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, targets: np.ndarray) -> float:
+    """The temperature that minimises the validation NLL (grid search, deterministic)."""
+    best, best_t = math.inf, 1.0
+    for t in np.exp(np.linspace(np.log(0.25), np.log(8.0), 120)):
+        p = _softmax(logits / t)
+        nll = -np.log(np.clip(p[np.arange(len(targets)), targets], 1e-12, None)).mean()
+        if nll < best:
+            best, best_t = nll, float(t)
+    return best_t
+
+
+def threshold_for_recall(scores: np.ndarray, labels: np.ndarray, recall: float) -> float:
+    """The highest threshold whose recall on ``labels`` is at least ``recall``."""
+    pos = np.sort(scores[labels == 1])[::-1]
+    if len(pos) == 0:
+        return 0.5
+    k = max(0, math.ceil(recall * len(pos)) - 1)
+    return float(pos[k])
+
+
+def metrics(scores: np.ndarray, labels: np.ndarray, threshold: float) -> dict[str, Any]:
+    from sklearn.metrics import roc_auc_score
+
+    pred = scores >= threshold
+    pos, neg = labels == 1, labels == 0
+    return {
+        "n": len(labels),
+        "positives": int(pos.sum()),
+        "recall": round(float(pred[pos].mean()), 4) if pos.any() else None,
+        "fpr": round(float(pred[neg].mean()), 4) if neg.any() else None,
+        "auroc": round(float(roc_auc_score(labels, scores)), 4) if pos.any() and neg.any() else None,
+    }
+
+
+def choose(rows: list[Row], val: list[int], logits: dict[str, np.ndarray]) -> dict[str, Any]:
+    """Temperatures, thresholds and held-out figures, from the validation rows."""
+    calib: dict[str, Any] = {"temperature": {}, "thresholds": {}, "heldout": {}}
+    for head in HEADS:
+        idx = [i for i in val if rows[i].targets.get(head, -1) >= 0]
+        if not idx:
+            calib["temperature"][head] = 1.0
+            continue
+        targets = np.array([rows[i].targets[head] for i in idx])
+        z = logits[head][idx]
+        temp = fit_temperature(z, targets)
+        calib["temperature"][head] = round(temp, 4)
+        p = _softmax(z / temp)
+        risk = 1.0 - p[:, 0]
+        any_label = (targets > 0).astype(int)
+        spanish = np.array([rows[i].lang == "es" for i in idx])
+        figures: dict[str, Any] = {}
+        if head in ("self_harm", "conversation"):
+            esc_classes = escalating_classes(head)
+            esc = p[:, esc_classes].sum(axis=1)
+            esc_label = np.isin(targets, esc_classes).astype(int)
+            t_esc = threshold_for_recall(esc, esc_label, ESCALATE_RECALL)
+            t_help = threshold_for_recall(risk, any_label, HELP_RECALL)
+            calib["thresholds"][head] = {"escalate": round(t_esc, 4), "help": round(min(t_help, t_esc), 4)}
+            figures["escalate"] = metrics(esc, esc_label, t_esc)
+            figures["help"] = metrics(risk, any_label, t_help)
+            if spanish.any():
+                figures["escalate_es"] = metrics(esc[spanish], esc_label[spanish], t_esc)
+                figures["help_es"] = metrics(risk[spanish], any_label[spanish], t_help)
+        elif head == "emergency":
+            t_esc = threshold_for_recall(risk, any_label, ESCALATE_RECALL)
+            t_flag = threshold_for_recall(risk, any_label, HELP_RECALL)
+            calib["thresholds"][head] = {"escalate": round(t_esc, 4), "flag": round(min(t_flag, t_esc), 4)}
+            figures["escalate"] = metrics(risk, any_label, t_esc)
+            figures["flag"] = metrics(risk, any_label, t_flag)
+            if spanish.any():
+                figures["escalate_es"] = metrics(risk[spanish], any_label[spanish], t_esc)
+        elif head == "injection":
+            own = np.array([rows[i].source in FILES["injection"] for i in idx])
+            trigger = own & np.array([rows[i].kind == "benign_trigger" for i in idx])
+            t_rec = threshold_for_recall(risk[own], any_label[own], INJECTION_RECALL)
+            neg = np.sort(risk[trigger])[::-1]
+            k = math.floor(INJECTION_MAX_FPR * len(neg))
+            t_fpr = float(neg[k]) + 1e-6 if len(neg) > k else 0.5
+            t = max(t_rec, t_fpr)
+            calib["thresholds"][head] = {"block": round(t, 4)}
+            figures["block"] = metrics(risk[own], any_label[own], t)
+            figures["block_trigger_words_fpr"] = metrics(
+                risk[own & ((any_label == 1) | trigger)], any_label[own & ((any_label == 1) | trigger)], t
+            )
+            figures["other_patient_rows_fpr"] = metrics(risk[~own], any_label[~own], t)
+            if spanish.any():
+                figures["block_es"] = metrics(risk[own & spanish], any_label[own & spanish], t)
+        else:
+            t = threshold_for_recall(risk, any_label, 0.90)
+            calib["thresholds"][head] = {"flag": round(t, 4)}
+            figures["flag"] = metrics(risk, any_label, t)
+            if spanish.any():
+                figures["flag_es"] = metrics(risk[spanish], any_label[spanish], t)
+        calib["heldout"][head] = figures
+    return calib
+
+
+# --- the run ---------------------------------------------------------------------
+
+
+def train() -> dict[str, Any]:
+    """One run: train with early stopping on the held-out writers, calibrate, choose the
+    thresholds, and write the adapter and the manifest."""
+    import torch
+
+    torch.set_num_threads(THREADS)
+    started = time.monotonic()
+    rows = load_rows()
+    from guardrails.embeddings import _tokenizer
+
+    tok = _tokenizer()
+    tok.enable_truncation(max_length=MAX_TOKENS)
+    base, _, _ = _build(torch, seed=SEED)
+    cached = _cache_frozen(torch, base, tok, rows)
+    for row in rows:
+        row.targets = cross_targets(row)
+    tr = [i for i, r in enumerate(rows) if r.split == "train"]
+    val = [i for i, r in enumerate(rows) if r.split == "val"]
+    print(
+        f"{len(tr)} train rows, {len(val)} validation rows, cached in {time.monotonic() - started:.0f}s",
+        flush=True,
+    )
+    manifest = _fit(torch, rows, cached, tr, val, MAX_EPOCHS, ADAPTER_FILE, started)
+    manifest["data_sha256"] = data_digest()
+    manifest["public_sha256"] = public_digest()
+    manifest["seed"] = SEED
+    manifest["torch"] = torch.__version__
+    manifest["resumed_from_committed_adapter"] = RESUME
+    manifest["learning_rate"] = LR
+    manifest["validation"] = {
+        **VALIDATION,
+        "conversation": "cv.jsonl conversations whose number is a multiple of 4",
+    }
+    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    print(f"done in {time.monotonic() - started:.0f}s", flush=True)
+    return manifest
+
+
+def _fit(
+    torch: Any,
+    rows: list[Row],
+    cached: list[Any],
+    tr: list[int],
+    val: list[int],
+    epochs: int,
+    out: Path,
+    started: float,
+) -> dict[str, Any]:
+    base, model, heads = _build(torch, seed=SEED)
+    if RESUME:
+        _load_adapter(torch, model, heads, ADAPTER_FILE)
+    rng = random.Random(SEED)
+    params = [p for p in model.parameters() if p.requires_grad] + list(heads.parameters())
+    optim = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
+    history = []
+    best_state: dict[str, Any] | None = None
+    best_val = math.inf
+    stopped = "max_epochs"
+    last = 0.0
+    for epoch in range(1, epochs + 1):
+        epoch_started = time.monotonic()
+        if epoch_started - started + last > BUDGET_S:
+            stopped = "time_budget"
+            break
+        loss = _run_epoch(torch, base, heads, cached, rows, tr, rng, optim)
+        entry: dict[str, Any] = {
+            "epoch": epoch,
+            "train_loss": round(loss, 4),
+            "seconds": round(time.monotonic() - started),
+        }
+        stop = False
+        if val:
+            vloss = _run_epoch(torch, base, heads, cached, rows, val, rng, None)
+            entry["val_loss"] = round(vloss, 4)
+            if vloss < best_val:
+                best_val = vloss
+                best_state = _state(torch, model, heads) | {"epoch": epoch}
+            else:
+                stop = True  # validation loss stopped falling
+        history.append(entry)
+        print(json.dumps(entry), flush=True)
+        last = time.monotonic() - epoch_started
+        if stop:
+            stopped = "validation_loss_rose"
+            break
+    if best_state is None:
+        best_state = _state(torch, model, heads) | {"epoch": epochs}
+    else:
+        _load_state(torch, model, heads, best_state)
+    record: dict[str, Any] = {
+        "epochs": best_state["epoch"],
+        "epochs_run": len(history),
+        "stopped": stopped,
+        "trained_layers": TRAINED_LAYERS,
+        "rank": RANK,
+        "history": history,
+        "rows": {"train": len(tr), "val": len(val)},
+    }
+    record["public_rows"] = sum(1 for i in tr if rows[i].source not in _OWN)
+    if val:
+        record |= choose(rows, val, _logits(torch, base, heads, cached, rows, val))
+    _save_adapter(out, best_state)
+    return record
+
+
+def _state(torch: Any, model: Any, heads: Any) -> dict[str, Any]:
+    state = {k: v.detach().clone() for k, v in model.named_parameters() if "lora_" in k}
+    return {"lora": state, "heads": {k: v.detach().clone() for k, v in heads.state_dict().items()}}
+
+
+def _load_state(torch: Any, model: Any, heads: Any, state: dict[str, Any]) -> None:
+    named = dict(model.named_parameters())
+    with torch.no_grad():
+        for k, v in state["lora"].items():
+            named[k].copy_(v)
+    heads.load_state_dict(state["heads"])
+
+
+def _load_adapter(torch: Any, model: Any, heads: Any, path: Path) -> None:
+    """Start from a saved adapter: the inverse of ``_save_adapter``."""
+    named = dict(model.named_parameters())
+    with np.load(path) as arrays, torch.no_grad():
+        for key in arrays.files:
+            kind, _, target = key.partition(":")
+            value = torch.from_numpy(arrays[key].astype(np.float32))
+            if kind == "head":
+                name, _, attr = target.partition(".")
+                getattr(heads[name], attr).copy_(value)
+                continue
+            module = target.removesuffix(".weight")
+            param = named[f"base_model.model.{module}.{kind}.default.weight"]
+            param.copy_(value / (ALPHA / RANK) if kind == "lora_B" else value)
+
+
+def _save_adapter(path: Path, state: dict[str, Any]) -> None:
+    """Write the LoRA deltas per target weight and the heads as float16 arrays."""
+    arrays: dict[str, np.ndarray] = {}
+    lora = state["lora"]
+    for key, a in lora.items():
+        if ".lora_A." not in key:
+            continue
+        b = lora[key.replace(".lora_A.", ".lora_B.")]
+        # "base_model.model.encoder.layer.4.attention.self.query.lora_A.default.weight"
+        target = key.split("base_model.model.", 1)[1].split(".lora_A.")[0] + ".weight"
+        arrays[f"lora_A:{target}"] = a.numpy().astype(np.float16)
+        arrays[f"lora_B:{target}"] = (b.numpy() * (ALPHA / RANK)).astype(np.float16)
+    for key, v in state["heads"].items():
+        arrays[f"head:{key}"] = v.numpy().astype(np.float16)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+
+
+# --- refitting the heads with every rail's rows as negatives -------------------------
+
+# Positive kinds of one rail that may also be positives of another: masked, never
+# taught as that other rail's negatives.
+_NOT_SELF_HARM_NEGATIVE = {
+    "unsafe_extraction", "fiction_framing", "harmful_requests_no_injection", "jailbreakbench_artifacts", "garak_attacks",
+    "poisoning_ingestion", "other_emergency", "bleeding", "burns", "altered_consciousness", "toxic_exposure",
+}  # fmt: skip
+_NOT_EMERGENCY_NEGATIVE = {"diagnose_me", "interpret_my_results", "treatment_decision"}
+
+
+def cross_targets(row: Row) -> dict[str, int]:
+    """``row.targets`` plus negatives for the heads that never saw this kind of text: an
+    injection attempt is not a suicide plan, a chest-pain message is not self-harm."""
+    t = dict(row.targets)
+    own_rail = next((rail for rail, names in FILES.items() if row.source in names), "")
+    positive = any(v not in (0, -1) for v in row.targets.values())
+    kind = row.kind if row.source in _OWN else row.source
+    if own_rail in ("emergency", "injection") or row.source in PUBLIC_NAMES:
+        if not positive or kind not in _NOT_SELF_HARM_NEGATIVE:
+            if row.source != "harmful_requests_no_injection":
+                t.setdefault("self_harm", 0)
+                t.setdefault("conversation", 0)
+    if own_rail in ("self_harm", "injection", "scope") or row.source in PUBLIC_NAMES:
+        sh_positive = own_rail == "self_harm" and positive
+        if not sh_positive and kind not in _NOT_EMERGENCY_NEGATIVE:
+            t.setdefault("emergency", 0)
+    if own_rail == "scope":
+        t.setdefault("conversation", 0)
+    return t
+
+
+PUBLIC_NAMES = {name.split("/")[1] for name in PUBLIC}
+
+
+def refit_heads() -> dict[str, Any]:
+    """Refit the linear heads on the built encoder's pooled states (int8, as served),
+    with ``cross_targets``; early stopping on the held-out writers; then calibrate and
+    choose thresholds as ``train`` does. The LoRA matrices are kept as they are."""
+    import torch
+
+    from guardrails.classifier import pooled
+
+    torch.set_num_threads(1)
+    torch.manual_seed(SEED)
+    started = time.monotonic()
+    rows = load_rows()
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))
+    feats = np.zeros((len(rows), 384), dtype=np.float32)
+    for b in range(0, len(order), 64):
+        idx = order[b : b + 64]
+        feats[idx] = pooled([rows[i].text for i in idx])
+    print(f"pooled {len(rows)} rows in {time.monotonic() - started:.0f}s", flush=True)
+    targets = [cross_targets(r) for r in rows]
+    tr = [i for i, r in enumerate(rows) if r.split == "train"]
+    val = [i for i, r in enumerate(rows) if r.split == "val"]
+    x = torch.from_numpy(feats)
+    heads: Any = torch.nn.ModuleDict({h: torch.nn.Linear(384, len(CLASSES[h])) for h in HEADS})
+    with np.load(ADAPTER_FILE) as arrays:
+        saved = {k: arrays[k] for k in arrays.files}
+    with torch.no_grad():
+        for h in HEADS:  # start from the heads trained with the adapter
+            heads[h].weight.copy_(torch.from_numpy(saved[f"head:{h}.weight"].astype(np.float32)))
+            heads[h].bias.copy_(torch.from_numpy(saved[f"head:{h}.bias"].astype(np.float32)))
+    optim = torch.optim.AdamW(heads.parameters(), lr=3e-3, weight_decay=1e-3)
+
+    def loss_on(idx: list[int]) -> Any:
+        total: Any = None
+        n_all = 0
+        for h in HEADS:
+            sel = [i for i in idx if targets[i].get(h, -1) != -1]
+            if not sel:
+                continue
+            part, n = _loss(torch, heads[h](x[sel]), [targets[i][h] for i in sel])
+            total = part if total is None else total + part
+            n_all += n
+        return total / max(n_all, 1)
+
+    best, best_step, best_state, history = math.inf, 0, None, []
+    for step in range(1, 401):
+        optim.zero_grad()
+        loss_on(tr).backward()
+        optim.step()
+        if step % 20 == 0:
+            with torch.no_grad():
+                vloss = float(loss_on(val))
+            history.append({"step": step, "val_loss": round(vloss, 4)})
+            if vloss < best:
+                best, best_step = vloss, step
+                best_state = {k: v.detach().clone() for k, v in heads.state_dict().items()}
+    assert best_state is not None
+    heads.load_state_dict(best_state)
+    val_rows = [
+        Row(rows[i].text, targets[i], "val", rows[i].source, rows[i].lang, rows[i].kind)
+        for i in range(len(rows))
+    ]
+    with torch.no_grad():
+        all_logits = {h: heads[h](x).numpy() for h in HEADS}
+    calib = choose(val_rows, val, all_logits)
+    for key, v in heads.state_dict().items():
+        saved[f"head:{key}"] = v.numpy().astype(np.float16)
+    with ADAPTER_FILE.open("wb") as handle:
+        np.savez_compressed(handle, **saved)
+    manifest = json.loads(MANIFEST_FILE.read_text())
+    manifest |= calib
+    manifest["heads_refit"] = {"best_step": best_step, "best_val_loss": round(best, 4), "history": history}
+    manifest["data_sha256"] = data_digest()
+    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    print(f"refitted heads in {time.monotonic() - started:.0f}s", flush=True)
+    return manifest
+
+
+# --- thresholds on the held-out writers' own rows ---------------------------------
+
+# The most false alarms a threshold may cost on the held-out writer's hard negatives;
+# where the recall target costs more, the threshold moves up to this cap and the
+# recall it then has is what the manifest reports.
+ESCALATE_MAX_FPR = 0.10
+# The lowest help threshold allowed, a trade made against a development set and said so:
+# at the held-out writer's recall-0.97 threshold (0.06) the help tier flagged 57% of
+# ../shared/benchmarks/self_harm/openai_moderation_sh.jsonl's benign rows; at 0.10 it
+# flags under half (0.481), and the rail's help recall on the held-out writer falls
+# from 0.987 to 0.965 (README, "The learned classifier on its held-out writers").
+HELP_FLOOR = {"self_harm": 0.10}
+
+
+def _pick(scores: np.ndarray, labels: np.ndarray, recall: float, max_fpr: float) -> float:
+    t = threshold_for_recall(scores, labels, recall)
+    neg = np.sort(scores[labels == 0])[::-1]
+    k = math.floor(max_fpr * len(neg))
+    if len(neg) > k and float(np.mean(scores[labels == 0] >= t)) > max_fpr:
+        t = float(neg[k]) + 1e-6
+    return t
+
+
+def _heldout_sets() -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+    """Per head: the held-out writer's own texts (normalised) and rows."""
+    out: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
+    for head in ("self_harm", "emergency", "injection", "scope"):
+        writer, _, lang = VALIDATION[head].partition(":")
+        rows = [r for r in _read(TRAIN / f"{writer}.jsonl") if not lang or r.get("lang", "en") == lang]
+        out[head] = ([_text(r["text"]) for r in rows], rows)
+    windows, wrows = [], []
+    for r in _read(TRAIN / "cv.jsonl"):
+        if int(r["id"].split("-")[1]) % 4 == 0:
+            for i in range(len(r["turns"])):
+                level = _window_level(r["levels"], i)
+                windows.append(window_text(r["turns"][: i + 1]))
+                wrows.append(
+                    {"level": level, "label": int(level != "none"), "lang": r["lang"], "kind": r["kind"]}
+                )
+    out["conversation"] = (windows, wrows)
+    return out
+
+
+def choose_thresholds() -> dict[str, Any]:
+    """Thresholds and held-out figures from the built classifier on each held-out
+    writer's own rows (hard negatives included), written into the manifest."""
+    from guardrails.classifier import probabilities
+
+    thresholds: dict[str, Any] = {}
+    figures: dict[str, Any] = {}
+    for head, (texts, rows) in _heldout_sets().items():
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        p = np.zeros((len(texts), len(CLASSES[head])))
+        for b in range(0, len(order), 64):
+            idx = order[b : b + 64]
+            p[idx] = probabilities([texts[i] for i in idx])[head]
+        risk = 1.0 - p[:, 0]
+        label = np.array([int(r["label"]) for r in rows])
+        es = np.array([r.get("lang") == "es" for r in rows])
+        f: dict[str, Any] = {}
+        if head in ("self_harm", "conversation"):
+            esc = p[:, escalating_classes(head)].sum(axis=1)
+            esc_label = np.array([int(r["label"] and r.get("level") != "passive_wish") for r in rows])
+            t_esc = _pick(esc, esc_label, ESCALATE_RECALL, ESCALATE_MAX_FPR)
+            t_help = min(
+                max(threshold_for_recall(risk, label, HELP_RECALL), HELP_FLOOR.get(head, 0.0)), t_esc
+            )
+            thresholds[head] = {"escalate": round(t_esc, 4), "help": round(t_help, 4)}
+            f["escalate"], f["help"] = metrics(esc, esc_label, t_esc), metrics(risk, label, t_help)
+            if es.any():
+                f["escalate_es"] = metrics(esc[es], esc_label[es], t_esc)
+                f["help_es"] = metrics(risk[es], label[es], t_help)
+        elif head == "emergency":
+            t_esc = _pick(risk, label, ESCALATE_RECALL, ESCALATE_MAX_FPR)
+            t_flag = min(threshold_for_recall(risk, label, HELP_RECALL), t_esc)
+            thresholds[head] = {"escalate": round(t_esc, 4), "flag": round(t_flag, 4)}
+            f["escalate"], f["flag"] = metrics(risk, label, t_esc), metrics(risk, label, t_flag)
+        elif head == "injection":
+            keep = np.array([bool(r["label"]) or r["kind"] == "benign_trigger" for r in rows])
+            t = _pick(risk[keep], label[keep], INJECTION_RECALL, INJECTION_MAX_FPR)
+            thresholds[head] = {"block": round(t, 4)}
+            f["block_vs_benign_trigger_words"] = metrics(risk[keep], label[keep], t)
+            f["block_all_rows"] = metrics(risk, label, t)
+            if es.any():
+                f["block_all_rows_es"] = metrics(risk[es], label[es], t)
+        else:
+            t = _pick(risk, label, 0.90, ESCALATE_MAX_FPR)
+            thresholds[head] = {"flag": round(t, 4)}
+            f["flag"] = metrics(risk, label, t)
+            if es.any():
+                f["flag_es"] = metrics(risk[es], label[es], t)
+        figures[head] = f
+    manifest = json.loads(MANIFEST_FILE.read_text())
+    manifest["thresholds"] = thresholds
+    manifest["heldout"] = figures
+    manifest["threshold_policy"] = {
+        "escalate_recall": ESCALATE_RECALL, "help_recall": HELP_RECALL, "escalate_max_fpr": ESCALATE_MAX_FPR,
+        "injection_recall": INJECTION_RECALL, "injection_max_fpr": INJECTION_MAX_FPR, "help_floor": HELP_FLOOR,
+    }  # fmt: skip
+    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def main(argv: Sequence[str]) -> int:
+    """``python -m guardrails.train_classifier [heads]``: train (or only refit the heads,
+    on the built encoder); writes the adapter and the manifest."""
+    if argv not in ([], ["heads"], ["thresholds"]):
+        print("usage: python -m guardrails.train_classifier [heads|thresholds]", file=sys.stderr)
+        return 2
+    steps = {"heads": refit_heads, "thresholds": choose_thresholds}
+    manifest = steps[argv[0]]() if argv else train()
+    print(json.dumps(manifest["heldout"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
