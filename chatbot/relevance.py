@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 
 from chatbot import chunking
-from deidentify.pseudonymize import SURROGATE_RE
 from guardrails import embeddings
 from guardrails.base import Passage
 
@@ -392,6 +391,10 @@ def plain_question(text: str) -> str:
     the patient gave and says nothing about what they ask, but read as words it
     counts as a subject no passage names, and the gate declined "hi its [NAME_1],
     what are the side effects of metformin"."""
+    # Imported here: importing ``deidentify`` loads Presidio, spaCy and torch, which the
+    # web processes (they import this module through the tasks) never need.
+    from deidentify.pseudonymize import SURROGATE_RE
+
     return " ".join(SURROGATE_RE.sub(" ", text).split())
 
 
