@@ -13,25 +13,22 @@ PATIENT = "patient"
 CLINICIAN = "clinician"
 SAFETY_OFFICER = "safety_officer"
 ROLES = (PATIENT, CLINICIAN, SAFETY_OFFICER)
-# Permissions each role holds beyond its name: (app_label, model, codename, description).
-ROLE_PERMISSIONS = {
-    CLINICIAN: [("chatbot", "replyapproval", "send_portal_reply", "Can approve and send a care-team reply to a patient")],
-}
+# Permissions each role holds beyond its name ("app_label.codename"). The permissions
+# themselves are declared on the models (``Meta.permissions``); Django creates them in
+# its own post_migrate receiver, which runs before this one.
+ROLE_PERMISSIONS = {CLINICIAN: ["chatbot.send_portal_reply"]}
 
 
 def ensure_roles(**_: Any) -> None:
-    """Create the role groups and grant their permissions; idempotent (a post_migrate receiver)."""
+    """Create the role groups and grant their permissions; idempotent (a post_migrate
+    receiver). Raises Permission.DoesNotExist if a declared permission is missing."""
     from django.contrib.auth.models import Group, Permission
-    from django.contrib.contenttypes.models import ContentType
 
     for name in ROLES:
         group, _created = Group.objects.get_or_create(name=name)
-        for app_label, model, codename, description in ROLE_PERMISSIONS.get(name, []):
-            content_type, _ct = ContentType.objects.get_or_create(app_label=app_label, model=model)
-            permission, _p = Permission.objects.get_or_create(
-                content_type=content_type, codename=codename, defaults={"name": description}
-            )
-            group.permissions.add(permission)
+        for dotted in ROLE_PERMISSIONS.get(name, []):
+            app_label, codename = dotted.split(".")
+            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
 
 
 def has_role(user: Any, role: str) -> bool:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from chatbot import crypto
 from chatbot.models import Conversation, Draft, Message, ReplyApproval, Thread, Triage, Urgency
+from chatbot.services import staff_name, staff_role
 
 
 def threads_for_patient(*, patient: Any) -> QuerySet[Thread]:
@@ -46,8 +47,6 @@ def staff_messages_waiting(*, patient: Any) -> list[dict[str, Any]]:
     """Messages a care-team member wrote in the patient's live chat that no patient socket
     has received yet (the patient was offline): shown on the patient's messages page too,
     so a reply from a person is not missed by someone who checks messages, not the chat."""
-    from chatbot.services import staff_name, staff_role
-
     waiting = Message.objects.filter(
         conversation__patient=patient,
         conversation__channel=Conversation.Channel.CHAT,
