@@ -17,10 +17,14 @@ threshold).
 The learned classifier (``guardrails.classifier``, head ``injection``) reads every
 message beside the signals and BLOCKs at or above its threshold (chosen on a held-out
 writer for a low false-positive rate on benign messages full of trigger words) when at
-least one signal, of any weight, fired beside it.
+least one signal, of any weight, fired beside it, or, alone, when the language
+identifier reads the message as English or Spanish (``language.reads_as_trained``).
+Alone on other languages it read German news headlines as attacks: it was never trained
+on them (the signals cover German, French and Russian attacks).
 
 Action BLOCK when the signals' score reaches ``THRESHOLD``, or the classifier's
-probability reaches its threshold beside a signal; the signals' score ranks for AUROC.
+probability reaches its threshold beside a signal or on English or Spanish; the signals'
+score ranks for AUROC.
 Evidence: the signals' spans, else the sentence that carried the classifier's score.
 """
 
@@ -31,6 +35,7 @@ from dataclasses import dataclass
 
 from guardrails import classifier
 from guardrails.base import Action, Evidence, RailContext, Verdict
+from guardrails.language import reads_as_trained
 from guardrails.normalize import NormalizedText, normalize
 
 THRESHOLD = 0.5
@@ -162,11 +167,11 @@ class InjectionRail:
         verdict = self._signals(text, norm)
         # The patient's own words as the object of "ignore" explain the trigger word away.
         explained = verdict.action is Action.ALLOW and bool(_BENIGN_OBJECT.search(norm.text))
-        # The classifier blocks only with a signal beside it (any weight): alone it read a
-        # third of the general-domain benign prompts in the development set as attacks.
-        corroborated = verdict.score > 0.0
         limit = classifier.thresholds("injection")["block"]
-        if verdict.action is Action.BLOCK or explained or not corroborated or learned.risk < limit:
+        # Alone (no signal of any weight), the classifier acts only on the languages it
+        # was trained on.
+        alone_on_unknown = verdict.score == 0.0 and not reads_as_trained(text, context)
+        if verdict.action is Action.BLOCK or explained or learned.risk < limit or alone_on_unknown:
             return Verdict(self.name, verdict.action, verdict.category, verdict.score, None, verdict.evidence)
         evidence = verdict.evidence or (
             Evidence(

@@ -83,6 +83,22 @@ def unreadable(text: str, context: RailContext) -> bool:
     return bool(context.memo[UNREADABLE])
 
 
+# memo key: True when the language identifier's first guess is English or Spanish.
+TRAINED = "language:trained"
+
+
+def reads_as_trained(text: str, context: RailContext) -> bool:
+    """Whether the identifier's first guess for ``text`` is a language the learned
+    classifier was trained on (``READS``), at any length, computed once per message.
+    Stricter than the rail: "Welternährung Klimawandel" is English to the rail (too short
+    to tell) but German here, so a classifier that never read German does not act alone
+    on it. Empty or letterless text counts as read. Raises whatever the detector raises."""
+    if TRAINED not in context.memo:
+        ranked = detect(_SURROGATE.sub(" ", text))
+        context.memo[TRAINED] = not ranked or ranked[0][0] in READS
+    return bool(context.memo[TRAINED])
+
+
 def _foreign_letters(letters: list[str]) -> int:
     return sum(1 for c in letters if not unicodedata.name(c, "").startswith("LATIN"))
 
