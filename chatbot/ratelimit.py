@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 
 @dataclass(frozen=True)
@@ -17,19 +20,49 @@ class RateDecision:
 
 def message_rate_check(*, user_id: int) -> RateDecision:
     """Count one message for ``user_id``; say whether it is within the limit."""
+    return message_rate_checks(user_ids=[user_id])[0]
+
+
+def message_rate_checks(*, user_ids: Sequence[int]) -> list[RateDecision]:
+    """Count one message for each of ``user_ids`` (a user may appear more than once, each
+    a message); say, in order, whether each is within the limit. On Redis this is one
+    pipelined round trip for the lot: a burst of a hundred messages on one web process
+    spent three quarters of its store time in two round trips per message."""
     window = settings.CHAT_RATE_WINDOW_S
     now = int(time.time())
-    bucket = now // window
-    key = f"chat-rate:{user_id}:{bucket}"
+    keys = [f"chat-rate:{user_id}:{now // window}" for user_id in user_ids]
+    client = _redis_client()
+    if client is None:
+        counts = [_count(key, window) for key in keys]
+    else:
+        pipe = client.pipeline(transaction=False)
+        for key in keys:
+            full = cache.make_and_validate_key(key)
+            pipe.incr(full)
+            pipe.expire(full, window + 1, nx=True)
+        counts = [int(n) for n in pipe.execute()[0::2]]
+    retry = window - now % window or window
+    return [
+        RateDecision(False, retry) if count > settings.CHAT_RATE_LIMIT else RateDecision(True, 0)
+        for count in counts
+    ]
+
+
+def _redis_client() -> Any | None:
+    """The default cache's Redis client, or None when the cache is not Redis."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        return None
+    return backend._cache.get_client(write=True)
+
+
+def _count(key: str, window: int) -> int:
     cache.add(key, 0, timeout=window + 1)
     try:
-        count = cache.incr(key)
+        return int(cache.incr(key))
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window + 1)
-        count = 1
-    if count > settings.CHAT_RATE_LIMIT:
-        return RateDecision(False, window - now % window or window)
-    return RateDecision(True, 0)
+        return 1
 
 
 def _failure_keys(user_id: int, ip: str | None) -> list[str]:

@@ -52,7 +52,7 @@ from chatbot.protocol import (
     StaffMessageEvent,
     TakeoverChangedEvent,
 )
-from chatbot.ratelimit import message_rate_check
+from chatbot.ratelimit import message_rate_check, message_rate_checks
 from guardrails.base import RiskState
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def patient_messages_submit(*, submissions: Sequence[Submission]) -> list[tuple[
     results: list[tuple[Message, bool] | RateLimited | None] = [None] * len(submissions)
     existing = _resent_many(submissions)
     first_of: dict[tuple[int, str], int] = {}  # a client_id sent twice within the batch
-    to_store: list[int] = []
+    counted: list[int] = []  # new messages, each counted against its sender's limit
     for i, sub in enumerate(submissions):
         key = (sub.conversation_id, sub.client_id) if sub.client_id is not None else None
         if key is not None and key in existing:
@@ -140,13 +140,16 @@ def patient_messages_submit(*, submissions: Sequence[Submission]) -> list[tuple[
             continue
         if key is not None and key in first_of:
             continue  # resolved below, to the message stored for the first copy
-        rate = message_rate_check(user_id=sub.patient_id)
-        if not rate.allowed:
-            results[i] = RateLimited(rate.retry_after_s)
-            continue
         if key is not None:
             first_of[key] = i
-        to_store.append(i)
+        counted.append(i)
+    rates = message_rate_checks(user_ids=[submissions[i].patient_id for i in counted])
+    to_store: list[int] = []
+    for i, rate in zip(counted, rates, strict=True):
+        if rate.allowed:
+            to_store.append(i)
+        else:
+            results[i] = RateLimited(rate.retry_after_s)
     try:
         with transaction.atomic():
             stored = Message.objects.bulk_create(
@@ -173,8 +176,9 @@ def patient_messages_submit(*, submissions: Sequence[Submission]) -> list[tuple[
     for i, sub in enumerate(submissions):
         if results[i] is None and sub.client_id is not None:  # a copy of an earlier one in this batch
             first = results[first_of[(sub.conversation_id, sub.client_id)]]
-            assert isinstance(first, tuple)
-            results[i] = (first[0], False)
+            assert first is not None
+            # The first copy's refusal, or its message acknowledged as a duplicate.
+            results[i] = first if isinstance(first, RateLimited) else (first[0], False)
     return [r for r in results if r is not None]
 
 
@@ -910,7 +914,12 @@ def conversations_purge(*, older_than_days: int, dry_run: bool = False) -> Purge
                 escalations.delete()
                 messages.filter(reply_to__isnull=False).delete()
                 messages.delete()
-                audit_record(actor=None, action="purge", obj=conversation, detail={**counts, "older_than_days": older_than_days})
+                audit_record(
+                    actor=None,
+                    action="purge",
+                    obj=conversation,
+                    detail={**counts, "older_than_days": older_than_days},
+                )
                 conversation.delete()
             totals = [totals[0] + 1, totals[1] + counts["messages"], totals[2] + counts["escalations"]]
     return PurgeResult(*totals)
@@ -987,7 +996,6 @@ def audit_record(
     return event
 
 
-
 def audit_anchor_publish(*, path: str = "", webhook_url: str = "") -> dict[str, Any]:
     """Write the chain's head (an anchor) outside the database: to the log, appended as
     a JSON line to ``path``, and POSTed to ``webhook_url`` when set. Returns the anchor.
@@ -1011,7 +1019,6 @@ def audit_anchor_publish(*, path: str = "", webhook_url: str = "") -> dict[str, 
     if webhook_url:
         httpx.post(webhook_url, json=anchor, timeout=10.0).raise_for_status()
     return anchor
-
 
 
 # --- Second factor ---------------------------------------------------------------------------

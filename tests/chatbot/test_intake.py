@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import OperationalError
 from rest_framework.authtoken.models import Token
 
-from chatbot import crypto, intake, services
+from chatbot import crypto, intake, ratelimit, services
 from chatbot.models import Message
 from config.asgi import application
 from tests.factories import ConversationFactory, PatientFactory
@@ -65,6 +65,37 @@ def test_the_rate_limit_holds_inside_a_batch(settings) -> None:
     results = services.patient_messages_submit(submissions=[_sub(conversation, f"m{n}") for n in range(3)])
     assert [type(r).__name__ for r in results] == ["tuple", "tuple", "RateLimited"]
     assert Message.objects.filter(role="patient").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_copy_of_a_refused_message_in_the_same_batch_is_refused_too(settings) -> None:
+    settings.CHAT_RATE_LIMIT = 1
+    conversation, other = ConversationFactory(), ConversationFactory()
+    results = services.patient_messages_submit(
+        submissions=[
+            _sub(conversation, "first", "c1"),
+            _sub(conversation, "second", "c2"),
+            _sub(conversation, "second", "c2"),
+            _sub(other, "someone else's first"),
+        ]
+    )
+    assert [type(r).__name__ for r in results] == ["tuple", "RateLimited", "RateLimited", "tuple"]
+    assert Message.objects.filter(role="patient").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_counts_carry_over_between_batches_and_single_messages(settings) -> None:
+    settings.CHAT_RATE_LIMIT = 3
+    conversation = ConversationFactory()
+    assert all(
+        isinstance(r, tuple)
+        for r in services.patient_messages_submit(
+            submissions=[_sub(conversation, "a"), _sub(conversation, "b")]
+        )
+    )
+    assert ratelimit.message_rate_check(user_id=conversation.patient_id).allowed
+    (refused,) = services.patient_messages_submit(submissions=[_sub(conversation, "d")])
+    assert isinstance(refused, services.RateLimited) and refused.retry_after_s > 0
 
 
 @pytest.mark.django_db(transaction=True)
