@@ -1,7 +1,7 @@
 """Measure one rail on a labelled JSONL file and print one JSON object.
 
     python -m guardrails.evaluate --rail self_harm --data FILE.jsonl \
-        [--positive flag|escalate] [--predictions OUT.jsonl] [--limit N]
+        [--positive flag|escalate] [--predictions OUT.jsonl] [--by FIELD] [--limit N]
     python -m guardrails.evaluate --heldout [--limit N]
 
 ``--heldout`` measures each input rail (patterns and classifier together) on the
@@ -87,14 +87,17 @@ def evaluate(
     rows: Sequence[dict[str, Any]],
     mode: str = "flag",
     predictions: Path | None = None,
+    by: str | None = None,
 ) -> dict[str, Any]:
-    """Return the metrics dict printed by the command."""
+    """Return the metrics dict printed by the command; with ``by``, also recall and FPR
+    for each value of that row field (``lang``, ``kind``, ``has_trigger``...)."""
     if rows:  # warm-up, so model loading does not count as latency
         predict_row(rail, rows[0], mode)
     tp = fp = tn = fn = 0
     labels: list[int] = []
     scores: list[float] = []
     latencies: list[float] = []
+    groups: dict[str, list[tuple[int, bool]]] = {}
     out = predictions.open("w", encoding="utf-8") if predictions else None
     try:
         for index, row in enumerate(rows):
@@ -108,6 +111,8 @@ def evaluate(
             fp += pred and label == 0
             tn += (not pred) and label == 0
             fn += (not pred) and label == 1
+            if by is not None:
+                groups.setdefault(str(row.get(by)), []).append((label, pred))
             if out:
                 record = {
                     "id": row.get("id", index),
@@ -122,7 +127,7 @@ def evaluate(
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
+    report = {
         "rail": rail,
         "positive": mode,
         "n": len(rows),
@@ -134,6 +139,19 @@ def evaluate(
         "latency_ms_p50": round(float(np.percentile(latencies, 50)), 2) if latencies else None,
         "latency_ms_p95": round(float(np.percentile(latencies, 95)), 2) if latencies else None,
         "confusion": {"tp": tp, "fp": fp, "tn": tn, "fn": fn},
+    }
+    if by is not None:
+        report["by"] = {by: {value: _group_figures(pairs) for value, pairs in sorted(groups.items())}}
+    return report
+
+
+def _group_figures(pairs: Sequence[tuple[int, bool]]) -> dict[str, Any]:
+    pos = [pred for label, pred in pairs if label == 1]
+    neg = [pred for label, pred in pairs if label == 0]
+    return {
+        "n": len(pairs),
+        "recall": round(sum(pos) / len(pos), 4) if pos else None,
+        "fpr": round(sum(neg) / len(neg), 4) if neg else None,
     }
 
 
@@ -202,6 +220,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path)
     parser.add_argument("--positive", choices=("flag", "escalate"), default="flag")
     parser.add_argument("--predictions", type=Path)
+    parser.add_argument("--by", help="also report recall and FPR per value of this row field")
     parser.add_argument("--limit", type=int)
     args = parser.parse_args(argv)
     if args.heldout:
@@ -210,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.rail or not args.data:
         parser.error("--rail and --data are required (or --heldout)")
     rows = read_rows(args.data)[: args.limit]
-    print(json.dumps(evaluate(args.rail, rows, args.positive, args.predictions)))
+    print(json.dumps(evaluate(args.rail, rows, args.positive, args.predictions, args.by)))
     return 0
 
 
