@@ -70,6 +70,43 @@ def test_it_blocks_a_language_it_cannot_read(rail: LanguageRail, text: str) -> N
     assert text not in evidence.reason  # it names the language, never the text
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ana ta3ban jiddan w mish 2ader anam",  # Arabic in Latin letters and numbers
+        "mujhe bahut tez bukhar hai aur sar dard",  # romanised Hindi
+        "bac si oi, con toi bi sot cao khong ha duoc",  # Vietnamese without diacritics
+    ],
+)
+def test_romanised_languages_are_likely_another_language_and_the_classifier_still_reads_them(
+    rail: LanguageRail, text: str
+) -> None:
+    from guardrails.language import UNREADABLE
+
+    context = RailContext()
+    verdict = rail.check(text, context)
+    assert (verdict.action, verdict.category) == (Action.BLOCK, "other_language")
+    assert context.memo[UNREADABLE] is False  # not sure: the classifier reads it too
+    (evidence,) = verdict.evidence
+    assert text not in evidence.reason
+
+
+def test_a_language_it_is_sure_of_silences_the_classifier(rail: LanguageRail) -> None:
+    from guardrails.language import UNREADABLE
+
+    context = RailContext()
+    rail.check("У меня болит грудь", context)
+    assert context.memo[UNREADABLE] is True
+
+
+def test_unknown_share_counts_words_neither_english_nor_spanish() -> None:
+    from guardrails.language import unknown_share
+
+    assert unknown_share(["idk", "tbh", "the", "dolor"]) == 0.0
+    assert unknown_share(["khong", "duoc", "the", "pain"]) == 0.5
+    assert unknown_share([]) == 0.0
+
+
 def test_it_runs_first_among_the_input_rails() -> None:
     assert INPUT_RAILS[0] == "language"
 
