@@ -88,7 +88,7 @@ SIGNALS: tuple[Signal, ...] = (
     _s(r"\bfrom now on\b|\bfrom this (?:point|moment) (?:on|forward)\b|\bab (?:jetzt|sofort)\b|\ba partir de ahora\b|\bde ahora en adelante\b", 0.35, "persona_hijack", "standing instruction"),
     _s(r"\b(?:pretend|imagine|suppose|assume) (?:that )?(?:you(?:'re| are| can| have| were)|to be)\b|\bstell (?:dir|euch|sie sich) vor,? (?:du|dass du|sie) (?:bist|waren|seist|kannst)|\b(?:finge|imagina|supon) que (?:eres|puedes)\b", 0.5, "persona_hijack", "pretend persona"),
     _s(r"\b(?:now you are|you are now|you're now|now you're|henceforth you are|jetzt bist du|du bist jetzt|nun bist du|ahora eres|eres ahora|tu es maintenant)\b", 0.6, "persona_hijack", "new identity"),
-    _s(r"\b(?:i want you to|ich mochte,? dass (?:du|sie)|quiero que) (?:act|be|play|pretend|respond|reply|answer|only|behave|als)\b|\bals [\w ,-]{2,80} fungieren\b|\bact(?:ing)? as (?:a|an|the|my)? ?(?!translator for)\w+|\byou are (?:role-?playing|playing the role)|\bplay the role of\b|\btake on the (?:role|persona)|\bbe a (?:dj|pirate|hacker)\b", 0.45, "persona_hijack", "a role for the assistant"),
+    _s(r"\b(?:i want you to|ich mochte,? dass (?:du|sie)|quiero que) (?:act|be|play|pretend|respond|reply|answer|only|behave|als)\b|\bals [\w ,-]{2,80} fungieren\b|\bact(?:ing)? as (?:a|an|the|my)? ?(?!translator for|if\b|though\b)\w+|\byou are (?:role-?playing|playing the role)|\bplay the role of\b|\btake on the (?:role|persona)|\bbe a (?:dj|pirate|hacker)\b", 0.45, "persona_hijack", "a role for the assistant"),
     _s(r"\b(?:i will|i'?ll) (?:type|give|provide|speak|write|send|tell) (?:you )?[^.!?]{0,80}\b(?:you will|and you|you should|your task)|\bich (?:werde|gebe)\b[^.!?]{0,120}\b(?:sie antworten|und sie|ihre aufgabe)", 0.4, "persona_hijack", "an interaction protocol for the assistant"),
     _s(r"\b(?:two|2|both) (?:different |separate )?(?:responses|answers|paragraphs|outputs)\b|\[(?:classic|jailbreak|normal|developer|gpt|dan|chatgpt)[^\]]{0,20}\]|\((?:normal|developer mode|dan|jailbreak) output\)|\bstay(?:ing)? dan\b|\btokens?\b[^.]{0,40}\b(?:deducted|lose|lost|run out)", 0.7, "jailbreak", "dual-response jailbreak scaffolding"),
     _s(r"\b(?:you|it|he|she|dan|ai|bot|model|character|assistant)(?: \w+)? (?:can|could|will|is able to|are able to|is allowed to|are allowed to) (?:now )?(?:say|do|generate|write|answer) (?:or (?:say|do|write) )?anything\b|\bcapable of (?:doing |saying )?anything\b|\b(?:absolutely|completely|totally) no (?:restrictions|rules|limits|filters)\b", 0.6, "jailbreak", "claims it can do anything"),
@@ -148,6 +148,13 @@ _SHOUT = re.compile(r"(?:\b[A-ZÄÖÜ]{2,}[!.,:]?\s+){3,}[A-ZÄÖÜ]{2,}")
 _SHOUT_VERBS = re.compile(
     r"\b(?:IGNORE|FORGET|OUTPUT|SAY|PRINT|ANSWER|DO NOT|DON'?T|JUST|ONLY|ANTWORTE|DU BIST|SCHREIBE|VERGISS|COMMAND|MUST|MUSST)\b"
 )
+# A jailbroken phone, or developer mode on a tablet, is the patient's device: the
+# jailbreak and special-mode signals near a device word are not about the assistant.
+_DEVICE = re.compile(
+    r"\b(?:phone|iphone|ipad|android|samsung|pixel|device|tablet|laptop|computer|console|xbox|playstation"
+    r"|switch|kindle|firestick|watch|pump|monitor|app|settings|celular|telefono|tableta)s?\b"
+)
+_DEVICE_REASONS = frozenset({"jailbreak persona", "a special mode"})
 # A patient's own words as the object of "ignore": never an attack on the assistant.
 _BENIGN_OBJECT = re.compile(
     r"\b(?:ignore|disregard|forget|skip) (?:about )?(?:my|that|this|the) (?:last |previous |earlier |other |first )?(?:message|question|text|typo|comment|email|reply|post|note|part)\b"
@@ -191,6 +198,8 @@ class InjectionRail:
             if m is None:
                 continue
             if any(b_start <= m.start() < b_end for b_start, b_end in benign):
+                continue
+            if signal.reason in _DEVICE_REASONS and _DEVICE.search(t[max(0, m.start() - 40) : m.end() + 40]):
                 continue
             found.append((signal, m.start(), m.end()))
         evidence = [Evidence(*norm.to_original(s, e), sig.reason) for sig, s, e in found]
