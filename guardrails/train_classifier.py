@@ -100,7 +100,7 @@ PUBLIC = {
 }
 # Recall targets for the thresholds (on the held-out writer), and the injection FPR cap.
 ESCALATE_RECALL = 0.95
-HELP_RECALL = 0.97
+HELP_RECALL = 0.98
 INJECTION_RECALL = 0.92
 INJECTION_MAX_FPR = 0.03
 
@@ -777,7 +777,7 @@ ESCALATE_MAX_FPR = 0.10
 # ../shared/benchmarks/self_harm/openai_moderation_sh.jsonl's benign rows; at 0.10 it
 # flags under half (0.481), and the rail's help recall on the held-out writer falls
 # from 0.987 to 0.965 (README, "The learned classifier on its held-out writers").
-HELP_FLOOR = {"self_harm": 0.10}
+HELP_FLOOR = {"self_harm": 0.05}
 
 
 def _pick(scores: np.ndarray, labels: np.ndarray, recall: float, max_fpr: float) -> float:
