@@ -9,7 +9,8 @@ is the starter articles (``chatbot/knowledge/starter/``), chunked and retrieved 
 ``steps.retrieve`` does (the best chunk of each of the top ``RETRIEVAL_TOP_K``
 articles, cosine >= 0.2), then passed through the real steps: the relevance gate
 (``relevance.gate``, as ``steps.keep_relevant`` calls it) and ``answering.answer``
-with no model configured. De-identification and the input rails are not run (the
+with no model configured, given the best accepted passage's whole article as
+``steps.read_article`` gives it. De-identification and the input rails are not run (the
 rows carry no PHI; crisis, emergency and scope outcomes come before any answer).
 
 Figures (JSON):
@@ -134,6 +135,10 @@ def run_current(
     documents = list(markdown_documents(STARTER))
     chunks = [(d.slug, d.title, c.text) for d in documents for c in chunk_document(d.title, d.text)]
     matrix = _index(chunks, embed)
+    # What ``steps.read_article`` returns: a document's chunks in order, by slug here.
+    articles: dict[str, str] = {}
+    for slug, _, text in chunks:
+        articles[slug] = f"{articles[slug]}\n\n{text}" if slug in articles else text
     predictions: list[dict[str, Any]] = []
     for warm in (True, False):  # the first pass fills the passage-side cache, as a running process has
         predictions = []
@@ -145,7 +150,8 @@ def run_current(
             t0 = time.perf_counter()
             judgement = relevance.gate(deid.text, passages)
             accepted = list(judgement.accepted)
-            answer = asyncio.run(answering.answer(None, deid, accepted))  # type: ignore[arg-type]
+            article = articles[accepted[0].url] if accepted else ""
+            answer = asyncio.run(answering.answer(None, deid, accepted, article))  # type: ignore[arg-type]
             elapsed = (time.perf_counter() - t0) * 1000
             answered = bool(answer.citations)
             cited = {c["number"] for c in answer.citations}

@@ -60,8 +60,10 @@ class _Stream:
     flags: list[Flag] = field(default_factory=list)  # escalations for a person, in order
 
 
-async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Answer:
+async def answer(turn: Turn, deid: Deidentified, passages: list[Passage], article: str = "") -> Answer:
     """The answer from ``passages``, which the relevance gate accepted (best first).
+    ``article`` is the first passage's whole article (``steps.read_article``): the
+    extractive answer may quote any section of it; the model is given the passages.
 
     With none, the honest "I don't have vetted information" with the one-click
     action to send the question to the care team; the model is not asked, so it is
@@ -71,7 +73,7 @@ async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Ans
         return declined()
     model = get_chat_model()
     if model is None:
-        return await asyncio.to_thread(extractive, deid, passages)
+        return await asyncio.to_thread(extractive, deid, passages, article)
     shown = _Stream()
     try:
         return await answer_with_model(turn, deid, passages, model, shown)
@@ -87,7 +89,7 @@ async def answer(turn: Turn, deid: Deidentified, passages: list[Passage]) -> Ans
         raise
     if shown.text:
         await _withdraw(turn)
-    fallback = await asyncio.to_thread(extractive, deid, passages)
+    fallback = await asyncio.to_thread(extractive, deid, passages, article)
     return dataclasses.replace(fallback, flags=tuple(shown.flags))
 
 
@@ -185,11 +187,12 @@ def declined() -> Answer:
     )
 
 
-def extractive(deid: Deidentified, passages: list[Passage]) -> Answer:
-    """An answer built from the passages themselves (the gate's best first), or the
-    honest "I don't know". Runs in a thread: it may encode sentences."""
+def extractive(deid: Deidentified, passages: list[Passage], article: str = "") -> Answer:
+    """An answer built from the passages themselves (the gate's best first, or any
+    section of its ``article``), or the honest "I don't know". Runs in a thread: it
+    may encode sentences."""
     question = plain_question(deid.text)
-    result = extractive_answer(question, passages, passage_embedder(), question_vector(question))
+    result = extractive_answer(question, passages, passage_embedder(), question_vector(question), article)
     if not result.grounded:
         return declined()
     return Answer(

@@ -51,8 +51,9 @@ async def respond(turn: Turn) -> None:
 
     passages = await steps.retrieve(turn, deid)  # 4. vetted knowledge-base passages
     passages = await steps.keep_relevant(turn, deid, passages)  # only those that answer it
+    article = await steps.read_article(passages)  # the best one's whole article, to quote from
     try:
-        answer = await answering.answer(turn, deid, passages)  # 4-6. model via NeMo, output rails
+        answer = await answering.answer(turn, deid, passages, article)  # 4-6. model via NeMo, output rails
     except steps.RailsUnavailable:  # per sentence, re-identified deltas
         return await steps.fail(turn, reason="output_rails_unavailable")
     await steps.deliver(turn, answer)

@@ -16,6 +16,7 @@ from django.conf import settings
 
 from chatbot import crypto, metrics, policy, relevance, responses, selectors, services
 from chatbot.events import event_send
+from chatbot.knowledge.index import article as indexed_article
 from chatbot.knowledge.index import retrieve as search
 from chatbot.models import Conversation, Escalation, Message
 from chatbot.policy import Decision, Route
@@ -234,6 +235,14 @@ async def keep_relevant(turn: Turn, deid: Deidentified, passages: list[Passage])
         await flag(turn, Flag(Escalation.Kind.PROCESSING_ERROR, "relevance_gate_failed"))
         return []
     return list(judgement.accepted)
+
+
+async def read_article(passages: list[Passage]) -> str:
+    """The whole article of the best accepted passage ("" with none): the gate judged
+    the article on its retrieved chunks, and the section that answers may be another."""
+    if not passages:
+        return ""
+    return await asyncio.to_thread(indexed_article, passages[0].title, passages[0].url)
 
 
 async def deliver(turn: Turn, answer: Answer) -> None:

@@ -34,29 +34,33 @@ class _State:
     version: str | None = None
     index: VectorIndex | None = None
     chunks: dict[int, tuple[str, str, str]] | None = None
+    articles: dict[tuple[str, str], str] | None = None  # (title, url): the chunks in order
 
 
 _state = _State()
 _lock = threading.Lock()
 
 
-def _load() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
+def _load() -> tuple[VectorIndex, dict[int, tuple[str, str, str]], dict[tuple[str, str], str]]:
     rows = (
         Chunk.objects.filter(document__is_active=True)
         .exclude(document__reviewed_by="")
         .exclude(document__reviewed_at=None)
-        .values_list("pk", "embedding", "text", "document__title", "document__source_url")
+        .values_list("pk", "embedding", "text", "document__title", "document__source_url", "position")
         .order_by("pk")
     )
     ids: list[int] = []
     vectors: list[np.ndarray] = []
     meta: dict[int, tuple[str, str, str]] = {}
-    for pk, blob, text, title, url in rows.iterator(chunk_size=2000):
+    parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for pk, blob, text, title, url, position in rows.iterator(chunk_size=2000):
         ids.append(pk)
         vectors.append(np.frombuffer(bytes(blob), dtype="<f4"))
         meta[pk] = (title, url, text)
+        parts.setdefault((title, url), []).append((position, text))
     matrix = np.stack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
-    return VectorIndex.from_matrix(ids, matrix), meta
+    articles = {key: "\n\n".join(text for _, text in sorted(chunks)) for key, chunks in parts.items()}
+    return VectorIndex.from_matrix(ids, matrix), meta, articles
 
 
 def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
@@ -68,7 +72,7 @@ def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
     if _state.index is None or _state.version != version:
         with _lock:
             if _state.index is None or _state.version != version:
-                _state.index, _state.chunks = _load()
+                _state.index, _state.chunks, _state.articles = _load()
                 _state.version = version
     assert _state.index is not None and _state.chunks is not None
     return _state.index, _state.chunks
@@ -83,3 +87,11 @@ def retrieve(query: str, *, k: int, min_score: float = 0.2) -> list[RetrievedChu
         chunk_id = cast(int, hit.chunk_id)
         found.append(RetrievedChunk(chunk_id, hit.score, *chunks[chunk_id]))
     return found
+
+
+def article(title: str, url: str) -> str:
+    """The whole text of the document a retrieved passage came from (its chunks in
+    order, as ``relevance.passages_from`` joins them), or "" when it is no longer indexed."""
+    current_index()
+    assert _state.articles is not None
+    return _state.articles.get((title, url), "")

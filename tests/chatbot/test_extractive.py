@@ -189,3 +189,36 @@ def test_an_answer_never_opens_with_a_sentence_that_leans_on_the_one_before() ->
     """ "Other things to watch include:" opened the warfarin food answer."""
     text = answer("what foods should i watch with warfarin", [section("warfarin", "Do I need to avoid foods")])
     assert text.startswith("No, you do not need to avoid vitamin K")
+
+
+def whole_article(slug: str) -> str:
+    article = ARTICLES[slug]
+    return "\n\n".join(c.text for c in chunk_document(article.title, article.text))
+
+
+def test_with_its_article_an_answer_quotes_the_section_that_answers_not_the_retrieved_one() -> None:
+    """The gate judged the article on its intro; the answer is in another section."""
+    intro = passages_of("burns-first-aid")[0]
+    question = "how should i look after a small burn while it heals"
+    result = extractive_answer(
+        question,
+        [intro],
+        relevance.passage_embedder(),
+        relevance.question_vector(question),
+        whole_article("burns-first-aid"),
+    )
+    assert result.text.startswith("Gently wash the burn") and result.citations == (intro.number,)
+
+
+def test_a_not_heading_does_not_answer_what_to_do() -> None:
+    """"What should I NOT put on a burn?" shares the question's words but answers the opposite."""
+    intro = passages_of("burns-first-aid")[0]
+    question = "what do i do right away for a burn from the stove"
+    text = extractive_answer(
+        question,
+        [intro],
+        relevance.passage_embedder(),
+        relevance.question_vector(question),
+        whole_article("burns-first-aid"),
+    ).text
+    assert text.startswith("Cool the burn") and "Do not put ice" not in text

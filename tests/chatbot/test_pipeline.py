@@ -445,3 +445,15 @@ async def test_deidentification_retries_only_a_transient_error(
     if status == Message.Status.FAILED:
         assert events[-1]["code"] == "processing_failed"
         assert await Escalation.objects.filter(message=message, reason="deidentification_failed").aexists()
+
+
+async def test_the_best_accepted_passage_is_read_as_its_whole_article(starter_knowledge) -> None:
+    from chatbot import steps
+    from guardrails.base import Passage
+
+    assert await steps.read_article([]) == ""
+    hits = await asyncio.to_thread(steps.search, "what should i do right after a burn", k=1)
+    best = Passage(1, hits[0].title, hits[0].text, hits[0].url, hits[0].score)
+    article = await steps.read_article([best])
+    assert article.startswith("Burns: first aid") and hits[0].text in article
+    assert "How do I care for a minor burn as it heals?" in article
