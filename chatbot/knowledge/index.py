@@ -91,7 +91,9 @@ def retrieve(query: str, *, k: int, min_score: float = 0.2) -> list[RetrievedChu
 
 def article(title: str, url: str) -> str:
     """The whole text of the document a retrieved passage came from (its chunks in
-    order, as ``relevance.passages_from`` joins them), or "" when it is no longer indexed."""
-    current_index()
+    order, as ``relevance.passages_from`` joins them), or "" when it is no longer indexed.
+    Read from the index the passage was retrieved from: no second version check."""
+    if _state.articles is None:
+        current_index()
     assert _state.articles is not None
     return _state.articles.get((title, url), "")
