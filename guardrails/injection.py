@@ -150,9 +150,10 @@ _SHOUT_VERBS = re.compile(
 )
 # A jailbroken phone, or developer mode on a tablet, is the patient's device: the
 # jailbreak and special-mode signals near a device word are not about the assistant.
+# Only words that name a device: "switch to developer mode" or "watch" must not excuse one.
 _DEVICE = re.compile(
     r"\b(?:phone|iphone|ipad|android|samsung|pixel|device|tablet|laptop|computer|console|xbox|playstation"
-    r"|switch|kindle|firestick|watch|pump|monitor|app|settings|celular|telefono|tableta)s?\b"
+    r"|kindle|firestick|celular|telefono|tableta)s?\b"
 )
 _DEVICE_REASONS = frozenset({"jailbreak persona", "a special mode"})
 # A patient's own words as the object of "ignore": never an attack on the assistant.
