@@ -83,9 +83,9 @@ ALPHA = 16
 # English rows are held out instead ("writer:lang").
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
 FILES = {
-    "self_harm": ("sha", "shb", "shc", "shd"),
-    "emergency": ("ema", "emb", "emc"),
-    "injection": ("ija", "ijb", "ijc", "ijd"),
+    "self_harm": ("sha", "shb", "shc", "shd", "she"),
+    "emergency": ("ema", "emb", "emc", "emd"),
+    "injection": ("ija", "ijb", "ijc", "ijd", "ije"),
     "scope": ("sc", "scb"),
 }
 # Public sets and how many rows of each to sample (long Reddit-style text is not chat).
