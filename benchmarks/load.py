@@ -18,7 +18,8 @@ message on every socket at once, and waits for each message's final event (a
 - ``uptime``: the machine's load, since figures on a shared machine need it.
 
 ``--profile S`` records a worker with py-spy for S seconds under the burst and
-writes a flame graph (SVG) under ``var/``.
+writes a flame graph (SVG) under ``var/``; ``--profile-web S`` records one web
+process from the moment the burst is sent, as collapsed stacks (text) under ``var/``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from benchmarks.stack import REPO, Stack, rss_by_process_type
@@ -136,7 +139,13 @@ class MemorySampler(threading.Thread):
                 peak[key] = max(peak[key], value)
 
 
-async def burst(stack: Stack, tokens: list[str], sockets: int, timeout_s: float) -> dict[str, Any]:
+async def burst(
+    stack: Stack,
+    tokens: list[str],
+    sockets: int,
+    timeout_s: float,
+    on_burst: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     import aiohttp
 
     clients = [Client(i, tokens[i % len(tokens)]) for i in range(sockets)]
@@ -168,6 +177,8 @@ async def burst(stack: Stack, tokens: list[str], sockets: int, timeout_s: float)
             }
             print(json.dumps({"early": early, "uptime": os.getloadavg()}), file=sys.stderr, flush=True)
 
+        if on_burst is not None:
+            on_burst()
         reporter = asyncio.create_task(report_accepted())
         await asyncio.gather(*(c.send_and_wait(deadline) for c in opened))
         reporter.cancel()
@@ -195,15 +206,16 @@ async def burst(stack: Stack, tokens: list[str], sockets: int, timeout_s: float)
     }
 
 
-def profile(stack: Stack, seconds: int) -> str | None:
-    """py-spy on the first pool child; returns the SVG path, or None if py-spy cannot attach."""
-    children = stack.worker_children()
-    if not children:
+def profile(pids: list[int], seconds: int, name: str, fmt: str = "flamegraph") -> str | None:
+    """py-spy on the first of ``pids``; returns the output's path (an SVG flame graph, or
+    collapsed stacks with ``fmt="raw"``), or None if py-spy cannot attach."""
+    if not pids:
         return None
-    out = REPO / "var" / f"worker-profile-{int(time.time())}.svg"
+    suffix = "svg" if fmt == "flamegraph" else "txt"
+    out = REPO / "var" / f"{name}-profile-{int(time.time())}.{suffix}"
     out.parent.mkdir(exist_ok=True)
     result = subprocess.run(
-        ["py-spy", "record", "-p", str(children[0]), "-d", str(seconds), "-o", str(out), "--nonblocking"],
+        [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pids[0]), "-d", str(seconds), "-o", str(out), "-f", fmt, "--nonblocking"],
         capture_output=True,
         text=True,
     )
@@ -221,6 +233,9 @@ def main() -> None:
     parser.add_argument("--worker-nice", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the last reply")
     parser.add_argument("--profile", type=int, default=0, help="py-spy a worker for this many seconds")
+    parser.add_argument(
+        "--profile-web", type=int, default=0, help="py-spy one web process from the burst, for this many seconds"
+    )
     args = parser.parse_args()
 
     with Stack(
@@ -231,8 +246,24 @@ def main() -> None:
         sampler.start()
         profiler: list[str | None] = []
         if args.profile:
-            threading.Timer(5, lambda: profiler.append(profile(stack, args.profile))).start()
-        result = asyncio.run(burst(stack, tokens, args.sockets, args.timeout))
+            threading.Timer(
+                5, lambda: profiler.append(profile(stack.worker_children(), args.profile, "worker"))
+            ).start()
+        web_profiler: list[str | None] = []
+
+        def profile_web() -> None:
+            # The accept path under the burst: one web process, from the first frame sent.
+            thread = threading.Thread(
+                target=lambda: web_profiler.append(
+                    profile(stack.web_children(), args.profile_web, "web", fmt="raw")
+                ),
+                daemon=True,
+            )
+            thread.start()
+            time.sleep(0.3)  # py-spy attaching
+
+        on_burst = profile_web if args.profile_web else None
+        result = asyncio.run(burst(stack, tokens, args.sockets, args.timeout, on_burst))
         sampler.sample()
         sampler.done.set()
         statuses = dict(
@@ -252,6 +283,7 @@ def main() -> None:
         "escalations": escalations,
         "peak_memory": sampler.peak,
         "profile_svg": profiler[0] if profiler else None,
+        "web_profile": web_profiler[0] if web_profiler else None,
         "uptime": os.getloadavg(),
         "cpus": os.cpu_count(),
     }

@@ -435,6 +435,13 @@ class Stack:
         # ``nice`` execs celery, so the pool's children hang below the same pid.
         return pids
 
+    def web_children(self) -> list[int]:
+        """Pids of uvicorn's worker processes (the ones serving sockets)."""
+        parent = self.processes["web"].pid
+        out = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout
+        # Not multiprocessing's resource tracker, which is a child too.
+        return [int(p) for p in out.split() if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:

@@ -3,20 +3,18 @@ through one service call, and forwards the pipeline's events. No business logic.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chatbot import intake, logs, metrics, protocol, roles, selectors, services, tasks
+from chatbot import intake, logs, metrics, protocol, roles, selectors, services
 from chatbot.events import conversation_group
-from chatbot.models import Conversation, Message
+from chatbot.models import Conversation
 from chatbot.protocol import AcceptedEvent, ProtocolError, ReadyEvent, ServerEvent, error_event
 
 logger = logging.getLogger(__name__)
@@ -51,7 +49,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.conversation_id = conversation.pk
         logs.conversation_id.set(conversation.pk)
         metrics.OPEN_SOCKETS.inc()
-        self._tasks: set[asyncio.Task[Any]] = set()
         await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
         await database_sync_to_async(services.patient_presence_change)(
             conversation_id=conversation.pk, delta=1
@@ -130,16 +127,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             )
         )
         metrics.ACCEPT_SECONDS.observe(time.perf_counter() - arrived)
-        # A re-send of a message never picked up (its first 'accepted' was lost with the
-        # database connection) is handed over again; the claim makes that safe.
-        if created or message.status == Message.Status.RECEIVED:
-            # Not awaited: in eager mode the pipeline runs in this process and its
-            # events must reach this socket while it runs.
-            task = asyncio.create_task(
-                sync_to_async(tasks.patient_message_enqueue, thread_sensitive=False)(message_id=message.pk)
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
 
     async def chat_event(self, message: dict[str, Any]) -> None:
         """A server event from the pipeline or the care team, passed on as it is."""

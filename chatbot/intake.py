@@ -6,7 +6,9 @@ thread Django's ORM uses in async code, and the last patient waits for all of th
 ``submit`` queues the message; while one batch is in the database, the messages that
 arrive meanwhile form the next one, stored in one transaction by
 ``services.patient_messages_submit``. A lone message is stored at once, as before:
-there is no timer, only the queue that forms while the database is busy.
+there is no timer, only the queue that forms while the database is busy. Each stored
+batch is then handed to the pipeline in one call (``tasks.patient_messages_enqueue``):
+one thread hop and one broker connection for the batch, not one per message.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import asyncio
 import weakref
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 
-from chatbot import services
+from chatbot import services, tasks
 from chatbot.models import Message
 
 # The most messages in one transaction: bounds how long one batch holds the thread.
@@ -27,6 +30,7 @@ class _Intake:
     def __init__(self) -> None:
         self.pending: list[tuple[services.Submission, asyncio.Future[tuple[Message, bool]]]] = []
         self.flusher: asyncio.Task[None] | None = None
+        self.handovers: set[asyncio.Task[None]] = set()
 
     async def flush(self) -> None:
         while self.pending:
@@ -40,13 +44,34 @@ class _Intake:
                     if not future.done():
                         future.set_exception(exc)
                 continue
+            handover: list[int] = []
             for (_, future), result in zip(batch, results, strict=True):
-                if future.done():  # the socket went away while it waited
-                    continue
                 if isinstance(result, services.RateLimited):
-                    future.set_exception(result)
-                else:
+                    if not future.done():
+                        future.set_exception(result)
+                    continue
+                message, created = result
+                # A re-send of a message never picked up (its first 'accepted' was lost
+                # with the database connection) is handed over again; the claim makes
+                # that safe. A message whose socket went away while it waited is
+                # stored, so it is handed over too.
+                if created or message.status == Message.Status.RECEIVED:
+                    handover.append(message.pk)
+                if not future.done():
                     future.set_result(result)
+            if handover:
+                self.hand_over(handover)
+
+    def hand_over(self, message_ids: list[int]) -> None:
+        """The batch's messages to the pipeline, in one call on a pool thread, after the
+        'accepted' events (the waiters resume first). Not awaited: in eager mode the
+        pipeline runs in this process and its events must reach the sockets while it
+        runs. The stall sweep re-hands a message whose hand-over failed."""
+        task = asyncio.create_task(
+            sync_to_async(tasks.patient_messages_enqueue, thread_sensitive=False)(message_ids=message_ids)
+        )
+        self.handovers.add(task)
+        task.add_done_callback(self.handovers.discard)
 
 
 _intakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Intake] = weakref.WeakKeyDictionary()
@@ -55,7 +80,7 @@ _intakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Intake] = weakre
 async def submit(submission: services.Submission) -> tuple[Message, bool]:
     """Store one message, batched with any arriving at the same time on this process.
 
-    Returns ``(message, created)``; raises ``services.RateLimited`` (nothing stored), or
+    The message is handed to the pipeline once stored. Returns ``(message, created)``; raises ``services.RateLimited`` (nothing stored), or
     the database's or cache's error when they are unreachable (nothing stored).
     """
     loop = asyncio.get_running_loop()

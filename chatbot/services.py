@@ -234,6 +234,18 @@ def message_start_processing(*, message_id: int) -> bool:
     return claimed == 1
 
 
+def messages_unpicked(*, older_than_s: int) -> list[int]:
+    """Patient messages stored and acknowledged but never picked up: their hand-over to
+    the pipeline failed after the commit (the broker was unreachable). Ids only; a second
+    hand-over is safe, since the pipeline claims a message before it works on it."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_s)
+    return list(
+        Message.objects.filter(
+            role=Message.Role.PATIENT, status=Message.Status.RECEIVED, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:1000]
+    )
+
+
 def messages_stalled_fail(*, older_than_s: int) -> int:
     """Fail messages stuck in processing (a worker died mid-message): keep them, mark
     them and tell a person, so none is silently lost. Returns how many."""

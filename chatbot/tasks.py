@@ -6,6 +6,7 @@ the REST API enqueue through ``patient_message_enqueue``, after the message is s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -19,7 +20,7 @@ from chatbot.events import event_send
 from chatbot.inbox.pipeline import draft_reply, handle_portal_message
 from chatbot.pipeline import handle_interrupted_message, handle_patient_message
 from chatbot.protocol import CareTeamReplyEvent
-from chatbot.services import audit_anchor_publish, messages_stalled_fail
+from chatbot.services import audit_anchor_publish, messages_stalled_fail, messages_unpicked
 
 # What a retry can help: the database unreachable or its connection dropped (a restart,
 # a failover). Nothing else is retried: the pipeline ends every other failure itself,
@@ -29,7 +30,24 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 def patient_message_enqueue(*, message_id: int) -> None:
     """Hand a stored message to the pipeline once its transaction commits."""
-    transaction.on_commit(lambda: process_patient_message.delay(message_id))
+    patient_messages_enqueue(message_ids=[message_id])
+
+
+def patient_messages_enqueue(*, message_ids: Sequence[int]) -> None:
+    """Hand stored messages to the pipeline once their transaction commits, over one
+    broker connection: a burst's hand-overs cost one pool checkout, not one each."""
+    ids = list(message_ids)
+
+    def publish() -> None:
+        if process_patient_message.app.conf.task_always_eager:
+            for message_id in ids:
+                process_patient_message.delay(message_id)
+            return
+        with process_patient_message.app.producer_or_acquire() as producer:
+            for message_id in ids:
+                process_patient_message.apply_async((message_id,), producer=producer)
+
+    transaction.on_commit(publish)
 
 
 @shared_task(
@@ -60,6 +78,16 @@ def process_patient_message(self: Task, message_id: int) -> None:
 def fail_stalled_messages() -> int:
     """Periodic (Celery beat): no message may sit in processing unseen."""
     return messages_stalled_fail(older_than_s=settings.CHAT_STALL_AFTER_S)
+
+
+@shared_task(ignore_result=True)
+def hand_over_unpicked_messages() -> int:
+    """Periodic (Celery beat): a message whose hand-over failed is handed over again, so
+    an acknowledged message is never left unanswered. Returns how many."""
+    message_ids = messages_unpicked(older_than_s=settings.CHAT_UNPICKED_AFTER_S)
+    if message_ids:
+        patient_messages_enqueue(message_ids=message_ids)
+    return len(message_ids)
 
 
 @shared_task(ignore_result=True)

@@ -237,6 +237,7 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "clinic-assistant@localhost")
 
 CELERY_BEAT_SCHEDULE = {
     "fail-stalled-messages": {"task": "chatbot.tasks.fail_stalled_messages", "schedule": 60.0},
+    "hand-over-unpicked-messages": {"task": "chatbot.tasks.hand_over_unpicked_messages", "schedule": 60.0},
     "audit-anchor": {"task": "chatbot.tasks.audit_anchor_write", "schedule": 24 * 3600.0},
     "check-escalation-slas": {
         "task": "clinician_portal.tasks.check_escalation_slas",
@@ -367,6 +368,9 @@ CHAT_RATE_WINDOW_S = envint("CHAT_RATE_WINDOW_S", 60)  # ... per this many secon
 CHAT_HISTORY_TURNS = envint("CHAT_HISTORY_TURNS", 8)
 # A message still "processing" after this long is failed and shown to a person.
 CHAT_STALL_AFTER_S = envint("CHAT_STALL_AFTER_S", 300)
+# A stored message not picked up by the pipeline after this long is handed over again
+# (its first hand-over failed); well above the queue's wait under a burst.
+CHAT_UNPICKED_AFTER_S = envint("CHAT_UNPICKED_AFTER_S", 120)
 
 # The care-team inbox: how soon a thread must be answered, by urgency.
 INBOX_SLA_EMERGENT_MINUTES = envint("INBOX_SLA_EMERGENT_MINUTES", 15)

@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import OperationalError
 from rest_framework.authtoken.models import Token
 
-from chatbot import crypto, intake, ratelimit, services
+from chatbot import crypto, intake, ratelimit, services, tasks
 from chatbot.models import Message
 from config.asgi import application
 from tests.factories import ConversationFactory, PatientFactory
@@ -110,9 +110,33 @@ async def test_messages_arriving_together_share_transactions(monkeypatch, settin
         return real(submissions=submissions)
 
     monkeypatch.setattr(services, "patient_messages_submit", counting)
+    handovers: list[list[int]] = []
+    monkeypatch.setattr(
+        tasks, "patient_messages_enqueue", lambda *, message_ids: handovers.append(list(message_ids))
+    )
     results = await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(30)))
     assert len({m.pk for m, _ in results}) == 30 and all(created for _, created in results)
     assert sum(batches) == 30 and len(batches) < 30  # the first alone, the rest together
+    await asyncio.sleep(0.2)
+    # Handed over batch by batch, each message once, in the order stored.
+    assert [len(h) for h in handovers] == batches
+    assert [pk for h in handovers for pk in h] == [m.pk for m, _ in results]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_message_whose_socket_left_while_it_was_stored_is_still_handed_over(monkeypatch) -> None:
+    conversation = await sync_to_async(ConversationFactory)()
+    handed: list[int] = []
+    monkeypatch.setattr(tasks, "patient_messages_enqueue", lambda *, message_ids: handed.extend(message_ids))
+    waiter = asyncio.ensure_future(intake.submit(_sub(conversation, "are you there", "c1")))
+    await asyncio.sleep(0)
+    waiter.cancel()  # the patient closed the app
+    for _ in range(50):
+        if handed:
+            break
+        await asyncio.sleep(0.05)
+    stored = await Message.objects.aget(conversation_id=conversation.pk, client_id="c1")
+    assert handed == [stored.pk]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -141,15 +165,13 @@ async def test_a_database_outage_gets_an_honest_error_and_the_socket_stays(monke
 @pytest.mark.django_db(transaction=True)
 async def test_a_resend_of_a_message_never_picked_up_is_handed_over_again(monkeypatch) -> None:
     """The first 'accepted' was lost with the database connection, after the commit."""
-    from chatbot import tasks
-
     patient = await sync_to_async(PatientFactory)()
     conversation = await sync_to_async(ConversationFactory)(patient=patient)
     await sync_to_async(services.patient_message_receive)(
         conversation_id=conversation.pk, text="hi", client_id="c1"
     )
     enqueued: list[int] = []
-    monkeypatch.setattr(tasks, "patient_message_enqueue", lambda *, message_id: enqueued.append(message_id))
+    monkeypatch.setattr(tasks, "patient_messages_enqueue", lambda *, message_ids: enqueued.extend(message_ids))
     token, _ = await Token.objects.aget_or_create(user=patient)
     communicator = WebsocketCommunicator(
         application,

@@ -66,3 +66,23 @@ def test_a_worker_lost_under_a_message_enqueues_its_honest_failure(monkeypatch: 
     tasks._worker_lost(sender=tasks.process_patient_message, exception=ValueError("bug"), args=[43])
     tasks._worker_lost(sender=tasks.fail_stalled_messages, exception=WorkerLostError("SIGKILL"), args=[])
     assert enqueued == [42]
+
+
+def test_a_batch_is_published_over_one_producer(monkeypatch, settings) -> None:
+    """A burst's hand-overs share one broker connection; each message is its own task."""
+    from django.db import transaction
+
+    from chatbot import tasks
+
+    monkeypatch.setitem(tasks.process_patient_message.app.conf, "task_always_eager", False)
+    published: list[tuple[tuple[int, ...], object]] = []
+    monkeypatch.setattr(
+        tasks.process_patient_message,
+        "apply_async",
+        lambda args, producer=None: published.append((tuple(args), producer)),
+    )
+    monkeypatch.setattr(transaction, "on_commit", lambda fn: fn())
+    tasks.patient_messages_enqueue(message_ids=[7, 8, 9])
+    assert [args for args, _ in published] == [(7,), (8,), (9,)]
+    producers = {id(p) for _, p in published}
+    assert len(producers) == 1 and published[0][1] is not None

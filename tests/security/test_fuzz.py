@@ -112,7 +112,7 @@ def test_websocket_frames_never_break_the_consumer(monkeypatch, settings) -> Non
     settings.INPUT_RAILS, settings.OUTPUT_RAILS = [], []
     settings.CHAT_RATE_LIMIT = 10_000  # let accepted messages through: they are checked below
     accepted: list[int] = []
-    monkeypatch.setattr("chatbot.tasks.patient_message_enqueue", lambda *, message_id: accepted.append(message_id))
+    monkeypatch.setattr("chatbot.tasks.patient_messages_enqueue", lambda *, message_ids: accepted.extend(message_ids))
     conversation = ConversationFactory()
     token = Token.objects.create(user=conversation.patient).key
     sent = {"frames": 0}
