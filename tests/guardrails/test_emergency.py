@@ -51,7 +51,14 @@ def test_it_escalates_red_flags(text: str, category: str) -> None:
         "my asthma is well controlled",
         "no chest pain, just a cough",
         "What are the signs of a stroke?",
-        "My 2 year old has a fever of 101",
+        pytest.param(
+            "My 2 year old has a fever of 101",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known false alarm since the third retraining: the emergency head reads a "
+                "toddler's 101 fever as an emergency (README)",
+            ),
+        ),
         "I had a seizure years ago, none since",
         "Can I take ibuprofen for a headache?",
         "Is 140/90 a normal blood pressure?",
@@ -67,12 +74,7 @@ def test_it_allows_mild_chronic_past_and_educational(text: str) -> None:
     "text",
     [
         "I have some chest pain when I cough",
-        pytest.param(
-            "light spotting at 8 weeks pregnant",
-            marks=pytest.mark.xfail(
-                strict=True, reason="known miss: the learned emergency head escalates it"
-            ),
-        ),
+        "light spotting at 8 weeks pregnant",
     ],
 )
 def test_it_flags_symptoms_without_warning_features(text: str) -> None:

@@ -66,9 +66,6 @@ def test_all_input_rails_run_together() -> None:
     assert all(v.action is Action.ALLOW for v in verdicts)
 
 
-@pytest.mark.xfail(
-    reason="known false alarm: the retrained scope head reads an interaction question as a dose change (README)"
-)
 def test_an_interaction_question_is_not_out_of_scope() -> None:
     verdicts = run_rails(registry.INPUT_RAILS, "Can I take ibuprofen with my lisinopril?", RailContext())
     assert all(v.action is Action.ALLOW for v in verdicts)
