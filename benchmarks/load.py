@@ -8,7 +8,9 @@ message on every socket at once, and waits for each message's final event (a
 ``reply``, or an honest ``error``). Prints one JSON object:
 
 - ``sockets_opened`` (and the close codes of any that failed);
-- ``accepted_ms`` p50/p95: from sending a frame to its ``accepted`` event;
+- ``accepted_ms`` p50/p95: from sending a frame to its ``accepted`` event, and
+  ``server_accepted_share``: the same as the web processes measured it (from a frame's
+  arrival to its ``accepted`` being sent), as the share within each histogram bucket;
 - ``replies`` and ``honest_errors`` by code; ``lost``: messages with no final event;
 - ``closed_by_server``: sockets closed before their final event, by close code;
 - ``last_reply_s``: from the burst to the last final event;
@@ -206,6 +208,28 @@ async def burst(
     }
 
 
+def server_accept(stack: Stack) -> dict[str, float]:
+    """The web processes' own view of the burst, from ``/metrics``: the share of messages
+    whose frame-to-'accepted' time, measured inside the server, was within each bucket.
+    Beside the client's figures it says how much of the wait is the server's."""
+    import httpx
+
+    text = httpx.get(
+        f"http://127.0.0.1:{stack.web_port}/metrics",
+        headers={"Authorization": f"Bearer {stack.metrics_token}"},
+        timeout=10,
+    ).text
+    buckets: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("chat_accept_seconds_bucket{"):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[le] = buckets.get(le, 0.0) + float(line.rsplit(" ", 1)[1])
+    total = buckets.get("+Inf", 0.0)
+    if not total:
+        return {}
+    return {f"within_{le}_s": round(n / total, 3) for le, n in buckets.items() if le != "+Inf"}
+
+
 def profile(pids: list[int], seconds: int, name: str, fmt: str = "flamegraph") -> str | None:
     """py-spy on the first of ``pids``; returns the output's path (an SVG flame graph, or
     collapsed stacks with ``fmt="raw"``), or None if py-spy cannot attach."""
@@ -264,6 +288,7 @@ def main() -> None:
 
         on_burst = profile_web if args.profile_web else None
         result = asyncio.run(burst(stack, tokens, args.sockets, args.timeout, on_burst))
+        result["server_accepted_share"] = server_accept(stack)
         sampler.sample()
         sampler.done.set()
         statuses = dict(

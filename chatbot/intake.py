@@ -6,14 +6,17 @@ thread Django's ORM uses in async code, and the last patient waits for all of th
 ``submit`` queues the message; while one batch is in the database, the messages that
 arrive meanwhile form the next one, stored in one transaction by
 ``services.patient_messages_submit``. A lone message is stored at once, as before:
-there is no timer, only the queue that forms while the database is busy. Each stored
-batch is then handed to the pipeline in one call (``tasks.patient_messages_enqueue``):
-one thread hop and one broker connection for the batch, not one per message.
+there is no timer, only the queue that forms while the database is busy. The stored
+messages are then handed to the pipeline together (``tasks.patient_messages_enqueue``):
+one thread hop and one broker connection, not one per message, and only once no more
+messages are waiting to be stored (or ``HANDOVER_DELAY_S`` has passed), so that a
+patient's 'accepted' never waits behind other patients' hand-overs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 
 from asgiref.sync import sync_to_async
@@ -24,6 +27,8 @@ from chatbot.models import Message
 
 # The most messages in one transaction: bounds how long one batch holds the thread.
 MAX_BATCH = 200
+# The longest stored messages wait to be handed over while more keep arriving.
+HANDOVER_DELAY_S = 0.5
 
 
 class _Intake:
@@ -33,37 +38,59 @@ class _Intake:
         self.handovers: set[asyncio.Task[None]] = set()
 
     async def flush(self) -> None:
-        while self.pending:
-            batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
-            try:
-                results = await database_sync_to_async(services.patient_messages_submit)(
-                    submissions=[submission for submission, _ in batch]
-                )
-            except Exception as exc:  # the database or cache is down: every waiter hears it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            handover: list[int] = []
-            for (_, future), result in zip(batch, results, strict=True):
-                if isinstance(result, services.RateLimited):
-                    if not future.done():
-                        future.set_exception(result)
-                    continue
-                message, created = result
-                # A re-send of a message never picked up (its first 'accepted' was lost
-                # with the database connection) is handed over again; the claim makes
-                # that safe. A message whose socket went away while it waited is
-                # stored, so it is handed over too.
-                if created or message.status == Message.Status.RECEIVED:
-                    handover.append(message.pk)
+        # Hand-overs wait while messages are still arriving: publishing a task costs the
+        # web process more than storing the message, and a patient waiting for
+        # 'accepted' should not wait behind other patients' hand-overs. The workers are
+        # busy under a burst anyway; a steady stream is handed over at least every
+        # HANDOVER_DELAY_S.
+        deferred: list[int] = []
+        since = 0.0
+        try:
+            while self.pending:
+                batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
+                handover = await self.store(batch)
+                if handover and not deferred:
+                    since = time.monotonic()
+                deferred += handover
+                if deferred and time.monotonic() - since >= HANDOVER_DELAY_S:
+                    self.hand_over(deferred)
+                    deferred = []
+        finally:
+            if deferred:
+                self.hand_over(deferred)
+
+    async def store(
+        self, batch: list[tuple[services.Submission, asyncio.Future[tuple[Message, bool]]]]
+    ) -> list[int]:
+        """Store one batch and answer its waiters; returns the ids to hand over."""
+        try:
+            results = await database_sync_to_async(services.patient_messages_submit)(
+                submissions=[submission for submission, _ in batch]
+            )
+        except Exception as exc:  # the database or cache is down: every waiter hears it
+            for _, future in batch:
                 if not future.done():
-                    future.set_result(result)
-            if handover:
-                self.hand_over(handover)
+                    future.set_exception(exc)
+            return []
+        handover: list[int] = []
+        for (_, future), result in zip(batch, results, strict=True):
+            if isinstance(result, services.RateLimited):
+                if not future.done():
+                    future.set_exception(result)
+                continue
+            message, created = result
+            # A re-send of a message never picked up (its first 'accepted' was lost with
+            # the database connection) is handed over again; the claim makes that safe.
+            # A message whose socket went away while it waited is stored, so it is
+            # handed over too.
+            if created or message.status == Message.Status.RECEIVED:
+                handover.append(message.pk)
+            if not future.done():
+                future.set_result(result)
+        return handover
 
     def hand_over(self, message_ids: list[int]) -> None:
-        """The batch's messages to the pipeline, in one call on a pool thread, after the
+        """Stored messages to the pipeline, in one call on a pool thread, after their
         'accepted' events (the waiters resume first). Not awaited: in eager mode the
         pipeline runs in this process and its events must reach the sockets while it
         runs. The stall sweep re-hands a message whose hand-over failed."""
