@@ -187,3 +187,29 @@ async def test_a_resend_of_a_message_never_picked_up_is_handed_over_again(monkey
     await asyncio.sleep(0.2)
     assert enqueued == [event["message_id"]]
     await communicator.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_steady_stream_is_handed_over_without_waiting_for_a_pause(monkeypatch, settings) -> None:
+    """Hand-overs wait for a pause in arrivals, but never longer than HANDOVER_DELAY_S:
+    with no delay allowed, each stored batch is handed over as soon as it is stored."""
+    settings.CHAT_RATE_LIMIT = 1000
+    monkeypatch.setattr(intake, "HANDOVER_DELAY_S", 0.0)
+    conversation = await sync_to_async(ConversationFactory)()
+    batches: list[int] = []
+    real = services.patient_messages_submit
+
+    def counting(*, submissions: list[services.Submission]) -> Any:
+        batches.append(len(submissions))
+        return real(submissions=submissions)
+
+    monkeypatch.setattr(services, "patient_messages_submit", counting)
+    monkeypatch.setattr(intake, "MAX_BATCH", 4)
+    handovers: list[list[int]] = []
+    monkeypatch.setattr(
+        tasks, "patient_messages_enqueue", lambda *, message_ids: handovers.append(list(message_ids))
+    )
+    await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(10)))
+    await asyncio.sleep(0.2)
+    assert batches == [4, 4, 2]
+    assert [len(h) for h in handovers] == batches
