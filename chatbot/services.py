@@ -234,6 +234,13 @@ def message_start_processing(*, message_id: int) -> bool:
     return claimed == 1
 
 
+def message_unclaimed(*, message_id: int) -> bool:
+    """True while the pipeline has not claimed the patient message (it is still as stored)."""
+    return Message.objects.filter(
+        pk=message_id, role=Message.Role.PATIENT, status=Message.Status.RECEIVED
+    ).exists()
+
+
 def messages_unpicked(*, older_than_s: int) -> list[int]:
     """Patient messages stored and acknowledged but never picked up: their hand-over to
     the pipeline failed after the commit (the broker was unreachable). Ids only; a second

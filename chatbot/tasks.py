@@ -20,7 +20,7 @@ from chatbot.events import event_send
 from chatbot.inbox.pipeline import draft_reply, handle_portal_message
 from chatbot.pipeline import handle_interrupted_message, handle_patient_message
 from chatbot.protocol import CareTeamReplyEvent
-from chatbot.services import audit_anchor_publish, messages_stalled_fail, messages_unpicked
+from chatbot.services import audit_anchor_publish, message_unclaimed, messages_stalled_fail, messages_unpicked
 
 # What a retry can help: the database unreachable or its connection dropped (a restart,
 # a failover). Nothing else is retried: the pipeline ends every other failure itself,
@@ -152,8 +152,12 @@ def draft_portal_reply(draft_id: int) -> None:
 )
 def fail_interrupted_message(message_id: int) -> None:
     """A worker died (SIGKILL, out of memory) while it held the message: fail it now,
-    honestly, instead of after ``CHAT_STALL_AFTER_S``."""
+    honestly, instead of after ``CHAT_STALL_AFTER_S``. If it died before it claimed the
+    message, nothing of the turn ran: the message is handed over again, not lost (the
+    broker has already dropped the task)."""
     async_to_sync(handle_interrupted_message)(message_id, reason="worker_lost")
+    if message_unclaimed(message_id=message_id):
+        patient_messages_enqueue(message_ids=[message_id])
 
 
 @task_failure.connect

@@ -60,11 +60,6 @@ async def test_the_help_tier_shows_support_and_still_answers_the_question(vetted
     assert await Escalation.objects.filter(message=message, kind="crisis", priority=HIGH).aexists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: the learned emergency head escalates this mild chest pain (0.59 against 0.36) "
-    "over the patterns' flag; it may escalate over a flag so that plain-words warning signs are not missed",
-)
 async def test_a_symptom_below_the_911_threshold_gets_urgent_care_advice(scripted_model) -> None:
     model = scripted_model([])
     events, message = await _send("my chest hurts a bit when i breathe deep")

@@ -86,3 +86,26 @@ def test_a_batch_is_published_over_one_producer(monkeypatch, settings) -> None:
     assert [args for args, _ in published] == [(7,), (8,), (9,)]
     producers = {id(p) for _, p in published}
     assert len(producers) == 1 and published[0][1] is not None
+
+
+@pytest.mark.django_db
+def test_a_worker_lost_before_it_claimed_the_message_hands_it_over_again(monkeypatch) -> None:
+    """Killed between taking the task and claiming the message: the broker has dropped
+    the task, so the message would sit in 'received' for good. It is handed over again;
+    a message the worker had claimed is failed honestly instead, never run twice."""
+    from django.utils import timezone
+
+    from chatbot.models import Message
+    from tests.factories import MessageFactory
+
+    handed: list[int] = []
+    monkeypatch.setattr(tasks, "patient_messages_enqueue", lambda *, message_ids: handed.extend(message_ids))
+    unclaimed = MessageFactory.create(status=Message.Status.RECEIVED)
+    claimed = MessageFactory.create(status=Message.Status.PROCESSING, processing_started_at=timezone.now())
+
+    tasks.fail_interrupted_message(unclaimed.pk)
+    tasks.fail_interrupted_message(claimed.pk)
+
+    assert handed == [unclaimed.pk]
+    claimed.refresh_from_db()
+    assert claimed.status == Message.Status.FAILED
