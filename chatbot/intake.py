@@ -16,6 +16,7 @@ patient's 'accepted' never waits behind other patients' hand-overs.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import weakref
 
@@ -24,6 +25,8 @@ from channels.db import database_sync_to_async
 
 from chatbot import services, tasks
 from chatbot.models import Message
+
+logger = logging.getLogger(__name__)
 
 # The most messages in one transaction: bounds how long one batch holds the thread.
 MAX_BATCH = 200
@@ -93,12 +96,19 @@ class _Intake:
         """Stored messages to the pipeline, in one call on a pool thread, after their
         'accepted' events (the waiters resume first). Not awaited: in eager mode the
         pipeline runs in this process and its events must reach the sockets while it
-        runs. The stall sweep re-hands a message whose hand-over failed."""
+        runs. A failed hand-over is logged (ids and the error's type, never text), and
+        the ``hand_over_unpicked_messages`` sweep hands those messages over again."""
         task = asyncio.create_task(
             sync_to_async(tasks.patient_messages_enqueue, thread_sensitive=False)(message_ids=message_ids)
         )
         self.handovers.add(task)
         task.add_done_callback(self.handovers.discard)
+        task.add_done_callback(lambda done: _log_failed_handover(done, message_ids))
+
+
+def _log_failed_handover(task: asyncio.Task[None], message_ids: list[int]) -> None:
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        logger.error("handing messages %s to the pipeline failed with %s", message_ids, type(exc).__name__)
 
 
 _intakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Intake] = weakref.WeakKeyDictionary()
@@ -107,8 +117,9 @@ _intakes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Intake] = weakre
 async def submit(submission: services.Submission) -> tuple[Message, bool]:
     """Store one message, batched with any arriving at the same time on this process.
 
-    The message is handed to the pipeline once stored. Returns ``(message, created)``; raises ``services.RateLimited`` (nothing stored), or
-    the database's or cache's error when they are unreachable (nothing stored).
+    The message is handed to the pipeline once stored. Returns ``(message, created)``;
+    raises ``services.RateLimited`` (nothing stored), or the database's or cache's error
+    when they are unreachable (nothing stored).
     """
     loop = asyncio.get_running_loop()
     intake = _intakes.setdefault(loop, _Intake())

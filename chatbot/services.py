@@ -23,6 +23,7 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -234,11 +235,14 @@ def message_start_processing(*, message_id: int) -> bool:
     return claimed == 1
 
 
+def _unclaimed_messages() -> QuerySet[Message]:
+    """Patient messages still as stored: the pipeline has not claimed them."""
+    return Message.objects.filter(role=Message.Role.PATIENT, status=Message.Status.RECEIVED)
+
+
 def message_unclaimed(*, message_id: int) -> bool:
     """True while the pipeline has not claimed the patient message (it is still as stored)."""
-    return Message.objects.filter(
-        pk=message_id, role=Message.Role.PATIENT, status=Message.Status.RECEIVED
-    ).exists()
+    return _unclaimed_messages().filter(pk=message_id).exists()
 
 
 def messages_unpicked(*, older_than_s: int) -> list[int]:
@@ -246,11 +250,7 @@ def messages_unpicked(*, older_than_s: int) -> list[int]:
     the pipeline failed after the commit (the broker was unreachable). Ids only; a second
     hand-over is safe, since the pipeline claims a message before it works on it."""
     cutoff = timezone.now() - timedelta(seconds=older_than_s)
-    return list(
-        Message.objects.filter(
-            role=Message.Role.PATIENT, status=Message.Status.RECEIVED, created_at__lt=cutoff
-        ).values_list("pk", flat=True)[:1000]
-    )
+    return list(_unclaimed_messages().filter(created_at__lt=cutoff).values_list("pk", flat=True)[:1000])
 
 
 def messages_stalled_fail(*, older_than_s: int) -> int:

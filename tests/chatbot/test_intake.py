@@ -24,6 +24,23 @@ def _sub(conversation: Any, text: str, client_id: str | None = None) -> services
     )
 
 
+def _record_batches_and_handovers(monkeypatch: pytest.MonkeyPatch) -> tuple[list[int], list[list[int]]]:
+    """The size of each stored batch, and each hand-over's ids, as they happen."""
+    batches: list[int] = []
+    handovers: list[list[int]] = []
+    real = services.patient_messages_submit
+
+    def counting(*, submissions: list[services.Submission]) -> Any:
+        batches.append(len(submissions))
+        return real(submissions=submissions)
+
+    monkeypatch.setattr(services, "patient_messages_submit", counting)
+    monkeypatch.setattr(
+        tasks, "patient_messages_enqueue", lambda *, message_ids: handovers.append(list(message_ids))
+    )
+    return batches, handovers
+
+
 @pytest.mark.django_db
 def test_a_batch_is_stored_in_order_with_its_text_encrypted() -> None:
     a, b = ConversationFactory(), ConversationFactory()
@@ -102,18 +119,7 @@ def test_the_counts_carry_over_between_batches_and_single_messages(settings) -> 
 async def test_messages_arriving_together_share_transactions(monkeypatch, settings) -> None:
     settings.CHAT_RATE_LIMIT = 1000
     conversation = await sync_to_async(ConversationFactory)()
-    batches: list[int] = []
-    real = services.patient_messages_submit
-
-    def counting(*, submissions: list[services.Submission]) -> Any:
-        batches.append(len(submissions))
-        return real(submissions=submissions)
-
-    monkeypatch.setattr(services, "patient_messages_submit", counting)
-    handovers: list[list[int]] = []
-    monkeypatch.setattr(
-        tasks, "patient_messages_enqueue", lambda *, message_ids: handovers.append(list(message_ids))
-    )
+    batches, handovers = _record_batches_and_handovers(monkeypatch)
     results = await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(30)))
     assert len({m.pk for m, _ in results}) == 30 and all(created for _, created in results)
     assert sum(batches) == 30 and len(batches) < 30  # the first alone, the rest together
@@ -196,20 +202,33 @@ async def test_a_steady_stream_is_handed_over_without_waiting_for_a_pause(monkey
     settings.CHAT_RATE_LIMIT = 1000
     monkeypatch.setattr(intake, "HANDOVER_DELAY_S", 0.0)
     conversation = await sync_to_async(ConversationFactory)()
-    batches: list[int] = []
-    real = services.patient_messages_submit
-
-    def counting(*, submissions: list[services.Submission]) -> Any:
-        batches.append(len(submissions))
-        return real(submissions=submissions)
-
-    monkeypatch.setattr(services, "patient_messages_submit", counting)
+    batches, handovers = _record_batches_and_handovers(monkeypatch)
     monkeypatch.setattr(intake, "MAX_BATCH", 4)
-    handovers: list[list[int]] = []
-    monkeypatch.setattr(
-        tasks, "patient_messages_enqueue", lambda *, message_ids: handovers.append(list(message_ids))
-    )
     await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(10)))
     await asyncio.sleep(0.2)
     assert batches == [4, 4, 2]
     assert [len(h) for h in handovers] == batches
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_failed_hand_over_is_logged_without_text(monkeypatch, caplog) -> None:
+    """The broker refused: a person reading the logs sees which ids and why, never the
+    patient's words; the sweep hands them over again later."""
+    import logging
+
+    conversation = await sync_to_async(ConversationFactory)()
+
+    def refused(*, message_ids: list[int]) -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks, "patient_messages_enqueue", refused)
+    caplog.set_level(logging.ERROR, logger="chatbot.intake")
+    message, _ = await intake.submit(_sub(conversation, "my secret symptom", "c1"))
+    for _ in range(50):
+        if caplog.records:
+            break
+        await asyncio.sleep(0.05)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"handing messages [{message.pk}] to the pipeline failed with ConnectionError"
+    ]
+    assert "secret" not in caplog.text
