@@ -32,7 +32,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,9 @@ from benchmarks.stack import Stack
 QUESTION = "What helps a cold?"
 CRISIS = "I want to kill myself tonight, I have the pills ready"
 FINAL_STATUSES = ("answered", "failed")
+# A conversation's own deadline (``converse``), and the hard limit on the whole of it.
+CONVERSE_TIMEOUT_S = 180
+CONVERSE_LIMIT_S = CONVERSE_TIMEOUT_S + 30
 
 
 @dataclass
@@ -56,7 +59,7 @@ class Sent:
     events: list[str] = field(default_factory=list)
 
 
-async def converse(stack: Stack, token: str, sent: Sent, text: str, *, timeout_s: float = 180) -> None:
+async def converse(stack: Stack, token: str, sent: Sent, text: str, *, timeout_s: float = CONVERSE_TIMEOUT_S) -> None:
     """One patient: a new conversation, one message, then wait for its final event."""
     import aiohttp
 
@@ -65,6 +68,7 @@ async def converse(stack: Stack, token: str, sent: Sent, text: str, *, timeout_s
     # Every wait is bounded: a handshake the server never finishes must not hang the run.
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         while True:  # a socket that cannot open now (Redis or the database down) is retried
+            ws = None
             try:
                 ws = await session.ws_connect(
                     f"{stack.ws_url}?conversation=new",
@@ -74,6 +78,8 @@ async def converse(stack: Stack, token: str, sent: Sent, text: str, *, timeout_s
                 ready = await ws.receive_json(timeout=30)
                 break
             except (aiohttp.ClientError, TypeError, ValueError, TimeoutError):
+                if ws is not None:  # never left half-open: it can stall the session's close
+                    await ws.close()
                 sent.reopened += 1
                 if time.monotonic() > deadline:
                     return
@@ -172,6 +178,7 @@ def verdict(stack: Stack, sents: list[Sent]) -> dict[str, Any]:
         "reconnected": sum(s.reconnected for s in sents),
         "socket_open_retries": sum(s.reopened for s in sents),
         "resent_after_unavailable": sum(s.resent for s in sents),
+        "client_gave_up": sum("client_gave_up" in s.events for s in sents),
         "lost": len(lost),
         "failed_without_escalation": len(failed_without_escalation),
         "processed_twice": len(processed_twice),
@@ -185,8 +192,19 @@ async def wave(stack: Stack, tokens: list[str], name: str, text: str, count: int
     sents = [Sent(client_id=f"{name}-{i}") for i in range(count)]
     if during is not None:
         threading.Timer(at_s, during).start()
-    await asyncio.gather(*(converse(stack, tokens[i % len(tokens)], s, text) for i, s in enumerate(sents)))
+    await asyncio.gather(*(bounded(converse(stack, tokens[i % len(tokens)], s, text), s) for i, s in enumerate(sents)))
     return sents
+
+
+async def bounded(conversation: Coroutine[Any, Any, None], sent: Sent) -> None:
+    """One patient's conversation, cut off after CONVERSE_LIMIT_S whatever it awaits: a
+    client library that waits on a connection the server never lets go of (aiohttp's
+    session close waits for every socket's ``connection_lost``) must not hang the run.
+    The message's fate is then read from the database, as for any other."""
+    try:
+        await asyncio.wait_for(conversation, CONVERSE_LIMIT_S)
+    except TimeoutError:
+        sent.events.append("client_gave_up")
 
 
 def wait_for(stack: Stack, query: str, seconds: float = 60) -> bool:

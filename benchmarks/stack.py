@@ -198,6 +198,7 @@ class Stack:
             check=True,
             capture_output=True,
             text=True,
+            timeout=600,  # a migration or import that hangs fails the run, never stalls it
         ).stdout
 
     # --- lifecycle --------------------------------------------------------------------

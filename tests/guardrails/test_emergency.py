@@ -51,14 +51,7 @@ def test_it_escalates_red_flags(text: str, category: str) -> None:
         "my asthma is well controlled",
         "no chest pain, just a cough",
         "What are the signs of a stroke?",
-        pytest.param(
-            "My 2 year old has a fever of 101",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known false alarm since the third retraining: the emergency head reads a "
-                "toddler's 101 fever as an emergency (README)",
-            ),
-        ),
+        "My 2 year old has a fever of 101",
         "I had a seizure years ago, none since",
         "Can I take ibuprofen for a headache?",
         "Is 140/90 a normal blood pressure?",
