@@ -5,11 +5,13 @@ answer fails the output rails. It is handed only passages the relevance gate
 accepted (``chatbot.relevance``), best first, and answers from the first of them,
 reading its whole article when the caller has it:
 
-- it answers from the section that answers the question: the section whose heading
-  (read with the article's title, as every section is about the article's topic),
-  best unit and whole text match the question best, with a nudge towards the
-  sections retrieval found and away from a "What should I NOT...?" heading when the
-  question asked what to do;
+- it answers from the section that answers the question, as a learned ranker
+  (``SectionRanker``) scores the article's sections: how well the heading (read with
+  the article's title, as every section is about the article's topic), the best unit
+  and the whole section match the question, how much of the question's rarer words
+  they hold, whether retrieval found the section, whether the heading asks the
+  question's kind of answer, and a "What should I NOT...?" heading when the question
+  asked what to do (``SECTION_FEATURES``);
 - it opens with the section's first unit when the unit that answers best can be
   reached within the length cap (our articles answer first under each heading, and
   a later sentence such as "Other causes include..." leans on the ones before it),
@@ -34,9 +36,13 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import textstat
@@ -50,18 +56,6 @@ MAX_LIST_WORDS = 200
 MAX_UNITS = 4
 MAX_GRADE = 8.0
 SECTION_TOP_MARGIN = 0.1
-# How a section of the article is chosen: by its heading (a patient's question, read
-# with the title), its best unit, and the section read whole, in equal parts; then
-# small nudges. Chosen on the dev questions split in two halves (each half's best
-# weights did as well on the other within a question): the whole article has the
-# answer far more often than the two retrieved chunks, but read by heading and best
-# unit alone it lost the retrieved section's answer as often as it found a better one.
-HEADING_WEIGHT = 0.25
-UNIT_WEIGHT = 0.25
-SECTION_WEIGHT = 0.25
-KIND_WEIGHT = 0.1  # the heading asks the question's kind of answer (``_kind_fit``)
-NEGATION_WEIGHT = -0.1  # "What should I NOT put on a burn?" to a question that asked what to put
-RETRIEVED_WEIGHT = 0.1  # retrieval matched the question to this section's chunk
 NEGATION = re.compile(r"\b(not|never|don't|do not|avoid|shouldn't|should not)\b", re.IGNORECASE)
 BULLETS = ("-", "*", "•")
 # A sentence that leans on the one before it ("Other things to watch include:").
@@ -168,20 +162,73 @@ def _match(question: str, texts: list[str], vectors: np.ndarray, q_vec: np.ndarr
     return np.asarray(vectors @ q_vec + 0.2 * overlap, dtype=np.float32)
 
 
-def _choose(
+@dataclass(frozen=True)
+class SectionRanker:
+    """How a section of the article is chosen: a weight per ``SECTION_FEATURES``,
+    learned (``python -m chatbot.knowledge.train_sections``) on patient questions each
+    labelled with the section that answers it; the section with the highest weighted
+    sum answers."""
+
+    weights: np.ndarray
+    data_sha256: str
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray(features @ self.weights, dtype=np.float64)
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any]) -> SectionRanker:
+        if tuple(payload["features"]) != SECTION_FEATURES:
+            raise ValueError("the section ranker was trained on other features: re-train it")
+        return cls(np.array(payload["weights"], dtype=np.float64), str(payload["data_sha256"]))
+
+
+SECTION_FEATURES = (
+    "heading_match",  # the question to the heading, read with the title and alone
+    "unit_match",  # the question to the section's best unit
+    "section_match",  # the question to the section read whole, as retrieval reads a chunk
+    "kind_fit",  # the heading asks the question's kind of answer (``_kind_fit``)
+    "negated_heading",  # "What should I NOT put on a burn?" to a question that asked what to put
+    "retrieved",  # retrieval matched the question to this section's chunk
+    "idf_overlap",  # how much of the question (IDF-weighted) the section's words hold
+    "idf_overlap_heading",  # ...and its heading's
+    "intro",  # the article's opening section ("what is it?")
+    "cue_fit",  # the heading shares a question-type cue (``relevance.cues``) with the question
+    "position",  # how far down the article (0 first, 1 last)
+)
+# The weights chosen by hand before the ranker was learned (the first six features in
+# equal parts, then small nudges). Kept as the baseline the training reports against.
+HAND_WEIGHTS = np.array([0.25, 0.25, 0.25, 0.1, -0.1, 0.1, 0, 0, 0, 0, 0], dtype=np.float64)
+RANKER_FILE = Path(__file__).resolve().parent / "data" / "sections.json"
+
+
+@cache
+def ranker(path: Path = RANKER_FILE) -> SectionRanker:
+    """The committed section ranker. Raises OSError or ValueError when it is missing or stale."""
+    return SectionRanker.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """What ``section_features`` computed: a row of features per section, and the
+    match of every unit (flattened, sections in order) with each section's span."""
+
+    features: np.ndarray
+    unit_match: np.ndarray
+    spans: list[tuple[int, int]]
+
+
+def section_features(
     question: str,
     sections: list[tuple[str, list[str]]],
     title: str,
     embed: Callable[[list[str]], np.ndarray],
     q_vec: np.ndarray,
     retrieved: frozenset[str] | None = None,
-) -> tuple[int, int, int]:
-    """(section, opening unit, best unit) of the answer: the section whose heading,
-    best unit and whole text match the question best (``retrieved``: the headings of
-    the sections retrieval found, all of them when None); within it, the unit that
-    matches best, and the unit the answer opens with (the section's first when the
-    best can be reached within MAX_WORDS from there, else the best). Sign-off units
-    are never chosen."""
+    idf: dict[str, float] | None = None,
+) -> SectionView:
+    """``SECTION_FEATURES`` for each section of an article (``retrieved``: the headings
+    of the sections retrieval found, all of them when None; ``idf``: the gate's table,
+    the committed one when None)."""
     # Why the title with each heading: "Common triggers:" alone does not say whose
     # triggers. The intro (no heading, or the title as its heading) is read as what
     # it answers, "what is it?": read as the bare title it matched every question on
@@ -215,20 +262,59 @@ def _choose(
         start += len(units)
     asked = kind(question)
     negated = bool(NEGATION.search(question))
-    scores = [
-        HEADING_WEIGHT * float(heading_match[i])
-        + UNIT_WEIGHT * float(unit_match[a:b].max())
-        + SECTION_WEIGHT * float(section_match[i])
-        + KIND_WEIGHT * _kind_fit(asked, kind(h) if h else None)
-        + NEGATION_WEIGHT * (bool(h) and not negated and bool(NEGATION.search(h)))
-        + RETRIEVED_WEIGHT * (retrieved is None or h in retrieved)
-        for i, ((h, _), (a, b)) in enumerate(zip(sections, spans, strict=True))
-    ]
+    idf = relevance.load().idf if idf is None else idf
+    unknown = max(idf.values(), default=1.0)
+    q_words = list(dict.fromkeys(relevance.words(question)))
+    q_weights = np.array([idf.get(w, unknown) for w in q_words], dtype=np.float64)
+    total = float(q_weights.sum()) or 1.0
+    q_cues = relevance.cues(question)
+
+    def overlap(text: str) -> float:
+        present = set(relevance.words(text))
+        return float(sum(w for word, w in zip(q_words, q_weights, strict=True) if word in present)) / total
+
+    rows = []
+    for i, ((h, units), (a, b)) in enumerate(zip(sections, spans, strict=True)):
+        best_unit = float(unit_match[a:b].max())
+        rows.append(
+            [
+                float(heading_match[i]),
+                best_unit if np.isfinite(best_unit) else -1.0,
+                float(section_match[i]),
+                _kind_fit(asked, kind(h) if h else None),
+                float(bool(h) and not negated and bool(NEGATION.search(h))),
+                float(retrieved is None or h in retrieved),
+                overlap(f"{h} {' '.join(units)}"),
+                overlap(h) if own[i] else 0.0,
+                float(not own[i]),
+                float(bool(q_cues & relevance.cues(h))) if own[i] else 0.0,
+                i / max(n - 1, 1),
+            ]
+        )
+    return SectionView(np.array(rows, dtype=np.float64), unit_match, spans)
+
+
+def _choose(
+    question: str,
+    sections: list[tuple[str, list[str]]],
+    title: str,
+    embed: Callable[[list[str]], np.ndarray],
+    q_vec: np.ndarray,
+    retrieved: frozenset[str] | None = None,
+    section_ranker: SectionRanker | None = None,
+) -> tuple[int, int, int]:
+    """(section, opening unit, best unit) of the answer: the section the ranker scores
+    highest; within it, the unit that matches best, and the unit the answer opens with
+    (the section's first when the best can be reached within MAX_WORDS from there,
+    else the best). Sign-off units are never chosen."""
+    view = section_features(question, sections, title, embed, q_vec, retrieved)
+    scores = (section_ranker or ranker()).scores(view.features)
+    unit_match, spans = view.unit_match, view.spans
     chosen = int(np.argmax(scores))
     a, b = spans[chosen]
     units = sections[chosen][1]
     best = int(np.argmax(unit_match[a:b]))
-    if not usable[a]:
+    if not np.isfinite(unit_match[a]):  # the section opens with a sign-off
         return chosen, best, best
     if _words(" ".join(units[: best + 1])) > max(MAX_WORDS, _words(units[best])):
         # Out of reach: the answering unit opens the answer only when it is clearly
@@ -246,6 +332,7 @@ def compose(
     embed: Callable[[list[str]], np.ndarray],
     q_vec: np.ndarray,
     article: str = "",
+    section_ranker: SectionRanker | None = None,
 ) -> ExtractiveAnswer:
     """The answer to ``question`` from one passage the gate accepted, or from any
     section of ``article``, its whole article's text (its chunks in order), when given:
@@ -253,7 +340,8 @@ def compose(
     that answers ("where do i inject insulin" retrieves the intro).
 
     ``embed`` encodes passage text (a ``relevance.PassageEmbedder``), ``q_vec`` is the
-    question's vector. Raises only if the embedder is broken.
+    question's vector; ``section_ranker`` the committed one when None. Raises only if the
+    embedder or the committed ranker file is broken.
     """
     retrieved = None
     if article:
@@ -262,7 +350,9 @@ def compose(
     sections = relevance.sections_of(passage)
     if not sections:
         return ExtractiveAnswer(NO_ANSWER, (), grounded=False)
-    chosen, opening_at, best = _choose(question, sections, passage.title, embed, q_vec, retrieved)
+    chosen, opening_at, best = _choose(
+        question, sections, passage.title, embed, q_vec, retrieved, section_ranker
+    )
     heading, units = sections[chosen]
     opening = units[opening_at]
     if opening.lstrip().startswith(BULLETS):  # a list with no lead-in opens with its heading

@@ -3,10 +3,10 @@
     python -m chatbot.knowledge.train_relevance [--folds 5] [--holdout-writer kb5|all]
 
 Data: the starter articles (``chatbot/knowledge/starter/``) and the patient-register
-questions written for them (``chatbot/knowledge/questions/kb*.jsonl``, each naming
-its article). Each question is asked of an index of every starter chunk, the way
-``steps.retrieve`` asks (the best chunk of each of the top ``TOP_K`` articles). A
-passage from the question's own article is a positive, every other passage a hard
+questions written for them (``chatbot/knowledge/questions/kb*.jsonl`` and the section
+ranker's ``chatbot/knowledge/sections/sq*.jsonl``, each naming its article). Each
+question is asked of an index of every starter chunk, the way ``steps.retrieve`` asks
+(the best chunk of each of the top ``TOP_K`` articles). A passage from the question's own article is a positive, every other passage a hard
 negative from a neighbouring topic. Each question is asked a second time with its
 own article taken out of the index: that is what a question the knowledge base
 cannot answer looks like.
@@ -53,7 +53,11 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 STARTER = REPO / "chatbot" / "knowledge" / "starter"
-QUESTIONS = sorted((REPO / "chatbot" / "knowledge" / "questions").glob("kb*.jsonl"))
+# Every question names its article: those written for the gate (``questions/kb*``) and
+# those written for the section ranker (``sections/sq*``, nine more writers).
+QUESTIONS = sorted((REPO / "chatbot" / "knowledge" / "questions").glob("kb*.jsonl")) + sorted(
+    (REPO / "chatbot" / "knowledge" / "sections").glob("sq*.jsonl")
+)
 TOP_K = 4
 MAX_OFF_TARGET = 0.02
 MAX_ANSWERED_WITHOUT = 0.05
