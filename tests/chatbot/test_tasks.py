@@ -68,24 +68,53 @@ def test_a_worker_lost_under_a_message_enqueues_its_honest_failure(monkeypatch: 
     assert enqueued == [42]
 
 
-def test_a_batch_is_published_over_one_producer(monkeypatch, settings) -> None:
-    """A burst's hand-overs share one broker connection; each message is its own task."""
+def test_a_batch_is_handed_to_a_worker_as_one_task_and_a_lone_message_directly(monkeypatch) -> None:
+    """The web process publishes once per burst's batch (a worker fans it out), and a
+    lone message without the extra hop."""
     from django.db import transaction
 
     from chatbot import tasks
 
     monkeypatch.setitem(tasks.process_patient_message.app.conf, "task_always_eager", False)
+    direct: list[int] = []
+    batches: list[list[int]] = []
+    monkeypatch.setattr(tasks.process_patient_message, "delay", direct.append)
+    monkeypatch.setattr(tasks.hand_over_messages, "delay", batches.append)
+    monkeypatch.setattr(transaction, "on_commit", lambda fn: fn())
+    tasks.patient_messages_enqueue(message_ids=[7, 8, 9])
+    tasks.patient_messages_enqueue(message_ids=[10])
+    tasks.patient_messages_enqueue(message_ids=[])
+    assert batches == [[7, 8, 9]]
+    assert direct == [10]
+
+
+def test_the_fan_out_publishes_each_message_as_its_own_task_over_one_producer(monkeypatch) -> None:
+    from chatbot import tasks
+
     published: list[tuple[tuple[int, ...], object]] = []
     monkeypatch.setattr(
         tasks.process_patient_message,
         "apply_async",
         lambda args, producer=None: published.append((tuple(args), producer)),
     )
-    monkeypatch.setattr(transaction, "on_commit", lambda fn: fn())
-    tasks.patient_messages_enqueue(message_ids=[7, 8, 9])
+    tasks.hand_over_messages.run([7, 8, 9])
     assert [args for args, _ in published] == [(7,), (8,), (9,)]
     producers = {id(p) for _, p in published}
     assert len(producers) == 1 and published[0][1] is not None
+
+
+def test_in_eager_mode_every_message_runs_in_process(monkeypatch) -> None:
+    from django.db import transaction
+
+    from chatbot import tasks
+
+    monkeypatch.setitem(tasks.process_patient_message.app.conf, "task_always_eager", True)
+    ran: list[int] = []
+    monkeypatch.setattr(tasks.process_patient_message, "delay", ran.append)
+    monkeypatch.setattr(tasks.hand_over_messages, "delay", lambda ids: pytest.fail("no fan-out when eager"))
+    monkeypatch.setattr(transaction, "on_commit", lambda fn: fn())
+    tasks.patient_messages_enqueue(message_ids=[4, 5])
+    assert ran == [4, 5]
 
 
 @pytest.mark.django_db
