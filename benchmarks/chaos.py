@@ -197,10 +197,11 @@ async def wave(stack: Stack, tokens: list[str], name: str, text: str, count: int
 
 
 async def bounded(conversation: Coroutine[Any, Any, None], sent: Sent) -> None:
-    """One patient's conversation, cut off after CONVERSE_LIMIT_S whatever it awaits: a
-    client library that waits on a connection the server never lets go of (aiohttp's
-    session close waits for every socket's ``connection_lost``) must not hang the run.
-    The message's fate is then read from the database, as for any other."""
+    """One patient's conversation, cut off after CONVERSE_LIMIT_S whatever it awaits.
+    A CI run once stalled here for an hour with every message answered in the database:
+    the client was still awaiting something (aiohttp's session close, which waits for
+    every socket's ``connection_lost``, is the likeliest; not confirmed). The message's
+    fate is then read from the database, as for any other."""
     try:
         await asyncio.wait_for(conversation, CONVERSE_LIMIT_S)
     except TimeoutError:
