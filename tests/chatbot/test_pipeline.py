@@ -457,3 +457,21 @@ async def test_the_best_accepted_passage_is_read_as_its_whole_article(starter_kn
     article = await steps.read_article([best])
     assert article.startswith("Burns: first aid") and hits[0].text in article
     assert "How do I care for a minor burn as it heals?" in article
+
+
+async def test_a_broken_section_ranker_fails_closed(settings, starter_knowledge, monkeypatch) -> None:
+    """The extractive answer cannot choose a section (its model file missing or stale):
+    no answer is shown, the patient is told honestly, and a person is told."""
+
+    def broken(*_: object, **__: object) -> None:
+        raise OSError("sections.json missing")
+
+    settings.LLM_BACKEND = "extractive"
+    monkeypatch.setattr("chatbot.extractive.ranker", broken)
+    events, message = await _send("what are the warning signs of a stroke?")
+    assert [e["type"] for e in events if e["type"] in ("reply", "error")] == ["error"]
+    assert events[-1]["code"] == "processing_failed" and "care team has been told" in events[-1]["detail"]
+    escalation = await Escalation.objects.aget(message=message)
+    assert escalation.kind == "processing_error"
+    await message.arefresh_from_db()
+    assert message.status == "failed"
