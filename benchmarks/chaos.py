@@ -36,6 +36,8 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+
 from benchmarks.stack import Stack
 
 QUESTION = "What helps a cold?"
@@ -190,9 +192,14 @@ async def wave(stack: Stack, tokens: list[str], name: str, text: str, count: int
                during: Callable[[], None] | None = None, at_s: float = 0.5) -> list[Sent]:  # fmt: skip
     """``count`` patients send at once; ``during`` breaks something ``at_s`` later."""
     sents = [Sent(client_id=f"{name}-{i}") for i in range(count)]
-    if during is not None:
-        threading.Timer(at_s, during).start()
+    timer = threading.Timer(at_s, during) if during is not None else None
+    if timer is not None:
+        timer.start()
     await asyncio.gather(*(bounded(converse(stack, tokens[i % len(tokens)], s, text), s) for i, s in enumerate(sents)))
+    if timer is not None:
+        # The break ends inside its own case: a wave answered before its outage began
+        # must not leave that outage to land on the next case's patients.
+        await asyncio.to_thread(timer.join)
     return sents
 
 
@@ -209,11 +216,16 @@ async def bounded(conversation: Coroutine[Any, Any, None], sent: Sent) -> None:
 
 
 def wait_for(stack: Stack, query: str, seconds: float = 60) -> bool:
+    """Poll ``query`` every few milliseconds over one connection until it counts
+    something. A message without passages is processed in tens of milliseconds, so a
+    new connection per poll (and 50 ms between polls) missed it about half the time."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if stack.sql(query)[0][0]:
-            return True
-        time.sleep(0.05)
+    with psycopg.connect(stack.database_url, autocommit=True) as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(query).fetchone()
+            if row and row[0]:
+                return True
+            time.sleep(0.002)
     return False
 
 

@@ -488,9 +488,13 @@ class Stack:
         )
         return list(json.loads(self.manage("shell", stdin=script).strip().splitlines()[-1]))
 
+    @property
+    def database_url(self) -> str:
+        """The stack's database, reached directly (not through the gate)."""
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{self.db_name}"
+
     def sql(self, query: str, params: Any = None) -> list[tuple[Any, ...]]:
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{self.db_name}"
-        with psycopg.connect(url) as conn:
+        with psycopg.connect(self.database_url) as conn:
             return list(conn.execute(query, params).fetchall())
 
     @property
