@@ -179,8 +179,12 @@ def _worker_lost(
     sender: Any = None, exception: BaseException | None = None, args: Any = None, **_: Any
 ) -> None:
     # Runs in the worker's main process, which saw its pool child die under the task.
-    if (
-        isinstance(exception, WorkerLostError)
-        and getattr(sender, "name", None) == process_patient_message.name
-    ):
+    if not isinstance(exception, WorkerLostError):
+        return
+    name = getattr(sender, "name", None)
+    if name == process_patient_message.name:
         fail_interrupted_message.delay(int(args[0]))
+    elif name == hand_over_messages.name:
+        # A fan-out cut short: publish its batch again now rather than wait for the
+        # sweep (the claim makes a message published twice run once).
+        hand_over_messages.delay(list(args[0]))

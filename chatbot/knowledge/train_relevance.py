@@ -25,7 +25,8 @@ given come from a passage that does not answer at most ``MAX_OFF_TARGET`` of the
 and questions whose article is taken out are answered from a passage that does not
 answer them at most ``MAX_ANSWERED_WITHOUT`` of the time (what a question the
 knowledge base cannot answer looks like; the gate has both jobs). Deterministic
-(fixed folds by hash of the slug, a fixed solver). Embeddings are cached in ``var/``.
+(fixed folds by hash of the slug, a fixed solver). Embeddings are cached in ``var/``
+(``EmbeddingCache``).
 
 ``--holdout-writer kb5`` measures what the held-out-article figures cannot: phrasing
 the gate has never seen. That writer's questions are left out of the fit and of the
@@ -41,7 +42,7 @@ import argparse
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,13 +78,43 @@ def _signs() -> dict[int, int]:
     return {FEATURES.index(name): sign for name, sign in wanted.items()}
 
 
-def data_sha256() -> str:
-    """The hash of everything the gate is trained on (articles and questions)."""
+def files_sha256(paths: Sequence[Path]) -> str:
+    """One hash over the files' names and bytes, in the order given."""
     digest = hashlib.sha256()
-    for path in sorted(STARTER.glob("*.md")) + QUESTIONS:
+    for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def data_sha256() -> str:
+    """The hash of everything the gate is trained on (articles and questions)."""
+    return files_sha256(sorted(STARTER.glob("*.md")) + QUESTIONS)
+
+
+class EmbeddingCache:
+    """MiniLM vectors of training texts, kept in ``var/`` between runs (and shared by
+    the gate's and the section ranker's training, which embed the same questions and
+    chunks). Call it like ``embed``; ``save()`` writes what was added."""
+
+    FILE = REPO / "var" / "knowledge_embeddings.npz"
+
+    def __init__(self, embed: Callable[[list[str]], np.ndarray]) -> None:
+        self.embed = embed
+        self.memo: dict[str, np.ndarray] = {}
+        if self.FILE.exists():
+            stored = np.load(self.FILE, allow_pickle=False)
+            self.memo.update(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if missing:
+            self.memo.update(zip(missing, self.embed(missing), strict=True))
+        return np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+    def save(self) -> None:
+        self.FILE.parent.mkdir(exist_ok=True)
+        np.savez(self.FILE, texts=np.array(list(self.memo)), vectors=np.stack(list(self.memo.values())))
 
 
 def also_answers(question: str, title: str, idf: dict[str, float], title_words: frozenset[str]) -> bool:
@@ -137,18 +168,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     questions = [q for q in questions if q["slug"] in slugs]
     print(f"{len(documents)} articles, {len(chunks)} chunks, {len(questions)} questions")
 
-    cache_file = REPO / "var" / "relevance_embeddings.npz"
-    memo: dict[str, np.ndarray] = {}
-    if cache_file.exists():
-        stored = np.load(cache_file, allow_pickle=False)
-        memo.update(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
-
-    def cached_embed(texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in memo]
-        if missing:
-            for text, vector in zip(missing, embed(missing), strict=True):
-                memo[text] = vector
-        return np.stack([memo[t] for t in texts])
+    cached_embed = EmbeddingCache(embed)
 
     matrix = cached_embed([c.embedding_text for _, _, c in chunks])
     q_matrix = cached_embed([q["question"] for q in questions])
@@ -187,8 +207,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 for p in found
             )
             groups.extend((qi, scenario) for _ in found)
-    cache_file.parent.mkdir(exist_ok=True)
-    np.savez(cache_file, texts=np.array(list(memo)), vectors=np.stack(list(memo.values())))
+    cached_embed.save()
     x = np.concatenate(feats)
     y = np.array(labels)
     g = np.array(groups)

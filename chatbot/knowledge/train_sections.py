@@ -27,7 +27,6 @@ keywords. Deterministic (a fixed solver from zeros).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -35,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from chatbot.knowledge.train_relevance import EmbeddingCache, files_sha256
 
 REPO = Path(__file__).resolve().parents[2]
 STARTER = REPO / "chatbot" / "knowledge" / "starter"
@@ -46,16 +47,11 @@ L2 = 0.0001  # chosen on held-out writers (section chosen right: 1e-2 0.718, 1e-
 # (section questions 0.700, common 0.812; unweighted 0.721 / 0.784; common alone 0.677 /
 # 0.813), and lost least on the development questions the hand weights were chosen on.
 COMMON_WEIGHT = 4.0
-CHUNKS_PER_PASSAGE = 2  # as ``relevance.CHUNKS_PER_PASSAGE``: the sections retrieval hands over
 
 
 def data_sha256() -> str:
     """The hash of everything the ranker is trained on (articles and labelled questions)."""
-    digest = hashlib.sha256()
-    for path in sorted(STARTER.glob("*.md")) + LABELLED:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    return files_sha256(sorted(STARTER.glob("*.md")) + LABELLED)
 
 
 def _norm(heading: str) -> str:
@@ -122,17 +118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for line in path.open(encoding="utf-8")
         if line.strip()
     ]
-    memo: dict[str, np.ndarray] = {}
-    cache_file = REPO / "var" / "sections_embeddings.npz"
-    if cache_file.exists():
-        stored = np.load(cache_file, allow_pickle=False)
-        memo.update(zip(stored["texts"].tolist(), stored["vectors"], strict=True))
-
-    def cached_embed(texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in memo]
-        if missing:
-            memo.update(zip(missing, embed(missing), strict=True))
-        return np.stack([memo[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+    cached_embed = EmbeddingCache(embed)
 
     idf = relevance.load().idf
     examples = []  # (features, label, row, document, article, q_vec, retrieved passage)
@@ -152,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         q_vec = cached_embed([row["question"]])[0]
         # The sections retrieval would hand over: this article's best chunks for the question.
         chunk_vectors = cached_embed([c.embedding_text for c in chunks[row["slug"]]])
-        best = np.argsort(-(chunk_vectors @ q_vec), kind="stable")[:CHUNKS_PER_PASSAGE]
+        best = np.argsort(-(chunk_vectors @ q_vec), kind="stable")[: relevance.CHUNKS_PER_PASSAGE]
         retrieved = frozenset(
             h for i in best for h, _ in relevance.sections_of(Passage(1, document.title, chunks[row["slug"]][i].text))
         )
@@ -161,8 +147,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         passage = "\n\n".join(chunks[row["slug"]][i].text for i in sorted(best.tolist()))
         examples.append((view.features, labels[0], row, document, article, q_vec, passage))
-    cache_file.parent.mkdir(exist_ok=True)
-    np.savez(cache_file, texts=np.array(list(memo)), vectors=np.stack(list(memo.values())))
+    cached_embed.save()
     writers = sorted({e[2]["writer"] for e in examples})
     print(f"{len(examples)} labelled questions from {len(writers)} writers ({skipped} skipped: no such article or heading)")
 

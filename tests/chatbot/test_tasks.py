@@ -68,6 +68,16 @@ def test_a_worker_lost_under_a_message_enqueues_its_honest_failure(monkeypatch: 
     assert enqueued == [42]
 
 
+def test_a_fan_out_cut_short_by_a_lost_worker_is_published_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from billiard.exceptions import WorkerLostError
+
+    republished: list[list[int]] = []
+    monkeypatch.setattr(tasks.hand_over_messages, "delay", republished.append)
+    tasks._worker_lost(sender=tasks.hand_over_messages, exception=WorkerLostError("SIGKILL"), args=[[7, 8]])
+    tasks._worker_lost(sender=tasks.hand_over_messages, exception=ValueError("bug"), args=[[9]])
+    assert republished == [[7, 8]]
+
+
 def test_a_batch_is_handed_to_a_worker_as_one_task_and_a_lone_message_directly(monkeypatch) -> None:
     """The web process publishes once per burst's batch (a worker fans it out), and a
     lone message without the extra hop."""
