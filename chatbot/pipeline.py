@@ -20,8 +20,9 @@ logger = logging.getLogger(__name__)
 async def handle_patient_message(message_id: int) -> None:
     logs.message_id.set(message_id)
     turn = await steps.begin(message_id)
-    if turn is None:
-        return  # already claimed or processed: a repeated delivery does nothing
+    if turn is None:  # already claimed or processed: a repeated delivery runs nothing,
+        await steps.resend_outcome(message_id)  # but an ended turn's events go again
+        return
     logs.conversation_id.set(turn.conversation_id)
     logger.info("processing message %s", message_id)
     try:
@@ -59,12 +60,16 @@ async def respond(turn: Turn) -> None:
     await steps.deliver(turn, answer)
 
 
-async def handle_interrupted_message(message_id: int, *, reason: str) -> None:
+async def handle_interrupted_message(message_id: int, *, reason: str) -> bool:
     """A message whose turn was cut off part-way (its worker was killed, or the database
     went away after the message was claimed) is failed honestly, with crisis resources
-    if risk was seen, rather than run a second time. A message no longer in processing
-    (it was answered or failed meanwhile) is left alone."""
+    if risk was seen, rather than run a second time. A message that ended meanwhile may
+    have ended just as the cut came, before its events went out (the database committed
+    the reply, and the connection died before it said so): its outcome is sent again.
+    True if the turn is over; False for a message never claimed, which is still to run."""
     turn = await steps.resume(message_id)
     if turn is not None:
         logger.warning("message %s was interrupted (%s)", message_id, reason)
         await steps.fail(turn, reason=reason)
+        return True
+    return await steps.resend_outcome(message_id)

@@ -16,13 +16,14 @@ from django.conf import settings
 
 from chatbot import crypto, metrics, policy, relevance, responses, selectors, services
 from chatbot.events import event_send
+from chatbot.extractive import NO_ANSWER
 from chatbot.knowledge.index import article as indexed_article
 from chatbot.knowledge.index import retrieve as search
 from chatbot.models import Conversation, Escalation, Message
 from chatbot.policy import Decision, Route
-from chatbot.protocol import ReplyEvent, error_event, reply_actions
+from chatbot.protocol import ReplyEvent, ServerEvent, error_event, reply_actions
 from chatbot.rails import rail_context, runtime
-from chatbot.turns import Answer, Deidentified, Flag, Turn
+from chatbot.turns import SEND_TO_CARE_TEAM, Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, Verdict
 from guardrails.risk import next_risk_state
 from guardrails.runner import LOCAL_RAILS, run_rails
@@ -57,6 +58,46 @@ async def resume(message_id: int) -> Turn | None:
     turn = await _turn(message)
     turn.verdicts.extend(Verdict.from_dict(v) for v in message.verdicts)  # what was seen before the cut
     return turn
+
+
+async def resend_outcome(message_id: int) -> bool:
+    """Send again the events that ended a message already answered or failed; True if
+    it had ended. A repeated delivery, or a retry, comes when the first try's outcome
+    is in doubt: the database may have committed the reply as the connection died, so
+    that try raised before its events went out, and the patient would wait for good.
+    Clients key a reply by ``reply_id`` and an error by ``message_id``, so a second copy
+    changes nothing on the page. Nothing is sent for a message not yet claimed, still
+    in processing (another try has it) or held for a person."""
+    conversation_id, events = await sync_to_async(_outcome_events)(message_id)
+    for event in events:
+        await event_send(conversation_id=conversation_id, event=event)
+    return bool(events)
+
+
+def _outcome_events(message_id: int) -> tuple[int, list[ServerEvent]]:
+    message = Message.objects.get(pk=message_id)
+    outcome: list[ServerEvent] = []
+    if message.status == Message.Status.ANSWERED:
+        reply = message.replies.order_by("-pk").first()
+        if reply is not None:
+            declined = reply.mode == Message.Mode.TEMPLATE and reply.text_deid == NO_ANSWER
+            outcome.append(
+                ReplyEvent(
+                    type="reply",
+                    message_id=message.pk,
+                    reply_id=reply.pk,
+                    text=crypto.decrypt(reply.text_encrypted),
+                    mode=reply.mode,
+                    citations=reply.citations,
+                    actions=reply_actions((SEND_TO_CARE_TEAM,) if declined else (), message_id=message.pk),
+                )
+            )
+    elif message.status == Message.Status.FAILED:
+        outcome.append(error_event("processing_failed", responses.FAILURE_DETAIL, message_id=message.pk))
+    if outcome and message.crisis_shown_at is not None:  # the resources come first, as they did
+        language = responses.language_of(crypto.decrypt(message.text_encrypted))
+        outcome.insert(0, responses.crisis_event(message.pk, language))
+    return message.conversation_id, outcome
 
 
 async def _turn(message: Message) -> Turn:

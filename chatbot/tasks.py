@@ -75,14 +75,17 @@ def hand_over_messages(message_ids: list[int]) -> None:
     max_retries=5,
 )
 def process_patient_message(self: Task, message_id: int) -> None:
-    """Run the pipeline on one stored message. A repeated delivery does nothing: the
-    message is claimed first (see ``services.message_start_processing``).
+    """Run the pipeline on one stored message. A repeated delivery runs nothing: the
+    message is claimed first (see ``services.message_start_processing``); if it has
+    ended, its outcome is sent to the patient again (the first send may never have
+    gone out).
 
     A retry after a database error first fails the message if the earlier try had
     claimed it (its turn stopped part-way: some events and escalations may be out, so
-    it must not run twice); a message never claimed is processed as usual."""
-    if self.request.retries:
-        async_to_sync(handle_interrupted_message)(message_id, reason="database_interrupted")
+    it must not run twice), or sends the outcome again if it ended (the reply may have
+    committed as the connection died); a message never claimed is processed as usual."""
+    if self.request.retries and async_to_sync(handle_interrupted_message)(message_id, reason="database_interrupted"):
+        return  # the earlier try's turn is over: failed now, or its outcome sent again
     # Called from a thread spawned by the consumer (eager mode), async_to_sync runs
     # the pipeline on the server's event loop; in a worker it gets a loop of its own.
     async_to_sync(handle_patient_message)(message_id)
@@ -166,7 +169,8 @@ def draft_portal_reply(draft_id: int) -> None:
 )
 def fail_interrupted_message(message_id: int) -> None:
     """A worker died (SIGKILL, out of memory) while it held the message: fail it now,
-    honestly, instead of after ``CHAT_STALL_AFTER_S``. If it died before it claimed the
+    honestly, instead of after ``CHAT_STALL_AFTER_S`` (or, if its turn had ended, send the
+    outcome again: it may have died before sending it). If it died before it claimed the
     message, nothing of the turn ran: the message is handed over again, not lost (the
     broker has already dropped the task)."""
     async_to_sync(handle_interrupted_message)(message_id, reason="worker_lost")

@@ -162,7 +162,7 @@ def test_a_socket_signed_in_by_cookie_needs_the_second_factor_too() -> None:
     async def close_code(client: Client):
         cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
         communicator = WebsocketCommunicator(application, "/ws/chat/", headers=[(b"cookie", cookie)])
-        await communicator.connect()
+        await communicator.connect(timeout=10)
         first = await communicator.receive_output(timeout=5)
         await communicator.disconnect()
         return first

@@ -22,7 +22,7 @@ async def _connect(user: Any = None, *, path: str = "/ws/chat/", headers: list |
         token, _ = await Token.objects.aget_or_create(user=user)
         headers.append((b"authorization", f"Token {token.key}".encode()))
     communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
     return communicator
 
@@ -37,7 +37,7 @@ async def _events_until(communicator: WebsocketCommunicator, kind: str, wait_s: 
 
 
 async def _ready(communicator: WebsocketCommunicator) -> dict:
-    event = json.loads(await communicator.receive_from())
+    event = json.loads(await communicator.receive_from(timeout=10))
     assert event["type"] == "ready"
     return event
 
@@ -79,7 +79,7 @@ async def test_a_repeated_client_id_is_not_processed_twice(scripted_model) -> No
     await communicator.send_to(text_data=frame)
     first = await _events_until(communicator, "reply")
     await communicator.send_to(text_data=frame)
-    again = json.loads(await communicator.receive_from())
+    again = json.loads(await communicator.receive_from(timeout=10))
 
     assert again == {**first[0], "duplicate": True}
     assert await communicator.receive_nothing(timeout=0.3)
@@ -110,14 +110,14 @@ async def test_it_rejects_bad_frames_with_a_clear_error(frame: str, code: str, s
     await _ready(communicator)
 
     await communicator.send_to(text_data=frame)
-    event = json.loads(await communicator.receive_from())
+    event = json.loads(await communicator.receive_from(timeout=10))
 
     assert event["type"] == "error" and event["code"] == code and event["detail"]
     assert not await Message.objects.aexists()
     assert model.calls == []
     # The socket stays open and usable after a bad frame.
     await communicator.send_to(text_data='{"type": "ping"}')
-    assert json.loads(await communicator.receive_from())["code"] == "unknown_type"
+    assert json.loads(await communicator.receive_from(timeout=10))["code"] == "unknown_type"
     await communicator.disconnect()
 
 
@@ -125,7 +125,7 @@ async def test_it_rejects_binary_frames() -> None:
     communicator = await _connect(await _sync_patient())
     await _ready(communicator)
     await communicator.send_to(bytes_data=b"\x00\x01binary")
-    event = json.loads(await communicator.receive_from())
+    event = json.loads(await communicator.receive_from(timeout=10))
     assert event["code"] == "binary_not_supported"
     await communicator.disconnect()
 
@@ -141,9 +141,9 @@ async def test_it_accepts_text_at_the_size_limit(scripted_model) -> None:
 
 async def test_it_closes_unauthenticated_sockets_with_4401() -> None:
     communicator = WebsocketCommunicator(application, "/ws/chat/")
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
-    event = json.loads(await communicator.receive_from())
+    event = json.loads(await communicator.receive_from(timeout=10))
     assert event["code"] == "unauthenticated"
     assert (await communicator.receive_output())["code"] == 4401
 
@@ -152,8 +152,8 @@ async def test_it_closes_a_bad_token_with_4401() -> None:
     communicator = WebsocketCommunicator(
         application, "/ws/chat/", headers=[(b"authorization", b"Token nope")]
     )
-    await communicator.connect()
-    assert json.loads(await communicator.receive_from())["code"] == "unauthenticated"
+    await communicator.connect(timeout=10)
+    assert json.loads(await communicator.receive_from(timeout=10))["code"] == "unauthenticated"
     assert (await communicator.receive_output())["code"] == 4401
 
 
@@ -162,7 +162,7 @@ async def test_it_closes_non_patients_with_4403() -> None:
 
     clinician = await sync_to_async(UserFactory)(roles=["clinician"])
     communicator = await _connect(clinician)
-    assert json.loads(await communicator.receive_from())["code"] == "forbidden"
+    assert json.loads(await communicator.receive_from(timeout=10))["code"] == "forbidden"
     assert (await communicator.receive_output())["code"] == 4403
 
 
@@ -171,7 +171,7 @@ async def test_a_patient_cannot_open_another_patients_conversation() -> None:
 
     other = await sync_to_async(ConversationFactory)()
     communicator = await _connect(await _sync_patient(), path=f"/ws/chat/?conversation={other.pk}")
-    assert json.loads(await communicator.receive_from())["code"] == "not_found"
+    assert json.loads(await communicator.receive_from(timeout=10))["code"] == "not_found"
     assert (await communicator.receive_output())["code"] == 4404
 
 
@@ -179,7 +179,7 @@ async def test_a_browser_origin_must_be_an_allowed_host() -> None:
     communicator = WebsocketCommunicator(
         application, "/ws/chat/", headers=[(b"origin", b"https://evil.example")]
     )
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert not connected
 
 
@@ -194,7 +194,7 @@ async def test_it_rate_limits_with_a_clear_error(scripted_model, settings) -> No
         )
         await _events_until(communicator, "reply")
     await communicator.send_to(text_data=json.dumps({"type": "message", "text": "m3", "client_id": "r3"}))
-    event = json.loads(await communicator.receive_from())
+    event = json.loads(await communicator.receive_from(timeout=10))
     assert event["code"] == "rate_limited" and event["retry_after_s"] > 0
     assert await Message.objects.filter(role="patient").acount() == 2
     await communicator.disconnect()

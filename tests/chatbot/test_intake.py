@@ -153,19 +153,19 @@ async def test_a_database_outage_gets_an_honest_error_and_the_socket_stays(monke
     communicator = WebsocketCommunicator(
         application, "/ws/chat/", headers=[(b"authorization", f"Token {token.key}".encode())]
     )
-    assert (await communicator.connect())[0]
-    assert json.loads(await communicator.receive_from())["type"] == "ready"
+    assert (await communicator.connect(timeout=10))[0]
+    assert json.loads(await communicator.receive_from(timeout=10))["type"] == "ready"
 
     def down(**_: Any) -> Any:
         raise OperationalError("connection refused to 10.0.0.5 for patient text")
 
     monkeypatch.setattr(services, "patient_messages_submit", down)
     await communicator.send_to(text_data=json.dumps({"type": "message", "text": "hello", "client_id": "c1"}))
-    event = json.loads(await communicator.receive_from())
+    event = json.loads(await communicator.receive_from(timeout=10))
     assert event["type"] == "error" and event["code"] == "unavailable" and event["retry_after_s"] > 0
     assert "10.0.0.5" not in event["detail"]
     await communicator.send_to(text_data=json.dumps({"type": "nope"}))  # still open
-    assert json.loads(await communicator.receive_from())["code"] == "unknown_type"
+    assert json.loads(await communicator.receive_from(timeout=10))["code"] == "unknown_type"
     await communicator.disconnect()
 
 
@@ -185,10 +185,10 @@ async def test_a_resend_of_a_message_never_picked_up_is_handed_over_again(monkey
         f"/ws/chat/?conversation={conversation.pk}",
         headers=[(b"authorization", f"Token {token.key}".encode())],
     )
-    assert (await communicator.connect())[0]
-    assert json.loads(await communicator.receive_from())["type"] == "ready"
+    assert (await communicator.connect(timeout=10))[0]
+    assert json.loads(await communicator.receive_from(timeout=10))["type"] == "ready"
     await communicator.send_to(text_data=json.dumps({"type": "message", "text": "hi", "client_id": "c1"}))
-    event = json.loads(await communicator.receive_from())
+    event = json.loads(await communicator.receive_from(timeout=10))
     assert event["type"] == "accepted" and event["duplicate"] is True
     await asyncio.sleep(0.2)
     assert enqueued == [event["message_id"]]

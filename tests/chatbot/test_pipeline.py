@@ -475,3 +475,41 @@ async def test_a_broken_section_ranker_fails_closed(settings, starter_knowledge,
     assert escalation.kind == "processing_error"
     await message.arefresh_from_db()
     assert message.status == "failed"
+
+
+async def test_a_reply_committed_as_the_database_connection_died_still_reaches_the_patient(
+    settings, starter_knowledge, monkeypatch
+) -> None:
+    """The chaos run's missed reply: the reply commits, the connection dies before the
+    database says so, and the try raises before it sends the reply; the message fails
+    too, as the database is still down. The task's retry finds the message answered and
+    sends its reply, without running the turn again."""
+    from django.db import OperationalError
+
+    settings.LLM_BACKEND = "extractive"
+    real_record, real_fail = services.reply_record, services.message_fail
+    cut = {"record": 1, "fail": 1}
+
+    def record_then_lose_the_connection(**kwargs: Any) -> Message:
+        reply = real_record(**kwargs)
+        if cut["record"]:
+            cut["record"] -= 1
+            raise OperationalError("server closed the connection unexpectedly")
+        return reply
+
+    def fail_while_the_database_is_down(**kwargs: Any) -> None:
+        if cut["fail"]:
+            cut["fail"] -= 1
+            raise OperationalError("connection refused")
+        real_fail(**kwargs)
+
+    monkeypatch.setattr(services, "reply_record", record_then_lose_the_connection)
+    monkeypatch.setattr(services, "message_fail", fail_while_the_database_is_down)
+
+    events, message = await _send("what are the warning signs of a stroke?")
+
+    assert message.status == Message.Status.ANSWERED and cut == {"record": 0, "fail": 0}
+    replies = [e for e in events if e["type"] == "reply"]
+    assert len(replies) == 1 and replies[0]["mode"] == "extractive" and "face" in replies[0]["text"].lower()
+    assert "error" not in _types(events)
+    assert await Message.objects.filter(reply_to=message).acount() == 1  # answered once, sent once

@@ -24,7 +24,7 @@ async def _socket(user: Any, path: str) -> WebsocketCommunicator:
     client = await sync_to_async(signed_in)(user)
     cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
     communicator = WebsocketCommunicator(application, path, headers=[(b"cookie", cookie)])
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
     return communicator
 

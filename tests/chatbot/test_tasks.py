@@ -24,8 +24,9 @@ def _flaky(monkeypatch: pytest.MonkeyPatch, errors: list[Exception]) -> list[int
         if errors:
             raise errors.pop(0)
 
-    async def interrupted(message_id: int, *, reason: str) -> None:
+    async def interrupted(message_id: int, *, reason: str) -> bool:
         assert reason == "database_interrupted"
+        return False  # never claimed: the message is still to run
 
     monkeypatch.setattr(tasks, "handle_patient_message", handle)
     monkeypatch.setattr(tasks, "handle_interrupted_message", interrupted)
@@ -46,6 +47,23 @@ def test_anything_else_is_not_retried(monkeypatch: pytest.MonkeyPatch, error: Ex
     calls = _flaky(monkeypatch, [error, error])
     with pytest.raises(type(error)):
         tasks.process_patient_message.apply(args=[7]).get()
+    assert calls == [7]
+
+
+def test_a_retry_whose_earlier_try_ended_the_turn_runs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    async def handle(message_id: int) -> None:
+        calls.append(message_id)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection")
+
+    async def interrupted(message_id: int, *, reason: str) -> bool:
+        return True  # failed honestly now, or its outcome sent again
+
+    monkeypatch.setattr(tasks, "handle_patient_message", handle)
+    monkeypatch.setattr(tasks, "handle_interrupted_message", interrupted)
+    tasks.process_patient_message.apply(args=[7]).get()
     assert calls == [7]
 
 

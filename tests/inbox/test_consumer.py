@@ -20,7 +20,7 @@ async def _connect(user, thread_id: int) -> WebsocketCommunicator:
     token, _ = await Token.objects.aget_or_create(user=user)
     headers = [(b"authorization", f"Token {token.key}".encode())]
     communicator = WebsocketCommunicator(application, f"/ws/inbox/?thread={thread_id}", headers=headers)
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
     return communicator
 
@@ -44,5 +44,5 @@ async def test_another_patients_thread_is_refused(patient) -> None:
     other = await sync_to_async(PatientFactory.create)()
     thread, _ = await sync_to_async(inbox_services.thread_start)(patient=other, topic="other", text="theirs")
     communicator = await _connect(patient, thread.pk)
-    assert (await communicator.receive_json_from())["code"] == "not_found"
+    assert (await communicator.receive_json_from(timeout=10))["code"] == "not_found"
     await communicator.disconnect()

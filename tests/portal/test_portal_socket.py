@@ -24,7 +24,7 @@ async def _portal(user: Any = None) -> WebsocketCommunicator:
         client = await sync_to_async(signed_in)(user)
         headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
     communicator = WebsocketCommunicator(application, "/ws/portal/", headers=headers)
-    connected, _ = await communicator.connect()
+    connected, _ = await communicator.connect(timeout=10)
     assert connected
     return communicator
 
@@ -33,7 +33,7 @@ async def _portal(user: Any = None) -> WebsocketCommunicator:
 async def test_only_staff_may_connect(who, close_code) -> None:
     user = await sync_to_async(PatientFactory)() if who == "patient" else None
     communicator = await _portal(user)
-    assert json.loads(await communicator.receive_from())["type"] == "error"
+    assert json.loads(await communicator.receive_from(timeout=10))["type"] == "error"
     assert (await communicator.receive_output())["code"] == close_code
 
 

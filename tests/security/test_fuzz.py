@@ -33,6 +33,7 @@ from tests.factories import ConversationFactory
 WS_FRAMES = int(os.environ.get("FUZZ_WS_FRAMES", "9000"))
 REST_BODIES = int(os.environ.get("FUZZ_REST_BODIES", "1000"))
 FRAMES_PER_SOCKET = 50
+SOCKET_TIMEOUT = 30  # seconds: generous, so only a hang fails, never a slow machine
 
 ERROR_CODES = {
     "invalid_json", "invalid_frame", "unknown_type", "empty_text", "text_too_long", "frame_too_large",
@@ -78,9 +79,11 @@ frames = st.one_of(text_frames.map(lambda t: ("text", t)), st.binary(max_size=64
 async def _exchange(patient_token: str, conversation_id: int, batch: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     headers = [(b"authorization", f"Token {patient_token}".encode())]
     communicator = WebsocketCommunicator(application, f"/ws/chat/?conversation={conversation_id}", headers=headers)
-    connected, _ = await communicator.connect()
+    # Channels' defaults wait one second; a loaded CI machine can take longer to open a
+    # socket (it touches the database), which is not what this test is about.
+    connected, _ = await communicator.connect(timeout=SOCKET_TIMEOUT)
     assert connected
-    assert json.loads(await communicator.receive_from())["type"] == "ready"
+    assert json.loads(await communicator.receive_from(timeout=SOCKET_TIMEOUT))["type"] == "ready"
     events = []
     try:
         for kind, payload in batch:
@@ -92,10 +95,10 @@ async def _exchange(patient_token: str, conversation_id: int, batch: list[tuple[
                 await communicator.send_to(text_data=payload)
             else:
                 await communicator.send_to(bytes_data=payload)
-            events.append(json.loads(await communicator.receive_from(timeout=10)))
+            events.append(json.loads(await communicator.receive_from(timeout=SOCKET_TIMEOUT)))
         assert await communicator.receive_nothing(timeout=0.05)
     finally:
-        await communicator.disconnect()
+        await communicator.disconnect(timeout=SOCKET_TIMEOUT)
     return events
 
 
