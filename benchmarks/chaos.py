@@ -10,7 +10,8 @@ Cases:
 - ``worker_killed``: the Celery pool process SIGKILLed while it processes a message;
 - ``model_killed``: the model server SIGKILLed while it streams an answer;
 - ``model_hang``: a model server that accepts the connection and never sends a byte;
-- ``database_refusing``: PostgreSQL refusing connections (and cutting open ones) for 3 s;
+- ``database_refusing``: PostgreSQL refusing connections (and cutting open ones) for 3 s,
+  from the moment a message is stored and not yet answered;
 - ``crisis_model_down``: no model server at all; crisis messages must still get the
   crisis template, within 1 s (p95 reported).
 
@@ -275,13 +276,25 @@ def database_refusing(stack: Stack, tokens: list[str], n: int) -> dict[str, Any]
     assert stack.gate is not None
     gate = stack.gate
 
+    in_flight: list[bool] = []
+
     def outage() -> None:
+        # The break begins once a message is stored and not yet answered, so that it
+        # catches replies in flight (a fixed 0.2 s came before any socket had opened).
+        in_flight.append(
+            wait_for(
+                stack,
+                "SELECT count(*) FROM chatbot_message WHERE role = 'patient' "
+                "AND status IN ('received', 'processing') AND client_id LIKE 'database-%'",
+                seconds=30,
+            )
+        )
         gate.close()
         time.sleep(3)
         gate.open()
 
-    sents = asyncio.run(wave(stack, tokens, "database", QUESTION, n, outage, at_s=0.2))
-    return verdict(stack, sents)
+    sents = asyncio.run(wave(stack, tokens, "database", QUESTION, n, outage, at_s=0.0))
+    return verdict(stack, sents) | {"outage_began_with_a_message_in_flight": all(in_flight)}
 
 
 def crisis_model_down(stack: Stack, tokens: list[str], n: int) -> dict[str, Any]:

@@ -124,13 +124,15 @@ def thresholds(head: str) -> dict[str, float]:
 
 
 _lock = threading.Lock()
+# Changed whenever ``build`` makes a different model from the same adapter.
+BUILD_RECIPE = "int8-dynamic-per-channel-reduce-range"
 
 
 def model_path() -> Path:
     """Where the built encoder lives; its name carries the hash of the adapter's LoRA
-    matrices, so a new adapter is never served by an old model. Raises OSError without
-    the adapter."""
-    h = hashlib.sha256()
+    matrices and of ``BUILD_RECIPE``, so a new adapter or a changed build is never served
+    by an old model. Raises OSError without the adapter."""
+    h = hashlib.sha256(BUILD_RECIPE.encode())
     with np.load(ADAPTER_FILE) as arrays:
         for key in sorted(k for k in arrays.files if k.startswith("lora_")):
             h.update(key.encode())
@@ -213,7 +215,11 @@ def build(*, force: bool = False) -> Path:
                 dynamo=False,
             )
         quant_pre_process(str(tmp), str(pre), skip_symbolic_shape=True)
-        quantize_dynamic(str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True)
+        # reduce_range: 7-bit weights, so that CPUs without VNNI (AVX2: the u8s8 product
+        # can saturate) compute the same integers as CPUs with it. Without it, one build
+        # read "My 2 year old has a fever of 101" as allow on one CI machine and as a flag
+        # on another (ONNX Runtime's quantization notes describe the saturation).
+        quantize_dynamic(str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
         os.replace(out, target)
     finally:
         for path in (tmp, pre, out):

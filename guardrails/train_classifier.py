@@ -83,9 +83,9 @@ ALPHA = 16
 # English rows are held out instead ("writer:lang").
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
 FILES = {
-    "self_harm": ("sha", "shb", "shc", "shd", "she"),
-    "emergency": ("ema", "emb", "emc", "emd"),
-    "injection": ("ija", "ijb", "ijc", "ijd", "ije"),
+    "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg"),
+    "emergency": ("ema", "emb", "emc", "emd", "emf", "emg"),
+    "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf"),
     "scope": ("sc", "scb"),
 }
 # Public sets and how many rows of each to sample (long Reddit-style text is not chat).
@@ -117,7 +117,7 @@ class Row:
 
 
 ANY_RISK = -2
-_OWN = {n for names in FILES.values() for n in names} | {"cv", "self_harm_train", "conversations"}
+_OWN = {n for names in FILES.values() for n in names} | {"cv", "cvb", "self_harm_train", "conversations"}
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
@@ -181,8 +181,10 @@ def load_rows() -> list[Row]:
         rows.append(
             Row(_text(r["text"]), {"self_harm": ANY_RISK if r["label"] else 0}, "train", "self_harm_train")
         )
-    for r in _read(TRAIN / "cv.jsonl"):
-        split = "val" if int(r["id"].split("-")[1]) % 4 == 0 else "train"
+    for r in [*_read(TRAIN / "cv.jsonl"), *_read(TRAIN / "cvb.jsonl")]:
+        # Every fourth of the first writer's conversations validates; the second
+        # writer's (cvb) all train, so the validation set stays the one earlier runs used.
+        split = "val" if r["id"].startswith("cv-") and int(r["id"].split("-")[1]) % 4 == 0 else "train"
         for i in range(len(r["turns"])):
             level = _window_level(r["levels"], i)
             rows.append(
