@@ -216,9 +216,10 @@ def build(*, force: bool = False) -> Path:
             )
         quant_pre_process(str(tmp), str(pre), skip_symbolic_shape=True)
         # reduce_range: 7-bit weights, so that CPUs without VNNI (AVX2: the u8s8 product
-        # can saturate) compute the same integers as CPUs with it. Without it, one build
-        # read "My 2 year old has a fever of 101" as allow on one CI machine and as a flag
-        # on another (ONNX Runtime's quantization notes describe the saturation).
+        # can saturate) compute the same integers as CPUs with it (ONNX Runtime's
+        # quantization notes describe the saturation). Without it, the same adapter read
+        # "My 2 year old has a fever of 101" as allow on one machine and as a flag on an
+        # AVX2-only one; the likeliest cause, not confirmed.
         quantize_dynamic(str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True, reduce_range=True)
         os.replace(out, target)
     finally:
