@@ -96,6 +96,9 @@ class Message(models.Model):
     )
     mode = models.CharField(max_length=16, choices=Mode.choices, blank=True, default="")
     citations = models.JSONField(default=list, blank=True)
+    # The follow-ups offered with an assistant reply (kinds, e.g. "send_to_care_team"),
+    # so that a reloaded page, the REST API and a re-sent reply offer them too.
+    actions = models.JSONField(default=list, blank=True)
     verdicts = models.JSONField(default=list, blank=True)
     needs_review = models.BooleanField(default=False)
     # A machine-made reason code such as "model_timeout"; never patient text.

@@ -28,7 +28,7 @@ from chatbot.models import (
     audit_canonical,
     audit_chain_hash,
 )
-from chatbot.protocol import ServerEvent, StaffJoinedEvent
+from chatbot.protocol import ServerEvent, StaffJoinedEvent, reply_actions
 from chatbot.services import presence_key, staff_message_event, staff_name, staff_role
 from guardrails.base import RiskLevel
 
@@ -67,6 +67,8 @@ def conversation_transcript(*, conversation: Conversation) -> list[dict[str, Any
             "reply_to": m.reply_to_id,
             "mode": m.mode,
             "citations": m.citations,
+            # The follow-ups the reply offered (the same objects as the reply event's).
+            "actions": reply_actions(tuple(m.actions), message_id=m.reply_to_id) if m.reply_to_id else [],
             "who": f"{staff_name(m.author)}, {staff_role(m.author).lower()}" if m.author_id else "",
         }
         for m in conversation.messages.select_related("author")

@@ -392,8 +392,10 @@ def reply_record(
     mode: str,
     citations: Sequence[Mapping[str, Any]] = (),
     verdicts: Sequence[dict[str, Any]] = (),
+    actions: Sequence[str] = (),
 ) -> Message:
-    """Store the assistant's reply (what the patient saw) and close the patient message."""
+    """Store the assistant's reply (what the patient saw, with the follow-ups it offered)
+    and close the patient message."""
     message = Message.objects.get(pk=message_id)
     with transaction.atomic():
         reply = Message.objects.create(
@@ -405,6 +407,7 @@ def reply_record(
             text_deid=text_deid,
             mode=mode,
             citations=[dict(c) for c in citations],
+            actions=list(actions),
             verdicts=list(verdicts),
         )
         Message.objects.filter(pk=message_id).exclude(status=Message.Status.FAILED).update(

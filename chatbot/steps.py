@@ -16,14 +16,13 @@ from django.conf import settings
 
 from chatbot import crypto, metrics, policy, relevance, responses, selectors, services
 from chatbot.events import event_send
-from chatbot.extractive import NO_ANSWER
 from chatbot.knowledge.index import article as indexed_article
 from chatbot.knowledge.index import retrieve as search
 from chatbot.models import Conversation, Escalation, Message
 from chatbot.policy import Decision, Route
 from chatbot.protocol import ReplyEvent, ServerEvent, error_event, reply_actions
 from chatbot.rails import rail_context, runtime
-from chatbot.turns import SEND_TO_CARE_TEAM, Answer, Deidentified, Flag, Turn
+from chatbot.turns import Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, Verdict
 from guardrails.risk import next_risk_state
 from guardrails.runner import LOCAL_RAILS, run_rails
@@ -80,7 +79,6 @@ def _outcome_events(message_id: int) -> tuple[int, list[ServerEvent]]:
     if message.status == Message.Status.ANSWERED:
         reply = message.replies.order_by("-pk").first()
         if reply is not None:
-            declined = reply.mode == Message.Mode.TEMPLATE and reply.text_deid == NO_ANSWER
             outcome.append(
                 ReplyEvent(
                     type="reply",
@@ -89,7 +87,7 @@ def _outcome_events(message_id: int) -> tuple[int, list[ServerEvent]]:
                     text=crypto.decrypt(reply.text_encrypted),
                     mode=reply.mode,
                     citations=reply.citations,
-                    actions=reply_actions((SEND_TO_CARE_TEAM,) if declined else (), message_id=message.pk),
+                    actions=reply_actions(tuple(reply.actions), message_id=message.pk),
                 )
             )
     elif message.status == Message.Status.FAILED:
@@ -297,6 +295,7 @@ async def deliver(turn: Turn, answer: Answer) -> None:
         mode=answer.mode,
         citations=answer.citations,
         verdicts=answer.verdicts,
+        actions=answer.actions,
     )
     event = ReplyEvent(
         type="reply",

@@ -128,3 +128,26 @@ def test_an_emergency_shows_the_template_at_once_and_tops_the_inbox(browser, liv
     first = clinician.locator("#inbox tbody tr").first
     assert first.get_attribute("data-thread") == emergency_thread
     assert "emergent" in first.inner_text()
+
+
+def test_a_reloaded_chat_page_still_sends_a_declined_question_to_the_care_team(browser, live_server) -> None:
+    """The decline's one-click action is stored with the reply: after a reload the page
+    renders it, and the click creates the portal thread as the live button does."""
+    from chatbot.extractive import NO_ANSWER
+    from chatbot.models import Message, Thread
+    from tests.factories import ConversationFactory, MessageFactory
+
+    patient = PatientFactory(username="reloading-patient")
+    conversation = ConversationFactory(patient=patient)
+    question = MessageFactory(
+        conversation=conversation, text="what cream helps rosacea on my cheeks", status=Message.Status.ANSWERED
+    )
+    MessageFactory(
+        conversation=conversation, role=Message.Role.ASSISTANT, reply_to=question, text=NO_ANSWER,
+        text_deid=NO_ANSWER, mode=Message.Mode.TEMPLATE, actions=["send_to_care_team"],
+    )  # fmt: skip
+    page = _sign_in(browser, live_server.url, patient.username)
+    page.goto(f"{live_server.url}/chat/{conversation.pk}/")
+    page.click(f"button[data-send-to-care-team='{question.pk}']")
+    page.wait_for_selector(".msg__action-status:has-text('Sent. Your care team will reply in the portal.')")
+    assert Thread.objects.filter(from_chat_message=question).count() == 1

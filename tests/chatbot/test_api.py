@@ -133,3 +133,50 @@ def test_malformed_json_gets_a_clear_400() -> None:
         "POST", f"/api/conversations/{conversation.pk}/messages/", "{nope", content_type="application/json"
     )
     assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+def test_a_declined_reply_offers_the_care_team_in_the_api_and_on_a_reloaded_page() -> None:
+    """The "send my question to my care team" action is stored with the reply, so the
+    REST API and a reloaded chat page offer it, not only the live reply event."""
+    from tests.factories import signed_in
+
+    question = MessageFactory(text="what is the best cream for rosacea", status=Message.Status.ANSWERED)
+    MessageFactory(
+        conversation=question.conversation, role=Message.Role.ASSISTANT, reply_to=question,
+        text="I don't have vetted information on that.", mode=Message.Mode.TEMPLATE,
+        actions=["send_to_care_team"],
+    )  # fmt: skip
+    MessageFactory(conversation=question.conversation, role=Message.Role.ASSISTANT, reply_to=question, text="Ok.")
+
+    body = _client_for(question.conversation.patient).get(f"/api/conversations/{question.conversation.pk}/").json()
+    offered = [m["actions"] for m in body["messages"] if m["role"] == "assistant"]
+    assert offered == [
+        [{"type": "send_to_care_team", "label": "Send my question to my care team", "message_id": question.pk}],
+        [],
+    ]
+    page = signed_in(question.conversation.patient).get(f"/chat/{question.conversation.pk}/").content.decode()
+    assert page.count("data-send-to-care-team=") == 1 and f'data-send-to-care-team="{question.pk}"' in page
+
+
+def test_the_migration_offers_the_care_team_on_declines_stored_before_it() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from chatbot.extractive import NO_ANSWER
+
+    migration = importlib.import_module("chatbot.migrations.0011_reply_actions")
+    assert migration.NO_ANSWER == NO_ANSWER  # the decline it looks for is today's text
+    question = MessageFactory(status=Message.Status.ANSWERED)
+    declined = MessageFactory(
+        conversation=question.conversation, role=Message.Role.ASSISTANT, reply_to=question,
+        text=NO_ANSWER, text_deid=NO_ANSWER, mode=Message.Mode.TEMPLATE,
+    )  # fmt: skip
+    answered = MessageFactory(
+        conversation=question.conversation, role=Message.Role.ASSISTANT, reply_to=question,
+        text="Rest.", text_deid="Rest.", mode=Message.Mode.EXTRACTIVE,
+    )  # fmt: skip
+    migration.offer_the_care_team_on_past_declines(apps, None)
+    declined.refresh_from_db()
+    answered.refresh_from_db()
+    assert declined.actions == ["send_to_care_team"] and answered.actions == []

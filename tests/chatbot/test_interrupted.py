@@ -72,7 +72,7 @@ def test_a_declined_question_sent_again_keeps_its_care_team_action(sent) -> None
     message: Any = MessageFactory.create(status=Message.Status.ANSWERED)
     MessageFactory.create(
         conversation=message.conversation, role=Message.Role.ASSISTANT, reply_to=message,
-        text=NO_ANSWER, text_deid=NO_ANSWER, mode=Message.Mode.TEMPLATE,
+        text=NO_ANSWER, text_deid=NO_ANSWER, mode=Message.Mode.TEMPLATE, actions=["send_to_care_team"],
     )  # fmt: skip
     async_to_sync(pipeline.handle_interrupted_message)(message.pk, reason="worker_lost")
     assert [a["type"] for a in sent[0]["actions"]] == ["send_to_care_team"]

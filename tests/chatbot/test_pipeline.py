@@ -311,6 +311,8 @@ async def test_a_question_the_knowledge_base_cannot_answer_is_declined_with_the_
         {"type": "send_to_care_team", "label": "Send my question to my care team", "message_id": message.pk}
     ]
     assert "delta" not in _types(events) and model.calls == []  # the model is never asked
+    stored = await Message.objects.aget(reply_to=message)
+    assert stored.actions == ["send_to_care_team"]  # a reloaded page offers it too
 
 
 async def test_an_answer_carries_no_actions(settings, starter_knowledge) -> None:

@@ -384,6 +384,21 @@
     });
   }
 
+  // The same buttons rendered by the server with a stored reply (a reloaded page).
+  function wireActions(root) {
+    var buttons = root.querySelectorAll("button[data-send-to-care-team]");
+    Array.prototype.forEach.call(buttons, function (button) {
+      var messageId = parseInt(button.getAttribute("data-send-to-care-team"), 10);
+      var status = button.parentNode.querySelector(".msg__action-status");
+      if (!isFinite(messageId) || !status) {
+        return;
+      }
+      button.addEventListener("click", function () {
+        sendToCareTeam(button, status, messageId);
+      });
+    });
+  }
+
   function renderActions(li, actions) {
     if (!Array.isArray(actions)) {
       return;
@@ -1025,6 +1040,7 @@
   // ---------------------------------------------------------------- start
 
   localiseTimes(transcript);
+  wireActions(transcript);
   initCrisis();
   initComposer();
   els.reconnect.addEventListener("click", reconnectNow);
