@@ -137,12 +137,12 @@ def test_a_reloaded_chat_page_still_sends_a_declined_question_to_the_care_team(b
     from chatbot.models import Message, Thread
     from tests.factories import ConversationFactory, MessageFactory
 
-    patient = PatientFactory(username="reloading-patient")
-    conversation = ConversationFactory(patient=patient)
-    question = MessageFactory(
+    patient: Any = PatientFactory.create(username="reloading-patient")
+    conversation: Any = ConversationFactory.create(patient=patient)
+    question: Any = MessageFactory.create(
         conversation=conversation, text="what cream helps rosacea on my cheeks", status=Message.Status.ANSWERED
     )
-    MessageFactory(
+    MessageFactory.create(
         conversation=conversation, role=Message.Role.ASSISTANT, reply_to=question, text=NO_ANSWER,
         text_deid=NO_ANSWER, mode=Message.Mode.TEMPLATE, actions=["send_to_care_team"],
     )  # fmt: skip
