@@ -117,7 +117,7 @@ class Row:
 
 
 ANY_RISK = -2
-_OWN = {n for names in FILES.values() for n in names} | {"cv", "cvb", "self_harm_train", "conversations"}
+_OWN = {n for names in FILES.values() for n in names} | {"cv", "self_harm_train", "conversations"}
 
 
 def _read(path: Path) -> list[dict[str, Any]]:
