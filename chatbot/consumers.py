@@ -10,12 +10,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
-from chatbot import intake, logs, metrics, protocol, roles, selectors, services
+from chatbot import chat_sockets, intake, logs, metrics, protocol, services
 from chatbot.events import conversation_group
-from chatbot.models import Conversation
 from chatbot.protocol import AcceptedEvent, ProtocolError, ReadyEvent, ServerEvent, error_event
+from chatbot.socket_base import SocketConsumer
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +25,7 @@ UNAVAILABLE_DETAIL = (
 UNAVAILABLE_RETRY_S = 5
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(SocketConsumer):
     conversation_id: int | None = None
 
     async def connect(self) -> None:
@@ -39,46 +38,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
                 protocol.CLOSE_UNAUTHENTICATED,
             )
             return
-        if not await database_sync_to_async(roles.is_patient)(user):
-            await self.reject("forbidden", "Only patients can use the chat.", protocol.CLOSE_FORBIDDEN)
-            return
-        conversation = await database_sync_to_async(self._conversation)(user)
-        if conversation is None:
-            await self.reject("not_found", "No such conversation.", protocol.CLOSE_NOT_FOUND)
-            return
-        self.conversation_id = conversation.pk
-        logs.conversation_id.set(conversation.pk)
-        metrics.OPEN_SOCKETS.inc()
-        await self.channel_layer.group_add(conversation_group(conversation.pk), self.channel_name)
-        await database_sync_to_async(services.patient_presence_change)(
-            conversation_id=conversation.pk, delta=1
-        )
-        await self.send_event(
-            ReadyEvent(
-                type="ready", conversation_id=conversation.pk, risk_open=conversation.risk_state.is_open
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        try:
+            opening = await database_sync_to_async(chat_sockets.chat_socket_open)(
+                user=user, wanted=query.get("conversation", [None])[0]
             )
+        except chat_sockets.Refused as refused:
+            await self.reject(refused.code, refused.detail, refused.close_code)
+            return
+        self.conversation_id = opening.conversation_id  # counted in presence: disconnect uncounts it
+        logs.conversation_id.set(opening.conversation_id)
+        metrics.OPEN_SOCKETS.inc()
+        await self.channel_layer.group_add(conversation_group(opening.conversation_id), self.channel_name)
+        await self.send_event(
+            ReadyEvent(type="ready", conversation_id=opening.conversation_id, risk_open=opening.risk_open)
         )
         # Who is in the chat, and what the care team wrote while the patient was away.
-        for event in await database_sync_to_async(selectors.takeover_catch_up)(
-            conversation_id=conversation.pk
-        ):
+        for event in opening.catch_up:
             await self.send_event(event)
-            if event["type"] == "staff_message":
-                await database_sync_to_async(services.staff_messages_delivered)(
-                    message_ids=[event["message_id"]]
-                )
-
-    def _conversation(self, user: Any) -> Conversation | None:
-        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        wanted = query.get("conversation", [None])[0]
-        if wanted is None:
-            return selectors.conversation_latest(patient=user) or services.conversation_start(patient=user)
-        if wanted == "new":
-            return services.conversation_start(patient=user)
-        try:
-            return selectors.conversation_for_patient(patient=user, conversation_id=int(wanted))
-        except (ValueError, Conversation.DoesNotExist):
-            return None
+        if delivered := [e["message_id"] for e in opening.catch_up if e["type"] == "staff_message"]:
+            await database_sync_to_async(services.staff_messages_delivered)(message_ids=delivered)
 
     async def disconnect(self, code: int) -> None:
         if self.conversation_id is not None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.auth import AuthMiddlewareStack
+from channels.auth import AuthMiddleware
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.security.websocket import OriginValidator as _ChannelsOriginValidator
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django_otp import DEVICE_ID_SESSION_KEY, user_has_device
@@ -68,6 +69,20 @@ class SecondFactorMiddleware(BaseMiddleware):
         return await super().__call__(scope, receive, send)
 
 
+class SessionAuthMiddleware(AuthMiddleware):
+    """Channels' session sign-in, skipped when the socket presented a token: the token
+    decides, and a lookup whose answer is thrown away would queue on the database
+    thread that every socket of the process shares."""
+
+    def populate_scope(self, scope: dict[str, Any]) -> None:
+        if scope.get("auth_method") != "token":
+            super().populate_scope(scope)
+
+    async def resolve_scope(self, scope: dict[str, Any]) -> None:
+        if scope.get("auth_method") != "token":
+            await super().resolve_scope(scope)
+
+
 class OriginValidator(_ChannelsOriginValidator):
     def valid_origin(self, parsed_origin: Any) -> bool:
         # No Origin header: not a browser, so cookie-riding CSRF is not possible.
@@ -77,7 +92,11 @@ class OriginValidator(_ChannelsOriginValidator):
 
 
 def websocket_auth_stack(inner: Any) -> Any:
-    # Session auth first; the token middleware overrides the user when a token is sent.
+    # A token, when sent, decides who the user is (an invalid one signs the socket out);
+    # otherwise the session cookie does.
     return OriginValidator(
-        AuthMiddlewareStack(TokenAuthMiddleware(SecondFactorMiddleware(inner))), settings.ALLOWED_HOSTS
+        TokenAuthMiddleware(
+            CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(SecondFactorMiddleware(inner))))
+        ),
+        settings.ALLOWED_HOSTS,
     )

@@ -10,19 +10,19 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chatbot import protocol, roles
 from chatbot.events import conversation_group
 from chatbot.inbox import selectors as inbox_selectors
 from chatbot.models import Thread
 from chatbot.protocol import error_event
+from chatbot.socket_base import SocketConsumer
 
 # What a patient's inbox page may receive; anything else on the group is dropped.
 PASSED_EVENTS = frozenset({"crisis", "reply", "care_team_reply", "error"})
 
 
-class InboxConsumer(AsyncWebsocketConsumer):
+class InboxConsumer(SocketConsumer):
     group: str | None = None
 
     async def connect(self) -> None:

@@ -11,7 +11,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from chatbot.models import AuditEvent
+from chatbot.models import AuditEvent, Conversation
 from tests.factories import PatientFactory, UserFactory, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +169,33 @@ def test_a_socket_signed_in_by_cookie_needs_the_second_factor_too() -> None:
 
     assert '"unauthenticated"' in async_to_sync(close_code)(password_only)["text"]
     assert '"ready"' in async_to_sync(close_code)(verified)["text"]
+
+
+@pytest.mark.django_db(transaction=True)  # the socket's database thread closes connections
+def test_a_socket_that_sends_a_token_is_signed_in_by_the_token_alone() -> None:
+    """The token decides: a valid one signs in its own user, whatever the cookie says,
+    and an invalid one signs the socket out even beside a signed-in session cookie."""
+    from asgiref.sync import async_to_sync
+    from channels.testing import WebsocketCommunicator
+    from rest_framework.authtoken.models import Token
+
+    from config.asgi import application
+
+    cookie_patient: Any = PatientFactory()
+    token_patient: Any = PatientFactory()
+    token = Token.objects.create(user=token_patient)
+    session = signed_in(cookie_patient)
+    cookie = f"sessionid={session.cookies['sessionid'].value}".encode()
+
+    async def first_event(authorization: str) -> dict[str, Any]:
+        headers = [(b"cookie", cookie), (b"authorization", authorization.encode())]
+        communicator = WebsocketCommunicator(application, "/ws/chat/?conversation=new", headers=headers)
+        await communicator.connect(timeout=10)
+        first = await communicator.receive_json_from(timeout=10)
+        await communicator.disconnect()
+        return first
+
+    signed_in_by_token = async_to_sync(first_event)(f"Token {token.key}")
+    assert signed_in_by_token["type"] == "ready"
+    assert Conversation.objects.get(pk=signed_in_by_token["conversation_id"]).patient_id == token_patient.pk
+    assert async_to_sync(first_event)("Token not-a-real-token")["code"] == "unauthenticated"
