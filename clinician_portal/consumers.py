@@ -9,15 +9,15 @@ import json
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 
 from chatbot import protocol, roles, selectors, services
 from chatbot.events import STAFF_GROUP, staff_conversation_group
 from chatbot.models import Conversation
 from chatbot.protocol import ProtocolError, StaffEvent, StaffFrame, error_event
+from chatbot.socket_base import SocketConsumer
 
 
-class PortalConsumer(AsyncWebsocketConsumer):
+class PortalConsumer(SocketConsumer):
     user: Any = None
 
     async def connect(self) -> None:
