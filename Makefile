@@ -75,7 +75,7 @@ run-prod: install
 
 worker: install
 	mkdir -p var
-	nice -n 10 $(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
+	nice -n 19 $(BIN)/celery -A config worker --beat --loglevel=INFO --concurrency=2 \
 		--schedule var/celerybeat-schedule
 
 serve-model: install

@@ -1,7 +1,7 @@
 """Many patients at once, against the production-shaped stack (``benchmarks/stack.py``).
 
     python -m benchmarks.load --sockets 1000 --patients 200 [--web 2] [--workers 1]
-                              [--worker-nice 10] [--profile 30]
+                              [--worker-nice 19] [--profile 30]
 
 Opens ``--sockets`` authenticated sockets, each on a new conversation, sends one
 message on every socket at once, and waits for each message's final event (a
@@ -17,6 +17,10 @@ message on every socket at once, and waits for each message's final event (a
 - ``throughput``: final events per second over the burst, and per worker process;
 - ``peak_memory``: RSS and PSS (MiB) of each process type, sampled through the run;
 - the stored messages by status, read from the database afterwards;
+- ``accept_phase``: from the burst until the last ``accepted``, its wall time and the
+  CPU each process type used in it (web, worker, Redis, PostgreSQL, and this load
+  generator), in ms per message: on a machine with C cores no run can accept the burst
+  faster than the sum divided by C, so it says where a latency floor comes from;
 - ``uptime``: the machine's load, since figures on a shared machine need it.
 
 ``--profile S`` records a worker with py-spy for S seconds under the burst and
@@ -41,7 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.stack import REPO, Stack, rss_by_process_type
+from benchmarks.stack import REPO, Stack, cpu_seconds_by_role, rss_by_process_type
 
 QUESTIONS = [
     "What helps a cold?",
@@ -164,7 +168,8 @@ async def burst(
         open_s = time.perf_counter() - started
         opened = [c for c in clients if c.open_error is None]
         deadline = time.monotonic() + timeout_s
-        burst_at = time.perf_counter()
+
+        accept_phase: dict[str, Any] = {}
 
         async def report_accepted() -> None:
             # The accept figures are known long before the last reply: print them early,
@@ -172,15 +177,27 @@ async def burst(
             while any(math.isnan(c.accepted_s) and c.final is None for c in opened):
                 if time.monotonic() > deadline:
                     return
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(0.01)
+            cpu_after, generator_after = cpu_seconds_by_role(stack), time.process_time()
+            cpu = {role: cpu_after.get(role, 0.0) - used for role, used in cpu_before.items()}
+            cpu["load_generator"] = generator_after - generator_before
+            accept_phase.update(
+                wall_ms=round((time.perf_counter() - burst_at) * 1000, 1),
+                cpu_ms_per_message={role: round(s * 1000 / len(opened), 3) for role, s in cpu.items()},
+                cpu_ms_per_message_all=round(sum(cpu.values()) * 1000 / len(opened), 3),
+                cores=os.cpu_count(),
+            )
             early = {
                 "sockets_opened": len(opened),
                 "accepted_ms": percentiles([c.accepted_s for c in opened]),
+                "accept_phase": accept_phase,
             }
             print(json.dumps({"early": early, "uptime": os.getloadavg()}), file=sys.stderr, flush=True)
 
         if on_burst is not None:
             on_burst()
+        cpu_before, generator_before = cpu_seconds_by_role(stack), time.process_time()
+        burst_at = time.perf_counter()
         reporter = asyncio.create_task(report_accepted())
         await asyncio.gather(*(c.send_and_wait(deadline) for c in opened))
         reporter.cancel()
@@ -199,6 +216,7 @@ async def burst(
         "open_failures": dict(Counter(c.open_error for c in clients if c.open_error)),
         "open_all_s": round(open_s, 2),
         "accepted_ms": percentiles([c.accepted_s for c in opened]),
+        "accept_phase": accept_phase,
         "replies": {k: v for k, v in ends.items() if k in ("model", "extractive", "template")},
         "honest_errors": {k: v for k, v in ends.items() if k not in ("model", "extractive", "template")},
         "lost": len(opened) - len(finals),
@@ -254,7 +272,7 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=50)
     parser.add_argument("--web", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--workers", type=int, default=1, help="Celery pool processes")
-    parser.add_argument("--worker-nice", type=int, default=10)
+    parser.add_argument("--worker-nice", type=int, default=19)
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the last reply")
     parser.add_argument("--profile", type=int, default=0, help="py-spy a worker for this many seconds")
     parser.add_argument(

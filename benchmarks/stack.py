@@ -139,7 +139,7 @@ class Stack:
     # "hang" (accepts, never answers) or "down" (nothing listening; start one later)
     model: str = "none"
     knowledge: bool = True
-    worker_nice: int = 10
+    worker_nice: int = 19
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
 
@@ -542,3 +542,27 @@ def _memory(pid: int) -> tuple[int, int]:
         line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:] if line.endswith("kB")
     }
     return values.get("Rss", 0), values.get("Pss", 0)
+
+
+def cpu_seconds_by_role(stack: Stack) -> dict[str, float]:
+    """CPU time (user + system) each process type has used so far, in seconds: the web
+    processes, the worker's processes, Redis, and every PostgreSQL process on the machine
+    (the stack's database is one of the server's databases, not its own server)."""
+    roles: dict[str, list[int]] = {"web": stack.web_children()}
+    for name in ("worker", "redis"):
+        process = stack.processes.get(name)
+        if process is not None and process.poll() is None:
+            roles[name] = [process.pid, *_descendants(process.pid)]
+    out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
+    roles["postgres"] = [int(pid) for pid in out.split()]
+    return {role: round(sum(_cpu_seconds(pid) for pid in pids), 3) for role, pids in roles.items()}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """utime + stime from /proc/<pid>/stat; 0 if the process is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rpartition(")")[2].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
