@@ -248,16 +248,31 @@ def server_accept(stack: Stack) -> dict[str, float]:
     return {f"within_{le}_s": round(n / total, 3) for le, n in buckets.items() if le != "+Inf"}
 
 
-def profile(pids: list[int], seconds: int, name: str, fmt: str = "flamegraph") -> str | None:
-    """py-spy on the first of ``pids``; returns the output's path (an SVG flame graph, or
-    collapsed stacks with ``fmt="raw"``), or None if py-spy cannot attach."""
+def profile(pids: list[int], seconds: int, name: str, fmt: str = "flamegraph", rate: int = 100) -> str | None:
+    """py-spy on the first of ``pids``, ``rate`` samples a second; returns the output's
+    path (an SVG flame graph, or collapsed stacks with ``fmt="raw"``), or None if py-spy
+    cannot attach."""
     if not pids:
         return None
     suffix = "svg" if fmt == "flamegraph" else "txt"
     out = REPO / "var" / f"{name}-profile-{int(time.time())}.{suffix}"
     out.parent.mkdir(exist_ok=True)
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("py-spy")), "record", "-p", str(pids[0]), "-d", str(seconds), "-o", str(out), "-f", fmt, "--nonblocking"],
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "-p",
+            str(pids[0]),
+            "-d",
+            str(seconds),
+            "-o",
+            str(out),
+            "-f",
+            fmt,
+            "--rate",
+            str(rate),
+            "--nonblocking",
+        ],
         capture_output=True,
         text=True,
     )
@@ -276,7 +291,10 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900, help="seconds to wait for the last reply")
     parser.add_argument("--profile", type=int, default=0, help="py-spy a worker for this many seconds")
     parser.add_argument(
-        "--profile-web", type=int, default=0, help="py-spy one web process from the burst, for this many seconds"
+        "--profile-web",
+        type=int,
+        default=0,
+        help="py-spy one web process from the burst, for this many seconds",
     )
     args = parser.parse_args()
 
@@ -297,7 +315,7 @@ def main() -> None:
             # The accept path under the burst: one web process, from the first frame sent.
             thread = threading.Thread(
                 target=lambda: web_profiler.append(
-                    profile(stack.web_children(), args.profile_web, "web", fmt="raw")
+                    profile(stack.web_children(), args.profile_web, "web", fmt="raw", rate=1000)
                 ),
                 daemon=True,
             )
