@@ -49,7 +49,7 @@ def chat_socket_open(*, user: Any, wanted: str | None) -> Opening:
     return Opening(
         conversation_id=conversation.pk,
         risk_open=conversation.risk_state.is_open,
-        catch_up=selectors.takeover_catch_up(conversation_id=conversation.pk),
+        catch_up=selectors.takeover_catch_up(conversation=conversation),
     )
 
 

@@ -90,10 +90,10 @@ def conversation_history_deid(*, conversation_id: int, before_message_id: int) -
     return [(role, text) for role, text in reversed(rows)]
 
 
-def takeover_catch_up(*, conversation_id: int) -> list[ServerEvent]:
+def takeover_catch_up(*, conversation: Conversation) -> list[ServerEvent]:
     """What a patient socket must be told on connecting: who from the care team is in
     the chat, and their messages that are still waiting (oldest first)."""
-    conversation = Conversation.objects.select_related("staff_joined_by").get(pk=conversation_id)
+    conversation_id = conversation.pk
     events: list[ServerEvent] = []
     if conversation.staff_joined_by is not None:
         name, role = staff_name(conversation.staff_joined_by), staff_role(conversation.staff_joined_by)
