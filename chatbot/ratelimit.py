@@ -23,11 +23,27 @@ def message_rate_check(*, user_id: int) -> RateDecision:
     return message_rate_checks(user_ids=[user_id])[0]
 
 
+# Count one message per key (a key may repeat, each a message) and return the counts in
+# order; a key's expiry is set when it is created. One command for a whole batch: as a
+# pipeline of INCR and EXPIRE per message, building and parsing 400 commands cost a
+# web process about 0.1 ms of CPU per message under a burst.
+_COUNT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return counts
+"""
+
+
 def message_rate_checks(*, user_ids: Sequence[int]) -> list[RateDecision]:
     """Count one message for each of ``user_ids`` (a user may appear more than once, each
     a message); say, in order, whether each is within the limit. On Redis this is one
-    pipelined round trip for the lot: a burst of a hundred messages on one web process
-    spent three quarters of its store time in two round trips per message."""
+    round trip and one script for the lot: a burst of a hundred messages on one web
+    process spent three quarters of its store time in two round trips per message."""
+    if not user_ids:
+        return []
     window = settings.CHAT_RATE_WINDOW_S
     now = int(time.time())
     keys = [f"chat-rate:{user_id}:{now // window}" for user_id in user_ids]
@@ -35,12 +51,9 @@ def message_rate_checks(*, user_ids: Sequence[int]) -> list[RateDecision]:
     if client is None:
         counts = [_count(key, window) for key in keys]
     else:
-        pipe = client.pipeline(transaction=False)
-        for key in keys:
-            full = cache.make_and_validate_key(key)
-            pipe.incr(full)
-            pipe.expire(full, window + 1, nx=True)
-        counts = [int(n) for n in pipe.execute()[0::2]]
+        script = client.register_script(_COUNT_SCRIPT)
+        full = [cache.make_and_validate_key(key) for key in keys]
+        counts = [int(n) for n in script(keys=full, args=[window + 1], client=client)]
     retry = window - now % window or window
     return [
         RateDecision(False, retry) if count > settings.CHAT_RATE_LIMIT else RateDecision(True, 0)

@@ -29,6 +29,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chatbot import crypto, request_context, roles
+from chatbot.bulk import bulk_insert, rows_matching
 from chatbot.events import patient_event_on_commit, staff_event_on_commit
 from chatbot.models import (
     AUDIT_GENESIS,
@@ -153,7 +154,7 @@ def patient_messages_submit(*, submissions: Sequence[Submission]) -> list[tuple[
             results[i] = RateLimited(rate.retry_after_s)
     try:
         with transaction.atomic():
-            stored = Message.objects.bulk_create(
+            stored = bulk_insert(
                 [
                     Message(
                         conversation_id=submissions[i].conversation_id,
@@ -187,12 +188,8 @@ def _resent_many(submissions: Sequence[Submission]) -> dict[tuple[int, str], Mes
     keys = {(s.conversation_id, s.client_id) for s in submissions if s.client_id is not None}
     if not keys:
         return {}
-    found = Message.objects.filter(
-        conversation_id__in={c for c, _ in keys}, client_id__in={k for _, k in keys}
-    )
-    return {
-        (m.conversation_id, m.client_id or ""): m for m in found if (m.conversation_id, m.client_id) in keys
-    }
+    found = rows_matching(Message, "conversation", "client_id", keys)
+    return {(m.conversation_id, m.client_id or ""): m for m in found}
 
 
 def patient_message_receive(
