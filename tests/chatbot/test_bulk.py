@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from chatbot import crypto, ratelimit
+from chatbot import crypto, ratelimit, services
 from chatbot.bulk import bulk_insert, rows_matching
 from chatbot.models import Message
 from tests.factories import ConversationFactory
@@ -92,3 +92,33 @@ def test_the_rate_count_is_per_message_and_expires(settings) -> None:
     assert int(client.get(key)) == 4  # the refused message is counted too, as before
     assert 0 < client.ttl(key) <= 3601
     assert ratelimit.message_rate_checks(user_ids=[]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_id_that_raced_in_on_another_process_is_acknowledged_not_stored_twice(monkeypatch) -> None:
+    """The batch's lookup did not see the other process's row yet: the one INSERT fails on
+    the unique client id, and the batch is stored one by one instead."""
+    monkeypatch.setattr("django.conf.settings.CHAT_RATE_LIMIT", 1000)
+    conversation = ConversationFactory()
+    (raced,) = bulk_insert([_message(conversation, "c1", "first copy")])
+    monkeypatch.setattr(services, "_resent_many", lambda submissions: {})
+
+    def sub(text: str, client_id: str) -> services.Submission:
+        return services.Submission(conversation.patient_id, conversation.pk, text, client_id)
+
+    results = services.patient_messages_submit(submissions=[sub("again", "c1"), sub("new", "c2")])
+    (again, again_created), (new, new_created) = results  # type: ignore[misc]
+    assert again.pk == raced.pk and not again_created
+    assert new_created and crypto.decrypt(Message.objects.get(pk=new.pk).text_encrypted) == "new"
+    assert Message.objects.filter(conversation_id=conversation.pk).count() == 2
+
+
+def test_a_rate_key_without_an_expiry_gets_one(settings) -> None:
+    settings.CHAT_RATE_WINDOW_S = 3600
+    user = 8_000_000 + int(time.time() * 1000) % 1_000_000
+    client = ratelimit._redis_client()
+    assert client is not None
+    key = cache.make_and_validate_key(f"chat-rate:{user}:{int(time.time()) // 3600}")
+    client.set(key, 1)  # left without a TTL (by an older version, or a hand)
+    ratelimit.message_rate_checks(user_ids=[user])
+    assert int(client.get(key)) == 2 and 0 < client.ttl(key) <= 3601
