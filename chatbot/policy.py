@@ -40,7 +40,7 @@ def speaks_for(verdict: Verdict, rail: str) -> bool:
 
 
 def is_self_harm_crisis(verdict: Verdict) -> bool:
-    """The self-harm rail escalated: suicide risk at or above active ideation, or a
+    """The self-harm rail escalated: suicide risk from a passive wish to be dead up, or a
     self-injury happening now. Crisis resources show at once."""
     return speaks_for(verdict, "self_harm") and verdict.is_escalation
 
@@ -112,7 +112,7 @@ RULES: tuple[Rule, ...] = (
     # The rails cannot read the message: a person must, today (it may be an emergency).
     Rule("unreadable language", lambda v: v.rail == "language", Route.FLAG, Kind.LANGUAGE, HIGH),
     Rule("concern for someone else", lambda v: v.category == "third_party", Route.FLAG, Kind.THIRD_PARTY, ROUTINE),
-    # Passive wish, a burden, self-harm content, history: support now, the mental-health queue.
+    # Self-harm content, history, a weak classifier signal: support now, the mental-health queue.
     Rule("self-harm help tier", is_help_tier, Route.FLAG, Kind.CRISIS, HIGH),
     # Below the 911 threshold but not routine: urgent-care advice, reviewed today.
     Rule("emergency flag: urgent care", is_emergency_flag, Route.FLAG, Kind.EMERGENCY, HIGH),

@@ -42,11 +42,6 @@ class RiskLevel(IntEnum):
     INTENT_OR_PLAN = 4  # intent to act, or a plan
     BEHAVIOR = 5  # recent behaviour: an attempt, preparation, an overdose already taken
 
-    @property
-    def at_or_above_active_ideation(self) -> bool:
-        """Thoughts of killing oneself or worse: the self-harm rail escalates at this level."""
-        return self >= RiskLevel.ACTIVE_IDEATION
-
 
 @dataclass(frozen=True)
 class Evidence:

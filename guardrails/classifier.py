@@ -90,9 +90,10 @@ LEVEL_OF = {
 
 
 def escalating_classes(head: str) -> list[int]:
-    """Indices of the self-harm classes that take the crisis path: active ideation and
-    above, and self-injury."""
-    return [i for i, c in enumerate(CLASSES[head]) if c not in ("none", "passive_wish")]
+    """Indices of the self-harm classes that take the crisis path: every rung of the
+    ladder from a passive wish to be dead up, and self-injury. A passive wish escalates
+    (see ``guardrails.self_harm``): the help tier is for signals too weak to name a rung."""
+    return [i for i, c in enumerate(CLASSES[head]) if c != "none"]
 
 
 def data_digest() -> str:

@@ -161,7 +161,9 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-# (rail, positive mode, what counts as positive) for the held-out report.
+# (rail, positive mode, name) for the held-out report. A row's label is the same for
+# every mode: a patient at risk (a passive wish included) is a positive for the crisis
+# path and for the help tier alike.
 HELDOUT_CHECKS: tuple[tuple[str, str, str], ...] = (
     ("self_harm", "escalate", "escalate"),
     ("self_harm", "flag", "help"),
@@ -173,8 +175,8 @@ HELDOUT_CHECKS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def heldout_rows(rail: str, what: str) -> list[dict[str, Any]]:
-    """The held-out writer's rows for ``rail`` with 0/1 labels for ``what``."""
+def heldout_rows(rail: str) -> list[dict[str, Any]]:
+    """The held-out writer's rows for ``rail``, with 0/1 labels."""
     from guardrails.classifier import HERE
     from guardrails.train_classifier import FILES, VALIDATION
 
@@ -187,10 +189,7 @@ def heldout_rows(rail: str, what: str) -> list[dict[str, Any]]:
         ]
     writer, _, lang = VALIDATION[rail].partition(":")
     assert writer in FILES[rail]
-    rows = [r for r in read_rows(train / f"{writer}.jsonl") if not lang or r.get("lang", "en") == lang]
-    if rail == "self_harm" and what == "escalate":
-        return [{**r, "label": int(r["label"] and r["level"] not in ("passive_wish",))} for r in rows]
-    return rows
+    return [r for r in read_rows(train / f"{writer}.jsonl") if not lang or r.get("lang", "en") == lang]
 
 
 def heldout_report(limit: int | None = None) -> dict[str, Any]:
@@ -199,7 +198,7 @@ def heldout_report(limit: int | None = None) -> dict[str, Any]:
 
     report: dict[str, Any] = {"rails": {}, "classifier_only": manifest()["heldout"]}
     for rail, mode, what in HELDOUT_CHECKS:
-        rows = heldout_rows(rail, what)[:limit]
+        rows = heldout_rows(rail)[:limit]
         name = "self_harm" if rail == "conversation" else rail
         key = f"{rail}:{what}"
         report["rails"][key] = _brief(evaluate(name, rows, mode))

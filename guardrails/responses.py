@@ -34,11 +34,6 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
             "988 Suicide & Crisis Lifeline any time, day or night. You can also text HOME to "
             "741741 to reach the Crisis Text Line."
         ),
-        "passive_wish": (
-            "Thank you for telling me how you're feeling. That sounds really heavy. I've let your "
-            "care team know so someone can check in with you. If things get worse or you think "
-            "about hurting yourself, call or text 988, or call 911 if you are in danger."
-        ),
         "emergency": (
             "What you describe could be {condition}. Please call 911 or go to the nearest "
             "emergency department now. Don't wait for a reply here."
@@ -97,11 +92,6 @@ DEFAULT_TEMPLATES: dict[str, dict[str, str]] = {
             "texto al 988 para comunicarte con la Línea 988 de Prevención del Suicidio y Crisis "
             "a cualquier hora; al llamar, marca 2 para español. También puedes enviar AYUDA por "
             "mensaje de texto al 741741 (Crisis Text Line)."
-        ),
-        "passive_wish": (
-            "Gracias por contarme cómo te sientes. Suena muy difícil. Avisé a tu equipo de "
-            "atención para que alguien se comunique contigo. Si empeora o piensas en hacerte "
-            "daño, llama o envía un texto al 988, o llama al 911 si estás en peligro."
         ),
         "emergency": (
             "Lo que describes podría ser {condition}. Llama al 911 o ve a la sala de emergencias "
@@ -246,8 +236,6 @@ def response_for(
     if rail == "self_harm":
         if verdict.is_escalation:
             return f"{t['crisis']}\n\n{t['crisis_resources']}"
-        if verdict.category == "passive_wish":
-            return t["passive_wish"]
         if verdict.category == "third_party":
             return t["third_party"]
         return None  # the help tier: support shows beside the answer (``help`` template)

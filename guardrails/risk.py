@@ -15,7 +15,6 @@ RISK_CATEGORIES = frozenset(
     {
         "suicide",
         "self_harm",
-        "passive_wish",
         "self_injury",
         "eating_disorder",
         "possible_preparation",

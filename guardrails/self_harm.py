@@ -16,14 +16,20 @@ Two layers, read over the conversation:
    the lower help threshold it FLAGs with category ``self_harm``. Thresholds were
    chosen on a writer the model never saw (see ``guardrails/models/rails_classifier.json``).
 
-Actions: ESCALATE at ACTIVE_IDEATION or above, for current self-injury, or when the
+Actions: ESCALATE at PASSIVE_WISH or above, for current self-injury, or when the
 classifier's escalation probability (this message or the conversation window) reaches
-its threshold; FLAG for a passive wish, depiction, eating disorders, history,
-third-party concern, possible preparation, and any classifier risk above the help
-threshold (category ``self_harm``); ALLOW otherwise. ``score`` ranks how clearly the
-text is about self-harm (used for AUROC), independent of the action. Evidence is the
-pattern spans where a pattern fired, else the sentence that carried the classifier's
-score.
+its threshold; FLAG for depiction, eating disorders, history, third-party concern,
+possible preparation, and any classifier risk above the help threshold (category
+``self_harm``); ALLOW otherwise. ``score`` ranks how clearly the text is about
+self-harm (used for AUROC), independent of the action. Evidence is the pattern spans
+where a pattern fired, else the sentence that carried the classifier's score.
+
+Why a passive wish to be dead takes the crisis path: it is the first rung of the C-SSRS
+screener, a positive screen that needs a clinician's assessment, and a patient who
+writes "everyone would be better off without me" inside a refill request is at risk
+whatever the rest of the message asks. Until 2026-12-04 it took the help tier (support
+beside the answer, reviewed the same day); the issue's own measure and the frozen test
+sets count it as a miss of the crisis path, and a miss costs more than a false alarm.
 """
 
 from __future__ import annotations
@@ -92,7 +98,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p(r"\bend(?:ing)? it all\b|\bend my (?:own )?life\b|\btake my (?:own )?life\b", "suicide", _L.ACTIVE_IDEATION, "ending one's life"),
     _p(r"\b(?:me )?quiero (?:morir(?:me)?|matarme|suicidarme)|\bme quiero (?:morir|matar)|\bpensando en (?:matarme|suicidarme|el suicidio|quitarme la vida)|\bquitarme la vida\b|\bacabar con mi vida\b|\bsuicidarme\b|\bquiero acabar con todo\b", "suicide", _L.ACTIVE_IDEATION, "thoughts of suicide (es)"),
     _p(r"\bich will (?:nicht mehr leben|sterben|mich umbringen)|\bje veux (?:mourir|me tuer)|\bquero morrer\b", "suicide", _L.ACTIVE_IDEATION, "thoughts of suicide"),
-    # Passive wish to be dead (these phrases carry their own negation).
+    # Passive wish to be dead (these phrases carry their own negation): the crisis path too.
     _p(r"\bwish (?:i (?:was|were) dead|i (?:had never been|was never|wasn't|weren't) born|i could (?:just )?(?:die|disappear)|for my death|i would(?:n't)? (?:die|not wake up))", "suicide", _L.PASSIVE_WISH, "wish to be dead", negatable=False),
     _p(r"\b(?:don't|do not|dont|never) want to (?:be alive|live|exist|wake up|be here) ?(?:anymore|any more|again)?", "suicide", _L.PASSIVE_WISH, "no wish to live", negatable=False),
     _p(r"\b(?:hope|hoping|wish) (?:that )?i (?:don't|do not|never|won't) wake up|\bgo to sleep and (?:never|not) wake up|\bsleep forever\b", "suicide", _L.PASSIVE_WISH, "wish not to wake", negatable=False),
@@ -264,10 +270,8 @@ class SelfHarmRail:
             cats.add("suicide")
 
         current_injury = any(h.pattern.category == "self_injury" and _is_current(t, h) for h in self_live)
-        if level.at_or_above_active_ideation or current_injury:
+        if level > RiskLevel.NONE or current_injury:
             category = "suicide" if level > RiskLevel.NONE else "self_injury"
-            if level.at_or_above_active_ideation:
-                category = "suicide"
             score = max(0.9 + 0.02 * int(level), clf, 0.9)
             return Verdict(self.name, Action.ESCALATE, category, min(score, 1.0), level, evidence)
         # Where the precise patterns read the text as negated, past, someone else's, generic
@@ -278,8 +282,6 @@ class SelfHarmRail:
         )
         if learned_escalation and not explained:
             return self._learned_escalation(text, message, window, limits, level, evidence)
-        if level is RiskLevel.PASSIVE_WISH:
-            return Verdict(self.name, Action.FLAG, "passive_wish", max(0.8, clf), level, evidence)
         for cat, base in (
             ("self_injury", 0.8), ("eating_disorder", 0.75), ("possible_preparation", 0.7), ("self_harm_content", 0.7),
         ):  # fmt: skip

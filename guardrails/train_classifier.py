@@ -830,7 +830,7 @@ def choose_thresholds() -> dict[str, Any]:
         f: dict[str, Any] = {}
         if head in ("self_harm", "conversation"):
             esc = p[:, escalating_classes(head)].sum(axis=1)
-            esc_label = np.array([int(r["label"] and r.get("level") != "passive_wish") for r in rows])
+            esc_label = label  # every rung escalates, a passive wish included
             t_esc = _pick(esc, esc_label, ESCALATE_RECALL, ESCALATE_MAX_FPR)
             t_help = min(
                 max(threshold_for_recall(risk, label, HELP_RECALL), HELP_FLOOR.get(head, 0.0)), t_esc

@@ -17,7 +17,7 @@ async def test_a_help_tier_message_shows_the_lines_and_opens_a_review(scripted_m
     communicator = await _connect(await _sync_patient())
     await _ready(communicator)
     await communicator.send_to(
-        text_data=json.dumps({"type": "message", "text": "I feel like such a burden to my family", "client_id": "h1"})
+        text_data=json.dumps({"type": "message", "text": "i used to cut in high school, been clean 8 years", "client_id": "h1"})
     )
     events = await _events_until(communicator, "reply", wait_s=90)
     accepted = events[0]

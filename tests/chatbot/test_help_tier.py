@@ -23,9 +23,9 @@ def _help(events):
 @pytest.mark.parametrize(
     ("text", "language", "words"),
     [
-        ("I feel like a burden to my family", "en", "988"),
-        ("honestly everyone would be better off without me", "en", "988"),
-        ("a veces siento que mi familia estaría mejor sin mí", "es", "marca 2 para español"),
+        ("i used to cut in high school, been clean 8 years", "en", "988"),
+        ("everything feels so heavy lately and im tired of it all", "en", "988"),
+        ("de adolescente me cortaba, pero hace muchos años que estoy bien", "es", "marca 2 para español"),
     ],
 )
 async def test_a_self_harm_signal_below_crisis_gets_gentle_support_and_a_review(
@@ -42,7 +42,28 @@ async def test_a_self_harm_signal_below_crisis_gets_gentle_support_and_a_review(
     escalation = await Escalation.objects.aget(message=message)
     assert (escalation.kind, escalation.priority) == (Escalation.Kind.CRISIS, HIGH)
     conversation = await Conversation.objects.aget(pk=message.conversation_id)
-    assert conversation.needs_review and conversation.risk_level >= 1
+    assert conversation.needs_review  # no C-SSRS rung was named: a passive wish would escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I feel like a burden to my family",
+        "can you refill my metformin. honestly everyone would be better off without me",
+        "a veces siento que mi familia estaría mejor sin mí",
+    ],
+)
+async def test_a_passive_wish_to_be_dead_takes_the_crisis_path(text: str, scripted_model) -> None:
+    # Not the help tier: a burden or a wish to be dead is a positive screen, and a person
+    # reaches out now (URGENT), whatever routine question came with it.
+    model = scripted_model([])
+    events, message = await _send(text)
+    assert not _help(events)
+    crisis = next(e for e in events if e["type"] == "crisis" and e["kind"] == "crisis")
+    assert {r["contact"] for r in crisis["resources"]} >= {"911", "988"}
+    assert model.calls == []
+    escalation = await Escalation.objects.aget(message=message)
+    assert (escalation.kind, escalation.priority) == (Escalation.Kind.CRISIS, Escalation.Priority.URGENT)
 
 
 @pytest.mark.xfail(

@@ -21,7 +21,7 @@ def v(rail: str, action: str, category: str, score: float = 0.9) -> Verdict:
 CRISIS = v("self_harm", "escalate", "suicide")
 INJURY_NOW = v("self_harm", "escalate", "self_injury")
 EMERGENCY = v("emergency", "escalate", "stroke")
-PASSIVE = v("self_harm", "flag", "passive_wish", 0.8)
+EATING = v("self_harm", "flag", "eating_disorder", 0.75)
 THIRD_PARTY = v("self_harm", "flag", "third_party", 0.7)
 INJECTION = v("injection", "block", "prompt_injection", 0.95)
 INJECTION_FLAG = v("injection", "flag", "prompt_injection", 0.6)
@@ -51,7 +51,7 @@ LLM_UNAVAILABLE = v("safety_llm", "flag", "unavailable", 0.0)
         (v("self_harm", "block", "rail_error", 1.0), "rail error"),
         (THIRD_PARTY, "concern for someone else"),
         (OTHER_LANGUAGE, "unreadable language"),
-        (PASSIVE, "self-harm help tier"),
+        (EATING, "self-harm help tier"),
         (HISTORY, "self-harm help tier"),
         (HELP, "self-harm help tier"),
         (v("self_harm", "flag", "risk_retraction", 0.5), "self-harm help tier"),
@@ -87,7 +87,7 @@ def test_each_verdict_matches_its_row(verdict: Verdict, rule: str) -> None:
         ([RAIL_ERROR, CRISIS], Route.URGENT, CRISIS, Kind.CRISIS, Priority.URGENT),
         ([INJECTION, RAIL_ERROR], Route.FAIL, RAIL_ERROR, Kind.PROCESSING_ERROR, Priority.ROUTINE),
         # The help tier: any self-harm signal below crisis is reviewed at HIGH, not paged.
-        ([PASSIVE], Route.FLAG, PASSIVE, Kind.CRISIS, Priority.HIGH),
+        ([EATING], Route.FLAG, EATING, Kind.CRISIS, Priority.HIGH),
         ([HELP], Route.FLAG, HELP, Kind.CRISIS, Priority.HIGH),
         ([HISTORY], Route.FLAG, HISTORY, Kind.CRISIS, Priority.HIGH),
         ([THIRD_PARTY], Route.FLAG, THIRD_PARTY, Kind.THIRD_PARTY, Priority.ROUTINE),
@@ -101,11 +101,11 @@ def test_each_verdict_matches_its_row(verdict: Verdict, rule: str) -> None:
         # ...but never outranks a crisis or an emergency.
         ([OTHER_LANGUAGE, EMERGENCY], Route.URGENT, EMERGENCY, Kind.EMERGENCY, Priority.URGENT),
         # Among flags the higher priority leads: a patient's risk before an injection.
-        ([PASSIVE, INJECTION], Route.FLAG, PASSIVE, Kind.CRISIS, Priority.HIGH),
+        ([EATING, INJECTION], Route.FLAG, EATING, Kind.CRISIS, Priority.HIGH),
         ([HELP, SCOPE], Route.FLAG, HELP, Kind.CRISIS, Priority.HIGH),
         # Then the most severe action, then the higher score.
         ([SCOPE, INJECTION], Route.FLAG, INJECTION, Kind.INJECTION, Priority.ROUTINE),
-        ([INJECTION_FLAG, PASSIVE], Route.FLAG, PASSIVE, Kind.CRISIS, Priority.HIGH),
+        ([INJECTION_FLAG, EATING], Route.FLAG, EATING, Kind.CRISIS, Priority.HIGH),
         ([ALLOW, THIRD_PARTY], Route.FLAG, THIRD_PARTY, Kind.THIRD_PARTY, Priority.ROUTINE),
         # The second opinion can escalate on its own, and its silence only tells a person.
         ([LLM_CRISIS], Route.URGENT, LLM_CRISIS, Kind.CRISIS, Priority.URGENT),
@@ -131,7 +131,7 @@ def test_every_urgent_verdict_is_kept_and_only_acting_ones_are_recorded() -> Non
 @pytest.mark.parametrize(
     ("verdicts", "help_tier"),
     [
-        ([PASSIVE], True),
+        ([EATING], True),
         ([HELP], True),
         ([HISTORY, INJECTION], True),  # support shows even when another row leads
         ([OTHER_LANGUAGE, HELP], True),
@@ -151,7 +151,7 @@ def test_a_self_harm_signal_below_crisis_shows_help(verdicts, help_tier) -> None
     ("verdicts", "order"),
     [
         # The lead's template first: a passive wish answers before the injection refusal.
-        ([INJECTION, PASSIVE], [PASSIVE, INJECTION]),
+        ([INJECTION, EATING], [EATING, INJECTION]),
         # A help-tier flag with no template of its own falls to the refusal.
         ([HISTORY, INJECTION], [HISTORY, INJECTION]),
         ([SCOPE, OTHER_LANGUAGE, INJECTION], [OTHER_LANGUAGE, INJECTION, SCOPE]),
@@ -166,7 +166,7 @@ def test_templates_are_tried_lead_first(verdicts, order) -> None:
     [
         (CRISIS, True, False, True),
         (EMERGENCY, False, True, True),
-        (PASSIVE, False, False, False),
+        (EATING, False, False, False),
         (EMERGENCY_FLAG, False, False, False),
         (LLM_CRISIS, True, False, True),
         (LLM_EMERGENCY, False, True, True),
@@ -182,22 +182,13 @@ def test_the_safety_words_mean_one_thing_each(verdict, self_harm_crisis, medical
     assert verdict.is_escalation is escalation
 
 
-@pytest.mark.parametrize(
-    ("level", "expected"),
-    [(RiskLevel.NONE, False), (RiskLevel.PASSIVE_WISH, False), (RiskLevel.ACTIVE_IDEATION, True),
-     (RiskLevel.BEHAVIOR, True)],
-)
-def test_at_or_above_active_ideation(level: RiskLevel, expected: bool) -> None:
-    assert level.at_or_above_active_ideation is expected
-
-
 # ``guardrails.fairness.outcome`` names the decision without importing this policy (the
 # layers forbid it); these rows hold the two together.
 _MIXES = [
     [], [ALLOW], [CRISIS], [EMERGENCY], [CRISIS, EMERGENCY], [RAIL_ERROR], [RAIL_ERROR, CRISIS],
-    [INJECTION, RAIL_ERROR], [PASSIVE], [HELP], [HISTORY], [THIRD_PARTY], [INJECTION], [SCOPE],
+    [INJECTION, RAIL_ERROR], [EATING], [HELP], [HISTORY], [THIRD_PARTY], [INJECTION], [SCOPE],
     [EMERGENCY_FLAG], [OTHER_LANGUAGE], [OTHER_LANGUAGE, HELP], [OTHER_LANGUAGE, EMERGENCY],
-    [PASSIVE, INJECTION], [HISTORY, INJECTION], [THIRD_PARTY, INJECTION], [INJECTION_FLAG],
+    [EATING, INJECTION], [HISTORY, INJECTION], [THIRD_PARTY, INJECTION], [INJECTION_FLAG],
     [HELP, EMERGENCY_FLAG], [LLM_CRISIS], [LLM_EMERGENCY], [LLM_HELP], [LLM_UNAVAILABLE],
     [LLM_UNAVAILABLE, SCOPE], [SCOPE, INJECTION], [v("phi_leak", "block", "phi")],
 ]  # fmt: skip

@@ -22,9 +22,9 @@ def v(rail: str, action: Action, category: str, level: RiskLevel | None = None) 
         ),
         (
             RiskState(RiskLevel.INTENT_OR_PLAN, frozenset({"suicide"})),
-            [v("self_harm", Action.FLAG, "passive_wish", RiskLevel.PASSIVE_WISH)],
+            [v("self_harm", Action.ESCALATE, "suicide", RiskLevel.PASSIVE_WISH)],
             RiskLevel.INTENT_OR_PLAN,
-            {"suicide", "passive_wish"},
+            {"suicide"},
         ),
         (RiskState(RiskLevel.BEHAVIOR), [], RiskLevel.BEHAVIOR, set()),
         (RiskState(), [v("injection", Action.BLOCK, "jailbreak")], RiskLevel.NONE, set()),

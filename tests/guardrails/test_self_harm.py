@@ -87,6 +87,24 @@ def test_it_escalates_active_ideation_and_above(text: str, level: RiskLevel) -> 
 
 @pytest.mark.parametrize(
     "text",
+    [
+        "I wish I could go to sleep and never wake up",
+        "everyone would be better off without me",
+        "ya no quiero vivir",
+        "can u refill my lisinopril. honestly my family would be better off without me",
+        "me siento una carga para mis hijos",
+    ],
+)
+def test_a_passive_wish_to_be_dead_takes_the_crisis_path(text: str) -> None:
+    # The first rung of the C-SSRS ladder is a positive screen: a person assesses it now.
+    verdict = check(text)
+    assert verdict.action is Action.ESCALATE, verdict
+    assert verdict.category == "suicide"
+    assert verdict.risk_level is not None and verdict.risk_level >= RiskLevel.PASSIVE_WISH
+
+
+@pytest.mark.parametrize(
+    "text",
     ["I've been cutting myself again", "i cut my arms last night", "me corto los brazos cuando estoy triste"],
 )
 def test_it_escalates_current_self_injury(text: str) -> None:
@@ -98,15 +116,6 @@ def test_it_escalates_current_self_injury(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "category"),
     [
-        ("I wish I could go to sleep and never wake up", "passive_wish"),
-        ("everyone would be better off without me", "passive_wish"),
-        pytest.param(
-            "ya no quiero vivir",
-            "passive_wish",
-            # "I don't want to live anymore": the two-layer adapter (2026-12-04) sends it to the
-            # crisis path, not the help tier. Over-triage, the safe direction; see README.
-            marks=pytest.mark.xfail(strict=True, reason="the two-layer classifier escalates it"),
-        ),
         ("My son said he wants to kill himself, what do I do?", "third_party"),
         ("My teenager has been cutting herself", "third_party"),
         ("I attempted suicide years ago, but I've been doing well for a long time now", "history"),
