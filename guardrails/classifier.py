@@ -53,7 +53,7 @@ MAX_TOKENS = 128  # messages are short; longer text is read in overlapping chunk
 CHUNK_WORDS = 60
 WINDOW_TURNS = 3  # the conversation head reads the last three patient turns
 WINDOW_SEP = " [SEP] "
-TRAINED_LAYERS = 2
+TRAINED_LAYERS = 3
 RANK = 8
 TARGET_MODULES = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
 
