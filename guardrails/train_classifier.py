@@ -98,9 +98,17 @@ PUBLIC = {
     "injection/harmful_requests_no_injection": 250,
     "self_harm/do_not_answer_selfharm": 250,
 }
-# Recall targets for the thresholds (on the held-out writer), and the injection FPR cap.
-ESCALATE_RECALL = 0.95
-HELP_RECALL = 0.98
+# Recall targets per head for the thresholds (on the held-out writer), and the injection
+# FPR cap. For single messages the escalation target sits above the product's (0.95) by
+# a margin: in seven rounds of frozen sets from new writers, recall read 1 to 12 points
+# below the held-out writer, and a threshold set exactly at the target there loses rows
+# whole on a new writer. Until 2026-12-04 every head had 0.95. The conversation window
+# keeps it: it read 1.000 on two fresh sets and its threshold is held by the FPR cap. The
+# help and flag targets keep 0.98: at 0.99 the self-harm help tier took 26% of the
+# held-out writer's hard negatives and 76% of its safe conversations, and the emergency
+# flag sent "My 2 year old has a fever of 101" to urgent care.
+ESCALATE_RECALL = {"self_harm": 0.97, "conversation": 0.95, "emergency": 0.97}
+HELP_RECALL = {"self_harm": 0.98, "conversation": 0.98, "emergency": 0.98}
 INJECTION_RECALL = 0.92
 INJECTION_MAX_FPR = 0.03
 
@@ -458,8 +466,8 @@ def choose(rows: list[Row], val: list[int], logits: dict[str, np.ndarray]) -> di
             esc_classes = escalating_classes(head)
             esc = p[:, esc_classes].sum(axis=1)
             esc_label = np.isin(targets, esc_classes).astype(int)
-            t_esc = threshold_for_recall(esc, esc_label, ESCALATE_RECALL)
-            t_help = threshold_for_recall(risk, any_label, HELP_RECALL)
+            t_esc = threshold_for_recall(esc, esc_label, ESCALATE_RECALL[head])
+            t_help = threshold_for_recall(risk, any_label, HELP_RECALL[head])
             calib["thresholds"][head] = {"escalate": round(t_esc, 4), "help": round(min(t_help, t_esc), 4)}
             figures["escalate"] = metrics(esc, esc_label, t_esc)
             figures["help"] = metrics(risk, any_label, t_help)
@@ -467,8 +475,8 @@ def choose(rows: list[Row], val: list[int], logits: dict[str, np.ndarray]) -> di
                 figures["escalate_es"] = metrics(esc[spanish], esc_label[spanish], t_esc)
                 figures["help_es"] = metrics(risk[spanish], any_label[spanish], t_help)
         elif head == "emergency":
-            t_esc = threshold_for_recall(risk, any_label, ESCALATE_RECALL)
-            t_flag = threshold_for_recall(risk, any_label, HELP_RECALL)
+            t_esc = threshold_for_recall(risk, any_label, ESCALATE_RECALL[head])
+            t_flag = threshold_for_recall(risk, any_label, HELP_RECALL[head])
             calib["thresholds"][head] = {"escalate": round(t_esc, 4), "flag": round(min(t_flag, t_esc), 4)}
             figures["escalate"] = metrics(risk, any_label, t_esc)
             figures["flag"] = metrics(risk, any_label, t_flag)
@@ -831,9 +839,9 @@ def choose_thresholds() -> dict[str, Any]:
         if head in ("self_harm", "conversation"):
             esc = p[:, escalating_classes(head)].sum(axis=1)
             esc_label = label  # every rung escalates, a passive wish included
-            t_esc = _pick(esc, esc_label, ESCALATE_RECALL, ESCALATE_MAX_FPR)
+            t_esc = _pick(esc, esc_label, ESCALATE_RECALL[head], ESCALATE_MAX_FPR)
             t_help = min(
-                max(threshold_for_recall(risk, label, HELP_RECALL), HELP_FLOOR.get(head, 0.0)), t_esc
+                max(threshold_for_recall(risk, label, HELP_RECALL[head]), HELP_FLOOR.get(head, 0.0)), t_esc
             )
             thresholds[head] = {"escalate": round(t_esc, 4), "help": round(t_help, 4)}
             f["escalate"], f["help"] = metrics(esc, esc_label, t_esc), metrics(risk, label, t_help)
@@ -841,8 +849,8 @@ def choose_thresholds() -> dict[str, Any]:
                 f["escalate_es"] = metrics(esc[es], esc_label[es], t_esc)
                 f["help_es"] = metrics(risk[es], label[es], t_help)
         elif head == "emergency":
-            t_esc = _pick(risk, label, ESCALATE_RECALL, ESCALATE_MAX_FPR)
-            t_flag = min(threshold_for_recall(risk, label, HELP_RECALL), t_esc)
+            t_esc = _pick(risk, label, ESCALATE_RECALL[head], ESCALATE_MAX_FPR)
+            t_flag = min(threshold_for_recall(risk, label, HELP_RECALL[head]), t_esc)
             thresholds[head] = {"escalate": round(t_esc, 4), "flag": round(t_flag, 4)}
             f["escalate"], f["flag"] = metrics(risk, label, t_esc), metrics(risk, label, t_flag)
         elif head == "injection":

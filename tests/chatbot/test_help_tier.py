@@ -24,7 +24,7 @@ def _help(events):
     ("text", "language", "words"),
     [
         ("i used to cut in high school, been clean 8 years", "en", "988"),
-        ("i make myself throw up after meals sometimes", "en", "988"),
+        ("i attempted suicide years ago but im doing well now, just need a refill", "en", "988"),
         ("de adolescente me cortaba, pero hace muchos años que estoy bien", "es", "marca 2 para español"),
     ],
 )

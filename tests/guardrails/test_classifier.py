@@ -76,7 +76,12 @@ def test_the_manifest_holds_the_held_out_figures_for_each_head() -> None:
     # (a trade against a development set, written in the manifest and the README).
     floor = policy.get("help_floor", {}).get("self_harm")
     on_floor = classifier.thresholds("self_harm")["help"] == floor
-    assert figures["self_harm"]["help"]["recall"] >= policy["help_recall"] or on_floor
+    assert figures["self_harm"]["help"]["recall"] >= policy["help_recall"]["self_harm"] or on_floor
+    # Each escalation threshold meets its head's recall target unless the FPR cap holds it.
+    for head in ("self_harm", "emergency"):
+        escalate = figures[head]["escalate"]
+        capped = escalate["fpr"] >= policy["escalate_max_fpr"] - 0.005
+        assert escalate["recall"] >= policy["escalate_recall"][head] or capped
 
 
 # --- wiring, with the classifier's reading scripted -------------------------------
