@@ -147,6 +147,7 @@ _NOT_SUICIDAL = re.compile(
 _GENERIC_SUBJECT = re.compile(
     r"\b(?:others|people|someone|anyone|those|many|teens|teenagers|patients|students|kids|he|she|they|her|his|their)\b(?: \w+){0,3}? (?:who|that|is|are|was|were|may|might|has|have|had|would)\b[^.!?]{0,30}$"
 )
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my)\b")
 _PAST = re.compile(
     r"\b(?:years? ago|months ago|long time ago|in the past|used to|when i was (?:a |in |younger|\d)|as a (?:teen|kid|child|teenager)|in (?:high school|college|my (?:teens|twenties))|hace (?:\d+|muchos|varios|unos) (?:anos|meses)|de (?:joven|adolescente))"
 )
@@ -196,8 +197,11 @@ def _find_hits(text: str) -> list[_Hit]:
                 qualifier = "negated"
             elif _PAST.search(clause) and not _RECENT.search(clause):
                 qualifier = "history"
-            elif (g := _GENERIC_SUBJECT.search(before)) and not re.search(
-                r"\b(?:i|i'm|im|i've|me|my)\b", before[g.start() :]
+            elif (
+                (g := _GENERIC_SUBJECT.search(before))
+                and not _FIRST_PERSON.search(before[g.start() :])
+                # "they would be better off without me": the phrase names the speaker.
+                and not _FIRST_PERSON.search(m.group())
             ):
                 qualifier = "generic"
             hits.append(_Hit(pattern, m.start(), m.end(), qualifier))

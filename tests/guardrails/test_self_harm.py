@@ -93,6 +93,9 @@ def test_it_escalates_active_ideation_and_above(text: str, level: RiskLevel) -> 
         "ya no quiero vivir",
         "can u refill my lisinopril. honestly my family would be better off without me",
         "me siento una carga para mis hijos",
+        # Someone else is the grammatical subject, but the phrase names the speaker.
+        "my kids deserve better, they would honestly be better off without me",
+        "i'm sure my parents would be happier if i were gone",
     ],
 )
 def test_a_passive_wish_to_be_dead_takes_the_crisis_path(text: str) -> None:
