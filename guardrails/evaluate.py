@@ -6,9 +6,10 @@
 
 ``--heldout`` measures each input rail (patterns and classifier together) on the
 held-out writers' rows that chose the classifier's thresholds (see
-``guardrails.train_classifier.VALIDATION``): recall, FPR and AUROC per rail and
-positive mode, Spanish rows separately, and the multi-turn conversations; beside them
-the classifier-only figures recorded in the manifest.
+``guardrails.train_classifier.VALIDATION``; and, as ``self_harm_es``, the Spanish
+self-harm writer ``SPANISH_VALIDATION`` that chose nothing): recall, FPR and AUROC per
+rail and positive mode, Spanish rows separately, and the multi-turn conversations;
+beside them the classifier-only figures recorded in the manifest.
 
 Row shapes:
 
@@ -167,6 +168,8 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 HELDOUT_CHECKS: tuple[tuple[str, str, str], ...] = (
     ("self_harm", "escalate", "escalate"),
     ("self_harm", "flag", "help"),
+    ("self_harm_es", "escalate", "escalate"),
+    ("self_harm_es", "flag", "help"),
     ("conversation", "escalate", "escalate"),
     ("conversation", "flag", "help"),
     ("emergency", "escalate", "escalate"),
@@ -178,9 +181,11 @@ HELDOUT_CHECKS: tuple[tuple[str, str, str], ...] = (
 def heldout_rows(rail: str) -> list[dict[str, Any]]:
     """The held-out writer's rows for ``rail``, with 0/1 labels."""
     from guardrails.classifier import HERE
-    from guardrails.train_classifier import FILES, VALIDATION
+    from guardrails.train_classifier import FILES, SPANISH_VALIDATION, VALIDATION
 
     train = HERE / "data" / "train"
+    if rail == "self_harm_es":
+        return read_rows(SPANISH_VALIDATION)
     if rail == "conversation":
         return [
             {"id": r["id"], "turns": r["turns"], "label": int(any(r["labels"])), "lang": r["lang"]}
@@ -199,11 +204,11 @@ def heldout_report(limit: int | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {"rails": {}, "classifier_only": manifest()["heldout"]}
     for rail, mode, what in HELDOUT_CHECKS:
         rows = heldout_rows(rail)[:limit]
-        name = "self_harm" if rail == "conversation" else rail
+        name = "self_harm" if rail in ("conversation", "self_harm_es") else rail
         key = f"{rail}:{what}"
         report["rails"][key] = _brief(evaluate(name, rows, mode))
         spanish = [r for r in rows if r.get("lang") == "es"]
-        if spanish:
+        if spanish and len(spanish) < len(rows):
             report["rails"][f"{key}:es"] = _brief(evaluate(name, spanish, mode))
     return report
 

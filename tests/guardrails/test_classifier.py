@@ -84,6 +84,23 @@ def test_the_manifest_holds_the_held_out_figures_for_each_head() -> None:
         assert escalate["recall"] >= policy["escalate_recall"][head] or capped
 
 
+def test_the_spanish_validation_writer_is_never_trained_on() -> None:
+    import json
+
+    from guardrails.train_classifier import SPANISH_VALIDATION
+
+    assert SPANISH_VALIDATION not in classifier.TRAINING_FILES
+    rows = [json.loads(line) for line in SPANISH_VALIDATION.read_text(encoding="utf-8").splitlines() if line]
+    assert len(rows) >= 590 and {r["lang"] for r in rows} == {"es"}
+    trained = {
+        json.loads(line).get("text")
+        for path in classifier.TRAINING_FILES
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    }
+    assert not trained & {r["text"] for r in rows}
+
+
 # --- wiring, with the classifier's reading scripted -------------------------------
 
 
