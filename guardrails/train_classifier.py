@@ -87,7 +87,7 @@ SPANISH_VALIDATION = DATA / "validation" / "self_harm_es.jsonl"
 # English rows are held out instead ("writer:lang").
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
 FILES = {
-    "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg"),
+    "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg", "sht"),
     "emergency": ("ema", "emb", "emc", "emd", "emf", "emg"),
     "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf"),
     "scope": ("sc", "scb"),
