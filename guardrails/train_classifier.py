@@ -847,8 +847,10 @@ def choose_thresholds() -> dict[str, Any]:
         es = np.array([r.get("lang") == "es" for r in rows])
         f: dict[str, Any] = {}
         if head in ("self_harm", "conversation"):
-            esc = p[:, escalating_classes(head)].sum(axis=1)
-            esc_label = label  # every rung escalates, a passive wish included
+            esc_classes = escalating_classes(head)
+            esc = p[:, esc_classes].sum(axis=1)
+            # Positive where the row's rung takes the crisis path, as ``choose`` reads it.
+            esc_label = np.array([int(CLASSES[head].index(r["level"]) in esc_classes) for r in rows])
             t_esc = _pick(esc, esc_label, ESCALATE_RECALL[head], ESCALATE_MAX_FPR)
             t_help = min(
                 max(threshold_for_recall(risk, label, HELP_RECALL[head]), HELP_FLOOR.get(head, 0.0)), t_esc
