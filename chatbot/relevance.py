@@ -40,6 +40,14 @@ from guardrails import embeddings
 from guardrails.base import Passage
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "relevance.json"
+KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
+# The question bank: patient-register questions, each naming the starter article that
+# answers it (written for the gate, ``questions/kb*``, and for the section ranker,
+# ``sections/sq*``: sixteen writers). The gate's training reads the same files.
+BANK_FILES = sorted((KNOWLEDGE / "questions").glob("kb*.jsonl")) + sorted(
+    (KNOWLEDGE / "sections").glob("sq*.jsonl")
+)
+STARTER = KNOWLEDGE / "starter"
 
 FEATURES = (
     "retrieval_score",
@@ -55,6 +63,8 @@ FEATURES = (
     "best_sentence_similarity",
     "first_sentence_similarity",
     "second_best_passage_gap",
+    "bank_similarity",
+    "bank_below_best",
 )
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -197,10 +207,13 @@ class RelevanceModel:
         passages: Sequence[Passage],
         embed: Callable[[list[str]], np.ndarray],
         q_vec: np.ndarray | None = None,
+        bank_sims: Sequence[float] | None = None,
     ) -> np.ndarray:
         """An (n, len(FEATURES)) matrix, one row per passage. ``embed`` encodes the
         passage side; ``q_vec`` is the question's vector (encoded with ``embed`` when
-        not given)."""
+        not given); ``bank_sims`` is, per passage, the question's similarity to the
+        closest bank question its article answers (``QuestionBank.similarities``; 0 for
+        none, and all 0 when not given)."""
         if not passages:
             return np.zeros((0, len(FEATURES)), dtype=np.float32)
         headings = [heading_of(p) or p.title for p in passages]
@@ -220,8 +233,10 @@ class RelevanceModel:
         best = max(p.score for p in passages)
         ranked = sorted((p.score for p in passages), reverse=True)
         gap = ranked[0] - ranked[1] if len(ranked) > 1 else ranked[0]
+        bank = [float(b) for b in bank_sims] if bank_sims is not None else [0.0] * len(passages)
+        best_bank = max(bank)
         rows = []
-        for passage, heading, body_sentences in zip(passages, headings, bodies, strict=True):
+        for passage, heading, body_sentences, bank_sim in zip(passages, headings, bodies, bank, strict=True):
             sentence_sims = [float(sims[position[s]]) for s in body_sentences] or [0.0]
             body = set(words(f"{passage.title} {passage.text}"))
             head = set(words(f"{passage.title} {heading}"))
@@ -245,6 +260,8 @@ class RelevanceModel:
                     max(sentence_sims),
                     sentence_sims[0],
                     gap if passage.score == best else 0.0,
+                    bank_sim,
+                    best_bank - bank_sim,
                 ]
             )
         return np.array(rows, dtype=np.float32)
@@ -259,9 +276,10 @@ class RelevanceModel:
         passages: Sequence[Passage],
         embed: Callable[[list[str]], np.ndarray],
         q_vec: np.ndarray | None = None,
+        bank_sims: Sequence[float] | None = None,
     ) -> np.ndarray:
         """The probability that each passage answers ``question`` (same order)."""
-        return self.probabilities_from(self.features(question, passages, embed, q_vec))
+        return self.probabilities_from(self.features(question, passages, embed, q_vec, bank_sims))
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -289,6 +307,76 @@ class RelevanceModel:
             threshold=float(data["threshold"]),  # type: ignore[arg-type]
             data_sha256=str(data["data_sha256"]),
         )
+
+
+class QuestionBank:
+    """Questions patients ask, each with the title of the article that answers it.
+
+    Patients ask the same things in many words, and a question close to one that
+    other people asked of an article is evidence that the article answers it: the
+    gate reads the closest such question as a feature (``bank_similarity``). An
+    article with no bank questions (a clinic's own, or a starter article renamed)
+    scores 0 there, which makes the gate more cautious, never less. Thread-safe: the
+    matrix is built once per encoder (~18 s of one core for the ~5,000 starter
+    questions: ``warm_up`` does it at process start)."""
+
+    def __init__(self, questions: Sequence[tuple[str, str]]) -> None:
+        """``questions``: ``(article title, question)`` pairs."""
+        self.titles = tuple(t for t, _ in questions)
+        self.texts = tuple(q for _, q in questions)
+        rows: dict[str, list[int]] = {}
+        for i, title in enumerate(self.titles):
+            rows.setdefault(title, []).append(i)
+        self._rows = {title: np.array(r) for title, r in rows.items()}
+        self._matrices: dict[int, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def matrix(self, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """The questions' vectors, encoded with ``embed`` on first use."""
+        key = id(embed)
+        with self._lock:  # held while encoding: a second caller waits, never encodes again
+            found = self._matrices.get(key)
+            if found is None:
+                found = embed(list(self.texts)) if self.texts else np.zeros((0, 384), np.float32)
+                self._matrices[key] = found
+        return found
+
+    def similarities(
+        self, q_vec: np.ndarray, passages: Sequence[Passage], embed: Callable[[list[str]], np.ndarray]
+    ) -> list[float]:
+        """Per passage, the cosine of ``q_vec`` to the closest bank question its article
+        answers, or 0.0."""
+        wanted = [self._rows.get(p.title) for p in passages]
+        if not any(r is not None for r in wanted):
+            return [0.0] * len(passages)
+        sims = self.matrix(embed) @ q_vec
+        return [float(sims[r].max()) if r is not None else 0.0 for r in wanted]
+
+
+@cache
+def load_bank() -> QuestionBank:
+    """The committed bank: every question of ``BANK_FILES`` whose article is a starter
+    article, under that article's title (as ``load_knowledge`` stores it)."""
+    import frontmatter
+
+    titles = {}
+    for path in sorted(STARTER.glob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        meta = frontmatter.load(path).metadata
+        slug = str(meta.get("slug") or path.stem)
+        titles[slug] = str(meta.get("title") or path.stem.replace("-", " ").capitalize())
+    pairs = []
+    for path in BANK_FILES:
+        for line in path.open(encoding="utf-8"):
+            if line.strip():
+                row = json.loads(line)
+                if row["slug"] in titles:
+                    pairs.append((titles[row["slug"]], row["question"]))
+    return QuestionBank(pairs)
 
 
 def idf_table(documents: Sequence[str]) -> dict[str, float]:
@@ -355,16 +443,19 @@ def judge(
     embed: Callable[[list[str]], np.ndarray],
     q_vec: np.ndarray,
     model: RelevanceModel | None = None,
+    bank: QuestionBank | None = None,
 ) -> Judgement:
     """The passages that answer ``question``, best first; none when the gate says no.
 
     ``embed`` encodes passage text (a ``PassageEmbedder``), ``q_vec`` is the question's
-    vector. Raises whatever the model file or the embedder raise: the caller fails closed.
+    vector, ``bank`` the question bank (none: every bank feature is 0). Raises whatever
+    the model file, the bank or the embedder raise: the caller fails closed.
     """
     model = model or load()
     if not passages or not words(question):
         return Judgement((), ())
-    probs = model.probabilities(question, passages, embed, q_vec)
+    bank_sims = bank.similarities(q_vec, passages, embed) if bank is not None else None
+    probs = model.probabilities(question, passages, embed, q_vec, bank_sims)
     order = np.argsort(-probs, kind="stable")
     accepted = tuple(passages[i] for i in order if probs[i] >= model.threshold)
     return Judgement(accepted, tuple(float(p) for p in probs))
@@ -402,4 +493,10 @@ def gate(question: str, passages: Sequence[Passage]) -> Judgement:
     """``judge`` with the committed model and this process's encoders, on the
     question without its surrogates."""
     plain = plain_question(question)
-    return judge(plain, passages, passage_embedder(), question_vector(plain))
+    return judge(plain, passages, passage_embedder(), question_vector(plain), bank=load_bank())
+
+
+def warm_up() -> None:
+    """Encode the question bank now, not on a patient's first question (~5,000 short
+    texts)."""
+    load_bank().matrix(passage_embedder())

@@ -11,6 +11,10 @@ negative from a neighbouring topic. Each question is asked a second time with it
 own article taken out of the index: that is what a question the knowledge base
 cannot answer looks like.
 
+The gate also reads the question bank (``relevance.load_bank``): how close the
+question is to the nearest question other writers asked of the passage's article.
+In training a question is matched only to other writers' questions.
+
 A passage from another article also answers when that article is about the
 question's subject (``also_answers``): "how to take levothyroxine correctly" is
 written for the hypothyroidism article, and the levothyroxine article answers it
@@ -58,7 +62,7 @@ STARTER = REPO / "chatbot" / "knowledge" / "starter"
 # those written for the section ranker (``sections/sq*``, nine more writers).
 QUESTIONS = sorted((REPO / "chatbot" / "knowledge" / "questions").glob("kb*.jsonl")) + sorted(
     (REPO / "chatbot" / "knowledge" / "sections").glob("sq*.jsonl")
-)
+)  # the same files as ``relevance.BANK_FILES``: the gate's question bank
 TOP_K = 4
 MAX_OFF_TARGET = 0.02
 MAX_ANSWERED_WITHOUT = 0.05
@@ -198,10 +202,29 @@ def main(argv: Sequence[str] | None = None) -> None:
     feats: list[np.ndarray] = []
     labels: list[int] = []
     groups: list[tuple[int, int]] = []
+    # The question bank, as the gate holds it (``relevance.load_bank``: these same
+    # questions). A question is never matched to its own writer's questions: at run
+    # time the bank holds other people's phrasings of what a patient asks. With its
+    # article taken out, that article's passages are never retrieved, so its bank
+    # questions never count.
+    q_writers = np.array([q["writer"] for q in questions])
+    of_slug: dict[str, list[int]] = {}
+    for i, q in enumerate(questions):
+        of_slug.setdefault(q["slug"], []).append(i)
+    bank_rows = {slug: np.array(rows) for slug, rows in of_slug.items()}
+
+    def bank_sims(qi: int, found: Sequence[Passage]) -> list[float]:
+        sims = []
+        for p in found:
+            rows = bank_rows.get(p.url, np.zeros(0, dtype=int))
+            rows = rows[q_writers[rows] != questions[qi]["writer"]]
+            sims.append(float((q_matrix[rows] @ q_matrix[qi]).max()) if rows.size else 0.0)
+        return sims
+
     for qi, (q, q_vec) in enumerate(zip(questions, q_matrix, strict=True)):
         for scenario, exclude in ((0, None), (1, q["slug"])):
             found = passages(q_vec, exclude)
-            feats.append(model.features(q["question"], found, cached_embed))
+            feats.append(model.features(q["question"], found, cached_embed, bank_sims=bank_sims(qi, found)))
             labels.extend(
                 int(p.url == q["slug"] or also_answers(q["question"], p.title, idf, title_words))
                 for p in found

@@ -205,3 +205,63 @@ def test_another_article_about_the_questions_subject_counts_as_answering_in_trai
     question: str, title: str, answers: bool
 ) -> None:
     assert also_answers(question, title, IDF, TITLE_WORDS) is answers
+
+
+def _bank_embed(calls: list[list[str]]):
+    vectors = {
+        "stroke signs?": [1.0, 0.0],
+        "is my face drooping a stroke": [0.6, 0.8],
+        "flu shot every year?": [0.0, 1.0],
+    }
+
+    def embed(texts: list[str]) -> np.ndarray:
+        calls.append(list(texts))
+        return np.array([vectors.get(t, [0.0, 0.0]) for t in texts], dtype=np.float32)
+
+    return embed
+
+
+def test_the_bank_scores_each_passage_by_the_closest_question_its_article_answers() -> None:
+    bank = relevance.QuestionBank(
+        [
+            (STROKE.title, "stroke signs?"),
+            (STROKE.title, "is my face drooping a stroke"),
+            (FLU.title, "flu shot every year?"),
+        ]
+    )
+    calls: list[list[str]] = []
+    embed = _bank_embed(calls)
+    elsewhere = Passage(3, "A clinic's own article", "Text.", score=0.5)
+    q_vec = np.array([0.8, 0.6], dtype=np.float32)
+    assert bank.similarities(q_vec, [FLU, STROKE, elsewhere], embed) == pytest.approx([0.6, 0.96, 0.0])
+    assert bank.similarities(q_vec, [elsewhere], embed) == [0.0]  # no article of the bank: nothing encoded
+    bank.similarities(np.array([1.0, 0.0], dtype=np.float32), [STROKE], embed)
+    assert len(calls) == 1  # the bank is encoded once per encoder
+
+
+def test_the_gate_reads_the_bank_when_given_one() -> None:
+    n = len(relevance.FEATURES)
+    weights = np.zeros(n, dtype=np.float32)
+    weights[relevance.FEATURES.index("bank_similarity")] = 10.0
+    model = relevance.RelevanceModel(
+        weights, -5.0, np.zeros(n, np.float32), np.ones(n, np.float32), {"stroke": 2.0}, 0.5, "x"
+    )
+    bank = relevance.QuestionBank([(STROKE.title, "stroke signs?"), (FLU.title, "flu shot every year?")])
+    q_vec = np.array([1.0, 0.0], dtype=np.float32)
+    embed = _bank_embed([])
+    with_bank = relevance.judge("stroke signs?", [FLU, STROKE], embed, q_vec, model, bank=bank)
+    assert [p.number for p in with_bank.accepted] == [STROKE.number]
+    assert not relevance.judge("stroke signs?", [FLU, STROKE], embed, q_vec, model).answers  # no bank: 0
+
+
+def test_the_committed_bank_holds_every_training_question_under_its_articles_title() -> None:
+    from chatbot.knowledge.sources import markdown_documents
+    from chatbot.knowledge.train_relevance import QUESTIONS, STARTER
+
+    assert relevance.BANK_FILES == QUESTIONS
+    titles = {d.slug: d.title for d in markdown_documents(STARTER)}
+    rows = [json.loads(line) for path in QUESTIONS for line in path.open(encoding="utf-8") if line.strip()]
+    expected = [(titles[r["slug"]], r["question"]) for r in rows if r["slug"] in titles]
+    bank = relevance.load_bank()
+    assert len(bank) == len(expected) > 4000
+    assert list(zip(bank.titles, bank.texts, strict=True)) == expected
