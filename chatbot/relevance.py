@@ -6,13 +6,14 @@ passages. This gate comes between the two: every answer, extractive or
 model-written, is built only from passages it accepts, and when it accepts none
 the patient gets the honest "I don't have vetted information on that".
 
-The model is a logistic regression over ten cheap features of a (question,
-passage) pair: MiniLM similarities (retrieval score, question to section heading,
-question to title), IDF-weighted word overlap (how much of the question the passage
-and its heading contain, the rarest question word the passage lacks, words the
-knowledge base has never seen) and question-type cues ("how often" wants an
-interval, "side effects" wants side effects, a child's question wants a child's
-section). Why not a cross-encoder: one fine-tuned from MiniLM took ~120 ms per
+The model is a logistic regression over cheap features of a (question, passage)
+pair (``FEATURES``): MiniLM similarities (retrieval score, question to section
+heading, to title, to the passage's sentences), IDF-weighted word overlap (how much
+of the question the passage and its heading contain, the rarest question word the
+passage lacks, words the knowledge base has never seen), question-type cues ("how
+often" wants an interval, "side effects" wants side effects, a child's question
+wants a child's section) and the question bank (how close the question is to what
+other patients asked of the passage's article: ``QuestionBank``). Why not a cross-encoder: one fine-tuned from MiniLM took ~120 ms per
 question on CPU and judged worse on held-out articles; this runs in well under a
 millisecond after one small embedding batch.
 
