@@ -329,7 +329,9 @@ class QuestionBank:
         for i, title in enumerate(self.titles):
             rows.setdefault(title, []).append(i)
         self._rows = {title: np.array(r) for title, r in rows.items()}
-        self._matrices: dict[int, np.ndarray] = {}
+        # Keyed by the encoder itself (a reference, so a later encoder never reuses a
+        # freed one's key); a process has one, ``passage_embedder()``.
+        self._matrices: dict[Callable[[list[str]], np.ndarray], np.ndarray] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -337,12 +339,11 @@ class QuestionBank:
 
     def matrix(self, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         """The questions' vectors, encoded with ``embed`` on first use."""
-        key = id(embed)
         with self._lock:  # held while encoding: a second caller waits, never encodes again
-            found = self._matrices.get(key)
+            found = self._matrices.get(embed)
             if found is None:
                 found = embed(list(self.texts)) if self.texts else np.zeros((0, 384), np.float32)
-                self._matrices[key] = found
+                self._matrices[embed] = found
         return found
 
     def similarities(
@@ -360,16 +361,12 @@ class QuestionBank:
 @cache
 def load_bank() -> QuestionBank:
     """The committed bank: every question of ``BANK_FILES`` whose article is a starter
-    article, under that article's title (as ``load_knowledge`` stores it)."""
-    import frontmatter
+    article, under that article's title, read as ``load_knowledge`` reads it."""
+    # Imported here: the starter reader comes with the knowledge services (Django
+    # models), and the bank is only loaded where the pipeline runs.
+    from chatbot.knowledge.sources import markdown_documents
 
-    titles = {}
-    for path in sorted(STARTER.glob("*.md")):
-        if path.name.lower() == "readme.md":
-            continue
-        meta = frontmatter.load(path).metadata
-        slug = str(meta.get("slug") or path.stem)
-        titles[slug] = str(meta.get("title") or path.stem.replace("-", " ").capitalize())
+    titles = {d.slug: d.title for d in markdown_documents(STARTER)}
     pairs = []
     for path in BANK_FILES:
         for line in path.open(encoding="utf-8"):

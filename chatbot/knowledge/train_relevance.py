@@ -53,16 +53,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from chatbot.relevance import BANK_FILES, STARTER
+
 if TYPE_CHECKING:
     from guardrails.base import Passage
 
 REPO = Path(__file__).resolve().parents[2]
-STARTER = REPO / "chatbot" / "knowledge" / "starter"
 # Every question names its article: those written for the gate (``questions/kb*``) and
-# those written for the section ranker (``sections/sq*``, nine more writers).
-QUESTIONS = sorted((REPO / "chatbot" / "knowledge" / "questions").glob("kb*.jsonl")) + sorted(
-    (REPO / "chatbot" / "knowledge" / "sections").glob("sq*.jsonl")
-)  # the same files as ``relevance.BANK_FILES``: the gate's question bank
+# those written for the section ranker (``sections/sq*``, nine more writers). They are
+# also the gate's question bank, so they are defined once, in ``relevance``.
+QUESTIONS = BANK_FILES
 TOP_K = 4
 MAX_OFF_TARGET = 0.02
 MAX_ANSWERED_WITHOUT = 0.05
