@@ -167,6 +167,16 @@ _CONTEXTUAL = re.compile(
 _RETRACTION = re.compile(
     r"^\W*(?:jk|j/k|just kidding|never ?mind|nvm|forget it|i was joking|only joking|kidding|lol|i'm fine|im fine|i'm ok|i'm okay|es broma|olvidalo|no importa)\b"
 )
+# Idioms of exaggeration ("me muero de la vergüenza", "este trabajo me está matando", "i
+# could die of embarrassment"). A classifier escalation that rests on one of these alone
+# takes the help tier (``_only_figurative``): the message is read again without the idiom,
+# and if that still escalates, the idiom explains nothing.
+_FIGURATIVE = re.compile(
+    r"\bme muero de (?:la |el )?(?:risa|hambre|sueno|frio|calor|verguenza|ganas|aburrimiento|miedo"
+    r"|(?:los )?nervios|pena|envidia|cansancio|sed|curiosidad)\b"
+    r"|\b(?:el|la|los|las|este|esta|estos|estas|ese|esa|mi|mis) (?:\w+ ){0,2}me (?:esta|estan) matando\b"
+    r"|\b(?:die|dying|died) (?:of|from) (?:embarrassment|laughter|laughing|boredom|hunger|curiosity|shame)\b"
+)
 _CLAUSE = re.compile(r"(?:(?!\bbut\b)[^.!?;\n()])+")
 
 
@@ -284,6 +294,8 @@ class SelfHarmRail:
         learned_escalation = message.escalate >= limits["escalate"] or bool(
             window and window.escalate >= window_limits["escalate"]
         )
+        if learned_escalation and not explained and not (window and window.escalate >= window_limits["escalate"]):
+            explained = _only_figurative(t, limits)
         if learned_escalation and not explained:
             return self._learned_escalation(text, message, window, limits, level, evidence)
         for cat, base in (
@@ -357,6 +369,18 @@ class SelfHarmRail:
             else:
                 evidence = (Evidence(0, len(text), "classifier: risk rising over the last turns"),)
         return Verdict(self.name, Action.ESCALATE, category, max(carrier.escalate, 0.9), level, evidence)
+
+
+def _only_figurative(text: str, limits: dict[str, float]) -> bool:
+    """Whether this message's classifier escalation rests on an idiom of exaggeration
+    alone: without the idiom, the message (read on its own) no longer escalates."""
+    idiom = _FIGURATIVE.search(text)
+    if idiom is None:
+        return False
+    rest = f"{text[: idiom.start()]} {text[idiom.end() :]}".strip(" ,.!?¡¿")
+    if len(rest.split()) < 2:
+        return True
+    return classifier.read(rest, RailContext()).heads["self_harm"].escalate < limits["escalate"]
 
 
 def _is_third_party_hit(text: str, hit: _Hit) -> bool:

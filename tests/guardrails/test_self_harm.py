@@ -49,6 +49,20 @@ def test_benign_figurative_negated_and_informational_text_never_reaches_the_cris
 @pytest.mark.parametrize(
     "text",
     [
+        "me muero de vergüenza, ya no quiero vivir",
+        "este trabajo me está matando, quiero morirme",
+        "ayer me tome 60 tylenol y ahora el estomago me esta matando. me queria morir",
+        "abri el gas de la estufa y cerre las ventanas. me sali al rato. la cabeza me esta matando",
+    ],
+)
+def test_an_idiom_of_exaggeration_never_hides_the_risk_beside_it(text: str) -> None:
+    # The idiom takes the help tier only when the message read without it no longer escalates.
+    assert check(text).action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "What time does the clinic open on Saturday?",
         "My blood pressure was 150 over 95 this morning",
         "I cut my finger while chopping onions, does it need stitches?",
