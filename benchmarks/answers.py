@@ -7,7 +7,9 @@ Rows: ``{"id", "question", "expect": "answer"|"decline", "keywords": [...]}``. A
 may list alternatives as ``"a|b"``; matching is case-insensitive. The knowledge base
 is the starter articles (``chatbot/knowledge/starter/``), chunked and retrieved as
 ``steps.retrieve`` does (the best chunk of each of the top ``RETRIEVAL_TOP_K``
-articles, cosine >= 0.2), then passed through the real steps: the relevance gate
+articles, cosine >= 0.2), then passed through the real steps: the own-record detector
+(``record_questions``, as ``steps.route_record_question`` calls it: a question it
+routes to the care team is a decline), the relevance gate
 (``relevance.gate``, as ``steps.keep_relevant`` calls it) and ``answering.answer``
 with no model configured, given the best accepted passage's whole article as
 ``steps.read_article`` gives it. De-identification and the input rails are not run (the
@@ -19,6 +21,8 @@ Figures (JSON):
 - ``declined_wrongly``: of the rows that expect an answer, declined;
 - ``decline_accuracy``: of the rows that expect a decline, declined; ``answered_should_decline`` the rest;
 - ``declined``: share of all rows declined;
+- ``record_routed``: share of all rows sent to the care team as questions about the patient's own record,
+  and ``record_routed_expect_answer``: of the rows that expect an answer;
 - ``grade_median``/``grade_max``, ``words_median``/``words_max`` of the answers given;
 - ``latency_ms``: p50/p95 of the relevance gate plus composition (retrieval apart), on a warm process.
 
@@ -78,6 +82,12 @@ def score(rows: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]])
         "decline_accuracy": round(declined_right / n_d, 4),
         "answered_should_decline": round((len(expect_decline) - declined_right) / n_d, 4),
         "declined": round(sum(not p["answered"] for p in predictions) / max(len(predictions), 1), 4),
+        "record_routed": round(
+            sum(bool(p.get("record_question")) for p in predictions) / max(len(predictions), 1), 4
+        ),
+        "record_routed_expect_answer": round(
+            sum(bool(p.get("record_question")) for _, p in expect_answer) / n_a, 4
+        ),
         "grade_median": round(statistics.median(p["grade"] for p in given), 1) if given else None,
         "grade_max": round(max(p["grade"] for p in given), 1) if given else None,
         "words_median": statistics.median(p["words"] for p in given) if given else None,
@@ -126,7 +136,7 @@ def run_current(
 ) -> list[dict[str, Any]]:
     from django.conf import settings
 
-    from chatbot import answering, relevance
+    from chatbot import answering, record_questions, relevance
     from chatbot.chunking import chunk_document
     from chatbot.extractive import grade
     from chatbot.knowledge.sources import markdown_documents
@@ -148,7 +158,10 @@ def run_current(
             passages = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
             deid = Deidentified(row["question"], None)
             t0 = time.perf_counter()
-            judgement = relevance.gate(deid.text, passages)
+            # steps.route_record_question: a question about the patient's own record is declined
+            question = relevance.plain_question(row["question"])
+            record = record_questions.model().is_record_question(question, q_vec)
+            judgement = relevance.gate(deid.text, passages if not record else [])
             accepted = list(judgement.accepted)
             article = articles[accepted[0].url] if accepted else ""
             answer = asyncio.run(answering.answer(None, deid, accepted, article))  # type: ignore[arg-type]
@@ -163,6 +176,7 @@ def run_current(
                     "cited": [p.url for p in passages if p.number in cited],
                     "retrieved": [p.url for p in passages],
                     "actions": list(answer.actions),
+                    "record_question": record,
                     "gate_best": round(max(judgement.probabilities, default=0.0), 4),
                     "grade": grade(answer.text) if answered else None,
                     "words": len(answer.text.split()),

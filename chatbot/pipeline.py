@@ -49,6 +49,8 @@ async def respond(turn: Turn) -> None:
         return
     if await steps.answer_from_template(turn, verdicts):  # crisis, emergency, injection, scope
         return
+    if await steps.route_record_question(turn, deid):  # only the care team can see the record
+        return
 
     passages = await steps.retrieve(turn, deid)  # 4. vetted knowledge-base passages
     passages = await steps.keep_relevant(turn, deid, passages)  # only those that answer it

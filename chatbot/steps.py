@@ -14,7 +14,7 @@ import logging
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from chatbot import crypto, metrics, policy, relevance, responses, selectors, services
+from chatbot import crypto, metrics, policy, record_questions, relevance, responses, selectors, services
 from chatbot.events import event_send
 from chatbot.knowledge.index import article as indexed_article
 from chatbot.knowledge.index import retrieve as search
@@ -22,7 +22,7 @@ from chatbot.models import Conversation, Escalation, Message
 from chatbot.policy import Decision, Route
 from chatbot.protocol import ReplyEvent, ServerEvent, error_event, reply_actions
 from chatbot.rails import rail_context, runtime
-from chatbot.turns import Answer, Deidentified, Flag, Turn
+from chatbot.turns import SEND_TO_CARE_TEAM, Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, Verdict
 from guardrails.risk import next_risk_state
 from guardrails.runner import LOCAL_RAILS, run_rails
@@ -249,6 +249,34 @@ async def flag(turn: Turn, flag: Flag, *, priority: int = policy.ROUTINE) -> Non
         priority=priority,
         verdicts=[v.to_dict() for v in flag.verdicts],
     )
+
+
+async def route_record_question(turn: Turn, deid: Deidentified) -> bool:
+    """A question only the patient's own record can answer ("is my refill ready", "what
+    was my a1c last week") gets the honest "I can't see your record" with the action
+    that sends it to the care team, instead of a general passage that looks like an
+    answer. True if the turn is answered.
+
+    If the detector cannot run, the question goes on to retrieval and the relevance
+    gate, which still decline what no passage answers, and a person is told. Only the
+    error's type is logged.
+    """
+    try:
+        found = await asyncio.to_thread(_is_record_question, deid.text)
+    except Exception as exc:
+        logger.error("record detector failed on message %s with %s", turn.message_id, type(exc).__name__)
+        await flag(turn, Flag(Escalation.Kind.PROCESSING_ERROR, "record_detector_failed"))
+        return False
+    if not found:
+        return False
+    text = record_questions.reply(responses.language_of(turn.text))
+    await deliver(turn, Answer(text, text, Message.Mode.TEMPLATE, [], actions=(SEND_TO_CARE_TEAM,)))
+    return True
+
+
+def _is_record_question(text: str) -> bool:
+    question = relevance.plain_question(text)
+    return record_questions.model().is_record_question(question, relevance.question_vector(question))
 
 
 async def retrieve(turn: Turn, deid: Deidentified) -> list[Passage]:

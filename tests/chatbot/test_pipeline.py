@@ -315,6 +315,19 @@ async def test_a_question_the_knowledge_base_cannot_answer_is_declined_with_the_
     assert stored.actions == ["send_to_care_team"]  # a reloaded page offers it too
 
 
+async def test_a_spanish_question_no_passage_answers_is_declined_in_spanish() -> None:
+    from chatbot import answering
+    from chatbot.turns import SEND_TO_CARE_TEAM, Deidentified
+
+    question = Deidentified("¿la vacuna contra la fiebre amarilla se pone antes de viajar?", None)
+    answer = await answering.answer(None, question, [])  # type: ignore[arg-type]
+    assert answer.text.startswith("No tengo información revisada sobre eso")
+    assert answer.actions == (SEND_TO_CARE_TEAM,) and answer.citations == []
+    english_question = Deidentified("is the yellow fever vaccine given before travel", None)
+    english = await answering.answer(None, english_question, [])  # type: ignore[arg-type]
+    assert english.text.startswith("I don't have vetted information on that")
+
+
 async def test_an_answer_carries_no_actions(settings, starter_knowledge) -> None:
     settings.LLM_BACKEND = "extractive"
     events, _ = await _send("what are the warning signs of a stroke?")
@@ -333,6 +346,33 @@ async def test_a_relevance_gate_failure_fails_closed(scripted_model, starter_kno
     assert model.calls == [] and "40 mg" not in str(events)
     escalation = await Escalation.objects.aget(message=message)
     assert escalation.kind == "processing_error" and escalation.reason == "relevance_gate_failed"
+
+
+async def test_a_question_only_the_patients_record_answers_goes_to_the_care_team(
+    scripted_model, starter_knowledge
+) -> None:
+    model = scripted_model(["Normal A1C is below 5.7% [1]."])
+    events, message = await _send("did the doctor read the message i sent on monday")
+    reply = events[-1]
+    assert reply["type"] == "reply" and reply["mode"] == "template" and reply["citations"] == []
+    assert reply["text"].startswith("I can't see your medical record")
+    assert reply["actions"][0]["type"] == "send_to_care_team"
+    assert model.calls == [] and "5.7%" not in str(events)  # no general passage dressed as an answer
+    assert not await Escalation.objects.filter(message=message).aexists()  # the patient chooses to send it
+
+
+async def test_a_record_detector_failure_lets_the_question_go_on_and_tells_a_person(
+    settings, starter_knowledge, monkeypatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise OSError("model file missing")
+
+    monkeypatch.setattr("chatbot.record_questions.model", broken)
+    settings.LLM_BACKEND = "extractive"
+    events, message = await _send("what are the warning signs of a stroke?")
+    assert events[-1]["mode"] == "extractive" and events[-1]["citations"]  # the gate still guards
+    escalation = await Escalation.objects.aget(message=message)
+    assert escalation.kind == "processing_error" and escalation.reason == "record_detector_failed"
 
 
 # --- PHI never leaves: logs, task arguments, the model's prompt ------------------------------
