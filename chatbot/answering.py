@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 
 from chatbot import metrics, prompts
 from chatbot.events import event_send
-from chatbot.extractive import NO_ANSWER, extractive_answer
+from chatbot.extractive import NO_ANSWER, NO_ANSWER_ES, extractive_answer
 from chatbot.llm import ChatModel, LLMError, generation_settings, get_chat_model
 from chatbot.models import Escalation, Message
 from chatbot.protocol import Citation, DeltaEvent, WithdrawEvent
 from chatbot.rails import rail_context, runtime
 from chatbot.relevance import passage_embedder, plain_question, question_vector
-from chatbot.responses import WITHDRAW_DETAIL
+from chatbot.responses import WITHDRAW_DETAIL, language_of
 from chatbot.turns import SEND_TO_CARE_TEAM, Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, RailContext, Verdict
 from guardrails.runtime import RailsRuntime
@@ -70,7 +70,7 @@ async def answer(turn: Turn, deid: Deidentified, passages: list[Passage], articl
     never handed passages that do not answer the question.
     """
     if not passages:
-        return declined()
+        return declined(language_of(deid.text))
     model = get_chat_model()
     if model is None:
         return await asyncio.to_thread(extractive, deid, passages, article)
@@ -175,12 +175,14 @@ async def _check_and_send(
     await event_send(conversation_id=turn.conversation_id, event=event)
 
 
-def declined() -> Answer:
-    """The honest "I don't have vetted information on that", with the action that
-    sends the question to the care team as a portal message."""
+def declined(language: str = "en") -> Answer:
+    """The honest "I don't have vetted information on that" in the patient's language
+    (Spanish or English), with the action that sends the question to the care team as a
+    portal message."""
+    text = NO_ANSWER_ES if language == "es" else NO_ANSWER
     return Answer(
-        text=NO_ANSWER,
-        text_deid=NO_ANSWER,
+        text=text,
+        text_deid=text,
         mode=Message.Mode.TEMPLATE,
         citations=[],
         actions=(SEND_TO_CARE_TEAM,),
@@ -194,7 +196,7 @@ def extractive(deid: Deidentified, passages: list[Passage], article: str = "") -
     question = plain_question(deid.text)
     result = extractive_answer(question, passages, passage_embedder(), question_vector(question), article)
     if not result.grounded:
-        return declined()
+        return declined(language_of(deid.text))
     return Answer(
         text=result.text,
         text_deid=result.text,

@@ -93,6 +93,11 @@ NO_ANSWER = (
     "this question as a message with the button below, or call the clinic. If this is an "
     "emergency, call your local emergency number now."
 )
+NO_ANSWER_ES = (
+    "No tengo información revisada sobre eso. Su equipo de atención puede ayudarle: puede "
+    "enviarles esta pregunta como mensaje con el botón de abajo, o llamar a la clínica. Si "
+    "es una emergencia, llame ahora a su número local de emergencias."
+)
 
 
 @dataclass(frozen=True)
