@@ -92,8 +92,13 @@ VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "sc
 # Spanish injection recall on the held-out writer from 0.747 to 0.632
 # (guardrails/data/train/briefs/train_shs.md says how they were written).
 SELF_HARM_ONLY = ("shs1", "shs2", "shs3", "shs4")
+# Everyday Spanish patient messages, none at risk (two writers, 600 rows: brief
+# train/briefs/train_sho.md): the self-harm head read short ordinary Spanish ("a qué hora
+# abren mañana") as crisis. They are negatives for the self-harm and conversation heads
+# only, for the reason above.
+EVERYDAY_SPANISH = ("sho1", "sho2")
 FILES = {
-    "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg", "sht", *SELF_HARM_ONLY),
+    "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg", "sht", *SELF_HARM_ONLY, *EVERYDAY_SPANISH),
     "emergency": ("ema", "emb", "emc", "emd", "emf", "emg"),
     "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf"),
     "scope": ("sc", "scb"),
@@ -184,6 +189,7 @@ def load_rows() -> list[Row]:
                     targets["self_harm"] = CLASSES["self_harm"].index(level)
                     if name not in SELF_HARM_ONLY:
                         targets["conversation"] = targets["self_harm"]
+                    if name not in SELF_HARM_ONLY + EVERYDAY_SPANISH:
                         targets["injection"] = 0
                 elif rail == "emergency":
                     targets["emergency"] = CLASSES["emergency"].index(r["category"]) if r["label"] else 0
@@ -690,7 +696,7 @@ def cross_targets(row: Row) -> dict[str, int]:
     """``row.targets`` plus negatives for the heads that never saw this kind of text: an
     injection attempt is not a suicide plan, a chest-pain message is not self-harm."""
     t = dict(row.targets)
-    if row.source in SELF_HARM_ONLY:
+    if row.source in SELF_HARM_ONLY + EVERYDAY_SPANISH:
         return t
     own_rail = next((rail for rail, names in FILES.items() if row.source in names), "")
     positive = any(v not in (0, -1) for v in row.targets.values())

@@ -22,7 +22,8 @@ def test_self_harm_on_openai_moderation(benchmarks_dir: Path) -> None:
     writer's own FPR fell). Training the self-harm head on Spanish rows written in Spanish
     moved it to 0.882 at 0.276 (fourth session of 2026-12-04): on the two frozen Spanish
     sets that change cut the crisis path's misses from 40 to 14 of 260 at-risk messages,
-    for 21 more false alarms of 260, so the bound took 0.28. Tighten these as it improves."""
+    for 21 more false alarms of 260, so the bound took 0.28 (0.263 after the heads were
+    refitted with everyday Spanish messages). Tighten these as it improves."""
     rows = read_rows(benchmarks_dir / "self_harm" / "openai_moderation_sh.jsonl")
     helped = evaluate("self_harm", rows)
     assert helped["recall"] >= 0.98

@@ -101,6 +101,22 @@ def test_the_spanish_validation_writer_is_never_trained_on() -> None:
     assert not trained & {r["text"] for r in rows}
 
 
+def test_the_spanish_training_rows_teach_only_their_own_heads() -> None:
+    """The Spanish self-harm rows teach the self-harm head alone, and the everyday Spanish
+    rows the self-harm and conversation heads: as negatives for the injection head, Spanish
+    rows that are never an attack cut its Spanish recall (README)."""
+    from guardrails.train_classifier import EVERYDAY_SPANISH, SELF_HARM_ONLY, cross_targets, load_rows
+
+    heads: dict[str, set[frozenset[str]]] = {}
+    for row in load_rows():
+        heads.setdefault(row.source, set()).add(frozenset(cross_targets(row)))
+    for source in SELF_HARM_ONLY:
+        assert heads[source] == {frozenset({"self_harm"})}
+    for source in EVERYDAY_SPANISH:
+        assert heads[source] == {frozenset({"self_harm", "conversation"})}
+    assert all("injection" in targets for targets in heads["sha"])  # the other writers teach every head
+
+
 # --- wiring, with the classifier's reading scripted -------------------------------
 
 
