@@ -85,7 +85,7 @@ class RecordModel:
     def probability(self, text: str, q_vec: np.ndarray) -> float:
         z = float(q_vec @ self.weights) + self.bias
         z += sum(w * float(self.term_weights[i]) for i, w in tfidf(text, self.vocabulary, self.idf).items())
-        return 1.0 / (1.0 + math.exp(-z))
+        return 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0)))  # no overflow on an odd input
 
     def is_record_question(self, text: str, q_vec: np.ndarray) -> bool:
         return self.probability(text, q_vec) >= self.threshold

@@ -78,6 +78,20 @@ def test_the_model_round_trips_through_its_file_format() -> None:
     )
 
 
+def test_an_extreme_score_is_a_probability_not_an_overflow() -> None:
+    model = record_questions.RecordModel(
+        weights=np.array([1e6], dtype=np.float32),
+        term_weights=np.zeros(0, dtype=np.float32),
+        vocabulary={},
+        idf=(),
+        bias=0.0,
+        threshold=0.7,
+        data_sha256="abc",
+    )
+    assert model.probability("anything", np.array([-1.0])) == pytest.approx(0.0)
+    assert model.probability("anything", np.array([1.0])) == pytest.approx(1.0)
+
+
 def test_words_and_word_pairs_are_weighted_by_idf_and_normalised() -> None:
     assert record_questions.terms("Is MY refill ready?") == [
         "is",
