@@ -154,12 +154,12 @@ def run_current(
         predictions = []
         for row in rows:
             relevance.question_vector.cache_clear()
-            q_vec = relevance.question_vector(relevance.plain_question(row["question"]))
+            question = relevance.plain_question(row["question"])
+            q_vec = relevance.question_vector(question)
             passages = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
             deid = Deidentified(row["question"], None)
             t0 = time.perf_counter()
             # steps.route_record_question: a question about the patient's own record is declined
-            question = relevance.plain_question(row["question"])
             record = record_questions.model().is_record_question(question, q_vec)
             judgement = relevance.gate(deid.text, passages if not record else [])
             accepted = list(judgement.accepted)

@@ -291,10 +291,9 @@ class SelfHarmRail:
         # Where the precise patterns read the text as negated, past, someone else's, generic
         # or a medicine question, a classifier escalation becomes the help tier instead.
         explained = bool(third_party) or info or any(h.qualifier for h in hits)
-        learned_escalation = message.escalate >= limits["escalate"] or bool(
-            window and window.escalate >= window_limits["escalate"]
-        )
-        if learned_escalation and not explained and not (window and window.escalate >= window_limits["escalate"]):
+        window_escalates = bool(window and window.escalate >= window_limits["escalate"])
+        learned_escalation = message.escalate >= limits["escalate"] or window_escalates
+        if learned_escalation and not explained and not window_escalates:
             explained = _only_figurative(t, limits)
         if learned_escalation and not explained:
             return self._learned_escalation(text, message, window, limits, level, evidence)
@@ -377,10 +376,16 @@ def _only_figurative(text: str, limits: dict[str, float]) -> bool:
     idiom = _FIGURATIVE.search(text)
     if idiom is None:
         return False
+    from guardrails.language import UNREADABLE
+
     rest = f"{text[: idiom.start()]} {text[idiom.end() :]}".strip(" ,.!?¡¿")
     if len(rest.split()) < 2:
         return True
-    return classifier.read(rest, RailContext()).heads["self_harm"].escalate < limits["escalate"]
+    # The whole message was read as a language the model knows; a fragment of it must
+    # not be taken for another (the classifier stays silent on one), or risk in the
+    # fragment would be lost.
+    context = RailContext(memo={UNREADABLE: False})
+    return classifier.read(rest, context).heads["self_harm"].escalate < limits["escalate"]
 
 
 def _is_third_party_hit(text: str, hit: _Hit) -> bool:

@@ -60,6 +60,23 @@ def test_an_idiom_of_exaggeration_never_hides_the_risk_beside_it(text: str) -> N
     assert check(text).action is Action.ESCALATE
 
 
+def test_the_rest_of_an_idiom_message_is_read_even_if_a_fragment_looks_foreign(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fragment left without the idiom is short, and a language identifier can take
+    it for another language, on which the classifier stays silent: the risk in it would
+    then be lost. The whole message was read as Spanish, so the fragment is read too."""
+    from guardrails import classifier, language, self_harm
+
+    def every_text_is_foreign(self: object, text: str, context: RailContext) -> None:
+        context.memo[language.UNREADABLE] = True
+
+    monkeypatch.setattr(language.LanguageRail, "check", every_text_is_foreign)
+    limits = classifier.thresholds("self_harm")
+    assert not self_harm._only_figurative("me muero de verguenza, quiero desaparecer para siempre", limits)
+    assert self_harm._only_figurative("me muero de verguenza", limits)
+
+
 @pytest.mark.parametrize(
     "text",
     [
