@@ -12,14 +12,17 @@ heading, to title, to the passage's sentences), IDF-weighted word overlap (how m
 of the question the passage and its heading contain, the rarest question word the
 passage lacks, words the knowledge base has never seen), question-type cues ("how
 often" wants an interval, "side effects" wants side effects, a child's question
-wants a child's section) and the question bank (how close the question is to what
-other patients asked of the passage's article: ``QuestionBank``). Why not a cross-encoder: one fine-tuned from MiniLM took ~120 ms per
+wants a child's section), the question bank (how close the question is to what
+other patients asked of the passage's article: ``QuestionBank``) and the article
+classifier (how likely the question is one the passage's article answers, among all
+the articles: ``ArticleClassifier``, a softmax fitted on the bank). Why not a cross-encoder: one fine-tuned from MiniLM took ~120 ms per
 question on CPU and judged worse on held-out articles; this runs in well under a
 millisecond after one small embedding batch.
 
 ``python -m chatbot.knowledge.train_relevance`` builds ``chatbot/data/relevance.json``
 (weights, IDF table, threshold, and the sha256 of the data it was trained on; a test
-checks the hash, so any article or question edit means re-training).
+checks the hash, so any article or question edit means re-training) and
+``chatbot/data/article_classifier.npz``.
 """
 
 from __future__ import annotations
@@ -41,10 +44,12 @@ from guardrails import embeddings
 from guardrails.base import Passage
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "relevance.json"
+ARTICLES_FILE = Path(__file__).resolve().parent / "data" / "article_classifier.npz"
 KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
 # The question bank: patient-register questions, each naming the starter article that
 # answers it (written for the gate, ``questions/kb*``, and for the section ranker,
-# ``sections/sq*``: sixteen writers). The gate's training reads the same files.
+# ``sections/sq*``: sixteen writers; ``sections/sqt_*`` are the spent frozen answers
+# sets, seven more). The gate's training reads the same files.
 BANK_FILES = sorted((KNOWLEDGE / "questions").glob("kb*.jsonl")) + sorted(
     (KNOWLEDGE / "sections").glob("sq*.jsonl")
 )
@@ -66,7 +71,12 @@ FEATURES = (
     "second_best_passage_gap",
     "bank_similarity",
     "bank_below_best",
+    "article_probability",
+    "article_log_probability",
 )
+# The floor under ``article_log_probability``: the log of a probability near 0 says
+# "not this article" without growing without bound.
+ARTICLE_FLOOR = 1e-4
 
 _WORD = re.compile(r"[a-z0-9]+")
 STOP = frozenset(
@@ -209,12 +219,15 @@ class RelevanceModel:
         embed: Callable[[list[str]], np.ndarray],
         q_vec: np.ndarray | None = None,
         bank_sims: Sequence[float] | None = None,
+        article_probs: Sequence[float] | None = None,
     ) -> np.ndarray:
         """An (n, len(FEATURES)) matrix, one row per passage. ``embed`` encodes the
         passage side; ``q_vec`` is the question's vector (encoded with ``embed`` when
         not given); ``bank_sims`` is, per passage, the question's similarity to the
         closest bank question its article answers (``QuestionBank.similarities``; 0 for
-        none, and all 0 when not given)."""
+        none, and all 0 when not given); ``article_probs`` the probability that the
+        question is one its article answers (``ArticleClassifier.probabilities``; 0 for
+        an article it does not know, and all 0 when not given)."""
         if not passages:
             return np.zeros((0, len(FEATURES)), dtype=np.float32)
         headings = [heading_of(p) or p.title for p in passages]
@@ -236,8 +249,11 @@ class RelevanceModel:
         gap = ranked[0] - ranked[1] if len(ranked) > 1 else ranked[0]
         bank = [float(b) for b in bank_sims] if bank_sims is not None else [0.0] * len(passages)
         best_bank = max(bank)
+        article = [float(a) for a in article_probs] if article_probs is not None else [0.0] * len(passages)
         rows = []
-        for passage, heading, body_sentences, bank_sim in zip(passages, headings, bodies, bank, strict=True):
+        for passage, heading, body_sentences, bank_sim, article_prob in zip(
+            passages, headings, bodies, bank, article, strict=True
+        ):
             sentence_sims = [float(sims[position[s]]) for s in body_sentences] or [0.0]
             body = set(words(f"{passage.title} {passage.text}"))
             head = set(words(f"{passage.title} {heading}"))
@@ -263,6 +279,8 @@ class RelevanceModel:
                     gap if passage.score == best else 0.0,
                     bank_sim,
                     best_bank - bank_sim,
+                    article_prob,
+                    math.log(article_prob + ARTICLE_FLOOR),
                 ]
             )
         return np.array(rows, dtype=np.float32)
@@ -278,9 +296,10 @@ class RelevanceModel:
         embed: Callable[[list[str]], np.ndarray],
         q_vec: np.ndarray | None = None,
         bank_sims: Sequence[float] | None = None,
+        article_probs: Sequence[float] | None = None,
     ) -> np.ndarray:
         """The probability that each passage answers ``question`` (same order)."""
-        return self.probabilities_from(self.features(question, passages, embed, q_vec, bank_sims))
+        return self.probabilities_from(self.features(question, passages, embed, q_vec, bank_sims, article_probs))
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -356,6 +375,62 @@ class QuestionBank:
             return [0.0] * len(passages)
         sims = self.matrix(embed) @ q_vec
         return [float(sims[r].max()) if r is not None else 0.0 for r in wanted]
+
+
+@dataclass(frozen=True)
+class ArticleClassifier:
+    """Which starter article a question is one of: a softmax over the articles'
+    titles, fitted on the question bank (multinomial logistic regression on MiniLM
+    vectors; ``train_relevance`` writes it beside the gate).
+
+    The bank's nearest question (``bank_similarity``) says a question is close to one
+    other patients asked of an article; this says how much more it is the question of
+    this article than of any other, which is what the gate lacked when the right
+    article was not retrieved and a sibling was: "how long does the covid vaccine
+    protect" is near bank questions of both vaccine articles, and the classifier
+    puts it on one. An article it does not know (a clinic's own) scores 0, which
+    makes the gate more cautious, never less."""
+
+    titles: tuple[str, ...]
+    weights: np.ndarray  # (articles, 384)
+    bias: np.ndarray  # (articles,)
+    data_sha256: str
+
+    def distribution(self, q_vec: np.ndarray) -> np.ndarray:
+        z = self.weights @ q_vec + self.bias
+        z = np.exp(z - z.max())
+        return np.asarray(z / z.sum())
+
+    def probabilities(self, q_vec: np.ndarray, passages: Sequence[Passage]) -> list[float]:
+        """Per passage, the probability that the question is one its article answers."""
+        p = self.distribution(q_vec)
+        index = {t: i for i, t in enumerate(self.titles)}
+        return [float(p[index[x.title]]) if x.title in index else 0.0 for x in passages]
+
+    def save(self, path: Path) -> None:
+        np.savez(
+            path,
+            titles=np.array(self.titles),
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            data_sha256=np.array(self.data_sha256),
+        )
+
+    @classmethod
+    def read(cls, path: Path) -> ArticleClassifier:
+        with np.load(path, allow_pickle=False) as stored:
+            return cls(
+                titles=tuple(str(t) for t in stored["titles"]),
+                weights=np.asarray(stored["weights"], dtype=np.float32),
+                bias=np.asarray(stored["bias"], dtype=np.float32),
+                data_sha256=str(stored["data_sha256"]),
+            )
+
+
+@cache
+def load_articles(path: Path = ARTICLES_FILE) -> ArticleClassifier:
+    """The committed article classifier. Raises OSError when it is missing."""
+    return ArticleClassifier.read(path)
 
 
 @cache
@@ -442,18 +517,21 @@ def judge(
     q_vec: np.ndarray,
     model: RelevanceModel | None = None,
     bank: QuestionBank | None = None,
+    articles: ArticleClassifier | None = None,
 ) -> Judgement:
     """The passages that answer ``question``, best first; none when the gate says no.
 
     ``embed`` encodes passage text (a ``PassageEmbedder``), ``q_vec`` is the question's
-    vector, ``bank`` the question bank (none: every bank feature is 0). Raises whatever
-    the model file, the bank or the embedder raise: the caller fails closed.
+    vector, ``bank`` the question bank and ``articles`` the article classifier (none:
+    their features are 0). Raises whatever the model files, the bank or the embedder
+    raise: the caller fails closed.
     """
     model = model or load()
     if not passages or not words(question):
         return Judgement((), ())
     bank_sims = bank.similarities(q_vec, passages, embed) if bank is not None else None
-    probs = model.probabilities(question, passages, embed, q_vec, bank_sims)
+    article_probs = articles.probabilities(q_vec, passages) if articles is not None else None
+    probs = model.probabilities(question, passages, embed, q_vec, bank_sims, article_probs)
     order = np.argsort(-probs, kind="stable")
     accepted = tuple(passages[i] for i in order if probs[i] >= model.threshold)
     return Judgement(accepted, tuple(float(p) for p in probs))
@@ -491,10 +569,13 @@ def gate(question: str, passages: Sequence[Passage]) -> Judgement:
     """``judge`` with the committed model and this process's encoders, on the
     question without its surrogates."""
     plain = plain_question(question)
-    return judge(plain, passages, passage_embedder(), question_vector(plain), bank=load_bank())
+    return judge(
+        plain, passages, passage_embedder(), question_vector(plain), bank=load_bank(), articles=load_articles()
+    )
 
 
 def warm_up() -> None:
     """Encode the question bank now, not on a patient's first question (~5,000 short
     texts)."""
     load_bank().matrix(passage_embedder())
+    load_articles()

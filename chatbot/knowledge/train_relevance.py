@@ -13,7 +13,11 @@ cannot answer looks like.
 
 The gate also reads the question bank (``relevance.load_bank``): how close the
 question is to the nearest question other writers asked of the passage's article.
-In training a question is matched only to other writers' questions.
+In training a question is matched only to other writers' questions. It also reads
+the article classifier (``relevance.ArticleClassifier``), fitted on the same questions
+and written beside the gate (``chatbot/data/article_classifier.npz``); in training a
+question's article probabilities come from a classifier fitted without its writer
+(``cross_fitted_articles``).
 
 A passage from another article also answers when that article is about the
 question's subject (``also_answers``): "how to take levothyroxine correctly" is
@@ -56,17 +60,25 @@ import numpy as np
 from chatbot.relevance import BANK_FILES, STARTER
 
 if TYPE_CHECKING:
+    from chatbot.relevance import ArticleClassifier
     from guardrails.base import Passage
 
 REPO = Path(__file__).resolve().parents[2]
 # Every question names its article: those written for the gate (``questions/kb*``) and
-# those written for the section ranker (``sections/sq*``, nine more writers). They are
-# also the gate's question bank, so they are defined once, in ``relevance``.
+# those written for the section ranker (``sections/sq*``, nine more writers; ``sqt_*``,
+# the spent frozen answers sets). They are also the gate's question bank, so they are
+# defined once, in ``relevance``.
 QUESTIONS = BANK_FILES
 TOP_K = 4
 MAX_OFF_TARGET = 0.02
 MAX_ANSWERED_WITHOUT = 0.05
 C = 1.0
+# The article classifier (``relevance.ArticleClassifier``): its regularisation, and the
+# writer folds its training-time probabilities are cross-fitted over. Chosen on held-out
+# articles at the gate's two bounds (answered right: C 3 0.577, 10 0.587, 40 0.589;
+# without it 0.500).
+ARTICLE_C = 10.0
+WRITER_FOLDS = 5
 
 
 def _signs() -> dict[int, int]:
@@ -135,6 +147,45 @@ def also_answers(question: str, title: str, idf: dict[str, float], title_words: 
     return rarest in set(words(title))
 
 
+def fit_articles(
+    vectors: np.ndarray, labels: Sequence[str], titles: Sequence[str], data_sha256: str
+) -> ArticleClassifier:
+    """The article classifier fitted on question ``vectors`` labelled with their
+    article's title, over ``titles`` (an article with no question gets no weight and a
+    very low bias). Deterministic (lbfgs from zeros)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from chatbot.relevance import ArticleClassifier
+
+    index = {t: i for i, t in enumerate(titles)}
+    y = np.array([index[t] for t in labels])
+    clf = LogisticRegression(C=ARTICLE_C, max_iter=300)
+    clf.fit(vectors, y)
+    weights = np.zeros((len(titles), vectors.shape[1]), np.float32)
+    bias = np.full(len(titles), -30.0, np.float32)
+    weights[clf.classes_] = clf.coef_
+    bias[clf.classes_] = clf.intercept_
+    return ArticleClassifier(tuple(titles), weights, bias, data_sha256)
+
+
+def cross_fitted_articles(
+    vectors: np.ndarray, labels: Sequence[str], questions: Sequence[dict[str, str]], titles: Sequence[str]
+) -> np.ndarray:
+    """Each question's article probabilities from a classifier that never saw its
+    writer (writers in ``WRITER_FOLDS`` folds): at run time a patient is a writer the
+    classifier never saw. Shape (questions, articles)."""
+    writers = sorted({q["writer"] for q in questions})
+    fold_of = {w: i % WRITER_FOLDS for i, w in enumerate(writers)}
+    folds = np.array([fold_of[q["writer"]] for q in questions])
+    out = np.zeros((len(questions), len(titles)), np.float32)
+    for f in range(WRITER_FOLDS):
+        held = folds == f
+        if held.any():
+            model = fit_articles(vectors[~held], [t for t, h in zip(labels, held, strict=True) if not h], titles, "")
+            out[held] = np.stack([model.distribution(v) for v in vectors[held]])
+    return out
+
+
 def _fold(slug: str, folds: int) -> int:
     return int(hashlib.sha256(slug.encode()).hexdigest(), 16) % folds
 
@@ -176,6 +227,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     matrix = cached_embed([c.embedding_text for _, _, c in chunks])
     q_matrix = cached_embed([q["question"] for q in questions])
+    title_of = {d.slug: d.title for d in documents}
+    titles = sorted(set(title_of.values()))
+    article_p = cross_fitted_articles(q_matrix, [title_of[q["slug"]] for q in questions], questions, titles)
+    title_index = {t: i for i, t in enumerate(titles)}
     idf = relevance.idf_table([f"{t} {c.text}" for _, t, c in chunks])
     title_words = frozenset(w for d in documents for w in relevance.words(d.title))
     model = relevance.RelevanceModel(
@@ -224,7 +279,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     for qi, (q, q_vec) in enumerate(zip(questions, q_matrix, strict=True)):
         for scenario, exclude in ((0, None), (1, q["slug"])):
             found = passages(q_vec, exclude)
-            feats.append(model.features(q["question"], found, cached_embed, bank_sims=bank_sims(qi, found)))
+            article_probs = [float(article_p[qi, title_index[p.title]]) for p in found]
+            feats.append(
+                model.features(
+                    q["question"], found, cached_embed, bank_sims=bank_sims(qi, found), article_probs=article_probs
+                )
+            )
             labels.extend(
                 int(p.url == q["slug"] or also_answers(q["question"], p.title, idf, title_words))
                 for p in found
@@ -334,6 +394,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("chosen on held-out articles:", json.dumps(chosen))
 
     out = args.out or relevance.MODEL_FILE
+    articles_out = relevance.ARTICLES_FILE if out == relevance.MODEL_FILE else out.with_suffix(".articles.npz")
+    fit_articles(q_matrix, [title_of[q["slug"]] for q in questions], titles, model.data_sha256).save(articles_out)
+    print(f"wrote {articles_out}")
     payload = final.to_json()
     payload["held_out"] = chosen
     payload["trained_on"] = {"articles": len(documents), "questions": len(questions), "pairs": len(y)}

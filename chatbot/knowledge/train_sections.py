@@ -9,7 +9,8 @@ written after ``## ``, "" for the intro, ``question``, ``keywords``). Nine write
 from a brief (``BRIEF_sections.md``, ``BRIEF_common.md``) and reading only the articles,
 none of them seeing our code, other questions or any test set: ``sq0``-``sq4`` wrote two
 questions for every section of their articles, ``sqc0``-``sqc3`` the four questions
-patients ask most often about each article.
+patients ask most often about each article. ``sqt_*`` are the spent frozen answers sets
+(``spent_questions``), reported apart as ``spent_test_questions``.
 
 For each question, every section of its article is scored the way an answer is
 composed (``extractive.section_features``, with the sections retrieval would have found
@@ -86,6 +87,8 @@ def fit(
 
 
 def kinds(writer: str) -> str:
+    if writer.startswith("sqt_"):
+        return "spent_test_questions"
     return "common_questions" if writer.startswith("sqc") else "section_questions"
 
 
@@ -125,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     skipped = 0
     for row in rows:
         document = documents.get(row["slug"])
-        if document is None:
+        if document is None or row["heading"] is None:  # spent-set rows with no one section
             skipped += 1
             continue
         article = "\n\n".join(c.text for c in chunks[row["slug"]])
@@ -186,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             k: round(float(np.mean([r[k] for r in per_writer if kinds(r["writer"]) == kind])), 4)
             for k in keys
         }
-        for kind in ("section_questions", "common_questions")
+        for kind in ("section_questions", "common_questions", "spent_test_questions")
     }
     print("mean over held-out writers:", json.dumps(mean))
 

@@ -303,7 +303,7 @@ async def test_a_question_the_knowledge_base_cannot_answer_is_declined_with_the_
     scripted_model, starter_knowledge
 ) -> None:
     model = scripted_model(["This must never be streamed [1]."])
-    events, message = await _send("what is the best treatment for rosacea on my cheeks?")
+    events, message = await _send("do i need a yellow fever shot before my trip to brazil?")
     reply = events[-1]
     assert reply["type"] == "reply" and reply["mode"] == "template" and reply["citations"] == []
     assert reply["text"].startswith("I don't have vetted information on that")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,9 +10,11 @@ from chatbot import relevance
 from chatbot.knowledge.train_relevance import also_answers, data_sha256
 from guardrails.base import Passage
 
+# Titled as the starter articles are: the gate's article classifier knows an article by
+# its title, and gives one it does not know (a clinic's own) the cautious 0.
 STROKE = Passage(
     1,
-    "Stroke: know the warning signs",
+    "Stroke: warning signs and what to do",
     "What are the warning signs of a stroke?\nUse BE FAST to remember the warning signs of a stroke:\n"
     "- B is for balance: sudden loss of balance.\n- F is for face: one side of the face droops.\n"
     "- T is for time: call 911 right away.",
@@ -19,7 +22,7 @@ STROKE = Passage(
 )
 FLU = Passage(
     2,
-    "Flu vaccine",
+    "Flu vaccine: who needs it and when",
     "Who should get a flu vaccine?\nEveryone 6 months and older should get a flu vaccine every season.",
     score=0.31,
 )
@@ -34,6 +37,12 @@ def test_the_committed_gate_was_trained_on_the_committed_articles_and_questions(
     assert 0.0 < stored["threshold"] < 1.0
     assert stored["held_out"]["off_target"] <= 0.02  # chosen on whole held-out articles
     assert stored["held_out"]["answered_wrongly_without_article"] <= 0.05
+    articles = relevance.load_articles()
+    assert articles.data_sha256 == data_sha256()  # written by the same training run
+    from chatbot.knowledge.sources import markdown_documents
+    from chatbot.knowledge.train_relevance import STARTER
+
+    assert set(articles.titles) == {d.title for d in markdown_documents(STARTER)}
 
 
 def test_a_gate_built_for_other_features_is_refused() -> None:
@@ -129,10 +138,25 @@ def test_the_passage_embedder_encodes_each_text_once() -> None:
     ],
 )
 def test_the_committed_gate_on_clear_cases(question: str, answers: bool) -> None:
+    """On passages from starter articles."""
     judgement = relevance.gate(question, [STROKE, FLU])
     assert judgement.answers is answers
     if answers:
         assert judgement.accepted[0] is STROKE
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a known miss (2026-12-04): the article classifier puts rosacea, a word no starter "
+    "article holds, on the acne article (p 0.60), and the gate answers with acne products",
+)
+def test_a_skin_condition_no_article_covers_is_declined() -> None:
+    from chatbot.knowledge.sources import markdown_documents
+    from chatbot.knowledge.train_relevance import STARTER
+
+    acne = next(d for d in markdown_documents(STARTER) if d.slug == "acne")
+    passage = Passage(1, acne.title, acne.text, score=0.55)
+    assert not relevance.gate("what is the best treatment for rosacea on my cheeks?", [passage]).answers
 
 
 def _found(title: str, score: float, order: int) -> relevance.Found:
@@ -265,3 +289,42 @@ def test_the_committed_bank_holds_every_training_question_under_its_articles_tit
     bank = relevance.load_bank()
     assert len(bank) == len(expected) > 4000
     assert list(zip(bank.titles, bank.texts, strict=True)) == expected
+
+
+def _articles(titles: tuple[str, ...], weights: list[list[float]]) -> relevance.ArticleClassifier:
+    return relevance.ArticleClassifier(
+        titles, np.array(weights, np.float32), np.zeros(len(titles), np.float32), "x"
+    )
+
+
+def test_the_article_classifier_gives_each_passage_its_articles_probability() -> None:
+    articles = _articles((STROKE.title, FLU.title), [[4.0, 0.0], [0.0, 4.0]])
+    elsewhere = Passage(3, "A clinic's own article", "Text.", score=0.5)
+    q_vec = np.array([1.0, 0.0], dtype=np.float32)
+    probs = articles.probabilities(q_vec, [FLU, STROKE, elsewhere])
+    assert probs[1] == pytest.approx(1 / (1 + np.exp(-4.0)))  # softmax over the two articles
+    assert probs[0] == pytest.approx(1 - probs[1], rel=1e-4)
+    assert probs[2] == 0.0  # an article it does not know: the cautious 0
+
+
+def test_the_gate_reads_the_article_classifier_when_given_one() -> None:
+    n = len(relevance.FEATURES)
+    weights = np.zeros(n, dtype=np.float32)
+    weights[relevance.FEATURES.index("article_probability")] = 10.0
+    model = relevance.RelevanceModel(
+        weights, -5.0, np.zeros(n, np.float32), np.ones(n, np.float32), {"stroke": 2.0}, 0.5, "x"
+    )
+    articles = _articles((STROKE.title, FLU.title), [[4.0, 0.0], [0.0, 4.0]])
+    q_vec = np.array([1.0, 0.0], dtype=np.float32)
+    embed = _bank_embed([])
+    judged = relevance.judge("stroke signs?", [FLU, STROKE], embed, q_vec, model, articles=articles)
+    assert [p.number for p in judged.accepted] == [STROKE.number]
+    assert not relevance.judge("stroke signs?", [FLU, STROKE], embed, q_vec, model).answers  # none given: 0
+
+
+def test_the_article_classifier_survives_its_file(tmp_path: Path) -> None:
+    articles = _articles((STROKE.title, FLU.title), [[4.0, 0.0], [0.0, 4.0]])
+    articles.save(tmp_path / "a.npz")
+    read = relevance.ArticleClassifier.read(tmp_path / "a.npz")
+    assert read.titles == articles.titles and read.data_sha256 == "x"
+    assert np.array_equal(read.weights, articles.weights)
