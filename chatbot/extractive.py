@@ -10,8 +10,9 @@ reading its whole article when the caller has it:
   the article's title, as every section is about the article's topic), the best unit
   and the whole section match the question, how much of the question's rarer words
   they hold, whether retrieval found the section, whether the heading asks the
-  question's kind of answer, and a "What should I NOT...?" heading when the question
-  asked what to do (``SECTION_FEATURES``);
+  question's kind of answer, a "What should I NOT...?" heading when the question
+  asked what to do, and how close the question is to the closest question other
+  patients asked of the section (``SectionBank``) (``SECTION_FEATURES``);
 - it opens with the section's first unit when the unit that answers best can be
   reached within the length cap (our articles answer first under each heading, and
   a later sentence such as "Other causes include..." leans on the ones before it),
@@ -38,6 +39,7 @@ import dataclasses
 import itertools
 import json
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -199,11 +201,81 @@ SECTION_FEATURES = (
     "intro",  # the article's opening section ("what is it?")
     "cue_fit",  # the heading shares a question-type cue (``relevance.cues``) with the question
     "position",  # how far down the article (0 first, 1 last)
+    "bank_match",  # the question to the closest question other patients asked of this section
 )
 # The weights chosen by hand before the ranker was learned (the first six features in
 # equal parts, then small nudges). Kept as the baseline the training reports against.
-HAND_WEIGHTS = np.array([0.25, 0.25, 0.25, 0.1, -0.1, 0.1, 0, 0, 0, 0, 0], dtype=np.float64)
+HAND_WEIGHTS = np.array([0.25, 0.25, 0.25, 0.1, -0.1, 0.1, 0, 0, 0, 0, 0, 0], dtype=np.float64)
 RANKER_FILE = Path(__file__).resolve().parent / "data" / "sections.json"
+# Patient questions each labelled with the section of its article that answers it
+# (``chatbot/knowledge/sections/``): the ranker's training data, and its section bank.
+SECTION_BANK_FILES = sorted((Path(__file__).resolve().parent / "knowledge" / "sections").glob("sq*.jsonl"))
+
+
+def heading_key(heading: str) -> str:
+    """A heading as the labelled files and ``relevance.sections_of`` both name it."""
+    return " ".join(heading.lower().strip().rstrip(":?.").split())
+
+
+class SectionBank:
+    """Questions patients asked, each under the article title and the heading of the
+    section that answers it. The closest of them to a question, per section, is a
+    feature (``bank_match``): the gate's question bank (``relevance.QuestionBank``)
+    finds the article, this finds the section ("can i give it to my grandkids" is far
+    from "Is shingles contagious?" in words, and near "can my kids catch shingles from
+    me", which another patient asked of that section). A section nobody asked about
+    scores 0. Thread-safe; the matrix is built once per encoder (``warm_up``)."""
+
+    def __init__(self, rows: Sequence[tuple[str, str, str]]) -> None:
+        """``rows``: ``(article title, heading key, question)``; the opening section's
+        key is its title's."""
+        self.texts = tuple(q for _, _, q in rows)
+        keyed: dict[tuple[str, str], list[int]] = {}
+        for i, (title, key, _) in enumerate(rows):
+            keyed.setdefault((title, key), []).append(i)
+        self._rows = {k: np.array(v) for k, v in keyed.items()}
+        self._matrices: dict[Callable[[list[str]], np.ndarray], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def matrix(self, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            found = self._matrices.get(embed)
+            if found is None:
+                found = embed(list(self.texts)) if self.texts else np.zeros((0, 384), np.float32)
+                self._matrices[embed] = found
+        return found
+
+    def similarities(
+        self, q_vec: np.ndarray, title: str, headings: Sequence[str], embed: Callable[[list[str]], np.ndarray]
+    ) -> list[float]:
+        """Per section heading of the article ``title``, the cosine of ``q_vec`` to the
+        closest question asked of it, or 0.0."""
+        wanted = [self._rows.get((title, heading_key(h or title))) for h in headings]
+        if not any(r is not None for r in wanted):
+            return [0.0] * len(headings)
+        sims = self.matrix(embed) @ q_vec
+        return [float(sims[r].max()) if r is not None else 0.0 for r in wanted]
+
+
+@cache
+def section_bank() -> SectionBank:
+    """The committed section bank: every labelled question whose article is a starter
+    article and whose section is named (``heading`` not null)."""
+    from chatbot.knowledge.sources import markdown_documents
+
+    titles = {d.slug: d.title for d in markdown_documents(relevance.STARTER)}
+    rows = []
+    for path in SECTION_BANK_FILES:
+        for line in path.open(encoding="utf-8"):
+            if line.strip():
+                row = json.loads(line)
+                if row["slug"] in titles and row.get("heading") is not None:
+                    title = titles[row["slug"]]
+                    rows.append((title, heading_key(row["heading"] or title), row["question"]))
+    return SectionBank(rows)
 
 
 @cache
@@ -230,10 +302,12 @@ def section_features(
     q_vec: np.ndarray,
     retrieved: frozenset[str] | None = None,
     idf: dict[str, float] | None = None,
+    bank_sims: Sequence[float] | None = None,
 ) -> SectionView:
     """``SECTION_FEATURES`` for each section of an article (``retrieved``: the headings
     of the sections retrieval found, all of them when None; ``idf``: the gate's table,
-    the committed one when None)."""
+    the committed one when None; ``bank_sims``: per section, ``SectionBank.similarities``,
+    all 0 when None)."""
     # Why the title with each heading: "Common triggers:" alone does not say whose
     # triggers. The intro (no heading, or the title as its heading) is read as what
     # it answers, "what is it?": read as the bare title it matched every question on
@@ -294,6 +368,7 @@ def section_features(
                 float(not own[i]),
                 float(bool(q_cues & relevance.cues(h))) if own[i] else 0.0,
                 i / max(n - 1, 1),
+                float(bank_sims[i]) if bank_sims is not None else 0.0,
             ]
         )
     return SectionView(np.array(rows, dtype=np.float64), unit_match, spans)
@@ -307,12 +382,14 @@ def _choose(
     q_vec: np.ndarray,
     retrieved: frozenset[str] | None = None,
     section_ranker: SectionRanker | None = None,
+    bank: SectionBank | None = None,
 ) -> tuple[int, int, int]:
     """(section, opening unit, best unit) of the answer: the section the ranker scores
     highest; within it, the unit that matches best, and the unit the answer opens with
     (the section's first when the best can be reached within MAX_WORDS from there,
     else the best). Sign-off units are never chosen."""
-    view = section_features(question, sections, title, embed, q_vec, retrieved)
+    bank_sims = (bank or section_bank()).similarities(q_vec, title, [h for h, _ in sections], embed)
+    view = section_features(question, sections, title, embed, q_vec, retrieved, bank_sims=bank_sims)
     scores = (section_ranker or ranker()).scores(view.features)
     unit_match, spans = view.unit_match, view.spans
     chosen = int(np.argmax(scores))
@@ -338,6 +415,7 @@ def compose(
     q_vec: np.ndarray,
     article: str = "",
     section_ranker: SectionRanker | None = None,
+    bank: SectionBank | None = None,
 ) -> ExtractiveAnswer:
     """The answer to ``question`` from one passage the gate accepted, or from any
     section of ``article``, its whole article's text (its chunks in order), when given:
@@ -345,8 +423,8 @@ def compose(
     that answers ("where do i inject insulin" retrieves the intro).
 
     ``embed`` encodes passage text (a ``relevance.PassageEmbedder``), ``q_vec`` is the
-    question's vector; ``section_ranker`` the committed one when None. Raises only if the
-    embedder or the committed ranker file is broken.
+    question's vector; ``section_ranker`` and ``bank`` the committed ones when None.
+    Raises only if the embedder or the committed ranker or bank files are broken.
     """
     retrieved = None
     if article:
@@ -356,7 +434,7 @@ def compose(
     if not sections:
         return ExtractiveAnswer(NO_ANSWER, (), grounded=False)
     chosen, opening_at, best = _choose(
-        question, sections, passage.title, embed, q_vec, retrieved, section_ranker
+        question, sections, passage.title, embed, q_vec, retrieved, section_ranker, bank
     )
     heading, units = sections[chosen]
     opening = units[opening_at]

@@ -40,7 +40,15 @@ REPO = Path(__file__).resolve().parents[2]
 TESTSETS = REPO / "benchmarks" / "testsets"
 OUT = REPO / "chatbot" / "knowledge" / "sections"
 # The frozen answers sets already reported once (benchmarks/testsets/README.md).
-SPENT = ("answers_test", "answers_test_2", "answers_test_3", "answers_test_4", "answers_test_5", "answers_test_6")
+SPENT = (
+    "answers_test",
+    "answers_test_2",
+    "answers_test_3",
+    "answers_test_4",
+    "answers_test_5",
+    "answers_test_6",
+    "answers_test_7",
+)
 PREFIX = "sqt_"
 
 

@@ -79,6 +79,40 @@ def test_the_committed_ranker_picks_the_section_that_answers(slug: str, question
     article = "\n\n".join(c.text for c in chunk_document(document.title, document.text))
     sections = relevance.sections_of(Passage(1, document.title, article))
     embed = relevance.passage_embedder()
-    view = extractive.section_features(question, sections, document.title, embed, relevance.question_vector(question))
+    q_vec = relevance.question_vector(question)
+    sims = extractive.section_bank().similarities(q_vec, document.title, [h for h, _ in sections], embed)
+    view = extractive.section_features(question, sections, document.title, embed, q_vec, bank_sims=sims)
     chosen = int(np.argmax(extractive.ranker().scores(view.features)))
     assert sections[chosen][0] == heading
+
+
+def _two_d(texts: list[str]) -> np.ndarray:
+    vectors = {
+        "can my kids catch shingles from me": [1.0, 0.0],
+        "how long does a shingles rash last": [0.0, 1.0],
+        "what is shingles": [0.6, 0.8],
+    }
+    return np.array([vectors.get(t, [0.0, 0.0]) for t in texts], dtype=np.float32)
+
+
+def test_the_section_bank_scores_each_section_by_the_closest_question_asked_of_it() -> None:
+    title = "Shingles: symptoms and treatment"
+    bank = extractive.SectionBank(
+        [
+            (title, extractive.heading_key("Is shingles contagious?"), "can my kids catch shingles from me"),
+            (title, extractive.heading_key("How long does it last?"), "how long does a shingles rash last"),
+            (title, extractive.heading_key(title), "what is shingles"),  # the opening section
+        ]
+    )
+    q_vec = np.array([0.8, 0.6], dtype=np.float32)
+    headings = ["Is shingles contagious?", "How long does it last?", title, "When to get help:"]
+    assert bank.similarities(q_vec, title, headings, _two_d) == pytest.approx([0.8, 0.6, 0.96, 0.0])
+    assert bank.similarities(q_vec, "Another article", headings, _two_d) == [0.0] * 4
+
+
+def test_the_committed_section_bank_is_the_rankers_labelled_questions() -> None:
+    assert LABELLED == extractive.SECTION_BANK_FILES
+    rows = [json.loads(line) for path in LABELLED for line in path.open(encoding="utf-8") if line.strip()]
+    slugs = {d.slug for d in markdown_documents(STARTER)}
+    named = [r for r in rows if r["slug"] in slugs and r.get("heading") is not None]
+    assert len(extractive.section_bank()) == len(named) > 3000
