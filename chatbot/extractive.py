@@ -39,7 +39,6 @@ import dataclasses
 import itertools
 import json
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -217,47 +216,26 @@ def heading_key(heading: str) -> str:
     return " ".join(heading.lower().strip().rstrip(":?.").split())
 
 
-class SectionBank:
+class SectionBank(relevance.KeyedQuestions):
     """Questions patients asked, each under the article title and the heading of the
     section that answers it. The closest of them to a question, per section, is a
     feature (``bank_match``): the gate's question bank (``relevance.QuestionBank``)
     finds the article, this finds the section ("can i give it to my grandkids" is far
     from "Is shingles contagious?" in words, and near "can my kids catch shingles from
     me", which another patient asked of that section). A section nobody asked about
-    scores 0. Thread-safe; the matrix is built once per encoder (``warm_up``)."""
+    scores 0. The matrix is built once per encoder (``warm_up``)."""
 
     def __init__(self, rows: Sequence[tuple[str, str, str]]) -> None:
         """``rows``: ``(article title, heading key, question)``; the opening section's
         key is its title's."""
-        self.texts = tuple(q for _, _, q in rows)
-        keyed: dict[tuple[str, str], list[int]] = {}
-        for i, (title, key, _) in enumerate(rows):
-            keyed.setdefault((title, key), []).append(i)
-        self._rows = {k: np.array(v) for k, v in keyed.items()}
-        self._matrices: dict[Callable[[list[str]], np.ndarray], np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def matrix(self, embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
-        with self._lock:
-            found = self._matrices.get(embed)
-            if found is None:
-                found = embed(list(self.texts)) if self.texts else np.zeros((0, 384), np.float32)
-                self._matrices[embed] = found
-        return found
+        super().__init__([(title, key) for title, key, _ in rows], [q for _, _, q in rows])
 
     def similarities(
         self, q_vec: np.ndarray, title: str, headings: Sequence[str], embed: Callable[[list[str]], np.ndarray]
     ) -> list[float]:
         """Per section heading of the article ``title``, the cosine of ``q_vec`` to the
         closest question asked of it, or 0.0."""
-        wanted = [self._rows.get((title, heading_key(h or title))) for h in headings]
-        if not any(r is not None for r in wanted):
-            return [0.0] * len(headings)
-        sims = self.matrix(embed) @ q_vec
-        return [float(sims[r].max()) if r is not None else 0.0 for r in wanted]
+        return self.closest(q_vec, [(title, heading_key(h or title)) for h in headings], embed)
 
 
 @cache

@@ -32,9 +32,9 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -329,25 +329,17 @@ class RelevanceModel:
         )
 
 
-class QuestionBank:
-    """Questions patients ask, each with the title of the article that answers it.
+class KeyedQuestions:
+    """Patient questions, each under a key (what answers it), with their vectors: the
+    closest question under a key is the feature a bank gives. Thread-safe: the matrix is
+    built once per encoder."""
 
-    Patients ask the same things in many words, and a question close to one that
-    other people asked of an article is evidence that the article answers it: the
-    gate reads the closest such question as a feature (``bank_similarity``). An
-    article with no bank questions (a clinic's own, or a starter article renamed)
-    scores 0 there, which makes the gate more cautious, never less. Thread-safe: the
-    matrix is built once per encoder (~18 s of one core for the ~5,000 starter
-    questions: ``warm_up`` does it at process start)."""
-
-    def __init__(self, questions: Sequence[tuple[str, str]]) -> None:
-        """``questions``: ``(article title, question)`` pairs."""
-        self.titles = tuple(t for t, _ in questions)
-        self.texts = tuple(q for _, q in questions)
-        rows: dict[str, list[int]] = {}
-        for i, title in enumerate(self.titles):
-            rows.setdefault(title, []).append(i)
-        self._rows = {title: np.array(r) for title, r in rows.items()}
+    def __init__(self, keys: Sequence[Hashable], texts: Sequence[str]) -> None:
+        self.texts = tuple(texts)
+        rows: dict[Hashable, list[int]] = {}
+        for i, key in enumerate(keys):
+            rows.setdefault(key, []).append(i)
+        self._rows = {key: np.array(r) for key, r in rows.items()}
         # Keyed by the encoder itself (a reference, so a later encoder never reuses a
         # freed one's key); a process has one, ``passage_embedder()``.
         self._matrices: dict[Callable[[list[str]], np.ndarray], np.ndarray] = {}
@@ -365,16 +357,40 @@ class QuestionBank:
                 self._matrices[embed] = found
         return found
 
+    def closest(
+        self, q_vec: np.ndarray, keys: Sequence[Hashable], embed: Callable[[list[str]], np.ndarray]
+    ) -> list[float]:
+        """Per key, the cosine of ``q_vec`` to the closest question under it, or 0.0
+        (nothing is encoded when no key has a question)."""
+        wanted = [self._rows.get(key) for key in keys]
+        if not any(r is not None for r in wanted):
+            return [0.0] * len(keys)
+        sims = self.matrix(embed) @ q_vec
+        return [float(sims[r].max()) if r is not None else 0.0 for r in wanted]
+
+
+class QuestionBank(KeyedQuestions):
+    """Questions patients ask, each with the title of the article that answers it.
+
+    Patients ask the same things in many words, and a question close to one that
+    other people asked of an article is evidence that the article answers it: the
+    gate reads the closest such question as a feature (``bank_similarity``). An
+    article with no bank questions (a clinic's own, or a starter article renamed)
+    scores 0 there, which makes the gate more cautious, never less. The matrix is
+    built once per encoder (~18 s of one core for the ~6,500 starter questions:
+    ``warm_up`` does it at process start)."""
+
+    def __init__(self, questions: Sequence[tuple[str, str]]) -> None:
+        """``questions``: ``(article title, question)`` pairs."""
+        self.titles = tuple(t for t, _ in questions)
+        super().__init__(self.titles, [q for _, q in questions])
+
     def similarities(
         self, q_vec: np.ndarray, passages: Sequence[Passage], embed: Callable[[list[str]], np.ndarray]
     ) -> list[float]:
         """Per passage, the cosine of ``q_vec`` to the closest bank question its article
         answers, or 0.0."""
-        wanted = [self._rows.get(p.title) for p in passages]
-        if not any(r is not None for r in wanted):
-            return [0.0] * len(passages)
-        sims = self.matrix(embed) @ q_vec
-        return [float(sims[r].max()) if r is not None else 0.0 for r in wanted]
+        return self.closest(q_vec, [p.title for p in passages], embed)
 
 
 @dataclass(frozen=True)
@@ -401,11 +417,14 @@ class ArticleClassifier:
         z = np.exp(z - z.max())
         return np.asarray(z / z.sum())
 
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {t: i for i, t in enumerate(self.titles)}
+
     def probabilities(self, q_vec: np.ndarray, passages: Sequence[Passage]) -> list[float]:
         """Per passage, the probability that the question is one its article answers."""
         p = self.distribution(q_vec)
-        index = {t: i for i, t in enumerate(self.titles)}
-        return [float(p[index[x.title]]) if x.title in index else 0.0 for x in passages]
+        return [float(p[self._index[x.title]]) if x.title in self._index else 0.0 for x in passages]
 
     def save(self, path: Path) -> None:
         np.savez(

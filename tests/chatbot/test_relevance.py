@@ -78,11 +78,11 @@ def test_question_type_cues(text: str, expected: set[str]) -> None:
     assert relevance.cues(text) == expected
 
 
-def _model(threshold: float) -> relevance.RelevanceModel:
-    """A gate that trusts the retrieval score alone: p = sigmoid(10 * (score - 0.5))."""
+def _model(threshold: float, feature: str = "retrieval_score") -> relevance.RelevanceModel:
+    """A gate that trusts one feature alone: p = sigmoid(10 * (feature - 0.5))."""
     n = len(relevance.FEATURES)
     weights = np.zeros(n, dtype=np.float32)
-    weights[relevance.FEATURES.index("retrieval_score")] = 10.0
+    weights[relevance.FEATURES.index(feature)] = 10.0
     return relevance.RelevanceModel(
         weights, -5.0, np.zeros(n, np.float32), np.ones(n, np.float32), {"stroke": 2.0}, threshold, "x"
     )
@@ -264,12 +264,7 @@ def test_the_bank_scores_each_passage_by_the_closest_question_its_article_answer
 
 
 def test_the_gate_reads_the_bank_when_given_one() -> None:
-    n = len(relevance.FEATURES)
-    weights = np.zeros(n, dtype=np.float32)
-    weights[relevance.FEATURES.index("bank_similarity")] = 10.0
-    model = relevance.RelevanceModel(
-        weights, -5.0, np.zeros(n, np.float32), np.ones(n, np.float32), {"stroke": 2.0}, 0.5, "x"
-    )
+    model = _model(0.5, "bank_similarity")
     bank = relevance.QuestionBank([(STROKE.title, "stroke signs?"), (FLU.title, "flu shot every year?")])
     q_vec = np.array([1.0, 0.0], dtype=np.float32)
     embed = _bank_embed([])
@@ -308,12 +303,7 @@ def test_the_article_classifier_gives_each_passage_its_articles_probability() ->
 
 
 def test_the_gate_reads_the_article_classifier_when_given_one() -> None:
-    n = len(relevance.FEATURES)
-    weights = np.zeros(n, dtype=np.float32)
-    weights[relevance.FEATURES.index("article_probability")] = 10.0
-    model = relevance.RelevanceModel(
-        weights, -5.0, np.zeros(n, np.float32), np.ones(n, np.float32), {"stroke": 2.0}, 0.5, "x"
-    )
+    model = _model(0.5, "article_probability")
     articles = _articles((STROKE.title, FLU.title), [[4.0, 0.0], [0.0, 4.0]])
     q_vec = np.array([1.0, 0.0], dtype=np.float32)
     embed = _bank_embed([])
