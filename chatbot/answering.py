@@ -25,7 +25,7 @@ from chatbot.llm import ChatModel, LLMError, generation_settings, get_chat_model
 from chatbot.models import Escalation, Message
 from chatbot.protocol import Citation, DeltaEvent, WithdrawEvent
 from chatbot.rails import rail_context, runtime
-from chatbot.relevance import passage_embedder, plain_question, question_vector
+from chatbot.relevance import english_question, passage_embedder, question_vector
 from chatbot.responses import WITHDRAW_DETAIL, language_of
 from chatbot.turns import SEND_TO_CARE_TEAM, Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, RailContext, Verdict
@@ -193,7 +193,7 @@ def extractive(deid: Deidentified, passages: list[Passage], article: str = "") -
     """An answer built from the passages themselves (the gate's best first, or any
     section of its ``article``), or the honest "I don't know". Runs in a thread: it
     may encode sentences."""
-    question = plain_question(deid.text)
+    question = english_question(deid.text)
     result = extractive_answer(question, passages, passage_embedder(), question_vector(question), article)
     if not result.grounded:
         return declined(language_of(deid.text))

@@ -252,7 +252,7 @@ def section_bank() -> SectionBank:
                 row = json.loads(line)
                 if row["slug"] in titles and row.get("heading") is not None:
                     title = titles[row["slug"]]
-                    rows.append((title, heading_key(row["heading"] or title), row["question"]))
+                    rows.append((title, heading_key(row["heading"] or title), relevance.english_question(row["question"])))
     return SectionBank(rows)
 
 

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chatbot import chunking
+from chatbot import chunking, gloss
 from guardrails import embeddings
 from guardrails.base import Passage
 
@@ -467,7 +467,7 @@ def load_bank() -> QuestionBank:
             if line.strip():
                 row = json.loads(line)
                 if row["slug"] in titles:
-                    pairs.append((titles[row["slug"]], row["question"]))
+                    pairs.append((titles[row["slug"]], english_question(row["question"])))
     return QuestionBank(pairs)
 
 
@@ -584,10 +584,16 @@ def plain_question(text: str) -> str:
     return " ".join(SURROGATE_RE.sub(" ", text).split())
 
 
+def english_question(text: str) -> str:
+    """``plain_question`` as the English article path reads it (retrieval, the gate,
+    the extractive answer): a Spanish question through the glossary (``chatbot.gloss``)."""
+    return gloss.english_reading(plain_question(text))
+
+
 def gate(question: str, passages: Sequence[Passage]) -> Judgement:
     """``judge`` with the committed model and this process's encoders, on the
-    question without its surrogates."""
-    plain = plain_question(question)
+    question without its surrogates, read in English (``english_question``)."""
+    plain = english_question(question)
     return judge(
         plain, passages, passage_embedder(), question_vector(plain), bank=load_bank(), articles=load_articles()
     )
@@ -598,3 +604,4 @@ def warm_up() -> None:
     texts)."""
     load_bank().matrix(passage_embedder())
     load_articles()
+    gloss.glossary()

@@ -252,8 +252,8 @@ async def flag(turn: Turn, flag: Flag, *, priority: int = policy.ROUTINE) -> Non
 
 
 async def route_record_question(turn: Turn, deid: Deidentified) -> bool:
-    """A question only the patient's own record can answer ("is my refill ready", "what
-    was my a1c last week") gets the honest "I can't see your record" with the action
+    """A question only the patient's own record or clinician can answer ("is my refill
+    ready", "what was my a1c last week", "what dose should i be on") gets the honest "I can't see your record" with the action
     that sends it to the care team, instead of a general passage that looks like an
     answer. True if the turn is answered.
 
@@ -276,13 +276,14 @@ async def route_record_question(turn: Turn, deid: Deidentified) -> bool:
 
 def _is_record_question(text: str) -> bool:
     question = relevance.plain_question(text)
-    return record_questions.model().is_record_question(question, relevance.question_vector(question))
+    return record_questions.needs_care_team(question, relevance.question_vector(question))
 
 
 async def retrieve(turn: Turn, deid: Deidentified) -> list[Passage]:
     """The best passages, one per document (up to two of its chunks), numbered for citation."""
-    # Surrogates ("[NAME_1]") say nothing about the question; retrieval reads it without them.
-    question = relevance.plain_question(deid.text)
+    # Surrogates ("[NAME_1]") say nothing about the question; retrieval reads it without
+    # them, and a Spanish question in English, as the articles are written.
+    question = relevance.english_question(deid.text)
     hits = await asyncio.to_thread(search, question, k=settings.RETRIEVAL_TOP_K * 3)
     found = [relevance.Found(h.title, h.url, h.text, h.score, h.chunk_id) for h in hits]
     return relevance.passages_from(found, top_k=settings.RETRIEVAL_TOP_K)

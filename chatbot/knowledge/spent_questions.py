@@ -48,6 +48,7 @@ SPENT = (
     "answers_test_5",
     "answers_test_6",
     "answers_test_7",
+    "answers_test_8",
 )
 PREFIX = "sqt_"
 

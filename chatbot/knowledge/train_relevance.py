@@ -9,7 +9,9 @@ question is asked of an index of every starter chunk, the way ``steps.retrieve``
 (the best chunk of each of the top ``TOP_K`` articles). A passage from the question's own article is a positive, every other passage a hard
 negative from a neighbouring topic. Each question is asked a second time with its
 own article taken out of the index: that is what a question the knowledge base
-cannot answer looks like.
+cannot answer looks like. A Spanish question is read in English, through the glossary,
+as the gate reads a patient's (``relevance.english_question``); the glossary is part of
+the data the hash covers.
 
 The gate also reads the question bank (``relevance.load_bank``): how close the
 question is to the nearest question other writers asked of the passage's article.
@@ -103,9 +105,16 @@ def files_sha256(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
+def glossary_files() -> list[Path]:
+    """The glossary the questions are read through (``chatbot.gloss``): part of the data."""
+    from chatbot.gloss import GLOSSARY, PARTS
+
+    return [GLOSSARY / f"{part}.jsonl" for part in PARTS]
+
+
 def data_sha256() -> str:
     """The hash of everything the gate is trained on (articles and questions)."""
-    return files_sha256(sorted(STARTER.glob("*.md")) + QUESTIONS)
+    return files_sha256(sorted(STARTER.glob("*.md")) + QUESTIONS + glossary_files())
 
 
 class EmbeddingCache:
@@ -220,7 +229,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for line in path.open(encoding="utf-8")
         if line.strip()
     ]
-    questions = [q for q in questions if q["slug"] in slugs]
+    # Read as the gate reads a patient's question: a Spanish one in English (``chatbot.gloss``).
+    questions = [{**q, "question": relevance.english_question(q["question"])} for q in questions if q["slug"] in slugs]
     print(f"{len(documents)} articles, {len(chunks)} chunks, {len(questions)} questions")
 
     cached_embed = EmbeddingCache(embed)

@@ -10,7 +10,9 @@ from a brief (``BRIEF_sections.md``, ``BRIEF_common.md``) and reading only the a
 none of them seeing our code, other questions or any test set: ``sq0``-``sq4`` wrote two
 questions for every section of their articles, ``sqc0``-``sqc3`` the four questions
 patients ask most often about each article. ``sqt_*`` are the spent frozen answers sets
-(``spent_questions``), reported apart as ``spent_test_questions``.
+(``spent_questions``), reported apart as ``spent_test_questions``. A Spanish question is
+read in English through the glossary, as the composer reads a patient's
+(``relevance.english_question``); the glossary is part of the data the hash covers.
 
 For each question, every section of its article is scored the way an answer is
 composed (``extractive.section_features``, with the sections retrieval would have found
@@ -36,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.knowledge.train_relevance import EmbeddingCache, files_sha256
+from chatbot.knowledge.train_relevance import EmbeddingCache, files_sha256, glossary_files
 
 REPO = Path(__file__).resolve().parents[2]
 STARTER = REPO / "chatbot" / "knowledge" / "starter"
@@ -52,7 +54,7 @@ COMMON_WEIGHT = 4.0
 
 def data_sha256() -> str:
     """The hash of everything the ranker is trained on (articles and labelled questions)."""
-    return files_sha256(sorted(STARTER.glob("*.md")) + LABELLED)
+    return files_sha256(sorted(STARTER.glob("*.md")) + LABELLED + glossary_files())
 
 
 def _norm(heading: str) -> str:
@@ -121,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for line in path.open(encoding="utf-8")
         if line.strip()
     ]
+    # Read as the composer reads a patient's question: a Spanish one in English (``chatbot.gloss``).
+    rows = [{**r, "question": relevance.english_question(r["question"])} for r in rows]
     cached_embed = EmbeddingCache(embed)
 
     # The section bank (``extractive.SectionBank``) as each question may see it: only

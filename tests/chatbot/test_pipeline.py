@@ -299,6 +299,30 @@ async def test_extractive_mode_answers_the_stroke_question(settings, starter_kno
     assert "face" in reply["text"].lower() and reply["citations"]
 
 
+async def test_a_spanish_question_is_answered_from_the_english_articles(settings, starter_knowledge) -> None:
+    settings.LLM_BACKEND = "extractive"
+    question = "¿cuáles son los efectos secundarios de la metformina?"
+    events, message = await _send(question)
+    reply = events[-1]
+    assert reply["mode"] == "extractive" and "diarrhea" in reply["text"].lower()
+    assert "metformin" in reply["citations"][0]["title"].lower()
+    await message.arefresh_from_db()
+    assert message.text_deid == question  # the patient's own words are kept, not the gloss
+
+
+async def test_the_model_reads_the_patients_own_spanish_words_not_the_gloss(
+    scripted_model, starter_knowledge
+) -> None:
+    from chatbot import relevance
+
+    question = "¿cuáles son los efectos secundarios de la metformina?"
+    model = scripted_model(["El efecto más común son los problemas de estómago [1]."])
+    events, _ = await _send(question)
+    assert events[-1]["type"] == "reply" and events[-1]["citations"]  # the gate read the gloss
+    prompt = str(model.calls[0])
+    assert question in prompt and relevance.english_question(question) not in prompt
+
+
 async def test_a_question_the_knowledge_base_cannot_answer_is_declined_with_the_care_team_action(
     scripted_model, starter_knowledge
 ) -> None:
