@@ -10,7 +10,8 @@ is the starter articles (``chatbot/knowledge/starter/``), chunked and retrieved 
 articles, cosine >= 0.2), then passed through the real steps: the own-record detector
 (``record_questions``, as ``steps.route_record_question`` calls it: a question it
 routes to the care team is a decline), the relevance gate
-(``relevance.gate``, as ``steps.keep_relevant`` calls it) and ``answering.answer``
+(``relevance.gate``, as ``steps.keep_relevant`` calls it; retrieval and the gate read
+a Spanish question in English, ``relevance.english_question``) and ``answering.answer``
 with no model configured, given the best accepted passage's whole article as
 ``steps.read_article`` gives it. De-identification and the input rails are not run (the
 rows carry no PHI; crisis, emergency and scope outcomes come before any answer).
@@ -156,11 +157,13 @@ def run_current(
             relevance.question_vector.cache_clear()
             question = relevance.plain_question(row["question"])
             q_vec = relevance.question_vector(question)
-            passages = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
+            # steps.retrieve reads the question in English (a Spanish one through the glossary)
+            english = relevance.english_question(row["question"])
+            passages = _retrieve(relevance.question_vector(english), chunks, matrix, settings.RETRIEVAL_TOP_K)
             deid = Deidentified(row["question"], None)
             t0 = time.perf_counter()
             # steps.route_record_question: a question about the patient's own record is declined
-            record = record_questions.model().is_record_question(question, q_vec)
+            record = record_questions.needs_care_team(question, q_vec)
             judgement = relevance.gate(deid.text, passages if not record else [])
             accepted = list(judgement.accepted)
             article = articles[accepted[0].url] if accepted else ""

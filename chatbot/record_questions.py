@@ -3,7 +3,13 @@
 The assistant cannot see a chart or an account. "what was my a1c from the labs last
 week", "is my refill ready", "when is my appointment with dr lee" can only be answered
 by someone who can, yet each retrieves a passage that looks like an answer (the A1C
-ranges, how refills work, how to book). Such a question gets its own honest reply,
+ranges, how refills work, how to book). So can a decision only the patient's clinician
+makes: "i'm 68 and weigh 150 pounds, what dose of levothyroxine should i be on", "my bp
+is 150/95, should i take an extra pill", "burning when i pee and a fever, what do i
+have" (each got the article's general paragraph). That is a second detector of the same
+kind (``decisions``), trained apart with its own threshold: fitted as one, the decision
+questions, which read like the bank's general dose and symptom questions, pushed the
+shared threshold up and the record questions' held-out recall fell from 0.78 to 0.55. Such a question gets its own honest reply,
 that the assistant cannot see the record, with the one-click action that sends it to the
 care team, before any retrieval (``steps.route_record_question``).
 
@@ -14,7 +20,9 @@ Spanish ("ya mandaron mi receta"); held out by writer, they raised recall from 0
 0.77 at the same false-positive caps. It costs two dot products.
 It was trained on patient-register questions from writers who wrote about both sides of
 the line: a patient's own results, medicines, refills, appointments, referrals, bills and
-chart, and general questions that read alike ("what should my a1c be", "how do i ask for
+chart, and (two more writers) their own dose, an extra or a double dose, stopping or
+changing a medicine, which prescription to get, what they have; and general questions
+that read alike ("what should my a1c be", "how do i ask for
 a refill"); and on the question bank, every one of which a starter article answers.
 Its threshold was chosen on a writer it never trained on, to keep answerable questions
 answered (``python -m chatbot.knowledge.train_record``).
@@ -35,17 +43,21 @@ from pathlib import Path
 import numpy as np
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "record_questions.json"
+# The second detector, of the same kind: a decision only the patient's clinician makes.
+DECISIONS_FILE = Path(__file__).resolve().parent / "data" / "decision_questions.json"
 
 REPLY = {
     "en": (
-        "I can't see your medical record, so I can't answer questions about your own "
-        "results, medicines, refills, appointments or bills. Your care team can: you can "
+        "I can't see your medical record or make decisions about your care, so I can't answer "
+        "questions about your own results, medicines and doses, refills, appointments or "
+        "bills, or tell you what you have. Your care team can: you can "
         "send them this question as a message with the button below, or call the clinic. "
         "If this is an emergency, call your local emergency number now."
     ),
     "es": (
-        "No puedo ver su expediente médico, así que no puedo responder preguntas sobre sus "
-        "propios resultados, medicinas, recetas, citas o cuentas. Su equipo de atención sí "
+        "No puedo ver su expediente médico ni decidir sobre su atención, así que no puedo "
+        "responder preguntas sobre sus propios resultados, medicinas y dosis, recetas, citas "
+        "o cuentas, ni decirle qué tiene. Su equipo de atención sí "
         "puede: envíeles esta pregunta como mensaje con el botón de abajo, o llame a la "
         "clínica. Si es una emergencia, llame ahora a su número local de emergencias."
     ),
@@ -120,6 +132,19 @@ class RecordModel:
 def model() -> RecordModel:
     """The committed detector, read once per process."""
     return RecordModel.from_dict(json.loads(MODEL_FILE.read_text()))
+
+
+@cache
+def decisions() -> RecordModel:
+    """The committed detector of questions only the patient's clinician can decide
+    (their dose, an extra dose, stopping a medicine, which prescription, what they have)."""
+    return RecordModel.from_dict(json.loads(DECISIONS_FILE.read_text()))
+
+
+def needs_care_team(text: str, q_vec: np.ndarray) -> bool:
+    """Only the patient's own record or clinician can answer: either detector says so.
+    Raises when a model file is missing or broken (the caller fails open to the gate)."""
+    return model().is_record_question(text, q_vec) or decisions().is_record_question(text, q_vec)
 
 
 def reply(language: str) -> str:

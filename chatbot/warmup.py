@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 def warm_up() -> None:
     started = time.monotonic()
     from chatbot.extractive import grade, section_bank
+    from chatbot.record_questions import decisions as decision_model
     from chatbot.record_questions import model as record_model
     from chatbot.relevance import passage_embedder
     from chatbot.relevance import warm_up as warm_up_relevance
@@ -32,6 +33,7 @@ def warm_up() -> None:
     warm_up_relevance()  # the question bank's vectors
     section_bank().matrix(passage_embedder())  # the section bank's (memoised: the same questions)
     record_model()  # the own-record detector's weights and vocabulary
+    decision_model()  # ...and the clinician-decision detector's
     grade("The reading grade loads its pronouncing dictionary once.")  # ~1.4 s, not on a patient
     logger.info("warm-up finished in %.1fs", time.monotonic() - started)
 

@@ -1,7 +1,13 @@
 """Train the own-record detector (``chatbot.record_questions``) and write its model file.
 
-    python -m chatbot.knowledge.train_record [--out FILE]
-    python -m chatbot.knowledge.train_record --evaluate FILE.jsonl
+    python -m chatbot.knowledge.train_record [--decisions] [--out FILE]
+    python -m chatbot.knowledge.train_record [--decisions] --evaluate FILE.jsonl
+
+``--decisions`` trains (or scores) the second detector, of questions only the patient's
+clinician can decide (``record_questions.decisions``), from ``questions/decision_*.jsonl``
+(two writers, ``questions/BRIEF_record_decisions.md``: half the patient's own dose, an
+extra dose, stopping a medicine, which prescription, what they have; half general
+questions that read alike) into ``chatbot/data/decision_questions.json``, the same way.
 
 ``--evaluate`` scores the committed model on a labelled file of the same row shape
 (recall, false-positive rate, by language and by kind) and trains nothing.
@@ -33,11 +39,12 @@ from typing import Any
 import numpy as np
 
 from chatbot.knowledge.train_relevance import EmbeddingCache, _fold, files_sha256
-from chatbot.record_questions import MODEL_FILE, RecordModel, terms, tfidf
+from chatbot.record_questions import DECISIONS_FILE, MODEL_FILE, RecordModel, terms, tfidf
 from chatbot.relevance import BANK_FILES, plain_question
 
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 RECORD_FILES = sorted(QUESTIONS.glob("record_*.jsonl"))
+DECISION_FILES = sorted(QUESTIONS.glob("decision_*.jsonl"))
 MAX_BANK_FPR = 0.01
 MAX_WRITER_FPR = 0.05
 # Held out by writer, C = 3 kept 0.77 of the record questions (C = 1: 0.75, 10: 0.78,
@@ -47,14 +54,14 @@ MIN_DF = 2
 FOLDS = 5
 
 
-def data_sha256() -> str:
-    """The hash of everything the detector is trained on."""
-    return files_sha256([*RECORD_FILES, *BANK_FILES])
+def data_sha256(files: Sequence[Path] = RECORD_FILES) -> str:
+    """The hash of everything a detector is trained on (its writers' files and the bank)."""
+    return files_sha256([*files, *BANK_FILES])
 
 
-def _rows() -> list[dict[str, Any]]:
+def _rows(files: Sequence[Path]) -> list[dict[str, Any]]:
     rows = []
-    for path in RECORD_FILES:
+    for path in files:
         writer = path.stem
         for line in path.open(encoding="utf-8"):
             if line.strip():
@@ -181,16 +188,16 @@ def report(scores: np.ndarray, rows: Sequence[dict[str, Any]], threshold: float)
     return out
 
 
-def evaluate(path: Path) -> dict[str, Any]:
+def evaluate(path: Path, decisions: bool = False) -> dict[str, Any]:
     """The committed model's figures on a labelled file (nothing is fitted)."""
-    from chatbot.record_questions import model
+    from chatbot import record_questions
     from guardrails.embeddings import embed
 
     rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
     for row in rows:
         row["kind"] = row.get("kind", "")
     texts = [plain_question(r["question"]) for r in rows]
-    detector = model()
+    detector = record_questions.decisions() if decisions else record_questions.model()
     scores = _probabilities(detector, texts, embed(texts))
     figures = report(scores, rows, detector.threshold)
     predicted = scores >= detector.threshold
@@ -203,18 +210,21 @@ def evaluate(path: Path) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=MODEL_FILE)
+    parser.add_argument("--decisions", action="store_true", help="the clinician-decision detector")
+    parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--evaluate", type=Path, default=None, help="score the committed model on this file")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if args.evaluate:
-        print(json.dumps(evaluate(args.evaluate), indent=1))
+        print(json.dumps(evaluate(args.evaluate, args.decisions), indent=1))
         return
-    if len(RECORD_FILES) < 2:
-        raise SystemExit("need at least two writers' record_*.jsonl files to choose a threshold")
+    files = DECISION_FILES if args.decisions else RECORD_FILES
+    out = args.out or (DECISIONS_FILE if args.decisions else MODEL_FILE)
+    if len(files) < 2:
+        raise SystemExit("need at least two writers' files to choose a threshold")
     from guardrails.embeddings import embed
 
-    rows = _rows()
+    rows = _rows(files)
     cache = EmbeddingCache(embed)
     texts = [plain_question(r["text"]) for r in rows]
     x = cache(texts)
@@ -226,9 +236,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     threshold = choose_threshold(scores, y, bank)
     held_out = report(scores, rows, threshold)
     print(json.dumps({"held_out": held_out}, indent=1))
-    model = fit(texts, x, y, threshold, data_sha256())
-    args.out.write_text(json.dumps({**model.to_dict(), "held_out": held_out}) + "\n")
-    print(f"wrote {args.out}")
+    model = fit(texts, x, y, threshold, data_sha256(files))
+    out.write_text(json.dumps({**model.to_dict(), "held_out": held_out}) + "\n")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

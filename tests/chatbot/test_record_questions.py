@@ -25,6 +25,50 @@ def test_the_committed_detector_was_trained_on_the_committed_questions() -> None
     assert stored["held_out"]["writer_negative_fpr"] <= 0.06
 
 
+def test_the_committed_decision_detector_was_trained_on_the_committed_questions() -> None:
+    """``python -m chatbot.knowledge.train_record --decisions`` after any edit."""
+    from chatbot.knowledge.train_record import DECISION_FILES
+
+    stored = json.loads(record_questions.DECISIONS_FILE.read_text(encoding="utf-8"))
+    assert len(DECISION_FILES) >= 2 and stored["data_sha256"] == data_sha256(DECISION_FILES)
+    assert stored["held_out"]["bank_fpr"] <= 0.011 and stored["held_out"]["writer_negative_fpr"] <= 0.06
+
+
+def _needs_care_team(text: str) -> bool:
+    question = plain_question(text)
+    return record_questions.needs_care_team(question, embed([question])[0])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bp is 160/100 today, should i take another lisinopril",
+        "i'm 45 and 210 pounds, what dose of metformin should i be on",
+        "what was my a1c from the labs last week",  # the record detector still answers for its kind
+    ],
+)
+def test_a_decision_only_the_patients_clinician_makes_goes_to_the_care_team(text: str) -> None:
+    assert _needs_care_team(text)
+
+
+@pytest.mark.xfail(strict=True, reason="a known miss (2026-12-04): held-out recall of the decision detector is 0.50")
+def test_stopping_a_medicine_on_ones_own_goes_to_the_care_team() -> None:
+    assert _needs_care_team("should i stop taking my sertraline, i feel better now")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is the most tylenol an adult can take in a day",
+        "what should i do if i miss a dose of my blood pressure pill",
+        "what are the signs of strep throat",
+        "my 4 year old has a fever of 102 what should i do",
+    ],
+)
+def test_general_dose_and_symptom_questions_go_on_to_the_articles(text: str) -> None:
+    assert not _needs_care_team(text)
+
+
 def _detects(text: str) -> bool:
     question = plain_question(text)
     return record_questions.model().is_record_question(question, embed([question])[0])
