@@ -252,7 +252,8 @@ def section_bank() -> SectionBank:
                 row = json.loads(line)
                 if row["slug"] in titles and row.get("heading") is not None:
                     title = titles[row["slug"]]
-                    rows.append((title, heading_key(row["heading"] or title), relevance.english_question(row["question"])))
+                    question = relevance.english_question(row["question"])  # read as a patient's is
+                    rows.append((title, heading_key(row["heading"] or title), question))
     return SectionBank(rows)
 
 

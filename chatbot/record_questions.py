@@ -6,12 +6,15 @@ by someone who can, yet each retrieves a passage that looks like an answer (the 
 ranges, how refills work, how to book). So can a decision only the patient's clinician
 makes: "i'm 68 and weigh 150 pounds, what dose of levothyroxine should i be on", "my bp
 is 150/95, should i take an extra pill", "burning when i pee and a fever, what do i
-have" (each got the article's general paragraph). That is a second detector of the same
-kind (``decisions``), trained apart with its own threshold: fitted as one, the decision
-questions, which read like the bank's general dose and symptom questions, pushed the
-shared threshold up and the record questions' held-out recall fell from 0.78 to 0.55. Such a question gets its own honest reply,
-that the assistant cannot see the record, with the one-click action that sends it to the
-care team, before any retrieval (``steps.route_record_question``).
+have" (each got the article's general paragraph). Such a question gets its own honest
+reply, that the assistant cannot see the record or decide the patient's care, with the
+one-click action that sends it to the care team, before any retrieval
+(``steps.route_record_question``, through ``needs_care_team``).
+
+The decisions have a second detector of the same kind (``decisions``), trained apart
+with its own threshold: fitted as one, the decision questions, which read like the
+bank's general dose and symptom questions, pushed the shared threshold up, and the
+record questions' held-out recall fell from 0.78 to 0.55.
 
 The model is a logistic regression over the question's MiniLM vector (the one retrieval
 and the relevance gate use: ``relevance.question_vector``) and the TF-IDF of its words

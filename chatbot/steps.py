@@ -253,9 +253,9 @@ async def flag(turn: Turn, flag: Flag, *, priority: int = policy.ROUTINE) -> Non
 
 async def route_record_question(turn: Turn, deid: Deidentified) -> bool:
     """A question only the patient's own record or clinician can answer ("is my refill
-    ready", "what was my a1c last week", "what dose should i be on") gets the honest "I can't see your record" with the action
-    that sends it to the care team, instead of a general passage that looks like an
-    answer. True if the turn is answered.
+    ready", "what was my a1c last week", "what dose should i be on") gets the honest "I
+    can't see your record" with the action that sends it to the care team, instead of a
+    general passage that looks like an answer. True if the turn is answered.
 
     If the detector cannot run, the question goes on to retrieval and the relevance
     gate, which still decline what no passage answers, and a person is told. Only the
