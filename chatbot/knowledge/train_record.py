@@ -10,7 +10,9 @@ extra dose, stopping a medicine, which prescription, what they have; half genera
 questions that read alike) into ``chatbot/data/decision_questions.json``, the same way.
 
 ``--evaluate`` scores the committed model on a labelled file of the same row shape
-(recall, false-positive rate, by language and by kind) and trains nothing.
+(recall, false-positive rate, by language and by kind) and trains nothing; with
+``--both``, the two detectors as the pipeline asks them (either one sends the question
+to the care team).
 
 Rows: ``questions/record_*.jsonl`` (``{"id", "question", "label", "kind", "lang"}``; label
 1 = only the patient's own record answers it), one file per writer, written from
@@ -188,8 +190,10 @@ def report(scores: np.ndarray, rows: Sequence[dict[str, Any]], threshold: float)
     return out
 
 
-def evaluate(path: Path, decisions: bool = False) -> dict[str, Any]:
-    """The committed model's figures on a labelled file (nothing is fitted)."""
+def evaluate(path: Path, which: str = "record") -> dict[str, Any]:
+    """The committed model's figures on a labelled file (nothing is fitted): the record
+    detector, the decision detector, or ``both`` as the pipeline asks them
+    (``record_questions.needs_care_team``)."""
     from chatbot import record_questions
     from guardrails.embeddings import embed
 
@@ -197,10 +201,16 @@ def evaluate(path: Path, decisions: bool = False) -> dict[str, Any]:
     for row in rows:
         row["kind"] = row.get("kind", "")
     texts = [plain_question(r["question"]) for r in rows]
-    detector = record_questions.decisions() if decisions else record_questions.model()
-    scores = _probabilities(detector, texts, embed(texts))
-    figures = report(scores, rows, detector.threshold)
-    predicted = scores >= detector.threshold
+    vectors = embed(texts)
+    if which == "both":
+        predicted = np.array([record_questions.needs_care_team(t, v) for t, v in zip(texts, vectors, strict=True)])
+        figures = report(predicted.astype(float), rows, 0.5)
+        figures["threshold"] = None
+    else:
+        detector = record_questions.decisions() if which == "decisions" else record_questions.model()
+        scores = _probabilities(detector, texts, vectors)
+        figures = report(scores, rows, detector.threshold)
+        predicted = scores >= detector.threshold
     by_kind: dict[str, dict[str, Any]] = {}
     for kind in sorted({r["kind"] for r in rows}):
         mask = np.array([r["kind"] == kind for r in rows])
@@ -211,12 +221,14 @@ def evaluate(path: Path, decisions: bool = False) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--decisions", action="store_true", help="the clinician-decision detector")
+    parser.add_argument("--both", action="store_true", help="with --evaluate: both detectors, as the pipeline asks")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--evaluate", type=Path, default=None, help="score the committed model on this file")
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if args.evaluate:
-        print(json.dumps(evaluate(args.evaluate, args.decisions), indent=1))
+        which = "both" if args.both else "decisions" if args.decisions else "record"
+        print(json.dumps(evaluate(args.evaluate, which), indent=1))
         return
     files = DECISION_FILES if args.decisions else RECORD_FILES
     out = args.out or (DECISIONS_FILE if args.decisions else MODEL_FILE)

@@ -164,3 +164,20 @@ def test_the_threshold_keeps_both_false_positive_caps() -> None:
     threshold = choose_threshold(scores, y, bank)
     assert (scores[bank] >= threshold).mean() <= 0.011
     assert (scores[(y == 0) & ~bank] >= threshold).mean() <= 0.051
+
+
+def test_the_evaluation_scores_either_detector_or_both_as_the_pipeline_asks(tmp_path) -> None:
+    from chatbot.knowledge.train_record import evaluate
+
+    rows = [
+        {"question": "is my refill for lisinopril ready yet", "label": 1, "kind": "refill_status"},
+        {"question": "i'm 45 and 210 pounds, what dose of metformin should i be on", "label": 1, "kind": "dose"},
+        {"question": "what are the side effects of metformin", "label": 0, "kind": "medicine_general"},
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    both = evaluate(path, "both")
+    assert both["recall"] == 1.0 and both["writer_negative_fpr"] == 0.0
+    assert both["by_kind"]["dose"]["sent_to_care_team"] == 1.0
+    assert evaluate(path, "record")["by_kind"]["refill_status"]["sent_to_care_team"] == 1.0
+    assert evaluate(path, "decisions")["by_kind"]["medicine_general"]["sent_to_care_team"] == 0.0
