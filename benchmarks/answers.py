@@ -155,11 +155,11 @@ def run_current(
         predictions = []
         for row in rows:
             relevance.question_vector.cache_clear()
-            question = relevance.plain_question(row["question"])
+            # steps.retrieve and the detectors read the question in English (a Spanish one
+            # through the glossary)
+            question = relevance.english_question(row["question"])
             q_vec = relevance.question_vector(question)
-            # steps.retrieve reads the question in English (a Spanish one through the glossary)
-            english = relevance.english_question(row["question"])
-            passages = _retrieve(relevance.question_vector(english), chunks, matrix, settings.RETRIEVAL_TOP_K)
+            passages = _retrieve(q_vec, chunks, matrix, settings.RETRIEVAL_TOP_K)
             deid = Deidentified(row["question"], None)
             t0 = time.perf_counter()
             # steps.route_record_question: a question about the patient's own record is declined

@@ -18,10 +18,9 @@ and wrote the common words between them). Matching ignores case and accents (not
 "ñ": "año" is not "ano"); the longest phrase wins; the first file in ``PARTS`` wins a
 word two files define.
 
-Only the article path reads the gloss: retrieval, the gate and the extractive answer.
-The patient's own words are what is stored, de-identified, shown to a clinician and
-given to a model; the own-record detector reads them too (it was trained on them). A
-question that does not read as Spanish (``guardrails.responses.detect_language``) is
+Only the models trained on English read the gloss: the own-record and decision
+detectors, retrieval, the gate and the extractive answer. The patient's own words are
+what is stored, de-identified, shown to a clinician and given to a model. A question that does not read as Spanish (``guardrails.responses.detect_language``) is
 returned unchanged.
 """
 

@@ -275,7 +275,7 @@ async def route_record_question(turn: Turn, deid: Deidentified) -> bool:
 
 
 def _is_record_question(text: str) -> bool:
-    question = relevance.plain_question(text)
+    question = relevance.english_question(text)  # as the detectors were trained: Spanish glossed
     return record_questions.needs_care_team(question, relevance.question_vector(question))
 
 

@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.knowledge.train_relevance import EmbeddingCache, _fold, files_sha256
+from chatbot.knowledge.train_relevance import EmbeddingCache, _fold, files_sha256, glossary_files
 from chatbot.record_questions import DECISIONS_FILE, MODEL_FILE, RecordModel, terms, tfidf
-from chatbot.relevance import BANK_FILES, plain_question
+from chatbot.relevance import BANK_FILES, english_question
 
 QUESTIONS = Path(__file__).resolve().parent / "questions"
 RECORD_FILES = sorted(QUESTIONS.glob("record_*.jsonl"))
@@ -57,8 +57,9 @@ FOLDS = 5
 
 
 def data_sha256(files: Sequence[Path] = RECORD_FILES) -> str:
-    """The hash of everything a detector is trained on (its writers' files and the bank)."""
-    return files_sha256([*files, *BANK_FILES])
+    """The hash of everything a detector is trained on (its writers' files, the bank and
+    the glossary a Spanish question is read through)."""
+    return files_sha256([*files, *BANK_FILES, *glossary_files()])
 
 
 def _rows(files: Sequence[Path]) -> list[dict[str, Any]]:
@@ -200,7 +201,7 @@ def evaluate(path: Path, which: str = "record") -> dict[str, Any]:
     rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
     for row in rows:
         row["kind"] = row.get("kind", "")
-    texts = [plain_question(r["question"]) for r in rows]
+    texts = [english_question(r["question"]) for r in rows]
     vectors = embed(texts)
     if which == "both":
         predicted = np.array([record_questions.needs_care_team(t, v) for t, v in zip(texts, vectors, strict=True)])
@@ -238,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     rows = _rows(files)
     cache = EmbeddingCache(embed)
-    texts = [plain_question(r["text"]) for r in rows]
+    texts = [english_question(r["text"]) for r in rows]
     x = cache(texts)
     cache.save()
     y = np.array([r["label"] for r in rows])

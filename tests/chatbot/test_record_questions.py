@@ -10,7 +10,7 @@ import pytest
 
 from chatbot import record_questions
 from chatbot.knowledge.train_record import choose_threshold, data_sha256
-from chatbot.relevance import plain_question
+from chatbot.relevance import english_question
 from guardrails.embeddings import embed
 
 
@@ -35,7 +35,7 @@ def test_the_committed_decision_detector_was_trained_on_the_committed_questions(
 
 
 def _needs_care_team(text: str) -> bool:
-    question = plain_question(text)
+    question = english_question(text)
     return record_questions.needs_care_team(question, embed([question])[0])
 
 
@@ -70,7 +70,7 @@ def test_general_dose_and_symptom_questions_go_on_to_the_articles(text: str) -> 
 
 
 def _detects(text: str) -> bool:
-    question = plain_question(text)
+    question = english_question(text)
     return record_questions.model().is_record_question(question, embed([question])[0])
 
 
