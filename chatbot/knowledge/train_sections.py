@@ -136,25 +136,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         (documents[r["slug"]].title, extractive.heading_key(r["heading"] or documents[r["slug"]].title))
         for r in banked
     ]
-    bank_writers = np.array([r["writer"] for r in banked])
-    bank_matrix = cached_embed([r["question"] for r in banked])
-    bank_index: dict[tuple[str, str], np.ndarray] = {}
-    for i, key in enumerate(bank_keys):
-        bank_index.setdefault(key, np.zeros(0, dtype=int))
-        bank_index[key] = np.append(bank_index[key], i)
-
-    def bank_sims(title: str, headings: Sequence[str], q_vec: np.ndarray, writer: str) -> list[float]:
-        sims = []
-        for h in headings:
-            found = bank_index.get((title, extractive.heading_key(h or title)), np.zeros(0, dtype=int))
-            found = found[bank_writers[found] != writer]
-            sims.append(float((bank_matrix[found] @ q_vec).max()) if found.size else 0.0)
-        return sims
 
     def bank_without(writer: str) -> extractive.SectionBank:
         return extractive.SectionBank(
             [(*key, r["question"]) for key, r in zip(bank_keys, banked, strict=True) if r["writer"] != writer]
         )
+
+    # One bank per writer, each without that writer (its matrix comes from the cache).
+    unseen_banks = {writer: bank_without(writer) for writer in sorted({r["writer"] for r in rows})}
 
     idf = relevance.load().idf
     examples = []  # (features, label, row, document, article, q_vec, retrieved passage)
@@ -178,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         retrieved = frozenset(
             h for i in best for h, _ in relevance.sections_of(Passage(1, document.title, chunks[row["slug"]][i].text))
         )
-        sims = bank_sims(document.title, [h for h, _ in sections], q_vec, row["writer"])
+        sims = unseen_banks[row["writer"]].similarities(q_vec, document.title, [h for h, _ in sections], cached_embed)
         view = extractive.section_features(
             row["question"], sections, document.title, cached_embed, q_vec, retrieved, idf, sims
         )
@@ -207,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     for writer in writers:
         train = [e for e in examples if e[2]["writer"] != writer]
         held = [e for e in examples if e[2]["writer"] == writer]
-        unseen_bank = bank_without(writer)
+        unseen_bank = unseen_banks[writer]
         weights = fit([(e[0], e[1]) for e in train], weights=[weight_of(e[2]["writer"]) for e in train])
         result = {
             "writer": writer,
