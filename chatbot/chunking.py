@@ -26,13 +26,16 @@ from dataclasses import dataclass
 
 from guardrails.sentences import sentences
 
-CHUNKER_VERSION = "sections-2"
+CHUNKER_VERSION = "sections-3  # 3: numbered steps are list items, kept whole with their lead-in"
 TARGET_WORDS = 200
 MAX_WORDS = 250
 # A section this short (a one-line intro) shares a chunk with the next one.
 MIN_SECTION_WORDS = 25
 MAX_HEADING_WORDS = 20
 BULLETS = ("-", "*", "•")
+# A numbered step ("1. Sit up straight...", "2) Pinch...") is a list item too: the steps
+# of a how-to stay together with the sentence that leads into them.
+_NUMBERED = re.compile(r"\d{1,2}[.)]\s")
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
@@ -63,7 +66,7 @@ def is_heading(line: str) -> bool:
         bool(line)
         and "\n" not in line
         and line.endswith(("?", ":"))
-        and not line.startswith(BULLETS)
+        and not is_item(line)
         and len(line.split()) <= MAX_HEADING_WORDS
         and not _SENTENCE_BREAK.search(line)
     )
@@ -81,8 +84,10 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def _is_item(text: str) -> bool:
-    return text.lstrip().startswith(BULLETS)
+def is_item(text: str) -> bool:
+    """A list item: a bulleted line, or a numbered one."""
+    line = text.lstrip()
+    return line.startswith(BULLETS) or bool(_NUMBERED.match(line))
 
 
 def _sections(text: str) -> list[tuple[str, list[str]]]:
@@ -110,7 +115,7 @@ def _units(paragraphs: list[str]) -> list[str]:
         prose: list[str] = []
         items: list[str] = []
         for line in [*paragraph.split("\n"), ""]:
-            if _is_item(line):
+            if is_item(line):
                 _flush_prose(units, prose)
                 items.append(re.sub(r"\s+", " ", line).strip())
             elif items and line.strip() and (line[:1].isspace() or line.strip()[:1].islower()):
@@ -146,7 +151,7 @@ def units(text: str) -> list[str]:
 def _split_list(unit: str) -> list[str]:
     """A list longer than MAX_WORDS, cut between items; each part repeats the lead-in."""
     lines = unit.split("\n")
-    lead = [] if _is_item(lines[0]) else [lines.pop(0)]
+    lead = [] if is_item(lines[0]) else [lines.pop(0)]
     parts: list[list[str]] = [[]]
     for item in lines:
         if parts[-1] and _words("\n".join(lead + parts[-1] + [item])) > MAX_WORDS:
@@ -219,6 +224,6 @@ def _join(units: list[str]) -> str:
     """A heading and a list each stand on lines of their own; prose sentences run on."""
     out = units[0] if units else ""
     for previous, unit in itertools.pairwise(units):
-        own_line = is_heading(previous) or "\n" in previous or _is_item(previous) or "\n" in unit
-        out += ("\n" if own_line or _is_item(unit) else " ") + unit
+        own_line = is_heading(previous) or "\n" in previous or is_item(previous) or "\n" in unit
+        out += ("\n" if own_line or is_item(unit) else " ") + unit
     return out

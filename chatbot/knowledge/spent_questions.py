@@ -49,6 +49,8 @@ SPENT = (
     "answers_test_6",
     "answers_test_7",
     "answers_test_8",
+    "answers_test_9",
+    "answers_test_10",
 )
 PREFIX = "sqt_"
 

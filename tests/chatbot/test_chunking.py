@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.chunking import MAX_WORDS, chunk_document, is_heading, split_heading
+from chatbot.chunking import MAX_WORDS, chunk_document, is_heading, is_item, split_heading, units
 from chatbot.management.commands.load_knowledge import markdown_documents
 
 STARTER = Path(__file__).resolve().parents[2] / "chatbot" / "knowledge" / "starter"
@@ -77,6 +77,39 @@ def test_a_list_stays_with_its_lead_in_and_heading() -> None:
     assert lines[1] == "Call your child's doctor right away if:"
     assert [line for line in lines if line.startswith("-")] == lines[2:5]
     assert lines[5] == "A fever by itself is not dangerous for most children."
+
+
+def test_numbered_steps_stay_together_with_their_lead_in() -> None:
+    """Each step of "How do I use a spacer?" was a unit of its own, so an answer opened
+    with step 1 and stopped at step 4, and "how long do i hold my breath" never reached
+    step 7."""
+    body = (
+        "Using a spacer gets more medicine into your lungs. The usual steps are:\n\n"
+        "1. Shake the inhaler.\n2. Breathe out all the way.\n3. Press once and breathe in slowly.\n"
+        "4. Hold your breath for about 10 seconds.\n\nDry powder inhalers are different."
+    )
+    assert units(body) == [
+        "Using a spacer gets more medicine into your lungs.",
+        "The usual steps are:\n1. Shake the inhaler.\n2. Breathe out all the way.\n"
+        "3. Press once and breathe in slowly.\n4. Hold your breath for about 10 seconds.",
+        "Dry powder inhalers are different.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "item"),
+    [
+        ("- a bullet", True),
+        ("• a bullet", True),
+        ("1. Sit up straight.", True),
+        ("12) Wait a minute.", True),
+        ("2 to 6 months after the first dose.", False),
+        ("2024. A year, not a step.", False),
+        ("100.4 F is a fever.", False),
+    ],
+)
+def test_a_list_item_is_bulleted_or_numbered(line: str, item: bool) -> None:
+    assert is_item(line) is item
 
 
 def test_a_list_longer_than_a_chunk_is_cut_between_items_and_repeats_its_lead_in() -> None:

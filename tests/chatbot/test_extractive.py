@@ -222,3 +222,19 @@ def test_a_not_heading_does_not_answer_what_to_do() -> None:
         whole_article("burns-first-aid"),
     ).text
     assert text.startswith("Cool the burn") and "Do not put ice" not in text
+
+
+@pytest.mark.parametrize(
+    ("slug", "question", "facts"),
+    [
+        # The answering step is far down the section: the answer reaches it, lead-in and all.
+        ("inhalers-and-spacers", "after i puff into the spacer how many seconds do i hold my breath", ["10 seconds"]),
+        ("nosebleeds", "how long am i supposed to pinch my nose when it bleeds", ["10 to 15 minutes", "forward"]),
+    ],
+)
+def test_an_answer_reaches_the_step_that_answers(slug: str, question: str, facts: list[str]) -> None:
+    intro = passages_of(slug)[0]
+    text = extractive_answer(
+        question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article(slug)
+    ).text
+    assert all(fact in text for fact in facts), text
