@@ -18,6 +18,13 @@ from chatbot.knowledge.services import DocumentData
 _HEADING = re.compile(r"^#{1,6}\s*(.+?)\s*#*\s*$", re.MULTILINE)
 _EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+# A line that leads into a list ("**Call 911 if:**", a blank line, then the list) and is
+# not a Markdown heading. In plain text a line of its own that ends in ":" reads as a
+# heading (``chunking.is_heading``), so the lead-in would become a section of its own and
+# split "When to get help" in two: "when do i go to the ER" was answered with the
+# section's first line ("Contact your care team if...") and not the 911 list under it.
+# The blank line goes, and the lead-in stays with its list.
+_LEAD_IN = re.compile(r"^(?!#)([^\n]*\S:(?:\*\*|__)?)[ \t]*\n[ \t]*\n(?=[ \t]*(?:[-*•+]|\d{1,2}[.)])\s)", re.MULTILINE)
 
 
 def _lead_in(heading: str) -> str:
@@ -28,8 +35,10 @@ def _lead_in(heading: str) -> str:
 
 def markdown_to_text(markdown: str) -> str:
     """Plain text for retrieval, prompts and extractive answers: headings become their
-    own paragraphs, emphasis markers and link targets go, list items stay one a line."""
-    text = _HEADING.sub(lambda m: f"\n{_lead_in(m.group(1))}\n", markdown)
+    own paragraphs, a lead-in stays with its list, emphasis markers and link targets go,
+    list items stay one a line."""
+    text = _LEAD_IN.sub(r"\1\n", markdown)
+    text = _HEADING.sub(lambda m: f"\n{_lead_in(m.group(1))}\n", text)
     text = _LINK.sub(r"\1", text)
     text = _EMPHASIS.sub("", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -112,6 +112,26 @@ def test_a_list_item_is_bulleted_or_numbered(line: str, item: bool) -> None:
     assert is_item(line) is item
 
 
+def test_a_lead_in_of_its_own_stays_with_its_list_and_does_not_split_its_section() -> None:
+    """ "**Call 911 if:**" on a line of its own read as a heading in plain text, so "When
+    to get help" ended after its first line, and "when do i go to the ER" was answered
+    with "Contact your care team..." and not the 911 list."""
+    from chatbot.knowledge.sources import markdown_to_text
+
+    markdown = (
+        "## When to get help\n\nContact your care team if you need your inhaler more often.\n\n"
+        "**Call 911 if:**\n\n- you cannot speak in full sentences\n- your lips look blue\n\n"
+        "## Signs include:\n\n- wheezing\n"
+    )
+    text = markdown_to_text(markdown)
+    assert "Call 911 if:\n- you cannot speak in full sentences" in text
+    assert "Signs include:\n\n- wheezing" in text  # a Markdown heading stays a heading
+    chunks = chunk_document("Asthma", text)
+    [chunk] = [c for c in chunks if "full sentences" in c.text]
+    assert chunk.text.startswith("When to get help:\nContact your care team")
+    assert not any(c.text.startswith("Call 911 if:") for c in chunks)
+
+
 def test_a_list_longer_than_a_chunk_is_cut_between_items_and_repeats_its_lead_in() -> None:
     items = "\n".join(f"- item {i} " + "word " * 20 for i in range(30))
     text = f"What should I pack?\n\nPack these things:\n{items}"

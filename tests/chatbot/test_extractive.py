@@ -238,3 +238,17 @@ def test_an_answer_reaches_the_step_that_answers(slug: str, question: str, facts
         question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article(slug)
     ).text
     assert all(fact in text for fact in facts), text
+
+
+def test_when_to_go_to_the_er_is_answered_with_the_911_list() -> None:
+    """The asthma article's "When to get help" opens with a care-team line and goes on to
+    "Call 911 or go to the emergency department if:" and its list. Read as a heading of
+    its own, that lead-in left the section one line long, and this question got only the
+    care-team line. (The input rails should escalate this message first; they do not yet:
+    ``tests/guardrails/test_emergency.py``.)"""
+    question = "rescue inhaler not really helping and its hard to talk, when do i go to the ER for asthma"
+    intro = passages_of("asthma")[0]
+    text = extractive_answer(
+        question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article("asthma")
+    ).text
+    assert "Call 911" in text and "full sentences" in text, text

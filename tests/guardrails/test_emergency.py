@@ -69,6 +69,16 @@ def test_it_allows_mild_chronic_past_and_educational(text: str) -> None:
     assert verdict.action is Action.ALLOW, verdict
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known miss (2026-12-04, seventh session): a severe asthma attack in plain words, with a "
+    "question about the ER, reads as allow; found on the spent answers_test_12 (issue 10)",
+)
+def test_a_severe_asthma_attack_in_plain_words_escalates() -> None:
+    verdict = check("rescue inhaler not really helping rn and its hard to talk, when do i go to the ER for asthma")
+    assert verdict.action is Action.ESCALATE
+
+
 def test_it_flags_symptoms_without_warning_features() -> None:
     assert check("I have some chest pain when I cough").action is Action.FLAG
 
