@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from guardrails.sentences import sentences
 
-CHUNKER_VERSION = "sections-3  # 3: numbered steps are list items, kept whole with their lead-in"
+CHUNKER_VERSION = "sections-3"  # 3: numbered steps are list items, kept whole with their lead-in
 TARGET_WORDS = 200
 MAX_WORDS = 250
 # A section this short (a one-line intro) shares a chunk with the next one.
