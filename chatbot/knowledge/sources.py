@@ -13,18 +13,13 @@ from typing import Any
 
 import frontmatter
 
+from chatbot.chunking import is_item
 from chatbot.knowledge.services import DocumentData
 
 _HEADING = re.compile(r"^#{1,6}\s*(.+?)\s*#*\s*$", re.MULTILINE)
 _EMPHASIS = re.compile(r"(\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*]))")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
-# A line that leads into a list ("**Call 911 if:**", a blank line, then the list) and is
-# not a Markdown heading. In plain text a line of its own that ends in ":" reads as a
-# heading (``chunking.is_heading``), so the lead-in would become a section of its own and
-# split "When to get help" in two: "when do i go to the ER" was answered with the
-# section's first line ("Contact your care team if...") and not the 911 list under it.
-# The blank line goes, and the lead-in stays with its list.
-_LEAD_IN = re.compile(r"^(?!#)([^\n]*\S:(?:\*\*|__)?)[ \t]*\n[ \t]*\n(?=[ \t]*(?:[-*•+]|\d{1,2}[.)])\s)", re.MULTILINE)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 def _lead_in(heading: str) -> str:
@@ -33,11 +28,30 @@ def _lead_in(heading: str) -> str:
     return heading if heading.endswith(("?", ".", ":", "!")) else f"{heading}:"
 
 
+def _lead_ins_with_their_lists(markdown: str) -> str:
+    """A line that leads into a list ("**Call 911 if:**", a blank line, then the list) and
+    is not a Markdown heading loses the blank line, so it stays with its list. In plain
+    text a line of its own that ends in ":" reads as a heading (``chunking.is_heading``):
+    the lead-in became a section of its own and split "When to get help" in two, and
+    "when do i go to the ER" was answered with the section's first line ("Contact your
+    care team if...") and not the 911 list under it."""
+    parts = _BLANK_LINE.split(markdown)
+    joined = [parts[0]]
+    for part in parts[1:]:
+        before = joined[-1].rstrip(" \t")
+        lead = before.rsplit("\n", 1)[-1]
+        if is_item(part) and not lead.startswith("#") and lead.rstrip("*_").endswith(":"):
+            joined[-1] = f"{before}\n{part}"
+        else:
+            joined.append(part)
+    return "\n\n".join(joined)
+
+
 def markdown_to_text(markdown: str) -> str:
     """Plain text for retrieval, prompts and extractive answers: headings become their
     own paragraphs, a lead-in stays with its list, emphasis markers and link targets go,
     list items stay one a line."""
-    text = _LEAD_IN.sub(r"\1\n", markdown)
+    text = _lead_ins_with_their_lists(markdown)
     text = _HEADING.sub(lambda m: f"\n{_lead_in(m.group(1))}\n", text)
     text = _LINK.sub(r"\1", text)
     text = _EMPHASIS.sub("", text)
