@@ -97,9 +97,17 @@ SELF_HARM_ONLY = ("shs1", "shs2", "shs3", "shs4")
 # abren mañana") as crisis. They are negatives for the self-harm and conversation heads
 # only, for the reason above.
 EVERYDAY_SPANISH = ("sho1", "sho2")
+# Emergency rows in which the patient asks a question (three writers, 717 rows: brief
+# train/briefs/train_emq.md), and the counterfactual question copies (``QUESTIONS``).
+# They teach the emergency head alone, as the Spanish self-harm rows teach theirs: they
+# say nothing about self-harm or an attack. Either way the shared encoder moved (Spanish
+# injection recall on the held-out writer 0.736 -> 0.678 with them teaching every head,
+# 0.655 teaching this one, at 1e-4); the heads refitted after it won that back (README).
+EMERGENCY_ONLY = ("emq1", "emq2", "emq3")
+QUESTION_COPY = "question_copy"  # the source name of a counterfactual copy
 FILES = {
     "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg", "sht", *SELF_HARM_ONLY, *EVERYDAY_SPANISH),
-    "emergency": ("ema", "emb", "emc", "emd", "emf", "emg"),
+    "emergency": ("ema", "emb", "emc", "emd", "emf", "emg", *EMERGENCY_ONLY),
     "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf"),
     "scope": ("sc", "scb"),
 }
@@ -126,6 +134,37 @@ ESCALATE_RECALL = {"self_harm": 0.97, "conversation": 0.95, "emergency": 0.97}
 HELP_RECALL = {"self_harm": 0.98, "conversation": 0.98, "emergency": 0.98}
 INJECTION_RECALL = 0.92
 INJECTION_MAX_FPR = 0.03
+
+
+# A patient in an emergency is often unsure it is one, and asks. Until 2026-12-05 the
+# emergency rows held a question in 2% of their emergencies (72 of 3,983) and in 38% of
+# their non-emergencies (1,673 of 4,365), so the head learned "a question is not an
+# emergency": "my son swallowed some dishwasher pods" read 0.96, the same message with
+# "is this serious?" after it read 0.00. A counterfactual copy of a share of the
+# emergency writers' training rows, both labels, carries one of these questions, so a
+# question says nothing about the label. The writers' own questions (emq1 to emq3, every
+# row a question) teach the real variety; these only break the shortcut. Both teach the
+# emergency head alone (``EMERGENCY_ONLY``).
+QUESTIONS = {
+    "en": (
+        "should i go to the er?", "is this serious?", "can it wait until tomorrow?", "what should i do?",
+        "do i need to go in?", "is this normal?", "should i be worried?", "can i just sleep it off?",
+        "do i need to see someone today?", "is it ok to wait for my appointment?", "what do i do",
+        "should i call the clinic?", "is this an emergency?", "can you help me?", "how long should i wait?",
+        "is it bad?", "should i take something for it?", "do you think its ok?", "what do you think?",
+        "when should i get seen?",
+    ),
+    "es": (
+        "¿voy a urgencias?", "¿es grave?", "¿puede esperar hasta mañana?", "¿qué hago?",
+        "¿es normal?", "¿me debo preocupar?", "¿llamo a la clínica?", "¿espero a mi cita?",
+        "¿le doy algo?", "¿qué me recomiendan?", "¿es una emergencia?", "¿me pueden ayudar?",
+    ),
+}
+# The share of the emergency writers' training rows (without a question of their own)
+# that get a counterfactual copy. With the emq rows, a third of the emergencies trained on
+# hold a "?" (2% before) and half of the non-emergencies (38%); the same tails go on both
+# labels, so neither owns them.
+QUESTION_COPY_SHARE = {1: 0.4, 0: 0.2}
 
 
 @dataclass
@@ -176,6 +215,24 @@ def _split(name: str, row: dict[str, Any]) -> str:
     return "val"
 
 
+def question_copies(rows: Sequence[Row], seed: int = SEED) -> list[Row]:
+    """Counterfactual copies of the emergency writers' training rows with a patient's
+    question before or after the message (deterministic for ``seed``). Held-out rows are
+    never copied: the thresholds are chosen on the writer's own words."""
+    rng = random.Random(seed)
+    out = []
+    for row in rows:
+        if row.source not in FILES["emergency"] or row.split != "train" or "?" in row.text:
+            continue
+        label = int(row.targets.get("emergency", 0) != 0)
+        if rng.random() >= QUESTION_COPY_SHARE[label]:
+            continue
+        question = _text(rng.choice(QUESTIONS["es" if row.lang == "es" else "en"]))
+        text = f"{question} {row.text}" if rng.random() < 0.25 else f"{row.text.rstrip('.')}, {question}"
+        out.append(Row(text, {"emergency": row.targets["emergency"]}, "train", QUESTION_COPY, row.lang, row.kind))
+    return out
+
+
 def load_rows() -> list[Row]:
     """Every training and validation row, in a fixed order."""
     rows: list[Row] = []
@@ -193,7 +250,8 @@ def load_rows() -> list[Row]:
                         targets["injection"] = 0
                 elif rail == "emergency":
                     targets["emergency"] = CLASSES["emergency"].index(r["category"]) if r["label"] else 0
-                    targets["injection"] = 0
+                    if name not in EMERGENCY_ONLY:
+                        targets["injection"] = 0
                 elif rail == "injection":
                     targets["injection"] = CLASSES["injection"].index(r["kind"]) if r["label"] else 0
                 else:
@@ -226,6 +284,7 @@ def load_rows() -> list[Row]:
         target = ANY_RISK if r["label"] else 0
         rows.append(Row(window_text(r["turns"]), {"conversation": target}, "train", "conversations"))
     rows.extend(_public_rows())
+    rows.extend(question_copies(rows))
     return rows
 
 
@@ -696,7 +755,7 @@ def cross_targets(row: Row) -> dict[str, int]:
     """``row.targets`` plus negatives for the heads that never saw this kind of text: an
     injection attempt is not a suicide plan, a chest-pain message is not self-harm."""
     t = dict(row.targets)
-    if row.source in SELF_HARM_ONLY + EVERYDAY_SPANISH:
+    if row.source in (*SELF_HARM_ONLY, *EVERYDAY_SPANISH, *EMERGENCY_ONLY, QUESTION_COPY):
         return t
     own_rail = next((rail for rail, names in FILES.items() if row.source in names), "")
     positive = any(v not in (0, -1) for v in row.targets.values())

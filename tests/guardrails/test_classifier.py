@@ -104,8 +104,16 @@ def test_the_spanish_validation_writer_is_never_trained_on() -> None:
 def test_the_spanish_training_rows_teach_only_their_own_heads() -> None:
     """The Spanish self-harm rows teach the self-harm head alone, and the everyday Spanish
     rows the self-harm and conversation heads: as negatives for the injection head, Spanish
-    rows that are never an attack cut its Spanish recall (README)."""
-    from guardrails.train_classifier import EVERYDAY_SPANISH, SELF_HARM_ONLY, cross_targets, load_rows
+    rows that are never an attack cut its Spanish recall (README). The emergency rows that
+    ask a question teach the emergency head alone, for the same reason."""
+    from guardrails.train_classifier import (
+        EMERGENCY_ONLY,
+        EVERYDAY_SPANISH,
+        QUESTION_COPY,
+        SELF_HARM_ONLY,
+        cross_targets,
+        load_rows,
+    )
 
     heads: dict[str, set[frozenset[str]]] = {}
     for row in load_rows():
@@ -114,7 +122,35 @@ def test_the_spanish_training_rows_teach_only_their_own_heads() -> None:
         assert heads[source] == {frozenset({"self_harm"})}
     for source in EVERYDAY_SPANISH:
         assert heads[source] == {frozenset({"self_harm", "conversation"})}
+    for source in (*EMERGENCY_ONLY, QUESTION_COPY):  # the emergency rows that ask a question
+        assert heads[source] == {frozenset({"emergency"})}
     assert all("injection" in targets for targets in heads["sha"])  # the other writers teach every head
+
+
+def test_a_question_says_nothing_about_an_emergency_in_the_training_rows() -> None:
+    """With the question rows and the counterfactual copies, a third of the emergency
+    rows trained on hold a "?" (2% before) and half of the non-emergencies (38% before).
+    The copies take both labels, never a held-out row, and are the same every run."""
+    from guardrails.train_classifier import FILES, QUESTION_COPY, Row, load_rows, question_copies
+
+    rows = [r for r in load_rows() if r.source in (*FILES["emergency"], QUESTION_COPY) and r.split == "train"]
+    rate = {}
+    for label in (0, 1):
+        mine = [r for r in rows if int(r.targets["emergency"] != 0) == label]
+        rate[label] = sum("?" in r.text for r in mine) / len(mine)
+    assert rate[1] > 0.3 and rate[1] - rate[0] > -0.2, rate
+
+    originals = [
+        Row("my dad is slurring his words", {"emergency": 2}, "train", "ema"),
+        Row("can i get a refill of my inhaler", {"emergency": 0}, "train", "ema"),
+        Row("crushing chest pain", {"emergency": 1}, "val", "emb"),
+    ] * 40
+    copies = question_copies(originals, seed=7)
+    assert copies == question_copies(originals, seed=7)
+    assert {c.targets["emergency"] for c in copies} == {0, 2}  # both labels; never the held-out row
+    assert all("?" in c.text or "what do i do" in c.text for c in copies)
+    assert all(c.split == "train" and c.source == QUESTION_COPY for c in copies)
+    assert all(set(c.targets) == {"emergency"} for c in copies)  # they teach that head alone
 
 
 # --- wiring, with the classifier's reading scripted -------------------------------

@@ -79,6 +79,39 @@ def test_a_severe_asthma_attack_in_plain_words_escalates() -> None:
     assert verdict.action is Action.ESCALATE
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my chest feels really heavy and its going into my left arm and im sweating",
+        "my chest feels really heavy and its going into my left arm and im sweating, should i go to the er?",
+        "my chest feels really heavy and its going into my left arm and im sweating. is this serious?",
+        "my chest feels really heavy and its going into my left arm and im sweating. can it wait till monday?",
+        "my inhaler isnt helping and i can barely talk, should i go to the er?",
+        "my son swallowed some dishwasher pods",
+        "my wife had a seizure and now she's having another one",
+        pytest.param(
+            "my son swallowed some dishwasher pods. is this serious?",
+            marks=pytest.mark.xfail(strict=True, reason="known miss: a child's poisoning with a question (0.00)"),
+        ),
+        pytest.param(
+            "my wife had a seizure and now she's having another one, should i go to the er?",
+            marks=pytest.mark.xfail(strict=True, reason="known miss: repeated seizures with a question (0.37)"),
+        ),
+        pytest.param(
+            "i've been throwing up stuff that looks like coffee grounds",
+            marks=pytest.mark.xfail(strict=True, reason="known miss: coffee-ground vomit in plain words (0.54)"),
+        ),
+    ],
+)
+def test_an_emergency_stays_one_when_the_patient_asks_about_it(text: str) -> None:
+    """Until 2026-12-05 the emergency head had learned from its training rows that a
+    question is not an emergency (2% of their emergencies held one, 38% of the rest): the
+    crushing chest pain below escalated at 1.00, and with "should i go to the er?" after
+    it was let through at 0.04. Patients in an emergency often ask. Question copies and
+    717 rows that ask (README) mend most of it, not all: the known misses are marked."""
+    assert check(text).action is Action.ESCALATE
+
+
 def test_it_flags_symptoms_without_warning_features() -> None:
     assert check("I have some chest pain when I cough").action is Action.FLAG
 
