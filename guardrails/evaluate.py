@@ -9,7 +9,8 @@ held-out writers' rows that chose the classifier's thresholds (see
 ``guardrails.train_classifier.VALIDATION``; and, as ``self_harm_es``, the Spanish
 self-harm writer ``SPANISH_VALIDATION`` that chose nothing): recall, FPR and AUROC per
 rail and positive mode, Spanish rows separately, and the multi-turn conversations;
-beside them the classifier-only figures recorded in the manifest.
+beside them the classifier-only figures recorded in the manifest. ``emergency_asked``
+is the emergency writer's rows with a patient's question added (``asked``).
 
 Row shapes:
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
 from collections.abc import Sequence
@@ -173,9 +175,28 @@ HELDOUT_CHECKS: tuple[tuple[str, str, str], ...] = (
     ("conversation", "escalate", "escalate"),
     ("conversation", "flag", "help"),
     ("emergency", "escalate", "escalate"),
+    ("emergency_asked", "escalate", "escalate"),
     ("injection", "flag", "block"),
     ("scope", "flag", "flag"),
 )
+
+
+# Questions a frightened patient adds, none of them in an emergency training row or among
+# the counterfactual copies' (``train_classifier.QUESTIONS``): until 2026-12-05
+# the emergency head read a question as the absence of an emergency (README).
+ASKED = (
+    "any advice?", "is that something to worry about?", "do i go to urgent care or wait?",
+    "what are my options?", "is it safe to stay home?", "do i need a doctor for this?",
+    "should i drive there myself?", "is tylenol ok for now?",
+)  # fmt: skip
+
+
+def asked(rows: Sequence[dict[str, Any]], seed: int = 5) -> list[dict[str, Any]]:
+    """``rows`` without a question of their own, each with one of ``ASKED`` after it."""
+    rng = random.Random(seed)
+    return [
+        {**r, "text": r["text"].rstrip(".") + ". " + rng.choice(ASKED)} for r in rows if "?" not in r["text"]
+    ]
 
 
 def heldout_rows(rail: str) -> list[dict[str, Any]]:
@@ -186,6 +207,8 @@ def heldout_rows(rail: str) -> list[dict[str, Any]]:
     train = HERE / "data" / "train"
     if rail == "self_harm_es":
         return read_rows(SPANISH_VALIDATION)
+    if rail == "emergency_asked":
+        return asked(heldout_rows("emergency"))
     if rail == "conversation":
         return [
             {"id": r["id"], "turns": r["turns"], "label": int(any(r["labels"])), "lang": r["lang"]}
@@ -204,7 +227,7 @@ def heldout_report(limit: int | None = None) -> dict[str, Any]:
     report: dict[str, Any] = {"rails": {}, "classifier_only": manifest()["heldout"]}
     for rail, mode, what in HELDOUT_CHECKS:
         rows = heldout_rows(rail)[:limit]
-        name = "self_harm" if rail in ("conversation", "self_harm_es") else rail
+        name = {"conversation": "self_harm", "self_harm_es": "self_harm", "emergency_asked": "emergency"}.get(rail, rail)
         key = f"{rail}:{what}"
         report["rails"][key] = _brief(evaluate(name, rows, mode))
         spanish = [r for r in rows if r.get("lang") == "es"]

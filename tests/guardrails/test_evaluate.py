@@ -66,3 +66,24 @@ def test_our_hand_written_conversations_reach_the_crisis_path_only_when_they_sho
     # Known cost of the conversation window's threshold (held-out FPR 0.10 per window):
     # several of these seven negative conversations escalate. The patterns alone had 0.
     assert result["fpr"] <= 0.75
+
+
+def test_asked_adds_a_question_no_emergency_training_row_holds_to_rows_without_one() -> None:
+    from guardrails.classifier import HERE
+    from guardrails.evaluate import ASKED, asked, heldout_rows
+    from guardrails.train_classifier import FILES, QUESTIONS
+
+    rows = [{"text": "my chest hurts.", "label": 1}, {"text": "is it bad?", "label": 0}] * 5
+    out = asked(rows)
+    assert out == asked(rows) and len(out) == 5  # the same every run; a row with "?" is left out
+    assert all(r["text"].startswith("my chest hurts. ") and r["text"].endswith(ASKED) for r in out)
+    assert rows[0]["text"] == "my chest hurts."  # the rows themselves are untouched
+    trained = " ".join(
+        json.loads(line)["text"].lower()
+        for name in FILES["emergency"]
+        for line in (HERE / "data" / "train" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    )
+    assert not [q for q in ASKED if q in trained or q in QUESTIONS["en"]]
+    held = heldout_rows("emergency_asked")
+    assert len(held) > 500 and {r["label"] for r in held} == {0, 1}
