@@ -105,7 +105,8 @@ def test_the_spanish_training_rows_teach_only_their_own_heads() -> None:
     """The Spanish self-harm rows teach the self-harm head alone, and the everyday Spanish
     rows the self-harm and conversation heads: as negatives for the injection head, Spanish
     rows that are never an attack cut its Spanish recall (README). The emergency rows that
-    ask a question teach the emergency head alone, for the same reason."""
+    ask a question, and their copies, teach the emergency head alone: they say nothing
+    about self-harm or an attack."""
     from guardrails.train_classifier import (
         EMERGENCY_ONLY,
         EVERYDAY_SPANISH,

@@ -106,7 +106,7 @@ def test_a_severe_asthma_attack_in_plain_words_escalates() -> None:
 def test_an_emergency_stays_one_when_the_patient_asks_about_it(text: str) -> None:
     """Until 2026-12-05 the emergency head had learned from its training rows that a
     question is not an emergency (2% of their emergencies held one, 38% of the rest): the
-    crushing chest pain below escalated at 1.00, and with "should i go to the er?" after
+    first row's chest pressure escalated at 1.00, and with "should i go to the er?" after
     it was let through at 0.04. Patients in an emergency often ask. Question copies and
     717 rows that ask (README) mend most of it, not all: the known misses are marked."""
     assert check(text).action is Action.ESCALATE
