@@ -84,6 +84,17 @@ def test_the_manifest_holds_the_held_out_figures_for_each_head() -> None:
         assert escalate["recall"] >= policy["escalate_recall"][head] or capped
 
 
+def test_a_reading_does_not_depend_on_what_else_is_read_with_it() -> None:
+    """The int8 model quantises activations over its whole input: in a padded batch a
+    message read differently beside a conversation window than alone (README)."""
+    short = "my chest feels really heavy and its going into my left arm"
+    window = "hi can i move my appointment to friday | also i need a refill of my metformin please"
+    alone = classifier.probabilities([short])
+    together = classifier.probabilities([window, short, "ok"])
+    for head in HEADS:
+        assert abs(alone[head][0] - together[head][1]).max() < 1e-5, head
+
+
 def test_the_spanish_validation_writer_is_never_trained_on() -> None:
     import json
 
