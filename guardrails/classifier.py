@@ -261,16 +261,17 @@ def pooled(texts: Sequence[str]) -> np.ndarray:
     conversation window beside it than alone."""
     session = _session()
     tok = _tokenizer()
-    out = np.zeros((len(texts), 384), dtype=np.float32)
-    for row, e in enumerate(tok.encode_batch(list(texts))):
+    rows = []
+    for e in tok.encode_batch(list(texts)):
         ids = np.asarray([e.ids[: MAX_TOKENS - 1] + e.ids[-1:] if len(e.ids) > MAX_TOKENS else e.ids], np.int64)
         try:
-            out[row] = session.run(
+            out = session.run(
                 None, {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
-            )[0][0]
+            )[0]
         except Exception as exc:
             raise ClassifierUnavailable(type(exc).__name__) from None
-    return out
+        rows.append(out[0])
+    return np.asarray(rows, dtype=np.float32)
 
 
 def logits(texts: Sequence[str]) -> dict[str, np.ndarray]:

@@ -789,11 +789,7 @@ def refit_heads() -> dict[str, Any]:
     torch.manual_seed(SEED)
     started = time.monotonic()
     rows = load_rows()
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i].text))
-    feats = np.zeros((len(rows), 384), dtype=np.float32)
-    for b in range(0, len(order), 64):
-        idx = order[b : b + 64]
-        feats[idx] = pooled([rows[i].text for i in idx])
+    feats = pooled([r.text for r in rows])  # one model call per text (``classifier.pooled``)
     print(f"pooled {len(rows)} rows in {time.monotonic() - started:.0f}s", flush=True)
     targets = [cross_targets(r) for r in rows]
     tr = [i for i, r in enumerate(rows) if r.split == "train"]
@@ -897,16 +893,6 @@ def _heldout_sets() -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
     return out
 
 
-def _head_probabilities(probabilities: Any, texts: list[str], head: str) -> np.ndarray:
-    """``head``'s class probabilities for ``texts``, batched by length."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    p = np.zeros((len(texts), len(CLASSES[head])))
-    for b in range(0, len(order), 64):
-        idx = order[b : b + 64]
-        p[idx] = probabilities([texts[i] for i in idx])[head]
-    return p
-
-
 def choose_thresholds() -> dict[str, Any]:
     """Thresholds and held-out figures from the built classifier on each held-out
     writer's own rows (hard negatives included), written into the manifest."""
@@ -915,7 +901,7 @@ def choose_thresholds() -> dict[str, Any]:
     thresholds: dict[str, Any] = {}
     figures: dict[str, Any] = {}
     for head, (texts, rows) in _heldout_sets().items():
-        p = _head_probabilities(probabilities, texts, head)
+        p = probabilities(texts)[head]
         risk = 1.0 - p[:, 0]
         label = np.array([int(r["label"]) for r in rows])
         es = np.array([r.get("lang") == "es" for r in rows])
