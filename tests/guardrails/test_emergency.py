@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from guardrails import classifier
 from guardrails.base import Action, RailContext
+from guardrails.emergency import PATTERN_DOUBTED_BELOW, QUALIFIER_OVERRULED_AT, EmergencyRail
 from guardrails.runner import run_rails
 
 
@@ -122,3 +124,53 @@ def test_bleeding_in_pregnancy_is_never_let_through() -> None:
     words it sits close to heavy bleeding in pregnancy, an emergency, and the thresholds
     are chosen for recall. That false alarm is accepted; letting it through is not."""
     assert check("light spotting at 8 weeks pregnant").action in (Action.FLAG, Action.ESCALATE)
+
+
+# When the two readers disagree (guardrails.emergency.PATTERN_DOUBTED_BELOW and
+# QUALIFIER_OVERRULED_AT, chosen on development rows).
+
+
+def _reading_with_emergency_risk(risk: float) -> classifier.Reading:
+    n = len(classifier.CLASSES["emergency"])
+    probs = (1.0 - risk, risk) + (0.0,) * (n - 2)
+    heads = {h: classifier.HeadReading(h, (1.0,) + (0.0,) * (len(classifier.CLASSES[h]) - 1)) for h in classifier.HEADS}
+    heads["emergency"] = classifier.HeadReading("emergency", probs)
+    return classifier.Reading(heads, None)
+
+
+def _check_with_risk(monkeypatch: pytest.MonkeyPatch, text: str, risk: float):
+    monkeypatch.setattr(classifier, "read", lambda normalized, context: _reading_with_emergency_risk(risk))
+    return EmergencyRail().check(text, RailContext())
+
+
+def test_a_past_poisoning_the_patterns_take_for_a_current_one_is_a_flag_not_a_911_call() -> None:
+    verdict = check(
+        "last year my son drank bleach and spent a night in the hospital, he is fine now. how do i lock cabinets"
+    )
+    assert verdict.action is Action.FLAG
+    assert verdict.category == "poisoning"
+    assert verdict.evidence and verdict.evidence[0].reason.startswith("possible ")
+
+
+@pytest.mark.parametrize(
+    ("risk", "action"),
+    [(0.0, Action.FLAG), (PATTERN_DOUBTED_BELOW - 1e-4, Action.FLAG), (PATTERN_DOUBTED_BELOW, Action.ESCALATE)],
+)
+def test_a_pattern_escalation_gives_way_only_when_the_classifier_reads_almost_no_risk(
+    monkeypatch: pytest.MonkeyPatch, risk: float, action: Action
+) -> None:
+    verdict = _check_with_risk(monkeypatch, "my son drank bleach", risk)
+    assert verdict.action is action
+    assert verdict.category == "poisoning"
+
+
+@pytest.mark.parametrize(
+    ("risk", "action"),
+    [(QUALIFIER_OVERRULED_AT - 1e-3, Action.FLAG), (QUALIFIER_OVERRULED_AT, Action.ESCALATE)],
+)
+def test_a_qualifier_the_patterns_read_holds_back_a_classifier_escalation_unless_it_is_all_but_certain(
+    monkeypatch: pytest.MonkeyPatch, risk: float, action: Action
+) -> None:
+    # "last year" reads as past to the patterns.
+    verdict = _check_with_risk(monkeypatch, "I had chest pain going down my left arm last year", risk)
+    assert verdict.action is action
