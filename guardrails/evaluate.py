@@ -1,7 +1,7 @@
 """Measure one rail on a labelled JSONL file and print one JSON object.
 
     python -m guardrails.evaluate --rail self_harm --data FILE.jsonl \
-        [--positive flag|escalate] [--predictions OUT.jsonl] [--by FIELD] [--limit N]
+        [--positive flag|block|escalate] [--predictions OUT.jsonl] [--by FIELD] [--limit N]
     python -m guardrails.evaluate --heldout [--limit N]
 
 ``--heldout`` measures each input rail (patterns and classifier together) on the
@@ -22,8 +22,9 @@ Row shapes:
 * ``{"knowledge", "question", "response", "label"}``: an output-rail row; the rail
   checks ``response`` with the question and the knowledge as passage 1.
 
-``--positive flag`` counts any action but ALLOW as positive; ``escalate`` only
-ESCALATE. AUROC comes from the verdict's score and is null when only one class is
+``--positive flag`` counts any action but ALLOW as positive (a person looks);
+``block`` BLOCK or ESCALATE (the model does not answer: a refusal or a template);
+``escalate`` only ESCALATE. AUROC comes from the verdict's score and is null when only one class is
 present. Latency is per row, through the runner (normalisation included).
 """
 
@@ -46,7 +47,11 @@ from guardrails.runner import run_rails
 
 
 def _positive(action: Action, mode: str) -> bool:
-    return action is Action.ESCALATE if mode == "escalate" else action is not Action.ALLOW
+    if mode == "escalate":
+        return action is Action.ESCALATE
+    if mode == "block":
+        return action.severity >= Action.BLOCK.severity
+    return action is not Action.ALLOW
 
 
 def predict_row(rail: str, row: dict[str, Any], mode: str) -> tuple[bool, Action, float]:
@@ -176,7 +181,8 @@ HELDOUT_CHECKS: tuple[tuple[str, str, str], ...] = (
     ("conversation", "flag", "help"),
     ("emergency", "escalate", "escalate"),
     ("emergency_asked", "escalate", "escalate"),
-    ("injection", "flag", "block"),
+    ("injection", "block", "block"),
+    ("injection", "flag", "flag"),
     ("scope", "flag", "flag"),
 )
 
@@ -245,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--heldout", action="store_true", help="the input rails on the held-out writers")
     parser.add_argument("--rail")
     parser.add_argument("--data", type=Path)
-    parser.add_argument("--positive", choices=("flag", "escalate"), default="flag")
+    parser.add_argument("--positive", choices=("flag", "block", "escalate"), default="flag")
     parser.add_argument("--predictions", type=Path)
     parser.add_argument("--by", help="also report recall and FPR per value of this row field")
     parser.add_argument("--limit", type=int)

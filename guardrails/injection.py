@@ -162,23 +162,42 @@ _BENIGN_OBJECT = re.compile(
 )
 
 
+# When the signals block and the classifier, in a language it was trained on, reads almost
+# no attack, the message is answered and a person looks (FLAG) instead of refused (in
+# another language the signals decide alone); chosen on development rows (the
+# spent injection sets and the held-out writer; README, "An injection refusal needs both
+# readers"): below 0.01 the signals' blocks were 28 benign messages with a trigger word
+# to 2 attacks, which the output rails still read, and a person reviews.
+SIGNALS_DOUBTED_BELOW = 0.01
+
+
+def _doubted(verdict: Verdict) -> Verdict:
+    """A signals' block the classifier reads as no attack: answered, and a person looks."""
+    evidence = tuple(Evidence(e.start, e.end, f"possible {e.reason}") for e in verdict.evidence)
+    return Verdict(verdict.rail, Action.FLAG, verdict.category, min(verdict.score, 0.5), None, evidence)
+
+
 class InjectionRail:
     """Prompt injection and jailbreaks; see the module docstring."""
 
     name = "injection"
 
     def check(self, text: str, context: RailContext) -> Verdict:
-        """Return BLOCK with the strongest signal's (or the classifier's) category, or
-        ALLOW. Raises ClassifierUnavailable when the classifier cannot run."""
+        """Return BLOCK with the strongest signal's (or the classifier's) category, FLAG
+        for a signals' block the classifier doubts, or ALLOW. Raises ClassifierUnavailable
+        when the classifier cannot run."""
         norm = context.normalized or normalize(text)
         learned = classifier.read(norm.text, context).heads["injection"]
         verdict = self._signals(text, norm)
         # The patient's own words as the object of "ignore" explain the trigger word away.
         explained = verdict.action is Action.ALLOW and bool(_BENIGN_OBJECT.search(norm.text))
         limit = classifier.thresholds("injection")["block"]
+        trained_language = reads_as_trained(text, context)
         # Alone (no signal of any weight), the classifier acts only on the languages it
         # was trained on.
-        alone_on_unknown = verdict.score == 0.0 and not reads_as_trained(text, context)
+        alone_on_unknown = verdict.score == 0.0 and not trained_language
+        if verdict.action is Action.BLOCK and learned.risk < SIGNALS_DOUBTED_BELOW and trained_language:
+            return _doubted(verdict)
         if verdict.action is Action.BLOCK or explained or learned.risk < limit or alone_on_unknown:
             return Verdict(self.name, verdict.action, verdict.category, verdict.score, None, verdict.evidence)
         evidence = verdict.evidence or (
