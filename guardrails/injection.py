@@ -166,8 +166,8 @@ _BENIGN_OBJECT = re.compile(
 # no attack, the message is answered and a person looks (FLAG) instead of refused (in
 # another language the signals decide alone); chosen on development rows (the
 # spent injection sets and the held-out writer; README, "An injection refusal needs both
-# readers"): below 0.01 the signals' blocks were 28 benign messages with a trigger word
-# to 2 attacks, which the output rails still read, and a person reviews.
+# readers"): below 0.01 the signals' blocks were 28 benign messages (27 with a trigger
+# word) to 2 attacks, which the output rails still read, and a person reviews.
 SIGNALS_DOUBTED_BELOW = 0.01
 
 
