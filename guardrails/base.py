@@ -75,6 +75,12 @@ class Verdict:
         """The rail chose ESCALATE: any rail's crisis or emergency path (not only self-harm)."""
         return self.action is Action.ESCALATE
 
+    def doubted(self, score: float) -> Verdict:
+        """This verdict as a FLAG, its evidence marked "possible": what a rail returns when
+        one of its readers acted and the other reads almost nothing (a person still looks)."""
+        evidence = tuple(Evidence(e.start, e.end, f"possible {e.reason}") for e in self.evidence)
+        return Verdict(self.rail, Action.FLAG, self.category, score, None, evidence)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rail": self.rail,

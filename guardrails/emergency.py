@@ -136,12 +136,6 @@ PATTERN_DOUBTED_BELOW = 0.01
 QUALIFIER_OVERRULED_AT = 0.99
 
 
-def _doubted(verdict: Verdict) -> Verdict:
-    """A pattern escalation the classifier reads as no emergency: a flag, same evidence."""
-    evidence = tuple(Evidence(e.start, e.end, f"possible {e.reason}") for e in verdict.evidence)
-    return Verdict(verdict.rail, Action.FLAG, verdict.category, 0.6, None, evidence)
-
-
 def _clause(text: str, pos: int) -> tuple[int, str]:
     for m in _CLAUSE.finditer(text):
         if m.start() <= pos < m.end():
@@ -180,7 +174,7 @@ class EmergencyRail:
         limits = classifier.thresholds("emergency")
         if verdict.action is Action.ESCALATE:
             if learned.risk < PATTERN_DOUBTED_BELOW:
-                return _doubted(verdict)
+                return verdict.doubted(0.6)
             return verdict
         # Where the patterns read the symptom as negated, past, mild, chronic or a general
         # question, a classifier escalation becomes a flag instead, unless the classifier

@@ -171,12 +171,6 @@ _BENIGN_OBJECT = re.compile(
 SIGNALS_DOUBTED_BELOW = 0.01
 
 
-def _doubted(verdict: Verdict) -> Verdict:
-    """A signals' block the classifier reads as no attack: answered, and a person looks."""
-    evidence = tuple(Evidence(e.start, e.end, f"possible {e.reason}") for e in verdict.evidence)
-    return Verdict(verdict.rail, Action.FLAG, verdict.category, min(verdict.score, 0.5), None, evidence)
-
-
 class InjectionRail:
     """Prompt injection and jailbreaks; see the module docstring."""
 
@@ -192,12 +186,12 @@ class InjectionRail:
         # The patient's own words as the object of "ignore" explain the trigger word away.
         explained = verdict.action is Action.ALLOW and bool(_BENIGN_OBJECT.search(norm.text))
         limit = classifier.thresholds("injection")["block"]
-        trained_language = reads_as_trained(text, context)
+        doubted = verdict.action is Action.BLOCK and learned.risk < SIGNALS_DOUBTED_BELOW
+        if doubted and reads_as_trained(text, context):
+            return verdict.doubted(min(verdict.score, 0.5))
         # Alone (no signal of any weight), the classifier acts only on the languages it
         # was trained on.
-        alone_on_unknown = verdict.score == 0.0 and not trained_language
-        if verdict.action is Action.BLOCK and learned.risk < SIGNALS_DOUBTED_BELOW and trained_language:
-            return _doubted(verdict)
+        alone_on_unknown = verdict.score == 0.0 and not reads_as_trained(text, context)
         if verdict.action is Action.BLOCK or explained or learned.risk < limit or alone_on_unknown:
             return Verdict(self.name, verdict.action, verdict.category, verdict.score, None, verdict.evidence)
         evidence = verdict.evidence or (

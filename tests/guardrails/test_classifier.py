@@ -12,19 +12,10 @@ import pytest
 
 from guardrails import classifier, registry
 from guardrails.base import Action, RailContext, RiskLevel
-from guardrails.classifier import CLASSES, HEADS, HeadReading, Reading
+from guardrails.classifier import HEADS, HeadReading, Reading
 from guardrails.runner import run_rails
-
-
-def _probs(head: str, **mass: float) -> tuple[float, ...]:
-    classes = CLASSES[head]
-    rest = 1.0 - sum(mass.values())
-    return tuple(mass.get(c, rest if c == "none" else 0.0) for c in classes)
-
-
-def _reading(window: HeadReading | None = None, **per_head: dict[str, float]) -> Reading:
-    heads = {h: HeadReading(h, _probs(h, **per_head.get(h, {}))) for h in HEADS}
-    return Reading(heads, window)
+from tests.guardrails.readings import probs as _probs
+from tests.guardrails.readings import reading as _reading
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from guardrails import classifier
 from guardrails.base import Action, RailContext
 from guardrails.emergency import PATTERN_DOUBTED_BELOW, QUALIFIER_OVERRULED_AT, EmergencyRail
 from guardrails.runner import run_rails
+from tests.guardrails.readings import risk_reading
 
 
 def check(text: str):
@@ -130,16 +131,8 @@ def test_bleeding_in_pregnancy_is_never_let_through() -> None:
 # QUALIFIER_OVERRULED_AT, chosen on development rows).
 
 
-def _reading_with_emergency_risk(risk: float) -> classifier.Reading:
-    n = len(classifier.CLASSES["emergency"])
-    probs = (1.0 - risk, risk) + (0.0,) * (n - 2)
-    heads = {h: classifier.HeadReading(h, (1.0,) + (0.0,) * (len(classifier.CLASSES[h]) - 1)) for h in classifier.HEADS}
-    heads["emergency"] = classifier.HeadReading("emergency", probs)
-    return classifier.Reading(heads, None)
-
-
 def _check_with_risk(monkeypatch: pytest.MonkeyPatch, text: str, risk: float):
-    monkeypatch.setattr(classifier, "read", lambda normalized, context: _reading_with_emergency_risk(risk))
+    monkeypatch.setattr(classifier, "read", lambda normalized, context: risk_reading("emergency", risk))
     return EmergencyRail().check(text, RailContext())
 
 
