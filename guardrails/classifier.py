@@ -286,9 +286,8 @@ def logits(texts: Sequence[str]) -> dict[str, np.ndarray]:
     return result
 
 
-def encoder_probabilities(texts: Sequence[str]) -> dict[str, np.ndarray]:
-    """The encoder's own calibrated class probabilities per head (temperature from the
-    held-out writer). Raises ClassifierUnavailable."""
+def probabilities(texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Calibrated class probabilities per head (temperature from the held-out writer)."""
     temps = manifest()["temperature"]
     result = {}
     for head, z in logits(texts).items():
@@ -299,24 +298,6 @@ def encoder_probabilities(texts: Sequence[str]) -> dict[str, np.ndarray]:
     return result
 
 
-def _blended(encoder: dict[str, np.ndarray], texts: Sequence[str]) -> dict[str, np.ndarray]:
-    from guardrails import ngrams
-
-    try:
-        second = ngrams.risks(texts)
-    except ngrams.NgramsUnavailable as exc:
-        log.error("rail n-gram reader unavailable (%s)", exc)
-        raise ClassifierUnavailable(f"n-gram reader unavailable ({exc})") from None
-    return {h: ngrams.blend(p, second[h]) if h in second else p for h, p in encoder.items()}
-
-
-def probabilities(texts: Sequence[str]) -> dict[str, np.ndarray]:
-    """Class probabilities per head, as the rails read them: the encoder's, with the risk
-    of the heads the n-gram reader reads averaged with its (``guardrails.ngrams``).
-    Raises ClassifierUnavailable."""
-    return _blended(encoder_probabilities(texts), texts)
-
-
 @dataclass(frozen=True)
 class HeadReading:
     """One head's calibrated class probabilities for the part of the text that carried
@@ -324,20 +305,11 @@ class HeadReading:
 
     head: str
     probs: tuple[float, ...]
-    # The encoder's own risk before the n-gram reader's was averaged in; None when the
-    # reading had no second reader (made up in a test, or nothing read at all).
-    encoder: float | None = None
 
     @property
     def risk(self) -> float:
         """Probability of any class but ``none``."""
         return 1.0 - self.probs[0]
-
-    @property
-    def encoder_risk(self) -> float:
-        """The encoder's own risk: what a rail's "the classifier doubts the patterns"
-        cut was chosen on (``guardrails.emergency``, ``guardrails.injection``)."""
-        return self.risk if self.encoder is None else self.encoder
 
     @property
     def escalate(self) -> float:
@@ -401,43 +373,31 @@ def read(normalized: str, context: RailContext) -> Reading:
     if context.history:
         turns = [normalize(t).text for t in context.history[-(WINDOW_TURNS - 1) :]]
         window = WINDOW_SEP.join([*turns, normalized])
-    batch = [*texts, window] if window else texts
-    encoder = encoder_probabilities(batch)
-    probs = _blended(encoder, batch)
+    probs = probabilities([*texts, window] if window else texts)
     n = len(texts)
-
-    def head_reading(head: str, row: int) -> HeadReading:
-        return HeadReading(head, tuple(float(x) for x in probs[head][row]), float(1.0 - encoder[head][row, 0]))
-
     heads = {}
     for head in HEADS:
-        best = int(np.argmax(1.0 - probs[head][:n, 0]))
-        heads[head] = head_reading(head, best)
-    reading = Reading(heads, head_reading("conversation", n) if window else None)
+        p = probs[head][:n]
+        best = int(np.argmax(1.0 - p[:, 0]))
+        heads[head] = HeadReading(head, tuple(float(x) for x in p[best]))
+    reading = Reading(
+        heads,
+        HeadReading("conversation", tuple(float(x) for x in probs["conversation"][n])) if window else None,
+    )
     context.memo[key] = reading
     return reading
 
 
-def carrying_sentence(text: str, head: str, context: RailContext | None = None) -> tuple[int, int]:
-    """The span of ``text`` (original offsets) whose sentence the encoder scores highest on
-    ``head``: the classifier's evidence when no pattern fired. The encoder's alone, as the
-    category and the rung are. The sentences are read once per message when ``context``
-    is given (two rails that both need evidence share the reading). Raises
-    ClassifierUnavailable."""
+def carrying_sentence(text: str, head: str) -> tuple[int, int]:
+    """The span of ``text`` (original offsets) whose sentence scores highest on ``head``:
+    the classifier's evidence when no pattern fired. Raises ClassifierUnavailable."""
     from guardrails.normalize import normalize
     from guardrails.sentences import split_sentences
 
     spans = split_sentences(text)
     if len(spans) <= 1:
         return (0, len(text))
-    memo = context.memo.get("classifier:sentences") if context is not None else None
-    if isinstance(memo, tuple) and memo[0] == text:
-        probs = memo[1]
-    else:
-        probs = encoder_probabilities([normalize(s.text).text for s in spans])
-        if context is not None:
-            context.memo["classifier:sentences"] = (text, probs)
-    p = probs[head]
+    p = probabilities([normalize(s.text).text for s in spans])[head]
     best = int(np.argmax(1.0 - p[:, 0]))
     return (spans[best].start, spans[best].end)
 

@@ -131,8 +131,7 @@ _QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education"})
 # told): there, 41 of 41 pattern escalations were false alarms (past events, someone
 # else's story, a figure of speech), and the lowest true one read 0.056. A qualifier the
 # patterns read (past, mild, ...) does not hold back a classifier escalation at or above
-# QUALIFIER_OVERRULED_AT: there, 3 of 3 were emergencies. Both read the encoder's own risk
-# (``HeadReading.encoder_risk``), the reading they were chosen on.
+# QUALIFIER_OVERRULED_AT: there, 3 of 3 were emergencies.
 PATTERN_DOUBTED_BELOW = 0.01
 QUALIFIER_OVERRULED_AT = 0.99
 
@@ -174,13 +173,13 @@ class EmergencyRail:
         verdict = self._patterns(norm.text, norm)
         limits = classifier.thresholds("emergency")
         if verdict.action is Action.ESCALATE:
-            if learned.encoder_risk < PATTERN_DOUBTED_BELOW:
+            if learned.risk < PATTERN_DOUBTED_BELOW:
                 return verdict.doubted(0.6)
             return verdict
         # Where the patterns read the symptom as negated, past, mild, chronic or a general
         # question, a classifier escalation becomes a flag instead, unless the classifier
         # is all but certain.
-        explained = verdict.category in _QUALIFIERS and learned.encoder_risk < QUALIFIER_OVERRULED_AT
+        explained = verdict.category in _QUALIFIERS and learned.risk < QUALIFIER_OVERRULED_AT
         for action, limit in ((Action.ESCALATE, limits["escalate"]), (Action.FLAG, limits["flag"])):
             if explained and action is Action.ESCALATE:
                 continue
@@ -188,7 +187,7 @@ class EmergencyRail:
                 category = learned.top
                 what = plain_words(category)
                 evidence = verdict.evidence or (
-                    Evidence(*classifier.carrying_sentence(text, "emergency", context), f"classifier: {what}"),
+                    Evidence(*classifier.carrying_sentence(text, "emergency"), f"classifier: {what}"),
                 )
                 return Verdict(self.name, action, category, max(learned.risk, verdict.score), None, evidence)
         return Verdict(

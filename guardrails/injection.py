@@ -167,8 +167,7 @@ _BENIGN_OBJECT = re.compile(
 # another language the signals decide alone); chosen on development rows (the
 # spent injection sets and the held-out writer; README, "An injection refusal needs both
 # readers"): below 0.01 the signals' blocks were 28 benign messages (27 with a trigger
-# word) to 2 attacks, which the output rails still read, and a person reviews. It reads the
-# encoder's own risk (``HeadReading.encoder_risk``), the reading it was chosen on.
+# word) to 2 attacks, which the output rails still read, and a person reviews.
 SIGNALS_DOUBTED_BELOW = 0.01
 
 
@@ -187,7 +186,7 @@ class InjectionRail:
         # The patient's own words as the object of "ignore" explain the trigger word away.
         explained = verdict.action is Action.ALLOW and bool(_BENIGN_OBJECT.search(norm.text))
         limit = classifier.thresholds("injection")["block"]
-        doubted = verdict.action is Action.BLOCK and learned.encoder_risk < SIGNALS_DOUBTED_BELOW
+        doubted = verdict.action is Action.BLOCK and learned.risk < SIGNALS_DOUBTED_BELOW
         if doubted and reads_as_trained(text, context):
             return verdict.doubted(min(verdict.score, 0.5))
         # Alone (no signal of any weight), the classifier acts only on the languages it
@@ -197,7 +196,7 @@ class InjectionRail:
             return Verdict(self.name, verdict.action, verdict.category, verdict.score, None, verdict.evidence)
         evidence = verdict.evidence or (
             Evidence(
-                *classifier.carrying_sentence(text, "injection", context),
+                *classifier.carrying_sentence(text, "injection"),
                 f"classifier: {learned.top.replace('_', ' ')}",
             ),
         )

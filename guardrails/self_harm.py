@@ -326,7 +326,7 @@ class SelfHarmRail:
             # Any self-harm signal above the low help threshold: gentle support with the
             # crisis lines, and a person looks.
             if not evidence:
-                start, end = classifier.carrying_sentence(text, "self_harm", context)
+                start, end = classifier.carrying_sentence(text, "self_harm")
                 evidence = (Evidence(start, end, "classifier: possible self-harm risk"),)
             return Verdict(self.name, Action.FLAG, "self_harm", clf, None, evidence)
         negated = [h for h in hits if h.qualifier == "negated"]

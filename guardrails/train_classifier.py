@@ -2,8 +2,7 @@
 
     SHARED_DIR=/work/shared python -m guardrails.train_classifier         # LoRA and heads
     SHARED_DIR=/work/shared python -m guardrails.train_classifier heads   # refit the heads
-    SHARED_DIR=/work/shared python -m guardrails.train_classifier ngrams  # the second reader
-    python -m guardrails.train_classifier thresholds [HEAD ...]           # choose thresholds
+    python -m guardrails.train_classifier thresholds                      # choose thresholds
 
 The second step refits the linear heads on the built int8 encoder's pooled states with
 every rail's rows as negatives for the other heads where that is safe
@@ -894,18 +893,14 @@ def _heldout_sets() -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
     return out
 
 
-def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
+def choose_thresholds() -> dict[str, Any]:
     """Thresholds and held-out figures from the built classifier on each held-out
-    writer's own rows (hard negatives included), written into the manifest. With
-    ``heads``, only those heads' are chosen again; the others' stay as they are."""
+    writer's own rows (hard negatives included), written into the manifest."""
     from guardrails.classifier import probabilities
 
-    old = json.loads(MANIFEST_FILE.read_text())
-    thresholds: dict[str, Any] = dict(old["thresholds"]) if heads else {}
-    figures: dict[str, Any] = dict(old["heldout"]) if heads else {}
+    thresholds: dict[str, Any] = {}
+    figures: dict[str, Any] = {}
     for head, (texts, rows) in _heldout_sets().items():
-        if heads and head not in heads:
-            continue
         p = probabilities(texts)[head]
         risk = 1.0 - p[:, 0]
         label = np.array([int(r["label"]) for r in rows])
@@ -956,44 +951,13 @@ def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
     return manifest
 
 
-def fit_ngrams() -> dict[str, Any]:
-    """Fit the second reader (``guardrails.ngrams``) on the training split the adapter
-    trained on (the held-out writers left out) and record it in the manifest."""
-    from guardrails import ngrams
-
-    train = [r for r in load_rows() if r.split == "train"]
-    by_head = {}
-    for head in ngrams.HEADS:
-        mine = [r for r in train if head in r.targets]
-        by_head[head] = ([r.text for r in mine], [int(r.targets[head] != 0) for r in mine])
-    started = time.monotonic()
-    arrays = ngrams.fit(by_head, [r.text for r in train])
-    ngrams.save(arrays)
-    manifest = json.loads(MANIFEST_FILE.read_text())
-    manifest["ngrams"] = {
-        "data_sha256": data_digest(),
-        "public_sha256": public_digest() if SHARED.is_dir() else None,
-        "rows": {h: {"train": len(t), "risk": int(sum(y))} for h, (t, y) in by_head.items()},
-        "vocabulary": len(arrays["vocabulary"]),
-        "C": ngrams.C,
-        "seconds": round(time.monotonic() - started, 1),
-    }
-    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return manifest
-
-
 def main(argv: Sequence[str]) -> int:
-    """``python -m guardrails.train_classifier [heads|ngrams|thresholds [HEAD ...]]``: train
-    (or only refit the heads on the built encoder, fit the n-gram reader, or choose the
-    thresholds again); writes the adapter, the n-gram reader and the manifest."""
-    if argv[:1] == ["thresholds"] and set(argv[1:]) <= set(HEADS) | {"conversation"}:
-        manifest = choose_thresholds(argv[1:])
-        print(json.dumps(manifest["heldout"], indent=1))
-        return 0
-    if argv not in ([], ["heads"], ["ngrams"]):
-        print("usage: python -m guardrails.train_classifier [heads|ngrams|thresholds [HEAD ...]]", file=sys.stderr)
+    """``python -m guardrails.train_classifier [heads]``: train (or only refit the heads,
+    on the built encoder); writes the adapter and the manifest."""
+    if argv not in ([], ["heads"], ["thresholds"]):
+        print("usage: python -m guardrails.train_classifier [heads|thresholds]", file=sys.stderr)
         return 2
-    steps = {"heads": refit_heads, "ngrams": fit_ngrams}
+    steps = {"heads": refit_heads, "thresholds": choose_thresholds}
     manifest = steps[argv[0]]() if argv else train()
     print(json.dumps(manifest["heldout"], indent=1))
     return 0

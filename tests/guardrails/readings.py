@@ -18,10 +18,8 @@ def reading(window: HeadReading | None = None, **per_head: dict[str, float]) -> 
     return Reading(heads, window)
 
 
-def risk_reading(head: str, risk: float, encoder: float | None = None) -> Reading:
-    """A reading in which ``head`` puts ``risk`` on its first class after ``none``; the
-    encoder's own risk, before the n-gram reader's was averaged in, is ``encoder`` (by
-    default the same)."""
+def risk_reading(head: str, risk: float) -> Reading:
+    """A reading in which ``head`` puts ``risk`` on its first class after ``none``."""
     heads = {h: HeadReading(h, probs(h)) for h in HEADS}
-    heads[head] = HeadReading(head, probs(head, **{CLASSES[head][1]: risk}), encoder)
+    heads[head] = HeadReading(head, probs(head, **{CLASSES[head][1]: risk}))
     return Reading(heads, None)

@@ -23,21 +23,15 @@ def test_self_harm_on_openai_moderation(benchmarks_dir: Path) -> None:
     moved it to 0.882 at 0.276 (fourth session of 2026-12-04): on the two frozen Spanish
     sets that change cut the crisis path's misses from 40 to 14 of 260 at-risk messages,
     for 21 more false alarms of 260, so the bound took 0.28 (0.263 after the heads were
-    refitted with everyday Spanish messages). The n-gram reader averaged into the self-harm
-    head (2026-12-05, tenth session) moved this set's AUROC from 0.938 to 0.929 and the
-    crisis path's FPR from 0.273 to 0.285 (help tier 0.348 -> 0.378), while the spent
-    patient-chat sets' crisis-path FPR fell by a third to a half at the same recall: these
-    are moderation texts, not patient messages, and character n-grams fitted on patient
-    chat read them less well. So the bounds took 0.925 and 0.29. Tighten these as it
-    improves."""
+    refitted with everyday Spanish messages). Tighten these as it improves."""
     rows = read_rows(benchmarks_dir / "self_harm" / "openai_moderation_sh.jsonl")
     helped = evaluate("self_harm", rows)
     assert helped["recall"] >= 0.98
     assert helped["fpr"] <= 0.42
-    assert helped["auroc"] >= 0.925
+    assert helped["auroc"] >= 0.93
     crisis = evaluate("self_harm", rows, mode="escalate")
     assert crisis["recall"] >= 0.88
-    assert crisis["fpr"] <= 0.29
+    assert crisis["fpr"] <= 0.28
 
 
 def test_injection_on_deepset(benchmarks_dir: Path) -> None:

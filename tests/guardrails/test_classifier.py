@@ -23,9 +23,7 @@ def fake_reading(monkeypatch: pytest.MonkeyPatch) -> list[Reading]:
     """Make the classifier read what the test says; evidence falls on the last sentence."""
     box: list[Reading] = []
     monkeypatch.setattr(classifier, "read", lambda text, context: box[0])
-    monkeypatch.setattr(
-        classifier, "carrying_sentence", lambda text, head, context=None: (text.rfind(".") + 1, len(text))
-    )
+    monkeypatch.setattr(classifier, "carrying_sentence", lambda text, head: (text.rfind(".") + 1, len(text)))
     return box
 
 

@@ -145,16 +145,6 @@ def test_a_past_poisoning_the_patterns_take_for_a_current_one_is_a_flag_not_a_91
     assert verdict.evidence and verdict.evidence[0].reason.startswith("possible ")
 
 
-@pytest.mark.parametrize(("blended", "encoder", "action"), [(0.3, 0.005, Action.FLAG), (0.005, 0.3, Action.ESCALATE)])
-def test_the_doubt_is_the_encoders_own_reading_not_the_blend(
-    monkeypatch: pytest.MonkeyPatch, blended: float, encoder: float, action: Action
-) -> None:
-    """PATTERN_DOUBTED_BELOW was chosen on the encoder's readings, before the n-gram reader
-    was averaged in, so it still reads the encoder alone."""
-    monkeypatch.setattr(classifier, "read", lambda normalized, context: risk_reading("emergency", blended, encoder))
-    assert EmergencyRail().check("my son drank bleach", RailContext()).action is action
-
-
 @pytest.mark.parametrize(
     ("risk", "action"),
     [(0.0, Action.FLAG), (PATTERN_DOUBTED_BELOW - 1e-4, Action.FLAG), (PATTERN_DOUBTED_BELOW, Action.ESCALATE)],
