@@ -388,16 +388,25 @@ def read(normalized: str, context: RailContext) -> Reading:
     return reading
 
 
-def carrying_sentence(text: str, head: str) -> tuple[int, int]:
+def carrying_sentence(text: str, head: str, context: RailContext | None = None) -> tuple[int, int]:
     """The span of ``text`` (original offsets) whose sentence scores highest on ``head``:
-    the classifier's evidence when no pattern fired. Raises ClassifierUnavailable."""
+    the classifier's evidence when no pattern fired. With ``context``, the sentences are
+    read once per message: two rails that both need evidence (an emergency and a scope
+    flag, say) share the reading. Raises ClassifierUnavailable."""
     from guardrails.normalize import normalize
     from guardrails.sentences import split_sentences
 
     spans = split_sentences(text)
     if len(spans) <= 1:
         return (0, len(text))
-    p = probabilities([normalize(s.text).text for s in spans])[head]
+    memo = context.memo.get("classifier:sentences") if context is not None else None
+    if isinstance(memo, tuple) and memo[0] == text:
+        probs = memo[1]
+    else:
+        probs = probabilities([normalize(s.text).text for s in spans])
+        if context is not None:
+            context.memo["classifier:sentences"] = (text, probs)
+    p = probs[head]
     best = int(np.argmax(1.0 - p[:, 0]))
     return (spans[best].start, spans[best].end)
 

@@ -187,7 +187,7 @@ class EmergencyRail:
                 category = learned.top
                 what = plain_words(category)
                 evidence = verdict.evidence or (
-                    Evidence(*classifier.carrying_sentence(text, "emergency"), f"classifier: {what}"),
+                    Evidence(*classifier.carrying_sentence(text, "emergency", context), f"classifier: {what}"),
                 )
                 return Verdict(self.name, action, category, max(learned.risk, verdict.score), None, evidence)
         return Verdict(

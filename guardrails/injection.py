@@ -196,7 +196,7 @@ class InjectionRail:
             return Verdict(self.name, verdict.action, verdict.category, verdict.score, None, verdict.evidence)
         evidence = verdict.evidence or (
             Evidence(
-                *classifier.carrying_sentence(text, "injection"),
+                *classifier.carrying_sentence(text, "injection", context),
                 f"classifier: {learned.top.replace('_', ' ')}",
             ),
         )

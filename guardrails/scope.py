@@ -86,7 +86,7 @@ class ScopeRail:
         if verdict.action is Action.FLAG or learned.risk < classifier.thresholds("scope")["flag"]:
             return verdict
         category = LEARNED_CATEGORY[learned.top]
-        evidence = (Evidence(*classifier.carrying_sentence(text, "scope"), category.replace("_", " ")),)
+        evidence = (Evidence(*classifier.carrying_sentence(text, "scope", context), category.replace("_", " ")),)
         return Verdict(self.name, Action.FLAG, category, learned.risk, None, evidence)
 
     def _rules(self, norm: NormalizedText) -> Verdict:

@@ -296,7 +296,7 @@ class SelfHarmRail:
         if learned_escalation and not explained and not window_escalates:
             explained = _only_figurative(t, limits)
         if learned_escalation and not explained:
-            return self._learned_escalation(text, message, window, limits, level, evidence)
+            return self._learned_escalation(text, context, message, window, limits, level, evidence)
         for cat, base in (
             ("self_injury", 0.8), ("eating_disorder", 0.75), ("possible_preparation", 0.7), ("self_harm_content", 0.7),
         ):  # fmt: skip
@@ -326,7 +326,7 @@ class SelfHarmRail:
             # Any self-harm signal above the low help threshold: gentle support with the
             # crisis lines, and a person looks.
             if not evidence:
-                start, end = classifier.carrying_sentence(text, "self_harm")
+                start, end = classifier.carrying_sentence(text, "self_harm", context)
                 evidence = (Evidence(start, end, "classifier: possible self-harm risk"),)
             return Verdict(self.name, Action.FLAG, "self_harm", clf, None, evidence)
         negated = [h for h in hits if h.qualifier == "negated"]
@@ -346,6 +346,7 @@ class SelfHarmRail:
     def _learned_escalation(
         self,
         text: str,
+        context: RailContext,
         message: classifier.HeadReading,
         window: classifier.HeadReading | None,
         limits: dict[str, float],
@@ -363,7 +364,7 @@ class SelfHarmRail:
         category = "self_injury" if rung == "self_injury" and level < RiskLevel.ACTIVE_IDEATION else "suicide"
         if not evidence:
             if on_message:
-                span = classifier.carrying_sentence(text, "self_harm")
+                span = classifier.carrying_sentence(text, "self_harm", context)
                 evidence = (Evidence(*span, f"classifier: {rung.replace('_', ' ')}"),)
             else:
                 evidence = (Evidence(0, len(text), "classifier: risk rising over the last turns"),)

@@ -5,9 +5,10 @@ Rows here are our own, written for these tests (never test-set rows)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from guardrails import classifier, registry
@@ -23,7 +24,9 @@ def fake_reading(monkeypatch: pytest.MonkeyPatch) -> list[Reading]:
     """Make the classifier read what the test says; evidence falls on the last sentence."""
     box: list[Reading] = []
     monkeypatch.setattr(classifier, "read", lambda text, context: box[0])
-    monkeypatch.setattr(classifier, "carrying_sentence", lambda text, head: (text.rfind(".") + 1, len(text)))
+    monkeypatch.setattr(
+        classifier, "carrying_sentence", lambda text, head, context=None: (text.rfind(".") + 1, len(text))
+    )
     return box
 
 
@@ -305,3 +308,24 @@ def test_a_language_the_rails_cannot_read_is_left_to_the_language_rail(text: str
     verdicts = {v.rail: v for v in run_rails(registry.INPUT_RAILS, text, RailContext())}
     assert verdicts["language"].action is Action.BLOCK
     assert all(v.action is Action.ALLOW for name, v in verdicts.items() if name != "language")
+
+
+def test_two_rails_that_need_evidence_read_the_sentences_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    read = classifier.probabilities
+
+    def counted(texts: Sequence[str]) -> dict[str, np.ndarray]:
+        seen.append(len(texts))
+        return read(texts)
+
+    monkeypatch.setattr(classifier, "probabilities", counted)
+    text = "My refill is late. My chest hurts and my left arm is numb. Also what time do you open?"
+    context = RailContext()
+    span = classifier.carrying_sentence(text, "emergency", context)
+    assert text[span[0] : span[1]].startswith("My chest hurts")
+    classifier.carrying_sentence(text, "scope", context)
+    assert seen == [3]
+    classifier.carrying_sentence("Hello there. " + text, "emergency", context)  # another text is read anew
+    assert seen == [3, 4]
+    classifier.carrying_sentence(text, "emergency")  # no context: nothing kept
+    assert seen == [3, 4, 3]
