@@ -1,8 +1,8 @@
 """Train the input rails' shared classifier: LoRA on MiniLM's top layer, one head per rail.
 
     SHARED_DIR=/work/shared python -m guardrails.train_classifier         # LoRA and heads
-    SHARED_DIR=/work/shared python -m guardrails.train_classifier heads   # refit the heads
-    python -m guardrails.train_classifier thresholds                      # choose thresholds
+    SHARED_DIR=/work/shared python -m guardrails.train_classifier heads [HEAD ...]       # refit heads
+    python -m guardrails.train_classifier thresholds [HEAD ...]                          # choose thresholds
 
 The second step refits the linear heads on the built int8 encoder's pooled states with
 every rail's rows as negatives for the other heads where that is safe
@@ -714,7 +714,13 @@ def _load_adapter(torch: Any, model: Any, heads: Any, path: Path) -> None:
             value = torch.from_numpy(arrays[key].astype(np.float32))
             if kind == "head":
                 name, _, attr = target.partition(".")
-                getattr(heads[name], attr).copy_(value)
+                saved = arrays[key]
+                n = len(CLASSES[name])  # a class added since the save starts unlikely (``_grown``)
+                if attr == "weight":
+                    saved = _grown(saved, np.zeros(saved.shape[0], saved.dtype), n)[0]
+                else:
+                    saved = _grown(np.zeros((saved.shape[0], 1), saved.dtype), saved, n)[1]
+                getattr(heads[name], attr).copy_(torch.from_numpy(saved.astype(np.float32)))
                 continue
             module = target.removesuffix(".weight")
             param = named[f"base_model.model.{module}.{kind}.default.weight"]
@@ -777,10 +783,23 @@ def cross_targets(row: Row) -> dict[str, int]:
 PUBLIC_NAMES = {name.split("/")[1] for name in PUBLIC}
 
 
-def refit_heads() -> dict[str, Any]:
+def _grown(weight: np.ndarray, bias: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """A head saved before its last classes were added, with rows for them: zero weights
+    and the lowest saved bias, so a new class starts unlikely and learns from its rows."""
+    if weight.shape[0] >= n:
+        return weight, bias
+    extra = n - weight.shape[0]
+    return (
+        np.vstack([weight, np.zeros((extra, weight.shape[1]), weight.dtype)]),
+        np.concatenate([bias, np.full(extra, bias.min(), bias.dtype)]),
+    )
+
+
+def refit_heads(only: Sequence[str] = ()) -> dict[str, Any]:
     """Refit the linear heads on the built encoder's pooled states (int8, as served),
     with ``cross_targets``; early stopping on the held-out writers; then calibrate and
-    choose thresholds as ``train`` does. The LoRA matrices are kept as they are."""
+    choose thresholds as ``train`` does. The LoRA matrices are kept as they are. With
+    ``only``, the other heads, their temperatures and thresholds stay as they are."""
     import torch
 
     from guardrails.classifier import pooled
@@ -800,14 +819,16 @@ def refit_heads() -> dict[str, Any]:
         saved = {k: arrays[k] for k in arrays.files}
     with torch.no_grad():
         for h in HEADS:  # start from the heads trained with the adapter
-            heads[h].weight.copy_(torch.from_numpy(saved[f"head:{h}.weight"].astype(np.float32)))
-            heads[h].bias.copy_(torch.from_numpy(saved[f"head:{h}.bias"].astype(np.float32)))
-    optim = torch.optim.AdamW(heads.parameters(), lr=3e-3, weight_decay=1e-3)
+            w, b = _grown(saved[f"head:{h}.weight"], saved[f"head:{h}.bias"], len(CLASSES[h]))
+            heads[h].weight.copy_(torch.from_numpy(w.astype(np.float32)))
+            heads[h].bias.copy_(torch.from_numpy(b.astype(np.float32)))
+    fitted = tuple(only) or HEADS
+    optim = torch.optim.AdamW([p for h in fitted for p in heads[h].parameters()], lr=3e-3, weight_decay=1e-3)
 
     def loss_on(idx: list[int]) -> Any:
         total: Any = None
         n_all = 0
-        for h in HEADS:
+        for h in fitted:
             sel = [i for i in idx if targets[i].get(h, -1) != -1]
             if not sel:
                 continue
@@ -838,11 +859,13 @@ def refit_heads() -> dict[str, Any]:
         all_logits = {h: heads[h](x).numpy() for h in HEADS}
     calib = choose(val_rows, val, all_logits)
     for key, v in heads.state_dict().items():
-        saved[f"head:{key}"] = v.numpy().astype(np.float16)
+        if key.partition(".")[0] in fitted:
+            saved[f"head:{key}"] = v.numpy().astype(np.float16)
     with ADAPTER_FILE.open("wb") as handle:
         np.savez_compressed(handle, **saved)
     manifest = json.loads(MANIFEST_FILE.read_text())
-    manifest |= calib
+    for part, values in calib.items():
+        manifest[part] = {**manifest.get(part, {}), **{h: v for h, v in values.items() if h in fitted}}
     manifest["heads_refit"] = {"best_step": best_step, "best_val_loss": round(best, 4), "history": history}
     manifest["data_sha256"] = data_digest()
     MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
@@ -893,14 +916,18 @@ def _heldout_sets() -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
     return out
 
 
-def choose_thresholds() -> dict[str, Any]:
+def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
     """Thresholds and held-out figures from the built classifier on each held-out
-    writer's own rows (hard negatives included), written into the manifest."""
+    writer's own rows (hard negatives included), written into the manifest. With
+    ``heads``, only those heads' are chosen again; the others' stay as they are."""
     from guardrails.classifier import probabilities
 
-    thresholds: dict[str, Any] = {}
-    figures: dict[str, Any] = {}
+    old = json.loads(MANIFEST_FILE.read_text())
+    thresholds: dict[str, Any] = dict(old["thresholds"]) if heads else {}
+    figures: dict[str, Any] = dict(old["heldout"]) if heads else {}
     for head, (texts, rows) in _heldout_sets().items():
+        if heads and head not in heads:
+            continue
         p = probabilities(texts)[head]
         risk = 1.0 - p[:, 0]
         label = np.array([int(r["label"]) for r in rows])
@@ -952,13 +979,14 @@ def choose_thresholds() -> dict[str, Any]:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m guardrails.train_classifier [heads]``: train (or only refit the heads,
-    on the built encoder); writes the adapter and the manifest."""
-    if argv not in ([], ["heads"], ["thresholds"]):
-        print("usage: python -m guardrails.train_classifier [heads|thresholds]", file=sys.stderr)
-        return 2
+    """``python -m guardrails.train_classifier [heads|thresholds [HEAD ...]]``: train (or
+    only refit the heads on the built encoder, or choose the thresholds again; with HEADs,
+    only theirs); writes the adapter and the manifest."""
     steps = {"heads": refit_heads, "thresholds": choose_thresholds}
-    manifest = steps[argv[0]]() if argv else train()
+    if (argv and argv[0] not in steps) or not set(argv[1:]) <= set(HEADS):
+        print("usage: python -m guardrails.train_classifier [heads|thresholds [HEAD ...]]", file=sys.stderr)
+        return 2
+    manifest = steps[argv[0]](argv[1:]) if argv else train()
     print(json.dumps(manifest["heldout"], indent=1))
     return 0
 

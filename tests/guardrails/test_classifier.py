@@ -329,3 +329,25 @@ def test_two_rails_that_need_evidence_read_the_sentences_once(monkeypatch: pytes
     assert seen == [3, 4]
     classifier.carrying_sentence(text, "emergency")  # no context: nothing kept
     assert seen == [3, 4, 3]
+
+
+# --- the training command's tools ------------------------------------------------------
+
+
+def test_a_head_saved_before_a_class_was_added_grows_a_row_that_starts_unlikely() -> None:
+    from guardrails import train_classifier
+
+    weight = np.ones((3, 4), np.float16)
+    bias = np.array([0.5, -1.0, 2.0], np.float16)
+    grown_weight, grown_bias = train_classifier._grown(weight, bias, 5)
+    assert grown_weight.shape == (5, 4) and (grown_weight[:3] == 1).all() and (grown_weight[3:] == 0).all()
+    assert list(grown_bias) == [0.5, -1.0, 2.0, -1.0, -1.0]
+    assert train_classifier._grown(weight, bias, 3)[0] is weight
+
+
+def test_the_training_command_refuses_an_unknown_step_or_head() -> None:
+    from guardrails import train_classifier
+
+    assert train_classifier.main(["tune"]) == 2
+    assert train_classifier.main(["thresholds", "no_such_head"]) == 2
+    assert train_classifier.main(["heads", "injection", "x"]) == 2
