@@ -711,17 +711,14 @@ def _load_adapter(torch: Any, model: Any, heads: Any, path: Path) -> None:
     with np.load(path) as arrays, torch.no_grad():
         for key in arrays.files:
             kind, _, target = key.partition(":")
-            value = torch.from_numpy(arrays[key].astype(np.float32))
             if kind == "head":
                 name, _, attr = target.partition(".")
-                saved = arrays[key]
-                n = len(CLASSES[name])  # a class added since the save starts unlikely (``_grown``)
-                if attr == "weight":
-                    saved = _grown(saved, np.zeros(saved.shape[0], saved.dtype), n)[0]
-                else:
-                    saved = _grown(np.zeros((saved.shape[0], 1), saved.dtype), saved, n)[1]
-                getattr(heads[name], attr).copy_(torch.from_numpy(saved.astype(np.float32)))
+                saved = arrays[key]  # a class added since the save starts unlikely (``_grown``)
+                fill = 0.0 if attr == "weight" else float(saved.min())
+                grown = _padded(saved, len(CLASSES[name]), fill)
+                getattr(heads[name], attr).copy_(torch.from_numpy(grown.astype(np.float32)))
                 continue
+            value = torch.from_numpy(arrays[key].astype(np.float32))
             module = target.removesuffix(".weight")
             param = named[f"base_model.model.{module}.{kind}.default.weight"]
             param.copy_(value / (ALPHA / RANK) if kind == "lora_B" else value)
@@ -783,16 +780,19 @@ def cross_targets(row: Row) -> dict[str, int]:
 PUBLIC_NAMES = {name.split("/")[1] for name in PUBLIC}
 
 
+def _padded(saved: np.ndarray, n: int, fill: float) -> np.ndarray:
+    """``saved`` (one row per class) with rows up to ``n``, each ``fill``: the rows of the
+    classes added since it was saved."""
+    if saved.shape[0] >= n:
+        return saved
+    extra = np.full((n - saved.shape[0], *saved.shape[1:]), fill, saved.dtype)
+    return np.concatenate([saved, extra])
+
+
 def _grown(weight: np.ndarray, bias: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """A head saved before its last classes were added, with rows for them: zero weights
     and the lowest saved bias, so a new class starts unlikely and learns from its rows."""
-    if weight.shape[0] >= n:
-        return weight, bias
-    extra = n - weight.shape[0]
-    return (
-        np.vstack([weight, np.zeros((extra, weight.shape[1]), weight.dtype)]),
-        np.concatenate([bias, np.full(extra, bias.min(), bias.dtype)]),
-    )
+    return _padded(weight, n, 0.0), _padded(bias, n, float(bias.min()))
 
 
 def refit_heads(only: Sequence[str] = ()) -> dict[str, Any]:
