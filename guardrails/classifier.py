@@ -242,7 +242,14 @@ def _session() -> Any:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = _threads()
         opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Basic graph optimisations only: the extended ones replace the quantised
+        # matrix products, the attention and the layer norms with fused CPU kernels whose
+        # arithmetic differs from the plain operators' (held-out self-harm rows: risk moved
+        # by up to 0.08) and, it seems, from one CPU to another: the same adapter gave
+        # thresholds 0.158 and 0.194 for the same recall on two machines (README, "The
+        # same model on two CPUs"). The plain operators are integer products and IEEE
+        # arithmetic; the thresholds are chosen on what they compute.
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
         return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:
         log.error("rail classifier unavailable (%s)", type(exc).__name__)
