@@ -418,15 +418,75 @@ def carrying_sentence(text: str, head: str, context: RailContext | None = None) 
     return (spans[best].start, spans[best].end)
 
 
+# --- the model computes here what it computed where its thresholds were chosen -----
+
+# How far a reference reading may move before ``check`` says the thresholds no longer
+# mean what they meant where they were chosen. On this project's machines the basic
+# graph optimisations gave the same readings to 1e-6; the extended ones moved risk by
+# up to 0.08 (README, "The same model on two CPUs").
+REFERENCE_TOLERANCE = 0.01
+REFERENCE_ROWS = 10  # from each held-out writer's file
+
+
+def reference_texts() -> list[str]:
+    """Fixed texts the manifest records readings of: the first rows of each held-out
+    writer's file (committed training data; no patient's text), normalised as served."""
+    from guardrails.normalize import normalize
+
+    texts = []
+    for name in ("sha", "emb", "ijc", "scb"):
+        lines = (HERE / "data" / "train" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        texts += [normalize(json.loads(line)["text"]).text for line in lines[:REFERENCE_ROWS]]
+    return texts
+
+
+def reference_readings() -> dict[str, list[float]]:
+    """Each head's risk (probability of any class but ``none``) on ``reference_texts``,
+    as this machine computes it. Raises ClassifierUnavailable."""
+    probs = probabilities(reference_texts())
+    return {head: [round(float(1.0 - p), 5) for p in probs[head][:, 0]] for head in HEADS}
+
+
+def check() -> dict[str, Any]:
+    """Compare this machine's reference readings with the ones recorded when the
+    thresholds were chosen. ``ok`` is False when any head moved by more than
+    ``REFERENCE_TOLERANCE`` or none were recorded: then the thresholds, and every
+    figure measured with them, do not hold here as they did there."""
+    recorded = manifest().get("reference", {})
+    now = reference_readings()
+    moved = {
+        head: round(float(np.abs(np.asarray(now[head]) - np.asarray(recorded[head])).max()), 5)
+        for head in HEADS
+        if len(recorded.get(head, [])) == len(now[head])
+    }
+    ok = len(moved) == len(HEADS) and max(moved.values()) <= REFERENCE_TOLERANCE
+    return {"ok": ok, "tolerance": REFERENCE_TOLERANCE, "max_moved": moved}
+
+
 def warm_up() -> None:
-    """Build and load the model now (process start), not on a patient's first message."""
+    """Build and load the model now (process start), not on a patient's first message,
+    and say so in the log when this machine reads the reference texts differently from
+    the one that chose the thresholds (``check``)."""
     logits(["warm up"])
+    result = check()
+    if not result["ok"]:
+        log.warning(
+            "rail classifier: this machine's readings moved from those its thresholds were chosen on "
+            "(most moved per head: %s); run python -m guardrails.classifier check",
+            result["max_moved"],
+        )
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m guardrails.classifier build [--force]``: build the int8 ONNX model."""
+    """``python -m guardrails.classifier build [--force]``: build the int8 ONNX model.
+    ``python -m guardrails.classifier check``: print ``check()`` as JSON; exit 1 when the
+    thresholds do not hold on this machine."""
+    if argv[:1] == ["check"]:
+        result = check()
+        print(json.dumps(result))
+        return 0 if result["ok"] else 1
     if not argv or argv[0] != "build":
-        print("usage: python -m guardrails.classifier build [--force]", file=sys.stderr)
+        print("usage: python -m guardrails.classifier build [--force] | check", file=sys.stderr)
         return 2
     print(build(force="--force" in argv))
     return 0

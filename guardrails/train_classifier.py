@@ -920,7 +920,7 @@ def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
     """Thresholds and held-out figures from the built classifier on each held-out
     writer's own rows (hard negatives included), written into the manifest. With
     ``heads``, only those heads' are chosen again; the others' stay as they are."""
-    from guardrails.classifier import probabilities
+    from guardrails.classifier import probabilities, reference_readings
 
     old = json.loads(MANIFEST_FILE.read_text())
     thresholds: dict[str, Any] = dict(old["thresholds"]) if heads else {}
@@ -970,6 +970,9 @@ def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
     manifest = json.loads(MANIFEST_FILE.read_text())
     manifest["thresholds"] = thresholds
     manifest["heldout"] = figures
+    # What this machine reads on fixed texts, so that another machine can tell whether
+    # these thresholds mean the same there (``python -m guardrails.classifier check``).
+    manifest["reference"] = reference_readings()
     manifest["threshold_policy"] = {
         "escalate_recall": ESCALATE_RECALL, "help_recall": HELP_RECALL, "escalate_max_fpr": ESCALATE_MAX_FPR,
         "injection_recall": INJECTION_RECALL, "injection_max_fpr": INJECTION_MAX_FPR, "help_floor": HELP_FLOOR,

@@ -351,3 +351,71 @@ def test_the_training_command_refuses_an_unknown_step_or_head() -> None:
     assert train_classifier.main(["tune"]) == 2
     assert train_classifier.main(["thresholds", "no_such_head"]) == 2
     assert train_classifier.main(["heads", "injection", "x"]) == 2
+
+
+# --- the thresholds mean the same on the machine that serves them -----------------
+
+
+def test_the_session_runs_the_plain_operators_only() -> None:
+    """Basic graph optimisations: the extended ones swap in fused CPU kernels whose
+    arithmetic moved risk by up to 0.08, and the thresholds with it (README, "The same
+    model on two CPUs")."""
+    import onnxruntime as ort
+
+    session = classifier._session()
+    assert session.get_session_options().graph_optimization_level == ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    plain = ort.SessionOptions()
+    plain.intra_op_num_threads = 1
+    plain.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    unoptimised = ort.InferenceSession(str(classifier.model_path()), plain, providers=["CPUExecutionProvider"])
+    tok = classifier._tokenizer()
+    for enc in tok.encode_batch(classifier.reference_texts()[::8]):
+        ids = np.asarray([enc.ids], np.int64)
+        feed = {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+        served, reference = session.run(None, feed)[0], unoptimised.run(None, feed)[0]
+        assert np.abs(served - reference).max() < 1e-5
+
+
+def test_the_manifest_records_what_the_heads_read_on_the_reference_texts() -> None:
+    recorded = classifier.manifest()["reference"]
+    n = len(classifier.reference_texts())
+    assert n == 40 and set(recorded) == set(HEADS)
+    assert all(len(values) == n and all(0.0 <= v <= 1.0 for v in values) for values in recorded.values())
+
+
+def test_the_check_says_when_this_machine_reads_differently(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = classifier.reference_readings()
+    real = classifier.manifest()
+    monkeypatch.setattr(classifier, "manifest", lambda: {**real, "reference": now})
+    assert classifier.check()["ok"]
+
+    moved = {**now, "emergency": [v + 0.02 for v in now["emergency"]]}
+    monkeypatch.setattr(classifier, "manifest", lambda: {**real, "reference": moved})
+    result = classifier.check()
+    assert not result["ok"] and abs(result["max_moved"]["emergency"] - 0.02) < 1e-4
+    assert result["max_moved"]["self_harm"] < 1e-4
+
+    monkeypatch.setattr(classifier, "manifest", lambda: {k: v for k, v in real.items() if k != "reference"})
+    assert not classifier.check()["ok"]  # nothing recorded: nothing vouches for the thresholds
+
+
+def test_the_check_command_exits_one_when_the_thresholds_do_not_hold(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(classifier, "check", lambda: {"ok": False, "max_moved": {"scope": 0.05}})
+    assert classifier.main(["check"]) == 1
+    assert '"ok": false' in capsys.readouterr().out
+    monkeypatch.setattr(classifier, "check", lambda: {"ok": True, "max_moved": {"scope": 0.0}})
+    assert classifier.main(["check"]) == 0
+
+
+def test_warm_up_warns_when_the_readings_moved(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(classifier, "check", lambda: {"ok": False, "max_moved": {"scope": 0.05}})
+    with caplog.at_level("WARNING", logger="guardrails.classifier"):
+        classifier.warm_up()
+    assert "guardrails.classifier check" in caplog.text and "scope" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(classifier, "check", lambda: {"ok": True, "max_moved": {}})
+    with caplog.at_level("WARNING", logger="guardrails.classifier"):
+        classifier.warm_up()
+    assert not caplog.text
