@@ -245,10 +245,11 @@ def _session() -> Any:
         # Basic graph optimisations only: the extended ones replace the quantised
         # matrix products, the attention and the layer norms with fused CPU kernels whose
         # arithmetic differs from the plain operators' (held-out self-harm rows: risk moved
-        # by up to 0.08) and, it seems, from one CPU to another: the same adapter gave
-        # thresholds 0.158 and 0.194 for the same recall on two machines (README, "The
-        # same model on two CPUs"). The plain operators are integer products and IEEE
-        # arithmetic; the thresholds are chosen on what they compute.
+        # by up to 0.08) and whose code differs from one CPU to another; with them, main
+        # flipped a fairness group on an AVX2-only machine that it did not flip in CI
+        # (README, "The same model on two CPUs"). The plain operators are integer products
+        # and IEEE arithmetic; the thresholds are chosen on what they compute, and
+        # ``check`` says when another machine reads differently.
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
         return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
     except Exception as exc:
