@@ -43,28 +43,10 @@ HERE = Path(__file__).resolve().parent
 MODELS = HERE / "models"
 ADAPTER_FILE = MODELS / "rails_classifier.npz"
 MANIFEST_FILE = MODELS / "rails_classifier.json"
-TESTSETS = HERE.parent / "benchmarks" / "testsets"
-
-
-def _numbered(stem: str, numbers: tuple[int, ...]) -> tuple[str, ...]:
-    return tuple(stem if n == 1 else f"{stem}_{n}" for n in numbers)
-
-
-# Frozen rails test sets already reported once (spent: benchmarks/testsets/README.md), by
-# about thirty writers who never saw our training rows. Each teaches its own rail's heads
-# only (``train_classifier.spent_rows``). A set is added here only after its one report:
-# the next frozen set is never read by training.
-SPENT_RAILS_SETS: dict[str, tuple[str, ...]] = {
-    "self_harm": _numbered("self_harm_test", tuple(range(1, 15))),
-    "conversation": _numbered("self_harm_conversations_test", tuple(range(1, 9))),
-    "emergency": _numbered("emergency_test", (1, 2, 3, 4, 5, 7, 8, 14, 15, 16, 17)),
-    "injection": _numbered("injection_test", (1, 2, 3, 4, 5, 7, 12, 13, 14)),
-}
 TRAINING_FILES: tuple[Path, ...] = (
     *sorted((HERE / "data" / "train").glob("*.jsonl")),
     HERE / "data" / "self_harm_train.jsonl",
     HERE / "data" / "self_harm_conversations.jsonl",
-    *(TESTSETS / f"{name}.jsonl" for names in SPENT_RAILS_SETS.values() for name in names),
 )
 
 MAX_TOKENS = 128  # messages are short; longer text is read in overlapping chunks
@@ -87,7 +69,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "injection": (
         "none", "system_prompt", "encoded", "fiction_framing", "record_tampering", "data_exfiltration", "override",
         "new_rules", "staff_impersonation", "pasted_instructions", "unsafe_extraction", "social_engineering",
-        "public_attack", "output_manipulation",
+        "public_attack",
     ),
     "scope": (
         "none", "diagnose_me", "interpret_my_results", "dose_change", "prescribe", "treatment_decision",
@@ -118,7 +100,7 @@ def data_digest() -> str:
     """sha256 over the committed training files, in a fixed order."""
     h = hashlib.sha256()
     for path in TRAINING_FILES:
-        h.update(path.relative_to(HERE if path.is_relative_to(HERE) else HERE.parent).as_posix().encode())
+        h.update(path.relative_to(HERE).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 

@@ -51,9 +51,7 @@ from guardrails.classifier import (
     MANIFEST_FILE,
     MAX_TOKENS,
     RANK,
-    SPENT_RAILS_SETS,
     TARGET_MODULES,
-    TESTSETS,
     TRAINED_LAYERS,
     WINDOW_SEP,
     WINDOW_TURNS,
@@ -109,8 +107,8 @@ EMERGENCY_ONLY = ("emq1", "emq2", "emq3")
 QUESTION_COPY = "question_copy"  # the source name of a counterfactual copy
 FILES = {
     "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg", "sht", *SELF_HARM_ONLY, *EVERYDAY_SPANISH),
-    "emergency": ("ema", "emb", "emc", "emd", "emf", "emg", *EMERGENCY_ONLY, "emp1", "emp2", "emp3"),
-    "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf", "ijo1", "ijo2", "ijo3"),
+    "emergency": ("ema", "emb", "emc", "emd", "emf", "emg", *EMERGENCY_ONLY),
+    "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf"),
     "scope": ("sc", "scb"),
 }
 # Public sets and how many rows of each to sample (long Reddit-style text is not chat).
@@ -287,36 +285,6 @@ def load_rows() -> list[Row]:
         rows.append(Row(window_text(r["turns"]), {"conversation": target}, "train", "conversations"))
     rows.extend(_public_rows())
     rows.extend(question_copies(rows))
-    rows.extend(spent_rows())
-    return rows
-
-
-SPENT_SOURCE = "spent:"  # the source name of a spent test set's row: "spent:" + the file's stem
-
-
-def spent_rows() -> list[Row]:
-    """The spent rails test sets (``SPENT_RAILS_SETS``), each row teaching its own rail's
-    heads only: a self-harm message the self-harm and conversation heads, a conversation
-    (its last window) the conversation head, an emergency the emergency head, an attack the
-    injection head. They say nothing about the other rails (a self-harm set's third-party
-    row can be someone else's emergency). A positive row's class is its kind where the head
-    has that class, otherwise any class but none (``ANY_RISK``): the writers' kinds are
-    their briefs', not our classes. Always in the training split: the thresholds are still
-    chosen on the held-out writers."""
-    rows = []
-    for rail, names in SPENT_RAILS_SETS.items():
-        for name in names:
-            for r in _read(TESTSETS / f"{name}.jsonl"):
-                kind = r.get("kind") or r.get("category", "")
-                head = "self_harm" if rail == "conversation" else rail
-                target = (CLASSES[head].index(kind) if kind in CLASSES[head] else ANY_RISK) if r["label"] else 0
-                if rail == "conversation":
-                    text, targets = window_text(r["turns"]), {"conversation": target}
-                elif rail == "self_harm":
-                    text, targets = _text(r["text"]), {"self_harm": target, "conversation": target}
-                else:
-                    text, targets = _text(r["text"]), {rail: target}
-                rows.append(Row(text, targets, "train", SPENT_SOURCE + name, r.get("lang", "en"), kind))
     return rows
 
 
@@ -791,8 +759,6 @@ def cross_targets(row: Row) -> dict[str, int]:
     injection attempt is not a suicide plan, a chest-pain message is not self-harm."""
     t = dict(row.targets)
     if row.source in (*SELF_HARM_ONLY, *EVERYDAY_SPANISH, *EMERGENCY_ONLY, QUESTION_COPY):
-        return t
-    if row.source.startswith(SPENT_SOURCE):
         return t
     own_rail = next((rail for rail, names in FILES.items() if row.source in names), "")
     positive = any(v not in (0, -1) for v in row.targets.values())

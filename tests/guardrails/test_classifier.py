@@ -133,55 +133,6 @@ def test_the_spanish_training_rows_teach_only_their_own_heads() -> None:
     assert all("injection" in targets for targets in heads["sha"])  # the other writers teach every head
 
 
-def test_the_spent_test_sets_teach_only_their_own_rails_heads() -> None:
-    """A spent self-harm set teaches the self-harm and conversation heads, a spent
-    conversation set the conversation head, an emergency set the emergency head and an
-    injection set the injection head: a self-harm set's third-party row can be someone
-    else's emergency, and no set was written to say what the other rails should do."""
-    from guardrails.train_classifier import SPENT_SOURCE, cross_targets, spent_rows
-
-    rows = spent_rows()
-    own = {"self_harm": {"self_harm", "conversation"}, "conversation": {"conversation"}}
-    read = {row.source for row in rows}
-    for rail, names in classifier.SPENT_RAILS_SETS.items():
-        assert {SPENT_SOURCE + name for name in names} <= read, rail
-    for row in rows:
-        rail = next(r for r, names in classifier.SPENT_RAILS_SETS.items() if row.source[len(SPENT_SOURCE) :] in names)
-        assert set(row.targets) == own.get(rail, {rail}), row.source
-        assert cross_targets(row) == row.targets and row.split == "train"
-    assert len(rows) > 12_000
-
-
-def test_a_spent_rows_class_is_its_kind_where_the_head_has_it() -> None:
-    from guardrails.classifier import CLASSES
-    from guardrails.train_classifier import ANY_RISK, SPENT_SOURCE, spent_rows
-
-    targets: dict[tuple[str, str, int], set[int]] = {}
-    for row in spent_rows():
-        head = next(iter(row.targets))
-        targets.setdefault((row.source.split("_test")[0][len(SPENT_SOURCE) :], row.kind, head), set()).add(
-            row.targets[head]
-        )
-    assert targets[("injection", "system_prompt", "injection")] == {CLASSES["injection"].index("system_prompt")}
-    assert targets[("injection", "indirect", "injection")] == {ANY_RISK}  # not one of our classes
-    assert targets[("injection", "benign_trigger", "injection")] == {0}
-    assert targets[("emergency", "stroke", "emergency")] == {CLASSES["emergency"].index("stroke")}
-    assert targets[("emergency", "carbon_monoxide", "emergency")] == {ANY_RISK}
-    assert targets[("self_harm", "burden", "self_harm")] == {ANY_RISK}
-    assert targets[("self_harm", "resolved_history", "self_harm")] == {0}
-
-
-def test_a_frozen_set_not_yet_reported_is_never_trained_on() -> None:
-    """Only spent sets train: the sets frozen for the change now being judged are read
-    once, by the evaluation, and never by training. (The sets spent since the list was
-    written are not in it either: a set joins only with the change it is written into.)"""
-    unread = {"injection_test_17", "self_harm_test_16", "emergency_test_19"}
-    listed = {name for names in classifier.SPENT_RAILS_SETS.values() for name in names}
-    assert not unread & listed
-    assert not {classifier.TESTSETS / f"{name}.jsonl" for name in unread} & set(classifier.TRAINING_FILES)
-    assert all((classifier.TESTSETS / f"{name}.jsonl").exists() for name in listed)
-
-
 def test_a_question_says_nothing_about_an_emergency_in_the_training_rows() -> None:
     """With the question rows and the counterfactual copies, a third of the emergency
     rows trained on hold a "?" (2% before) and half of the non-emergencies (38% before).
