@@ -422,9 +422,9 @@ def carrying_sentence(text: str, head: str, context: RailContext | None = None) 
 # --- the model computes here what it computed where its thresholds were chosen -----
 
 # How far a reference reading may move before ``check`` says the thresholds no longer
-# mean what they meant where they were chosen. On this project's machines the basic
-# graph optimisations gave the same readings to 1e-6; the extended ones moved risk by
-# up to 0.08 (README, "The same model on two CPUs").
+# mean what they meant where they were chosen. On the machine that measured it, basic
+# and no graph optimisation gave the same readings to 1e-5; the extended ones moved risk
+# by up to 0.08 (README, "The same model on two CPUs"). Another kind of CPU is untested.
 REFERENCE_TOLERANCE = 0.01
 REFERENCE_ROWS = 10  # from each held-out writer's file
 
