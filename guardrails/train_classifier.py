@@ -53,6 +53,7 @@ from guardrails.classifier import (
     RANK,
     TARGET_MODULES,
     TRAINED_LAYERS,
+    VALIDATION,
     WINDOW_SEP,
     WINDOW_TURNS,
     data_digest,
@@ -81,11 +82,8 @@ ALPHA = 16
 # ``python -m guardrails.evaluate --heldout`` reports it (the held-out writer above has
 # no Spanish rows). Spanish thresholds chosen on it were tried and not kept (README).
 SPANISH_VALIDATION = DATA / "validation" / "self_harm_es.jsonl"
-# One held-out writer per rail: thresholds are chosen on text the model never saw.
-# Why these: the Spanish self-harm and emergency rows come from one writer each (shc,
-# emb), so holding those writers out would leave the model without Spanish; emb's
-# English rows are held out instead ("writer:lang").
-VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
+# One held-out writer per rail (``classifier.VALIDATION``): thresholds are chosen on text
+# the model never saw.
 # Spanish self-harm rows written in Spanish (four writers, 2,475 rows). They teach the
 # self-harm head alone: as negatives for the injection, conversation and emergency heads
 # they were 2,475 Spanish rows that are never an attack, and one file of them alone cut

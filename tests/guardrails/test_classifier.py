@@ -419,3 +419,15 @@ def test_warm_up_warns_when_the_readings_moved(monkeypatch: pytest.MonkeyPatch, 
     with caplog.at_level("WARNING", logger="guardrails.classifier"):
         classifier.warm_up()
     assert not caplog.text
+
+
+def test_warm_up_says_when_the_reference_check_cannot_run(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def unreadable() -> list[str]:
+        raise FileNotFoundError("sha.jsonl")
+
+    monkeypatch.setattr(classifier, "reference_texts", unreadable)
+    with caplog.at_level("WARNING", logger="guardrails.classifier"):
+        classifier.warm_up()  # does not raise: the rest of the warm-up still runs
+    assert "could not run (FileNotFoundError)" in caplog.text
