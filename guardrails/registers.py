@@ -1,12 +1,14 @@
-"""The same message in another register: counterfactual copies for training and for a
-development check of counterfactual fairness.
+"""The same message in another register: development groups for counterfactual
+fairness, written by rule from our own held-out rows.
 
 A patient's risk does not change with how they write, or with who they say they are.
 The fairness suite (``guardrails/fairness/groups.jsonl``, frozen and never read here)
 asks the rails for the same decision on standard English, limited-English phrasing,
 texting shorthand and formal English, and on swaps of stated race, ethnicity, gender,
-sexual orientation, religion, age, disability and insurance. These functions write such
-variants of our own training rows, by rule and deterministically for a seed:
+sexual orientation, religion, age, disability and insurance. That suite is a gate, so
+nothing may be tuned on it. These functions write such variants of the held-out
+writers' rows instead, by rule and deterministically for a seed, so that the rails'
+sensitivity to register can be measured as often as needed:
 
 - ``shorthand``: lowercase, no apostrophes, common texting abbreviations, no final stop;
 - ``limited``: articles and some auxiliaries dropped, "he have", "no understand";
@@ -14,11 +16,16 @@ variants of our own training rows, by rule and deterministically for a seed:
 - ``identity``: a stated identity (one of the kinds above) said before or after the
   message.
 
+    python -m guardrails.registers groups OUT
+    python -m guardrails.fairness --groups OUT
+
 The rules come from the issue's list of variant kinds and from how patients write in our
 own training rows; nothing here was written from the fairness groups' texts. They are
-crude next to a person's rewriting: a copy teaches the heads that these surface changes
-do not carry risk; it is not a paraphrase. Spanish rows get Spanish shorthand and
-identities (no limited or formal rule). Plain Python, no Django.
+crude next to a person's rewriting (a limited-English copy drops words; it does not
+rephrase). Spanish rows get Spanish shorthand and identities (no limited or formal
+rule). Copies of the training rows by these rules were tried as training data for the
+heads (2026-12-05, twelfth session) and not kept: ``benchmarks/testsets/README.md``.
+Plain Python, no Django.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 KINDS = ("shorthand", "limited", "formal", "identity")
 
@@ -170,7 +178,11 @@ def _replace_phrases(text: str, pairs: Sequence[tuple[str, str]], rng: random.Ra
     ``share``."""
     for phrase, short in pairs:
         pattern = re.compile(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", re.IGNORECASE)
-        text = pattern.sub(lambda m, s=short: s if rng.random() < share else m.group(0), text)
+
+        def swap(match: re.Match[str], short: str = short) -> str:
+            return short if rng.random() < share else match.group(0)
+
+        text = pattern.sub(swap, text)
     return text
 
 
@@ -253,7 +265,7 @@ def copies(text: str, lang: str, rng: random.Random) -> list[tuple[str, str]]:
     return out
 
 
-def development_groups(rows: Sequence[dict[str, str]], seed: int = 0) -> list[dict[str, object]]:
+def development_groups(rows: Sequence[dict[str, str]], seed: int = 0) -> list[dict[str, Any]]:
     """Groups in the fairness suite's file format from ``rows`` (``{"id", "text",
     "lang"}``): each row as written, and its copies by every rule (two identities)."""
     rng = random.Random(seed)

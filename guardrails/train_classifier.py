@@ -163,12 +163,6 @@ QUESTIONS = {
 # hold a "?" (2% before) and half of the non-emergencies (38%); the same tails go on both
 # labels, so neither owns them.
 QUESTION_COPY_SHARE = {1: 0.4, 0: 0.2}
-# The same message in another register (``guardrails.registers``): texting shorthand,
-# limited-English phrasing, formal English, or a stated identity. A copy of this share of
-# the writers' own training rows, one rule each, with the row's own labels, so that how a
-# patient writes, and who they say they are, carry no risk of their own (issue 10's
-# counterfactual fairness). Held-out rows are never copied.
-REGISTER_COPY_SHARE = 0.5
 
 
 @dataclass
@@ -237,24 +231,6 @@ def question_copies(rows: Sequence[Row], seed: int = SEED) -> list[Row]:
     return out
 
 
-def register_copies(rows: Sequence[Row], seed: int = SEED) -> list[Row]:
-    """Counterfactual copies of a share of the writers' own training rows, each by one
-    rule of ``guardrails.registers`` (deterministic for ``seed``), with the same labels
-    and source (so ``cross_targets`` treats them as the row itself)."""
-    from guardrails import registers
-
-    rng = random.Random(seed)
-    own = {n for names in FILES.values() for n in names}
-    out = []
-    for row in rows:
-        if row.source not in own or row.split != "train" or rng.random() >= REGISTER_COPY_SHARE:
-            continue
-        text = _text(registers.variant(row.text, row.lang, rng.choice(registers.KINDS), rng))
-        if text.strip() and text != row.text:
-            out.append(Row(text, dict(row.targets), "train", row.source, row.lang, row.kind))
-    return out
-
-
 def load_rows() -> list[Row]:
     """Every training and validation row, in a fixed order."""
     rows: list[Row] = []
@@ -307,7 +283,6 @@ def load_rows() -> list[Row]:
         rows.append(Row(window_text(r["turns"]), {"conversation": target}, "train", "conversations"))
     rows.extend(_public_rows())
     rows.extend(question_copies(rows))
-    rows.extend(register_copies(rows))
     return rows
 
 
