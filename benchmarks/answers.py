@@ -13,8 +13,14 @@ routes to the care team is a decline), the relevance gate
 (``relevance.gate``, as ``steps.keep_relevant`` calls it; retrieval and the gate read
 a Spanish question in English, ``relevance.english_question``) and ``answering.answer``
 with no model configured, given the best accepted passage's whole article as
-``steps.read_article`` gives it. De-identification and the input rails are not run (the
-rows carry no PHI; crisis, emergency and scope outcomes come before any answer).
+``steps.read_article`` gives it. De-identification is not run (the rows carry no PHI).
+
+``--input-rails`` runs the input rails first, as the chat does (``guardrails.runner``
+with ``INPUT_RAILS``, the functions NeMo Guardrails calls; ``chatbot.policy.decide``;
+``steps.template_or_preface``): a question they answer with a template in place of an
+answer (a crisis, an emergency, urgent-care advice, a refusal, a scope redirect, a rail
+error) counts as declined, and a notice they say before the answer is part of its text.
+That is what a patient gets; without it, the figures are the answering path's alone.
 
 Figures (JSON):
 - ``answered_relevant``: of the rows that expect an answer, answered with every keyword;
@@ -45,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -72,7 +79,7 @@ def score(rows: Sequence[dict[str, Any]], predictions: Sequence[dict[str, Any]])
     declined_right = sum(not p["answered"] for _, p in expect_decline)
     given = [p for p in predictions if p["answered"]]
     n_a, n_d = max(len(expect_answer), 1), max(len(expect_decline), 1)
-    latencies = [p["latency_ms"] for p in predictions]
+    latencies = [p["latency_ms"] for p in predictions if p.get("latency_ms") is not None] or [0.0]
     return {
         "rows": len(rows),
         "expect_answer": len(expect_answer),
@@ -132,8 +139,33 @@ def _retrieve(
     return passages_from(found, top_k=top_k)
 
 
+def rails_first(question: str) -> tuple[str, str | None, str]:
+    """What the input rails do before any answer, as ``steps.answer_from_template``
+    does: ``(outcome, template, preface)``. ``outcome`` is the decision's route and lead
+    category ("answer" when nothing acted); ``template`` the text that replaces the answer,
+    or None; ``preface`` the notice said before it, or ""."""
+    from chatbot import policy, responses
+    from chatbot.policy import Route
+    from chatbot.steps import template_or_preface
+    from guardrails.base import RailContext
+    from guardrails.registry import INPUT_RAILS
+    from guardrails.runner import run_rails
+
+    decision = policy.decide(run_rails(INPUT_RAILS, question, RailContext()))
+    outcome = f"{decision.route.value}:{decision.reason}" if decision.lead is not None else "answer"
+    if decision.route is Route.ANSWER:
+        return outcome, None, ""
+    if decision.route is Route.URGENT:
+        urgent = (responses.reply_for(v, question) for v in decision.urgent)
+        return outcome, "\n\n".join(filter(None, urgent)), ""
+    if decision.route is Route.FAIL:
+        return outcome, "failed", ""
+    template, preface = template_or_preface(decision, question)
+    return outcome, template, preface
+
+
 def run_current(
-    rows: Sequence[dict[str, Any]], embed: Callable[[list[str]], np.ndarray]
+    rows: Sequence[dict[str, Any]], embed: Callable[[list[str]], np.ndarray], input_rails: bool = False
 ) -> list[dict[str, Any]]:
     from django.conf import settings
 
@@ -154,6 +186,12 @@ def run_current(
     for warm in (True, False):  # the first pass fills the passage-side cache, as a running process has
         predictions = []
         for row in rows:
+            outcome, template, preface = rails_first(row["question"]) if input_rails else ("", None, "")
+            if template is not None:  # the rails answered in place of an answer
+                predictions.append(
+                    {"id": row["id"], "answered": False, "text": template, "rails": outcome, "latency_ms": None}
+                )
+                continue
             relevance.question_vector.cache_clear()
             # steps.retrieve and the detectors read the question in English (a Spanish one
             # through the glossary)
@@ -175,7 +213,8 @@ def run_current(
                 {
                     "id": row["id"],
                     "answered": answered,
-                    "text": answer.text,
+                    "text": f"{preface}\n\n{answer.text}" if preface else answer.text,
+                    "rails": outcome,
                     "cited": [p.url for p in passages if p.number in cited],
                     "retrieved": [p.url for p in passages],
                     "actions": list(answer.actions),
@@ -191,7 +230,7 @@ def run_current(
     return predictions
 
 
-def run_baseline(data: Path, ref: str) -> dict[str, Any]:
+def run_baseline(data: Path, ref: str, input_rails: bool = False) -> dict[str, Any]:
     """``ref``'s own ``benchmarks.answers`` on ``data``, in a copy of that tree: its
     figures. Raises CalledProcessError when ``ref`` has no such benchmark or it fails."""
     from guardrails.embeddings import MODEL_DIR
@@ -205,7 +244,14 @@ def run_baseline(data: Path, ref: str) -> dict[str, Any]:
             shutil.copy(cache, Path(folder) / "var" / cache.name)
         env = {**os.environ, "GUARDRAILS_MODEL_DIR": str(MODEL_DIR), "PYTHONPATH": folder}
         run = subprocess.run(
-            [sys.executable, "-m", "benchmarks.answers", "--data", str(data.resolve())],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.answers",
+                "--data",
+                str(data.resolve()),
+                *(["--input-rails"] if input_rails else []),
+            ],
             cwd=folder,
             env=env,
             capture_output=True,
@@ -223,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--baseline", default=None, help="also run this git ref's extractive path (e.g. main)"
     )
+    parser.add_argument(
+        "--input-rails", action="store_true", help="run the input rails first, as the chat does"
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -236,10 +285,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     embed(["warm up"])
     load = os.getloadavg()
     report: dict[str, Any] = {"data": str(args.data), "load_average": [round(x, 2) for x in load]}
-    predictions = run_current(rows, embed)
+    predictions = run_current(rows, embed, input_rails=args.input_rails)
     report["current"] = score(rows, predictions)
+    if args.input_rails:
+        report["current"]["rails_outcomes"] = dict(Counter(p["rails"] for p in predictions))
     if args.baseline:
-        report[f"baseline_{args.baseline}"] = run_baseline(args.data, args.baseline)
+        report[f"baseline_{args.baseline}"] = run_baseline(args.data, args.baseline, args.input_rails)
     if args.predictions:
         with args.predictions.open("w", encoding="utf-8") as out:
             for row, prediction in zip(rows, predictions, strict=True):

@@ -117,3 +117,9 @@ def emergency_event(message_id: int, verdict: Verdict, text: str) -> CrisisEvent
 def reply_for(verdict: Verdict, text: str) -> str | None:
     """The template reply for ``verdict`` in the patient's language, or None."""
     return templates.response_for(verdict, text, _config()[1])
+
+
+def preface_for(verdict: Verdict, text: str) -> str | None:
+    """The notice said before the answer for ``verdict``, in the patient's language, or
+    None (``guardrails.responses.PREFACES``)."""
+    return templates.preface_for(verdict, text, _config()[1])

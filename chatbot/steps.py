@@ -9,6 +9,7 @@ in a thread so that one patient's message never stalls another's stream.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from asgiref.sync import sync_to_async
@@ -20,7 +21,7 @@ from chatbot.knowledge.index import article as indexed_article
 from chatbot.knowledge.index import retrieve as search
 from chatbot.models import Conversation, Escalation, Message
 from chatbot.policy import Decision, Route
-from chatbot.protocol import ReplyEvent, ServerEvent, error_event, reply_actions
+from chatbot.protocol import DeltaEvent, ReplyEvent, ServerEvent, error_event, reply_actions
 from chatbot.rails import rail_context, runtime
 from chatbot.turns import SEND_TO_CARE_TEAM, Answer, Deidentified, Flag, Turn
 from guardrails.base import Action, Passage, Verdict
@@ -233,11 +234,31 @@ async def answer_from_template(turn: Turn, verdicts: list[Verdict]) -> bool:
     await flag(turn, Flag(decision.kind, decision.reason, decision.acting), priority=decision.priority)
     if decision.help_tier:  # a self-harm signal below crisis: gentle support, then the answer
         await show_help(turn)
-    template = next(filter(None, (responses.reply_for(v, turn.text) for v in decision.reply_order)), None)
-    if template is None:  # flagged for a person, answered normally
+    template, turn.preface = template_or_preface(decision, turn.text)
+    if template is None:  # flagged for a person, answered normally (after the notice, if any)
+        await show_preface(turn)
         return False
     await deliver(turn, Answer(template, template, Message.Mode.TEMPLATE, []))
     return True
+
+
+def template_or_preface(decision: Decision, text: str) -> tuple[str | None, str]:
+    """For a flagged ``decision``: the template that answers in place of the answer
+    (the first acting verdict in ``reply_order`` that has one), or else the notice said
+    before the answer (a scope flag for a diagnosis, ``guardrails.responses.PREFACES``);
+    ``(None, "")`` when the answer goes on as usual."""
+    template = next(filter(None, (responses.reply_for(v, text) for v in decision.reply_order)), None)
+    if template is not None:
+        return template, ""
+    return None, next(filter(None, (responses.preface_for(v, text) for v in decision.reply_order)), "")
+
+
+async def show_preface(turn: Turn) -> None:
+    """The notice the answer opens with, sent at once (the answer follows as usual, and
+    its ``reply`` holds the notice too)."""
+    if turn.preface:
+        event = DeltaEvent(type="delta", message_id=turn.message_id, text=f"{turn.preface}\n\n")
+        await event_send(conversation_id=turn.conversation_id, event=event)
 
 
 async def flag(turn: Turn, flag: Flag, *, priority: int = policy.ROUTINE) -> None:
@@ -314,7 +335,12 @@ async def read_article(passages: list[Passage]) -> str:
 
 
 async def deliver(turn: Turn, answer: Answer) -> None:
-    """Tell a person what the answer was flagged for, store it, and send it."""
+    """Tell a person what the answer was flagged for, store it, and send it (after the
+    turn's notice, when a scope flag gave it one)."""
+    if turn.preface:
+        answer = dataclasses.replace(
+            answer, text=f"{turn.preface}\n\n{answer.text}", text_deid=f"{turn.preface}\n\n{answer.text_deid}"
+        )
     for answer_flag in answer.flags:
         await flag(turn, answer_flag)
     reply = await sync_to_async(services.reply_record)(

@@ -29,6 +29,7 @@ class Turn:
     surrogates_json: str | None
     verdicts: list[Verdict] = field(default_factory=list)
     crisis_shown: bool = False
+    preface: str = ""  # a notice the answer opens with (``steps.template_or_preface``)
 
     @property
     def risk_seen(self) -> bool:

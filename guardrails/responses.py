@@ -250,6 +250,30 @@ def response_for(
         return t["urgent_care"]
     if rail == "injection" and verdict.action.severity >= 2:
         return t["injection"]
-    if verdict.rail == "scope" and verdict.category in t:
+    if verdict.rail == "scope" and verdict.category in t and verdict.category not in PREFACES:
         return t[verdict.category]
     return None
+
+
+# Scope flags that go before the answer instead of replacing it. A patient who asks what
+# they have gets the truth that only the care team can diagnose, and then the vetted
+# general information on the topic that the template promises (or the honest "I don't
+# have vetted information"), not the notice alone: on the eleventh and twelfth frozen
+# answers sets, the scope head flagged 76 and 86 questions that an article answers
+# (README, "What a scope flag gives the patient"). A prescription, a dose change or a
+# controlled medicine still gets the redirect alone: general text there could read as a
+# go-ahead. The flag still opens its escalation, so a clinician follows up either way.
+PREFACES: frozenset[str] = frozenset()
+
+
+def preface_for(
+    verdict: Verdict,
+    text: str = "",
+    templates: Mapping[str, Mapping[str, str]] | None = None,
+) -> str | None:
+    """The notice said before the answer for ``verdict`` (a scope flag in ``PREFACES``),
+    in the patient's language, or None."""
+    if verdict.rail != "scope" or verdict.action is not Action.FLAG or verdict.category not in PREFACES:
+        return None
+    table = templates or DEFAULT_TEMPLATES
+    return table[detect_language(text)].get(verdict.category)
