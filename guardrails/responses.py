@@ -263,7 +263,7 @@ def response_for(
 # (README, "What a scope flag gives the patient"). A prescription, a dose change or a
 # controlled medicine still gets the redirect alone: general text there could read as a
 # go-ahead. The flag still opens its escalation, so a clinician follows up either way.
-PREFACES: frozenset[str] = frozenset()
+PREFACES = frozenset({"diagnosis_request"})
 
 
 def preface_for(

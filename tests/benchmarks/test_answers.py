@@ -63,3 +63,11 @@ def test_with_input_rails_a_template_in_place_of_an_answer_counts_as_declined(
 
 def test_with_input_rails_a_routine_question_goes_on_to_the_answer() -> None:
     assert answers.rails_first("what are the warning signs of a stroke?") == ("answer", None, "")
+
+
+def test_with_input_rails_a_diagnosis_request_keeps_its_notice_before_the_answer() -> None:
+    outcome, template, preface = answers.rails_first(
+        "do i have high blood pressure? my reading was 150 over 95, what is normal?"
+    )
+    assert outcome == "flag:diagnosis_request" and template is None
+    assert preface.startswith("I can't diagnose what's going on, but your care team can.")

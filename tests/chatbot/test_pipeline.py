@@ -138,6 +138,39 @@ async def test_a_prescription_request_is_redirected_kindly(scripted_model) -> No
     assert await Escalation.objects.filter(message=message).aexists()
 
 
+async def test_a_diagnosis_request_gets_the_notice_and_then_vetted_general_information(
+    settings, starter_knowledge
+) -> None:
+    settings.LLM_BACKEND = "extractive"
+    # A question the scope rule reads as asking for a diagnosis, on a topic an article
+    # answers, with nothing urgent in it:
+    events, message = await _send("do i have high blood pressure? my reading was 150 over 95, what is normal?")
+    notice = "I can't diagnose what's going on, but your care team can."
+    assert _types(events)[0] == "delta" and events[0]["text"].startswith(notice)
+    reply = events[-1]
+    assert reply["type"] == "reply" and reply["mode"] == "extractive" and reply["citations"]
+    assert reply["text"].startswith(notice) and len(reply["text"]) > len(notice) + 40
+    stored = await Message.objects.aget(reply_to=message)
+    assert crypto.decrypt(stored.text_encrypted).startswith(notice)  # a reloaded page shows it too
+    assert await Escalation.objects.filter(message=message, kind="scope", reason="diagnosis_request").aexists()
+
+
+async def test_a_diagnosis_request_no_article_answers_gets_the_notice_and_the_honest_decline(
+    settings, starter_knowledge, monkeypatch
+) -> None:
+    settings.LLM_BACKEND = "extractive"
+
+    async def none_answer(turn, deid, passages):  # the relevance gate accepts nothing
+        return []
+
+    monkeypatch.setattr("chatbot.steps.keep_relevant", none_answer)
+    events, message = await _send("do i have high blood pressure? my reading was 150 over 95, what is normal?")
+    reply = events[-1]
+    assert reply["text"].startswith("I can't diagnose what's going on, but your care team can.")
+    assert "I don't have vetted information on that" in reply["text"] and reply["citations"] == []
+    assert await Escalation.objects.filter(message=message, kind="scope").aexists()
+
+
 # --- fail closed ----------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from guardrails.base import Action, RiskLevel, Verdict
-from guardrails.responses import DEFAULT_TEMPLATES, detect_language, load_templates, response_for
+from guardrails.responses import DEFAULT_TEMPLATES, detect_language, load_templates, preface_for, response_for
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,23 @@ def test_the_help_tier_text_is_gentle_and_carries_the_lines(lang: str) -> None:
     assert "988" in text and "741741" in text and "911" in text
     # The help tier itself has no reply of its own: support shows beside the answer.
     assert response_for(Verdict("self_harm", Action.FLAG, "self_harm", 0.3), "x") is None
+
+
+@pytest.mark.parametrize(("text", "lang"), [("do i have diabetes?", "en"), ("¿tengo diabetes?", "es")])
+def test_a_diagnosis_request_prefaces_the_answer_instead_of_replacing_it(text: str, lang: str) -> None:
+    verdict = Verdict("scope", Action.FLAG, "diagnosis_request", 0.8)
+    assert response_for(verdict, text) is None  # the answer goes on
+    assert preface_for(verdict, text) == DEFAULT_TEMPLATES[lang]["diagnosis_request"]
+
+
+@pytest.mark.parametrize("category", ["prescription_request", "dose_change", "controlled_substance"])
+def test_a_prescription_dose_or_controlled_medicine_request_still_replaces_the_answer(category: str) -> None:
+    verdict = Verdict("scope", Action.FLAG, category, 0.8)
+    assert response_for(verdict, "please") == DEFAULT_TEMPLATES["en"][category]
+    assert preface_for(verdict, "please") is None
+
+
+def test_only_a_scope_flag_has_a_preface() -> None:
+    assert preface_for(Verdict("scope", Action.ALLOW, "diagnosis_request", 0.1), "x") is None
+    assert preface_for(Verdict("injection", Action.FLAG, "diagnosis_request", 0.8), "x") is None
+    assert preface_for(Verdict("self_harm", Action.FLAG, "self_harm", 0.3), "x") is None
