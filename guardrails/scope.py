@@ -1,8 +1,9 @@
 """Scope (rail ``scope``): requests only the care team may answer.
 
 Asking for a diagnosis, a prescription, a dose change or a controlled substance is
-FLAGged with its category so the pipeline answers with a kind redirect to the care
-team. General education ("what is a normal blood pressure?", "what does metformin
+FLAGged with its category: a clinician follows up, and the patient gets a kind notice
+that the care team decides these (``responses``: in place of the answer, or before it
+for a diagnosis request, ``responses.PREFACES``). General education ("what is a normal blood pressure?", "what does metformin
 do?") passes. English and Spanish.
 
 The learned classifier (``guardrails.classifier``, head ``scope``) FLAGs on its own at
