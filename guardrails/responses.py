@@ -259,10 +259,12 @@ def response_for(
 # they have gets the truth that only the care team can diagnose, and then the vetted
 # general information on the topic that the template promises (or the honest "I don't
 # have vetted information"), not the notice alone: on the eleventh and twelfth frozen
-# answers sets, the scope head flagged 76 and 86 questions that an article answers
+# answers sets, the scope head flagged 86 and 76 questions that an article answers
 # (README, "What a scope flag gives the patient"). A prescription, a dose change or a
 # controlled medicine still gets the redirect alone: general text there could read as a
-# go-ahead. The flag still opens its escalation, so a clinician follows up either way.
+# go-ahead, and prefacing them too was tried on answers_test_14 and not kept (off-target
+# answers rose by 0.029). The flag still opens its escalation, so a clinician follows up
+# either way.
 PREFACES = frozenset({"diagnosis_request"})
 
 
