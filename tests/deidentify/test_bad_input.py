@@ -77,7 +77,7 @@ def test_internal_failures_never_carry_the_text(
     assert not info.value.permanent
     assert "Sarah" not in str(info.value) and "Sarah" not in repr(info.value)
     assert info.value.__cause__ is None and info.value.__context__ is None
-    assert "Sarah" not in caplog.text and "555-0134" not in caplog.text  # not "617": a line number may be
+    assert "Sarah" not in caplog.text and "555-0134" not in caplog.text  # not "617": a line number can hold it
 
 
 def test_normal_runs_log_no_text(deid: Deidentifier, caplog: pytest.LogCaptureFixture) -> None:
