@@ -12,7 +12,7 @@ without it they live in the process that serves ``/metrics``.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -47,6 +47,21 @@ ACCEPT_SECONDS = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
 OPEN_SOCKETS = Gauge("chat_open_sockets", "Patient chat sockets open now.", multiprocess_mode="livesum")
+# Set by each pipeline process at warm-up (``guardrails.classifier.check``): above 0.01 the
+# rails' thresholds, chosen on another machine's readings, do not hold here as measured.
+RAIL_READINGS_MOVED = Gauge(
+    "chat_rail_reference_moved",
+    "Most a rails classifier head's reading of the fixed reference texts moved on this machine "
+    "from the machine that chose its thresholds (python -m guardrails.classifier check).",
+    ["head"],
+    multiprocess_mode="max",
+)
+
+
+def rail_readings_moved(moved: Mapping[str, float]) -> None:
+    """Export ``guardrails.classifier.warm_up``'s result: the most each head moved."""
+    for head, value in moved.items():
+        RAIL_READINGS_MOVED.labels(head=head).set(value)
 
 
 @contextmanager

@@ -9,6 +9,8 @@ import time
 
 from django.conf import settings
 
+from chatbot import metrics
+
 logger = logging.getLogger(__name__)
 
 
@@ -28,7 +30,7 @@ def warm_up() -> None:
     get_deidentifier(settings.DEID_SPACY_MODEL).deidentify("warm up")
     load_rails([*settings.INPUT_RAILS, *settings.OUTPUT_RAILS])
     warm_up_embedder()
-    warm_up_classifier()
+    metrics.rail_readings_moved(warm_up_classifier())  # operators alert on this, not on a log line
     warm_up_runtime()
     warm_up_relevance()  # the question bank's vectors
     section_bank().matrix(passage_embedder())  # the section bank's (memoised: the same questions)

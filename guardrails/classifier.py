@@ -469,22 +469,24 @@ def check() -> dict[str, Any]:
     return {"ok": ok, "tolerance": REFERENCE_TOLERANCE, "max_moved": moved}
 
 
-def warm_up() -> None:
+def warm_up() -> dict[str, float]:
     """Build and load the model now (process start), not on a patient's first message,
     and say so in the log when this machine reads the reference texts differently from
-    the one that chose the thresholds (``check``)."""
+    the one that chose the thresholds (``check``). Returns the most each head moved
+    (empty when the check could not run), for the operators' metrics."""
     logits(["warm up"])
     try:
         result = check()
     except (OSError, ValueError, KeyError) as exc:  # the reference texts unreadable: say so, warm the rest
         log.warning("rail classifier: the reference check could not run (%s)", type(exc).__name__)
-        return
+        return {}
     if not result["ok"]:
         log.warning(
             "rail classifier: this machine's readings moved from those its thresholds were chosen on "
             "(most moved per head: %s); run python -m guardrails.classifier check",
             result["max_moved"],
         )
+    return dict(result["max_moved"])
 
 
 def main(argv: Sequence[str]) -> int:

@@ -66,6 +66,14 @@ def test_metrics_carry_django_and_the_products_own_series(metrics_token) -> None
         assert name in text, name
 
 
+def test_how_far_the_rails_readings_moved_on_this_machine_is_a_metric(metrics_token) -> None:
+    # What warm-up exports from guardrails.classifier.check: operators alert on it.
+    metrics.rail_readings_moved({"scope": 0.036, "self_harm": 0.0001})
+    text = _scrape()
+    assert 'chat_rail_reference_moved{head="scope"} 0.036' in text
+    assert 'chat_rail_reference_moved{head="self_harm"} 0.0001' in text
+
+
 def test_open_escalations_and_sla_breaches_are_counted_by_priority(metrics_token, settings) -> None:
     settings.ESCALATION_ACK_SLA_S = {"urgent": 600, "high": 1800, "routine": 86_400}
     conversation: Any = ConversationFactory()
