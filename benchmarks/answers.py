@@ -144,9 +144,9 @@ def rails_first(question: str) -> tuple[str, str | None, str]:
     does: ``(outcome, template, preface)``. ``outcome`` is the decision's route and lead
     category ("answer" when nothing acted); ``template`` the text that replaces the answer,
     or None; ``preface`` the notice said before it, or ""."""
-    from chatbot import policy, responses
+    from chatbot import policy
     from chatbot.policy import Route
-    from chatbot.steps import template_or_preface
+    from chatbot.steps import template_or_preface, urgent_reply
     from guardrails.base import RailContext
     from guardrails.registry import INPUT_RAILS
     from guardrails.runner import run_rails
@@ -156,8 +156,7 @@ def rails_first(question: str) -> tuple[str, str | None, str]:
     if decision.route is Route.ANSWER:
         return outcome, None, ""
     if decision.route is Route.URGENT:
-        urgent = (responses.reply_for(v, question) for v in decision.urgent)
-        return outcome, "\n\n".join(filter(None, urgent)), ""
+        return outcome, urgent_reply(decision, question), ""
     if decision.route is Route.FAIL:
         return outcome, "failed", ""
     template, preface = template_or_preface(decision, question)

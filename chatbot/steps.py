@@ -224,7 +224,7 @@ async def answer_from_template(turn: Turn, verdicts: list[Verdict]) -> bool:
         return False
     if decision.route is Route.URGENT:
         await escalate(turn, decision)
-        reply = "\n\n".join(filter(None, (responses.reply_for(v, turn.text) for v in decision.urgent)))
+        reply = urgent_reply(decision, turn.text)
         await deliver(turn, Answer(reply, reply, Message.Mode.TEMPLATE, []))
         return True
     if decision.route is Route.FAIL:
@@ -240,6 +240,12 @@ async def answer_from_template(turn: Turn, verdicts: list[Verdict]) -> bool:
         return False
     await deliver(turn, Answer(template, template, Message.Mode.TEMPLATE, []))
     return True
+
+
+def urgent_reply(decision: Decision, text: str) -> str:
+    """The reply to an urgent ``decision``: every crisis and emergency verdict's template,
+    in the patient's language, one after another."""
+    return "\n\n".join(filter(None, (responses.reply_for(v, text) for v in decision.urgent)))
 
 
 def template_or_preface(decision: Decision, text: str) -> tuple[str | None, str]:

@@ -287,15 +287,14 @@ def main(argv: Sequence[str]) -> int:
     if len(argv) != 2 or argv[0] != "groups":
         print("usage: python -m guardrails.registers groups OUT", file=sys.stderr)
         return 2
-    from guardrails.classifier import HERE, VALIDATION
+    from guardrails.train_classifier import _heldout_sets
 
-    rows = []
-    for held in VALIDATION.values():
-        name, _, lang = held.partition(":")
-        for line in (HERE / "data" / "train" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
-            if not lang or row.get("lang", "en") == lang:
-                rows.append({"id": row["id"], "text": row["text"], "lang": row.get("lang", "en")})
+    held = _heldout_sets()  # the rows the thresholds step reads, in its order
+    rows = [
+        {"id": r["id"], "text": r["text"], "lang": r.get("lang", "en")}
+        for head in ("self_harm", "emergency", "injection", "scope")
+        for r in held[head][1]
+    ]
     out = Path(argv[1])
     out.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in development_groups(rows)))
     print(f"{len(rows)} groups written to {out}")

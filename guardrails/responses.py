@@ -275,7 +275,8 @@ def preface_for(
 ) -> str | None:
     """The notice said before the answer for ``verdict`` (a scope flag in ``PREFACES``),
     in the patient's language, or None."""
-    if verdict.rail != "scope" or verdict.action is not Action.FLAG or verdict.category not in PREFACES:
+    # The mirror of ``response_for``, which gives these categories no template at any action.
+    if verdict.rail != "scope" or verdict.action is Action.ALLOW or verdict.category not in PREFACES:
         return None
     table = templates or DEFAULT_TEMPLATES
     return table[detect_language(text)].get(verdict.category)

@@ -46,7 +46,7 @@ async def answer_crisis(turn: Turn, verdicts: list[Verdict]) -> bool:
     decision = policy.decide(verdicts)
     if decision.route is Route.URGENT:
         await steps.escalate(turn, decision)
-        reply = "\n\n".join(filter(None, (responses.reply_for(v, turn.text) for v in decision.urgent)))
+        reply = steps.urgent_reply(decision, turn.text)
         await steps.deliver(turn, Answer(reply, reply, Message.Mode.TEMPLATE, []))
         await sync_to_async(inbox_services.thread_mark_emergent)(thread_id=await thread_id_of(turn))
         return True
