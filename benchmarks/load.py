@@ -296,10 +296,18 @@ def main() -> None:
         default=0,
         help="py-spy one web process from the burst, for this many seconds",
     )
+    parser.add_argument(
+        "--db-gate",
+        action="store_true",
+        help="reach the database through the chaos runs' relay in this process, as runs before 2026-12-05 did",
+    )
     args = parser.parse_args()
 
     with Stack(
-        web_processes=args.web, worker_concurrency=args.workers, worker_nice=args.worker_nice
+        web_processes=args.web,
+        worker_concurrency=args.workers,
+        worker_nice=args.worker_nice,
+        db_gate=args.db_gate,
     ) as stack:
         tokens = stack.tokens(args.patients)
         sampler = MemorySampler(stack)
