@@ -19,11 +19,12 @@ from chatbot.ws_auth import websocket_auth_stack  # noqa: E402
 from clinician_portal.consumers import PortalConsumer  # noqa: E402
 
 # The web process runs the pipeline only in eager mode (no broker); with a broker the
-# Celery workers load the models, and each web process stays small (~150 MB, not ~800).
-if settings.WARM_UP and settings.CELERY_TASK_ALWAYS_EAGER:
-    from chatbot.warmup import warm_up_in_background
+# Celery workers load the models, and each web process stays small (~150 MB, not ~800)
+# and warms only its hand-over to them.
+if settings.WARM_UP:
+    from chatbot.warmup import warm_up_web_in_background
 
-    warm_up_in_background()
+    warm_up_web_in_background()
 
 # Every websocket route; the authorization matrix (tests/security) walks this list.
 websocket_urlpatterns = [
