@@ -232,3 +232,55 @@ async def test_a_failed_hand_over_is_logged_without_text(monkeypatch, caplog) ->
         f"handing messages [{message.pk}] to the pipeline failed with ConnectionError"
     ]
     assert "secret" not in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_lone_message_is_handed_over_at_once(monkeypatch) -> None:
+    """A patient chatting is not a burst: no quiet period is waited for."""
+    monkeypatch.setattr(intake, "QUIET_S", 30.0)
+    conversation = await sync_to_async(ConversationFactory)()
+    _, handovers = _record_batches_and_handovers(monkeypatch)
+    message, _ = await intake.submit(_sub(conversation, "is my refill ready", "c1"))
+    for _ in range(40):
+        if handovers:
+            break
+        await asyncio.sleep(0.05)
+    assert handovers == [[message.pk]]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_burst_is_handed_over_once_arrivals_go_quiet(monkeypatch, settings) -> None:
+    """The queue emptying for a moment does not end a burst: messages arriving within
+    QUIET_S join it, and the lot is handed over together once arrivals stop."""
+    settings.CHAT_RATE_LIMIT = 1000
+    monkeypatch.setattr(intake, "BURST", 2)
+    monkeypatch.setattr(intake, "QUIET_S", 0.4)
+    conversation = await sync_to_async(ConversationFactory)()
+    _, handovers = _record_batches_and_handovers(monkeypatch)
+    first = await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"a{n}")) for n in range(5)))
+    await asyncio.sleep(0.1)
+    assert handovers == []  # the queue is empty, but arrivals have not gone quiet
+    second = await asyncio.gather(*(intake.submit(_sub(conversation, f"n{n}", f"b{n}")) for n in range(3)))
+    await asyncio.sleep(0.2)
+    assert handovers == []  # the late arrivals restarted the quiet period
+    for _ in range(40):
+        if handovers:
+            break
+        await asyncio.sleep(0.05)
+    assert handovers == [[m.pk for m, _ in [*first, *second]]]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_burst_waits_no_longer_than_the_handover_delay(monkeypatch, settings) -> None:
+    settings.CHAT_RATE_LIMIT = 1000
+    monkeypatch.setattr(intake, "BURST", 2)
+    monkeypatch.setattr(intake, "QUIET_S", 30.0)
+    monkeypatch.setattr(intake, "HANDOVER_DELAY_S", 0.3)
+    conversation = await sync_to_async(ConversationFactory)()
+    _, handovers = _record_batches_and_handovers(monkeypatch)
+    stored = await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(5)))
+    for _ in range(40):
+        if handovers:
+            break
+        await asyncio.sleep(0.05)
+    assert handovers == [[m.pk for m, _ in stored]]
