@@ -65,7 +65,7 @@ def warm_up_web_in_background() -> None:
     warm_up_in_background(warm_up if settings.CELERY_TASK_ALWAYS_EAGER else warm_up_hand_over)
 
 
-def warm_up_in_background(warm: Callable[[], None] = warm_up) -> None:
+def warm_up_in_background(warm: Callable[[], None]) -> None:
     def run() -> None:
         try:
             warm()

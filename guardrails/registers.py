@@ -287,9 +287,9 @@ def main(argv: Sequence[str]) -> int:
     if len(argv) != 2 or argv[0] != "groups":
         print("usage: python -m guardrails.registers groups OUT", file=sys.stderr)
         return 2
-    from guardrails.train_classifier import _heldout_sets
+    from guardrails.train_classifier import heldout_sets
 
-    held = _heldout_sets()  # the rows the thresholds step reads, in its order
+    held = heldout_sets()  # the rows the thresholds step reads, in its order
     rows = [
         {"id": r["id"], "text": r["text"], "lang": r.get("lang", "en")}
         for head in ("self_harm", "emergency", "injection", "scope")

@@ -894,7 +894,7 @@ def _pick(scores: np.ndarray, labels: np.ndarray, recall: float, max_fpr: float)
     return t
 
 
-def _heldout_sets() -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
+def heldout_sets() -> dict[str, tuple[list[str], list[dict[str, Any]]]]:
     """Per head: the held-out writer's own texts (normalised) and rows."""
     out: dict[str, tuple[list[str], list[dict[str, Any]]]] = {}
     for head in ("self_harm", "emergency", "injection", "scope"):
@@ -923,7 +923,7 @@ def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
     old = json.loads(MANIFEST_FILE.read_text())
     thresholds: dict[str, Any] = dict(old["thresholds"]) if heads else {}
     figures: dict[str, Any] = dict(old["heldout"]) if heads else {}
-    for head, (texts, rows) in _heldout_sets().items():
+    for head, (texts, rows) in heldout_sets().items():
         if heads and head not in heads:
             continue
         p = probabilities(texts)[head]
