@@ -26,9 +26,12 @@ def test_the_hand_over_warm_up_connects_and_publishes_nothing() -> None:
     broker = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
     queue = django_settings.CELERY_TASK_DEFAULT_QUEUE
     before = broker.llen(queue)
-    warmup.warm_up_hand_over()
     app = process_patient_message.app
+    for built_on_first_publish in ("send_task_message", "_event_dispatcher"):
+        vars(app.amqp).pop(built_on_first_publish, None)
+    warmup.warm_up_hand_over()
     assert app.finalized
+    assert {"send_task_message", "_event_dispatcher"} <= vars(app.amqp).keys()
     with app.producer_or_acquire() as producer:  # the warmed one, from the pool
         assert producer.connection.connected
     assert broker.llen(queue) == before
