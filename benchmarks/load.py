@@ -16,7 +16,9 @@ message on every socket at once, and waits for each message's final event (a
 - ``last_reply_s``: from the burst to the last final event;
 - ``throughput``: final events per second over the burst, and per worker process;
 - ``peak_memory``: RSS and PSS (MiB) of each process type, sampled through the run;
-- the stored messages by status, read from the database afterwards;
+- the stored messages by status, read from the database afterwards, and
+  ``picked_up_while_storing``: how many a worker began before the burst's last message
+  was stored, and when the first was begun and the last stored (ms after the first);
 - ``accept_phase``: from the burst until the last ``accepted``, its wall time and the
   CPU each process type used in it (web, worker, Redis, PostgreSQL, and this load
   generator), in ms per message: on a machine with C cores no run can accept the burst
@@ -77,7 +79,9 @@ class Client:
         self.ws: Any = None
         self.open_error: str | None = None
         self.sent_at = math.nan
+        self.written_at = math.nan
         self.accepted_s = math.nan
+        self.accepted_at = math.nan
         self.final: dict[str, Any] | None = None
         self.final_at = math.nan
         self.closed_code: int | None = None
@@ -105,6 +109,7 @@ class Client:
         }
         self.sent_at = time.perf_counter()
         await self.ws.send_str(json.dumps(frame))
+        self.written_at = time.perf_counter()
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 msg = await self.ws.receive(timeout=remaining)
@@ -116,7 +121,7 @@ class Client:
             event = json.loads(msg.data)
             now = time.perf_counter()
             if event["type"] == "accepted":
-                self.accepted_s = now - self.sent_at
+                self.accepted_s, self.accepted_at = now - self.sent_at, now
             elif event["type"] == "reply" or (
                 event["type"] == "error" and event.get("message_id") is not None
             ):
@@ -183,6 +188,14 @@ async def burst(
             cpu["load_generator"] = generator_after - generator_before
             accept_phase.update(
                 wall_ms=round((time.perf_counter() - burst_at) * 1000, 1),
+                # When this one process had written every frame, and when it read its
+                # first 'accepted' (it reads nothing until every frame is written).
+                all_written_ms=round((max(c.written_at for c in opened) - burst_at) * 1000, 1),
+                first_accepted_read_ms=round(
+                    (min((c.accepted_at for c in opened if not math.isnan(c.accepted_at)), default=burst_at) - burst_at)
+                    * 1000,
+                    1,
+                ),
                 cpu_ms_per_message={role: round(s * 1000 / len(opened), 3) for role, s in cpu.items()},
                 cpu_ms_per_message_all=round(sum(cpu.values()) * 1000 / len(opened), 3),
                 cores=os.cpu_count(),
@@ -339,6 +352,17 @@ def main() -> None:
             stack.sql("SELECT status, count(*) FROM chatbot_message WHERE role = 'patient' GROUP BY status")
         )
         escalations = stack.sql("SELECT count(*) FROM chatbot_escalation")[0][0]
+        # Pipeline work that began while patients' messages were still being stored:
+        # it shares the cores with the accept path.
+        picked_early, first_pick_ms, last_stored_ms = stack.sql(
+            "WITH s AS (SELECT min(created_at) AS first, max(created_at) AS last FROM chatbot_message"
+            " WHERE role = 'patient' AND client_id LIKE 'load-%%')"
+            " SELECT count(*) FILTER (WHERE m.processing_started_at < s.last),"
+            " round(extract(epoch FROM min(m.processing_started_at) - s.first) * 1000),"
+            " round(extract(epoch FROM s.last - s.first) * 1000)"
+            " FROM chatbot_message m, s WHERE m.role = 'patient' AND m.client_id LIKE 'load-%%'"
+            " GROUP BY s.first, s.last"
+        )[0]
     result |= {
         "throughput_msgs_per_s_per_worker_process": (
             round(result["throughput_msgs_per_s"] / args.workers, 2)
@@ -350,6 +374,11 @@ def main() -> None:
         "worker_nice": args.worker_nice,
         "stored_patient_messages_by_status": statuses,
         "escalations": escalations,
+        "picked_up_while_storing": {
+            "messages": picked_early,
+            "first_pick_up_ms": first_pick_ms,
+            "last_stored_ms": last_stored_ms,
+        },
         "peak_memory": sampler.peak,
         "profile_svg": profiler[0] if profiler else None,
         "web_profile": web_profiler[0] if web_profiler else None,
