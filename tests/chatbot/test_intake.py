@@ -284,3 +284,101 @@ async def test_a_burst_waits_no_longer_than_the_handover_delay(monkeypatch, sett
             break
         await asyncio.sleep(0.05)
     assert handovers == [[m.pk for m, _ in stored]]
+
+
+needs_redis_cache = pytest.mark.skipif(ratelimit.redis_client() is None, reason="needs the Redis cache")
+
+
+async def _another_process_storing_a_burst(seconds: float) -> None:
+    """Another web process, saying it is storing a burst every 20 ms for ``seconds``."""
+    until = asyncio.get_running_loop().time() + seconds
+    while asyncio.get_running_loop().time() < until:
+        await sync_to_async(intake.say_storing_burst)("another-host:1", 0.05)
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+def no_stale_burst_signals():
+    def clear() -> None:
+        client = ratelimit.redis_client()
+        if client is not None:
+            client.delete(intake.BUSY_KEY)
+
+    clear()
+    yield
+    clear()
+
+
+@needs_redis_cache
+def test_a_process_hears_other_processes_storing_a_burst_not_itself(no_stale_burst_signals) -> None:
+    intake.say_storing_burst("host-a:1", 0.3)
+    assert intake.others_storing_burst("host-b:2")
+    assert not intake.others_storing_burst("host-a:1")
+    intake.say_storing_burst("host-a:1", -0.001)  # it has stopped saying so
+    assert not intake.others_storing_burst("host-b:2")
+
+
+@needs_redis_cache
+@pytest.mark.django_db(transaction=True)
+async def test_a_burst_waits_while_another_process_stores_one(no_stale_burst_signals, monkeypatch, settings) -> None:
+    """The workers start once every web process has stored its burst, not when the first
+    goes quiet."""
+    settings.CHAT_RATE_LIMIT = 1000
+    monkeypatch.setattr(intake, "BURST", 2)
+    monkeypatch.setattr(intake, "QUIET_S", 0.1)
+    monkeypatch.setattr(intake, "HANDOVER_DELAY_S", 10.0)
+    conversation = await sync_to_async(ConversationFactory)()
+    _, handovers = _record_batches_and_handovers(monkeypatch)
+    other = asyncio.create_task(_another_process_storing_a_burst(0.8))
+    stored = await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(5)))
+    await asyncio.sleep(0.5)
+    assert handovers == []  # quiet here for 0.5 s, but the other process is still storing
+    await other
+    for _ in range(40):
+        if handovers:
+            break
+        await asyncio.sleep(0.05)
+    assert handovers == [[m.pk for m, _ in stored]]
+
+
+@needs_redis_cache
+@pytest.mark.django_db(transaction=True)
+async def test_another_process_never_holds_a_burst_past_the_handover_delay(
+    no_stale_burst_signals, monkeypatch, settings
+) -> None:
+    settings.CHAT_RATE_LIMIT = 1000
+    monkeypatch.setattr(intake, "BURST", 2)
+    monkeypatch.setattr(intake, "QUIET_S", 0.05)
+    monkeypatch.setattr(intake, "HANDOVER_DELAY_S", 0.3)
+    conversation = await sync_to_async(ConversationFactory)()
+    _, handovers = _record_batches_and_handovers(monkeypatch)
+    other = asyncio.create_task(_another_process_storing_a_burst(3.0))
+    stored = await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(5)))
+    for _ in range(40):
+        if handovers:
+            break
+        await asyncio.sleep(0.05)
+    assert handovers == [[m.pk for m, _ in stored]]
+    assert not other.done()  # handed over while the other process was still storing
+    other.cancel()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_burst_is_handed_over_when_the_other_processes_cannot_be_asked(monkeypatch, settings) -> None:
+    settings.CHAT_RATE_LIMIT = 1000
+    monkeypatch.setattr(intake, "BURST", 2)
+    monkeypatch.setattr(intake, "QUIET_S", 0.05)
+    monkeypatch.setattr(intake, "HANDOVER_DELAY_S", 10.0)
+
+    def unreachable(process: str) -> bool:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(intake, "others_storing_burst", unreachable)
+    conversation = await sync_to_async(ConversationFactory)()
+    _, handovers = _record_batches_and_handovers(monkeypatch)
+    stored = await asyncio.gather(*(intake.submit(_sub(conversation, f"m{n}", f"c{n}")) for n in range(5)))
+    for _ in range(40):
+        if handovers:
+            break
+        await asyncio.sleep(0.05)
+    assert handovers == [[m.pk for m, _ in stored]]
