@@ -10,9 +10,8 @@ there is no timer, only the queue that forms while the database is busy. The sto
 messages are then handed to the pipeline together (``tasks.patient_messages_enqueue``):
 one thread hop and one broker connection, not one per message, and only once no more
 messages are waiting to be stored (once none has arrived for ``QUIET_S`` and no other
-web process is still storing a burst; at the latest after ``HANDOVER_DELAY_S``), so
-that a patient's 'accepted' never waits behind other patients' hand-overs or the
-pipeline work they start.
+web process is still storing a burst; at the latest after ``HANDOVER_DELAY_S``), so that a patient's 'accepted' never waits behind other
+patients' hand-overs or the pipeline work they start.
 """
 
 from __future__ import annotations
@@ -58,17 +57,17 @@ def this_process() -> str:
 
 def say_storing_burst(process: str, for_s: float) -> None:
     """Tell the other web processes that ``process`` is storing a burst for ``for_s`` more."""
+    client = ratelimit.redis_client()
+    if client is None:
+        return
+    now = time.time()
+    pipe = client.pipeline(transaction=False)
+    pipe.zadd(BUSY_KEY, {process: now + for_s})  # scored by when it stops saying so
+    pipe.zremrangebyscore(BUSY_KEY, "-inf", now - 60)  # processes long gone
+    pipe.expire(BUSY_KEY, 60)
     try:
-        client = ratelimit.redis_client()
-        if client is None:
-            return
-        now = time.time()
-        pipe = client.pipeline(transaction=False)
-        pipe.zadd(BUSY_KEY, {process: now + for_s})  # scored by when it stops saying so
-        pipe.zremrangebyscore(BUSY_KEY, "-inf", now - 60)  # processes long gone
-        pipe.expire(BUSY_KEY, 60)
         pipe.execute()
-    except Exception as exc:  # only the timing of hand-overs depends on it: never the store
+    except RedisError as exc:  # only the timing of hand-overs depends on it
         logger.warning("could not say this process is storing a burst: %s", type(exc).__name__)
 
 
@@ -144,9 +143,8 @@ class _Intake:
         self.track(asyncio.create_task(self.hand_over_when_others_quiet()))
 
     async def hand_over_when_others_quiet(self) -> None:
-        """Arrivals on this process have gone quiet: hand over what was stored, unless
-        another web process is still storing a burst (then look again after QUIET_S, up
-        to HANDOVER_DELAY_S)."""
+        """This process's burst has gone quiet: hand it over, unless another web process
+        is still storing one (then look again after QUIET_S, up to HANDOVER_DELAY_S)."""
         if not self.deferred:
             return
         waited = time.monotonic() - self.since
