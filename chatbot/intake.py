@@ -9,8 +9,9 @@ arrive meanwhile form the next one, stored in one transaction by
 there is no timer, only the queue that forms while the database is busy. The stored
 messages are then handed to the pipeline together (``tasks.patient_messages_enqueue``):
 one thread hop and one broker connection, not one per message, and only once no more
-messages are waiting to be stored (once none has arrived for ``QUIET_S`` and no other
-web process is still storing a burst; at the latest after ``HANDOVER_DELAY_S``), so that a patient's 'accepted' never waits behind other
+messages are waiting to be stored (for a burst, once none has arrived for ``QUIET_S``
+and no other web process is still storing one; at the latest after
+``HANDOVER_DELAY_S``), so that a patient's 'accepted' never waits behind other
 patients' hand-overs or the pipeline work they start.
 """
 
@@ -36,9 +37,8 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 200
 # The longest stored messages wait to be handed over while more keep arriving.
 HANDOVER_DELAY_S = 0.5
-# Stored messages are handed over once none has arrived for QUIET_S, not the moment
-# the queue first empties. More than BURST waiting on one process is a burst, which the
-# other web processes are told about (below).
+# More messages than this stored together are a burst: handed over after QUIET_S
+# without arrivals, not the moment the queue first empties.
 BURST = 20
 QUIET_S = 0.05
 # Web processes share the workers. A process storing a burst says so in Redis (the
@@ -117,19 +117,17 @@ class _Intake:
             self.settle()
 
     def settle(self) -> None:
-        """Nothing is waiting to be stored. What was stored is handed over once no message
-        has arrived for QUIET_S (a patient chatting waits 50 ms more for a reply): the
-        queue empties for a moment whenever the senders' side stalls, and pipeline
-        workers started in the middle of a burst slowed the storing of the rest (on the
-        benchmark's two cores, traced: a 165-message batch took 320 ms, not ~40; and a
-        burst's first message, stored alone and handed over at once, had a worker busy
-        from 25 ms into the burst, accepted p95 216 ms). HANDOVER_DELAY_S still bounds
-        the wait. Messages left waiting by a process that stops are handed over by the
-        ``hand_over_unpicked_messages`` sweep."""
+        """Nothing is waiting to be stored. A few messages (a patient chatting) are handed
+        over at once. A burst's are handed over once no message has arrived for
+        QUIET_S: the queue empties for a moment whenever the senders' side stalls, and
+        pipeline workers started in the middle of a burst slowed the storing of the rest
+        (on the benchmark's two cores, traced: a 165-message batch took 320 ms, not ~40).
+        HANDOVER_DELAY_S still bounds the wait. Messages left waiting by a process that
+        stops are handed over by the ``hand_over_unpicked_messages`` sweep."""
         if not self.deferred:
             return
         waited = time.monotonic() - self.since
-        if waited >= HANDOVER_DELAY_S:
+        if len(self.deferred) <= BURST or waited >= HANDOVER_DELAY_S:
             self.hand_over_deferred()
             return
         self.wait_for_quiet(HANDOVER_DELAY_S - waited)
@@ -145,8 +143,6 @@ class _Intake:
     async def hand_over_when_others_quiet(self) -> None:
         """This process's burst has gone quiet: hand it over, unless another web process
         is still storing one (then look again after QUIET_S, up to HANDOVER_DELAY_S)."""
-        if not self.deferred:
-            return
         waited = time.monotonic() - self.since
         try:
             others = waited < HANDOVER_DELAY_S and await sync_to_async(
