@@ -9,26 +9,22 @@ arrive meanwhile form the next one, stored in one transaction by
 there is no timer, only the queue that forms while the database is busy. The stored
 messages are then handed to the pipeline together (``tasks.patient_messages_enqueue``):
 one thread hop and one broker connection, not one per message, and only once no more
-messages are waiting to be stored (for a burst, once none has arrived for ``QUIET_S``
-and no other web process is still storing one; at the latest after
-``HANDOVER_DELAY_S``), so that a patient's 'accepted' never waits behind other
-patients' hand-overs or the pipeline work they start.
+messages are waiting to be stored (for a burst, once none has arrived for ``QUIET_S``;
+at the latest after ``HANDOVER_DELAY_S``), so that a patient's 'accepted' never waits
+behind other patients' hand-overs or the pipeline work they start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 import time
 import weakref
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from redis import RedisError
 
-from chatbot import ratelimit, services, tasks
+from chatbot import services, tasks
 from chatbot.models import Message
 
 logger = logging.getLogger(__name__)
@@ -41,48 +37,6 @@ HANDOVER_DELAY_S = 0.5
 # without arrivals, not the moment the queue first empties.
 BURST = 20
 QUIET_S = 0.05
-# Web processes share the workers. A process storing a burst says so in Redis (the
-# cache's): as a batch starts, until it is stored (at most HANDOVER_DELAY_S), and as it
-# ends, for QUIET_S more. A burst's hand-over waits while another process is saying so:
-# one process's burst handed over while another was still storing its own started the
-# workers beside it, and slowed that storing (on the benchmark's two cores, accepted p95
-# ~280 ms in such runs against ~125). HANDOVER_DELAY_S still bounds the wait, and
-# without a Redis cache (one process) there is nothing to wait for.
-BUSY_KEY = "chat:intake:storing-burst"
-
-
-def this_process() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def say_storing_burst(process: str, for_s: float) -> None:
-    """Tell the other web processes that ``process`` is storing a burst for ``for_s`` more."""
-    client = ratelimit.redis_client()
-    if client is None:
-        return
-    now = time.time()
-    pipe = client.pipeline(transaction=False)
-    pipe.zadd(BUSY_KEY, {process: now + for_s})  # scored by when it stops saying so
-    pipe.zremrangebyscore(BUSY_KEY, "-inf", now - 60)  # processes long gone
-    pipe.expire(BUSY_KEY, 60)
-    try:
-        pipe.execute()
-    except RedisError as exc:  # only the timing of hand-overs depends on it
-        logger.warning("could not say this process is storing a burst: %s", type(exc).__name__)
-
-
-def others_storing_burst(process: str) -> bool:
-    """Whether a web process other than ``process`` is saying it stores a burst. False
-    when that cannot be known."""
-    client = ratelimit.redis_client()
-    if client is None:
-        return False
-    try:
-        saying = client.zrangebyscore(BUSY_KEY, time.time(), "+inf")
-    except RedisError as exc:
-        logger.warning("could not ask whether other processes are storing a burst: %s", type(exc).__name__)
-        return False
-    return any(member.decode() != process for member in saying)
 
 
 class _Intake:
@@ -105,9 +59,8 @@ class _Intake:
             self.quiet = None
         try:
             while self.pending:
-                in_burst = len(self.pending) + len(self.deferred) > BURST
                 batch, self.pending = self.pending[:MAX_BATCH], self.pending[MAX_BATCH:]
-                handover = await self.store(batch, in_burst)
+                handover = await self.store(batch)
                 if handover and not self.deferred:
                     self.since = time.monotonic()
                 self.deferred += handover
@@ -130,49 +83,20 @@ class _Intake:
         if len(self.deferred) <= BURST or waited >= HANDOVER_DELAY_S:
             self.hand_over_deferred()
             return
-        self.wait_for_quiet(HANDOVER_DELAY_S - waited)
-
-    def wait_for_quiet(self, left_s: float) -> None:
         loop = asyncio.get_running_loop()
-        self.quiet = loop.call_later(min(QUIET_S, left_s), self.on_quiet)
-
-    def on_quiet(self) -> None:
-        self.quiet = None
-        self.track(asyncio.create_task(self.hand_over_when_others_quiet()))
-
-    async def hand_over_when_others_quiet(self) -> None:
-        """This process's burst has gone quiet: hand it over, unless another web process
-        is still storing one (then look again after QUIET_S, up to HANDOVER_DELAY_S)."""
-        waited = time.monotonic() - self.since
-        try:
-            others = waited < HANDOVER_DELAY_S and await sync_to_async(
-                others_storing_burst, thread_sensitive=False
-            )(this_process())
-        except Exception as exc:  # never hold messages back on a question about timing
-            logger.warning("could not ask whether other processes are storing a burst: %s", type(exc).__name__)
-            others = False
-        if self.quiet is not None or (self.flusher is not None and not self.flusher.done()):
-            return  # messages arrived meanwhile: their flush decides
-        if others:
-            self.wait_for_quiet(HANDOVER_DELAY_S - waited)
-        else:
-            self.hand_over_deferred()
+        self.quiet = loop.call_later(min(QUIET_S, HANDOVER_DELAY_S - waited), self.hand_over_deferred)
 
     def hand_over_deferred(self) -> None:
         message_ids, self.deferred, self.quiet = self.deferred, [], None
-        if message_ids:
-            self.hand_over(message_ids)
+        self.hand_over(message_ids)
 
     async def store(
-        self,
-        batch: list[tuple[services.Submission, asyncio.Future[tuple[Message, bool]]]],
-        in_burst: bool = False,
+        self, batch: list[tuple[services.Submission, asyncio.Future[tuple[Message, bool]]]]
     ) -> list[int]:
-        """Store one batch and answer its waiters; returns the ids to hand over. In a
-        burst, first tell the other web processes so (in the same thread hop)."""
+        """Store one batch and answer its waiters; returns the ids to hand over."""
         try:
-            results = await database_sync_to_async(_submit)(
-                [submission for submission, _ in batch], this_process() if in_burst else None
+            results = await database_sync_to_async(services.patient_messages_submit)(
+                submissions=[submission for submission, _ in batch]
             )
         except Exception as exc:  # the database or cache is down: every waiter hears it
             for _, future in batch:
@@ -205,24 +129,9 @@ class _Intake:
         task = asyncio.create_task(
             sync_to_async(tasks.patient_messages_enqueue, thread_sensitive=False)(message_ids=message_ids)
         )
-        self.track(task)
-        task.add_done_callback(lambda done: _log_failed_handover(done, message_ids))
-
-    def track(self, task: asyncio.Task[None]) -> None:
-        """Keep a reference to a task nobody awaits until it is done."""
         self.handovers.add(task)
         task.add_done_callback(self.handovers.discard)
-
-
-def _submit(
-    submissions: list[services.Submission], storing_burst: str | None
-) -> list[tuple[Message, bool] | services.RateLimited]:
-    if storing_burst is not None:
-        say_storing_burst(storing_burst, HANDOVER_DELAY_S)
-    results = services.patient_messages_submit(submissions=submissions)
-    if storing_burst is not None:  # this process's quiet period, when more may come
-        say_storing_burst(storing_burst, QUIET_S)
-    return results
+        task.add_done_callback(lambda done: _log_failed_handover(done, message_ids))
 
 
 def _log_failed_handover(task: asyncio.Task[None], message_ids: list[int]) -> None:

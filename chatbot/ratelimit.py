@@ -49,7 +49,7 @@ def message_rate_checks(*, user_ids: Sequence[int]) -> list[RateDecision]:
     window = settings.CHAT_RATE_WINDOW_S
     now = int(time.time())
     keys = [f"chat-rate:{user_id}:{now // window}" for user_id in user_ids]
-    client = redis_client()
+    client = _redis_client()
     if client is None:
         counts = [_count(key, window) for key in keys]
     else:
@@ -63,7 +63,7 @@ def message_rate_checks(*, user_ids: Sequence[int]) -> list[RateDecision]:
     ]
 
 
-def redis_client() -> Any | None:
+def _redis_client() -> Any | None:
     """The default cache's Redis client, or None when the cache is not Redis."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):

@@ -86,7 +86,7 @@ def test_the_rate_count_is_per_message_and_expires(settings) -> None:
     assert [d.allowed for d in decisions] == [True, True, True, True]
     (fourth,) = ratelimit.message_rate_checks(user_ids=[user])
     assert not fourth.allowed and 0 < fourth.retry_after_s <= 3600
-    client = ratelimit.redis_client()
+    client = ratelimit._redis_client()
     assert client is not None, "the suite runs with REDIS_URL, so the script is what is tested"
     key = cache.make_and_validate_key(f"chat-rate:{user}:{int(time.time()) // 3600}")
     assert int(client.get(key)) == 4  # the refused message is counted too, as before
@@ -116,7 +116,7 @@ def test_a_client_id_that_raced_in_on_another_process_is_acknowledged_not_stored
 def test_a_rate_key_without_an_expiry_gets_one(settings) -> None:
     settings.CHAT_RATE_WINDOW_S = 3600
     user = 8_000_000 + int(time.time() * 1000) % 1_000_000
-    client = ratelimit.redis_client()
+    client = ratelimit._redis_client()
     assert client is not None
     key = cache.make_and_validate_key(f"chat-rate:{user}:{int(time.time()) // 3600}")
     client.set(key, 1)  # left without a TTL (by an older version, or a hand)
