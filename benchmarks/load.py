@@ -186,16 +186,13 @@ async def burst(
             cpu_after, generator_after = cpu_seconds_by_role(stack), time.process_time()
             cpu = {role: cpu_after.get(role, 0.0) - used for role, used in cpu_before.items()}
             cpu["load_generator"] = generator_after - generator_before
+            read = [c.accepted_at for c in opened if not math.isnan(c.accepted_at)]
             accept_phase.update(
                 wall_ms=round((time.perf_counter() - burst_at) * 1000, 1),
                 # When this one process had written every frame, and when it read its
                 # first 'accepted' (it reads nothing until every frame is written).
                 all_written_ms=round((max(c.written_at for c in opened) - burst_at) * 1000, 1),
-                first_accepted_read_ms=round(
-                    (min((c.accepted_at for c in opened if not math.isnan(c.accepted_at)), default=burst_at) - burst_at)
-                    * 1000,
-                    1,
-                ),
+                first_accepted_read_ms=round((min(read) - burst_at) * 1000, 1) if read else None,
                 cpu_ms_per_message={role: round(s * 1000 / len(opened), 3) for role, s in cpu.items()},
                 cpu_ms_per_message_all=round(sum(cpu.values()) * 1000 / len(opened), 3),
                 cores=os.cpu_count(),
@@ -236,6 +233,21 @@ async def burst(
         "closed_by_server": dict(Counter(str(c.closed_code) for c in opened if c.closed_code is not None)),
         "last_reply_s": round(last, 2),
         "throughput_msgs_per_s": round(len(finals) / last, 2) if last > 0 else None,
+    }
+
+
+def picked_up_while_storing(rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """From the burst's ``(created_at, processing_started_at)`` rows: how many messages a
+    worker began before the last was stored, and when the first was begun and the last
+    stored, in ms after the first was stored."""
+    if not rows:
+        return {"messages": 0, "first_pick_up_ms": None, "last_stored_ms": None}
+    first, last = min(r[0] for r in rows), max(r[0] for r in rows)
+    begun = [r[1] for r in rows if r[1] is not None]
+    return {
+        "messages": sum(1 for b in begun if b < last),
+        "first_pick_up_ms": round((min(begun) - first).total_seconds() * 1000) if begun else None,
+        "last_stored_ms": round((last - first).total_seconds() * 1000),
     }
 
 
@@ -354,15 +366,10 @@ def main() -> None:
         escalations = stack.sql("SELECT count(*) FROM chatbot_escalation")[0][0]
         # Pipeline work that began while patients' messages were still being stored:
         # it shares the cores with the accept path.
-        picked_early, first_pick_ms, last_stored_ms = stack.sql(
-            "WITH s AS (SELECT min(created_at) AS first, max(created_at) AS last FROM chatbot_message"
-            " WHERE role = 'patient' AND client_id LIKE 'load-%%')"
-            " SELECT count(*) FILTER (WHERE m.processing_started_at < s.last),"
-            " round(extract(epoch FROM min(m.processing_started_at) - s.first) * 1000),"
-            " round(extract(epoch FROM s.last - s.first) * 1000)"
-            " FROM chatbot_message m, s WHERE m.role = 'patient' AND m.client_id LIKE 'load-%%'"
-            " GROUP BY s.first, s.last"
-        )[0]
+        burst_rows = stack.sql(
+            "SELECT created_at, processing_started_at FROM chatbot_message"
+            " WHERE role = 'patient' AND starts_with(client_id, 'load-')"
+        )
     result |= {
         "throughput_msgs_per_s_per_worker_process": (
             round(result["throughput_msgs_per_s"] / args.workers, 2)
@@ -374,11 +381,7 @@ def main() -> None:
         "worker_nice": args.worker_nice,
         "stored_patient_messages_by_status": statuses,
         "escalations": escalations,
-        "picked_up_while_storing": {
-            "messages": picked_early,
-            "first_pick_up_ms": first_pick_ms,
-            "last_stored_ms": last_stored_ms,
-        },
+        "picked_up_while_storing": picked_up_while_storing(burst_rows),
         "peak_memory": sampler.peak,
         "profile_svg": profiler[0] if profiler else None,
         "web_profile": web_profiler[0] if web_profiler else None,

@@ -143,8 +143,8 @@ class Stack:
     # The database through a TcpGate that the chaos runs close and open. The relay is a
     # thread of this (the client's) process, so it shares the client's interpreter lock:
     # under a load burst every database round trip of the stack waited behind the load
-    # generator (traced: the first batch a web process stored took ~100 ms, ~20 without the relay). The load
-    # benchmark reaches the database directly, as a deployment does.
+    # generator (traced: the first batch a web process stored took ~100 ms, ~20 without
+    # the relay). The load benchmark reaches the database directly, as a deployment does.
     db_gate: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
