@@ -85,8 +85,12 @@ def test_a_failing_rail_logs_no_text(caplog, monkeypatch) -> None:
             raise ValueError(f"could not parse {text!r}")
 
     monkeypatch.setitem(registry.RAILS, "leaky", "x.Leaky")
-    monkeypatch.setattr(registry, "get_rail", lambda name: Leaky())
+    # The runner calls the name it imported, so that is the one to replace.
+    monkeypatch.setattr("guardrails.runner.get_rail", lambda name: Leaky())
     caplog.set_level(logging.DEBUG)
     (verdict,) = run_rails(["leaky"], "Jane Roe, 555-0101", RailContext())
     assert verdict.category == "rail_error"
-    assert "Jane" not in caplog.text and "555" not in caplog.text
+    assert "ValueError" in caplog.text  # the rail's own exception, not a failed import
+    # Not "555" alone: a log line's milliseconds can hold it.
+    for phi in ("Jane", "Roe", "555-0101", "could not parse"):
+        assert phi not in caplog.text
