@@ -1,7 +1,7 @@
 """Many patients at once, against the production-shaped stack (``benchmarks/stack.py``).
 
     python -m benchmarks.load --sockets 1000 --patients 200 [--web 2] [--workers 1]
-                              [--worker-nice 19] [--profile 30]
+                              [--worker-nice 19] [--profile 30] [--gc-trace]
 
 Opens ``--sockets`` authenticated sockets, each on a new conversation, sends one
 message on every socket at once, and waits for each message's final event (a
@@ -22,8 +22,16 @@ message on every socket at once, and waits for each message's final event (a
 - ``accept_phase``: from the burst until the last ``accepted``, its wall time and the
   CPU each process type used in it (web, worker, Redis, PostgreSQL, and this load
   generator), in ms per message: on a machine with C cores no run can accept the burst
-  faster than the sum divided by C, so it says where a latency floor comes from;
+  faster than the sum divided by C, so it says where a latency floor comes from; when
+  the burst began (``began_unix``), when this client had written every frame and the CPU
+  it spent writing them, and when it read its first ``accepted``;
+- with ``--gc-trace``, ``gc_pauses_in_accept_phase``: every garbage collection of 5 ms
+  or more in the accept phase, by process type (``benchmarks/gctrace.py``), and
+  ``gc_trace_dir``: every process's trace, under ``var/``;
 - ``uptime``: the machine's load, since figures on a shared machine need it.
+
+This process collects its garbage and freezes what is left (``gc.freeze``) just before
+the burst, so that it writes the frames without stopping for a full collection.
 
 ``--profile S`` records a worker with py-spy for S seconds under the burst and
 writes a flame graph (SVG) under ``var/``; ``--profile-web S`` records one web
@@ -34,12 +42,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -47,7 +57,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.stack import REPO, Stack, cpu_seconds_by_role, rss_by_process_type
+from benchmarks import gctrace
+from benchmarks.stack import REPO, Stack, cpu_seconds_by_role, pids_by_role, rss_by_process_type
 
 QUESTIONS = [
     "What helps a cold?",
@@ -80,6 +91,7 @@ class Client:
         self.open_error: str | None = None
         self.sent_at = math.nan
         self.written_at = math.nan
+        self.written_cpu = math.nan
         self.accepted_s = math.nan
         self.accepted_at = math.nan
         self.final: dict[str, Any] | None = None
@@ -109,7 +121,7 @@ class Client:
         }
         self.sent_at = time.perf_counter()
         await self.ws.send_str(json.dumps(frame))
-        self.written_at = time.perf_counter()
+        self.written_at, self.written_cpu = time.perf_counter(), time.process_time()
         while (remaining := deadline - time.monotonic()) > 0:
             try:
                 msg = await self.ws.receive(timeout=remaining)
@@ -189,9 +201,14 @@ async def burst(
             read = [c.accepted_at for c in opened if not math.isnan(c.accepted_at)]
             accept_phase.update(
                 wall_ms=round((time.perf_counter() - burst_at) * 1000, 1),
+                began_unix=round(burst_unix, 3),
                 # When this one process had written every frame, and when it read its
                 # first 'accepted' (it reads nothing until every frame is written).
                 all_written_ms=round((max(c.written_at for c in opened) - burst_at) * 1000, 1),
+                # The CPU this process spent writing them: it shares the machine's cores.
+                generator_cpu_writing_ms=round(
+                    (max(c.written_cpu for c in opened) - generator_before) * 1000, 1
+                ),
                 first_accepted_read_ms=round((min(read) - burst_at) * 1000, 1) if read else None,
                 cpu_ms_per_message={role: round(s * 1000 / len(opened), 3) for role, s in cpu.items()},
                 cpu_ms_per_message_all=round(sum(cpu.values()) * 1000 / len(opened), 3),
@@ -204,10 +221,16 @@ async def burst(
             }
             print(json.dumps({"early": early, "uptime": os.getloadavg()}), file=sys.stderr, flush=True)
 
+        # This process's own garbage. It holds the stack's and the sockets' objects, and a
+        # full collection while it wrote the frames stopped it for 33-86 ms in 16 of 17
+        # runs traced with --gc-trace: frames half written, replies unread, a pause of the
+        # client's that the figures charged to the server. Collected once, and frozen.
+        gc.collect()
+        gc.freeze()
         if on_burst is not None:
             on_burst()
         cpu_before, generator_before = cpu_seconds_by_role(stack), time.process_time()
-        burst_at = time.perf_counter()
+        burst_at, burst_unix = time.perf_counter(), time.time()
         reporter = asyncio.create_task(report_accepted())
         await asyncio.gather(*(c.send_and_wait(deadline) for c in opened))
         reporter.cancel()
@@ -304,6 +327,28 @@ def profile(pids: list[int], seconds: int, name: str, fmt: str = "flamegraph", r
     return str(out) if result.returncode == 0 else None
 
 
+def start_gc_trace() -> str:
+    """Trace collections in this process and in every Python process the stack starts
+    (they inherit the environment); returns the directory the traces go to."""
+    (REPO / "var").mkdir(exist_ok=True)
+    directory = tempfile.mkdtemp(prefix="gc-trace-", dir=REPO / "var")  # kept, like the profiles
+    os.environ[gctrace.TRACE_ENV] = directory
+    paths = [str(gctrace.SITE_DIR), str(REPO), os.environ.get("PYTHONPATH", "")]
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    gctrace.install(directory)
+    return directory
+
+
+def accept_phase_pauses(stack: Stack, trace_dir: str, accept_phase: dict[str, Any]) -> dict[str, Any] | None:
+    """Collections of 5 ms or more, by process type, from the burst to the last 'accepted'."""
+    if "began_unix" not in accept_phase:  # no 'accepted' phase was measured
+        return None
+    roles = {pid: role for role, pids in pids_by_role(stack).items() for pid in pids}
+    roles[os.getpid()] = "load_generator"
+    began = accept_phase["began_unix"]
+    return gctrace.pauses(trace_dir, roles, began, began + accept_phase["wall_ms"] / 1000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -326,7 +371,13 @@ def main() -> None:
         action="store_true",
         help="reach the database through the chaos runs' relay in this process, as runs before 2026-12-05 did",
     )
+    parser.add_argument(
+        "--gc-trace",
+        action="store_true",
+        help="record garbage-collector pauses in every process and report those in the accept phase",
+    )
     args = parser.parse_args()
+    trace_dir = start_gc_trace() if args.gc_trace else None
 
     with Stack(
         web_processes=args.web,
@@ -358,6 +409,9 @@ def main() -> None:
         on_burst = profile_web if args.profile_web else None
         result = asyncio.run(burst(stack, tokens, args.sockets, args.timeout, on_burst))
         result["server_accepted_share"] = server_accept(stack)
+        if trace_dir is not None:
+            result["gc_pauses_in_accept_phase"] = accept_phase_pauses(stack, trace_dir, result["accept_phase"])
+            result["gc_trace_dir"] = trace_dir
         sampler.sample()
         sampler.done.set()
         statuses = dict(

@@ -555,10 +555,10 @@ def _memory(pid: int) -> tuple[int, int]:
     return values.get("Rss", 0), values.get("Pss", 0)
 
 
-def cpu_seconds_by_role(stack: Stack) -> dict[str, float]:
-    """CPU time (user + system) each process type has used so far, in seconds: the web
-    processes, the worker's processes, Redis, and every PostgreSQL process on the machine
-    (the stack's database is one of the server's databases, not its own server)."""
+def pids_by_role(stack: Stack) -> dict[str, list[int]]:
+    """The pids of each process type: the web processes, the worker's processes, Redis,
+    and every PostgreSQL process on the machine (the stack's database is one of the
+    server's databases, not its own server)."""
     roles: dict[str, list[int]] = {"web": stack.web_children()}
     for name in ("worker", "redis"):
         process = stack.processes.get(name)
@@ -566,7 +566,15 @@ def cpu_seconds_by_role(stack: Stack) -> dict[str, float]:
             roles[name] = [process.pid, *_descendants(process.pid)]
     out = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
     roles["postgres"] = [int(pid) for pid in out.split()]
-    return {role: round(sum(_cpu_seconds(pid) for pid in pids), 3) for role, pids in roles.items()}
+    return roles
+
+
+def cpu_seconds_by_role(stack: Stack) -> dict[str, float]:
+    """CPU time (user + system) each process type (``pids_by_role``) has used so far, in
+    seconds."""
+    return {
+        role: round(sum(_cpu_seconds(pid) for pid in pids), 3) for role, pids in pids_by_role(stack).items()
+    }
 
 
 def _cpu_seconds(pid: int) -> float:
