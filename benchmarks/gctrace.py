@@ -26,8 +26,8 @@ SITE_DIR = Path(__file__).resolve().parent / "gc_trace"
 
 
 def install(directory: str | os.PathLike[str]) -> None:
-    """Record this process's collections under ``directory``."""
-    path = Path(directory) / f"{os.getpid()}.log"
+    """Record this process's collections under ``directory``, and those of any process
+    forked from it, each under its own pid (Celery's pool processes are forked)."""
     started: list[float] = [0.0]
 
     def record(phase: str, info: dict[str, Any]) -> None:
@@ -36,7 +36,7 @@ def install(directory: str | os.PathLike[str]) -> None:
             return
         ms = (time.perf_counter() - started[0]) * 1000
         if info["generation"] >= 1 or ms >= 1.0:
-            with path.open("a") as out:
+            with (Path(directory) / f"{os.getpid()}.log").open("a") as out:
                 out.write(f"{time.time():.4f} {info['generation']} {ms:.2f}\n")
 
     gc.callbacks.append(record)
@@ -56,7 +56,11 @@ def pauses(
     for log in sorted(Path(directory).glob("*.log")):
         role = roles.get(int(log.stem), "other")
         for line in log.read_text().splitlines():
-            ended, generation, ms = line.split()
+            try:
+                ended, generation, ms = line.split()
+                float(ended), int(generation), float(ms)
+            except ValueError:  # half a line, from a process killed while writing it
+                continue
             if start_unix <= float(ended) <= end_unix and float(ms) >= at_least_ms:
                 found.setdefault(role, []).append(
                     {

@@ -46,3 +46,48 @@ def test_pauses_are_those_in_the_window_and_long_enough_by_role(tmp_path) -> Non
         ],
         "other": [{"generation": 1, "ms": 7.5, "at_ms": 100}],
     }
+
+
+def test_a_malformed_line_is_skipped_not_fatal(tmp_path) -> None:
+    # A process killed while writing leaves half a line; the run's report must survive it.
+    (tmp_path / "101.log").write_text("1000.0100 2 198.60\n1000.02")
+    assert gctrace.pauses(tmp_path, {101: "web"}, 1000.0, 1001.0) == {
+        "web": [{"generation": 2, "ms": 198.6, "at_ms": 10}]
+    }
+
+
+def test_the_accept_phase_pauses_name_the_load_generator_and_need_a_measured_phase(
+    tmp_path, monkeypatch
+) -> None:
+    from benchmarks import load
+
+    monkeypatch.setattr(load, "pids_by_role", lambda stack: {"web": [101], "worker": [202]})
+    (tmp_path / "101.log").write_text("1000.0500 1 12.00\n")
+    (tmp_path / "202.log").write_text("1000.4000 2 90.00\n")  # after the last 'accepted'
+    (tmp_path / f"{os.getpid()}.log").write_text("1000.0300 2 40.00\n")
+    phase = {"began_unix": 1000.0, "wall_ms": 200.0}
+    assert load.accept_phase_pauses(None, str(tmp_path), phase) == {  # type: ignore[arg-type]
+        "web": [{"generation": 1, "ms": 12.0, "at_ms": 50}],
+        "load_generator": [{"generation": 2, "ms": 40.0, "at_ms": 30}],
+    }
+    assert load.accept_phase_pauses(None, str(tmp_path), {}) is None  # type: ignore[arg-type]
+
+
+def test_each_process_writes_under_its_own_pid_even_after_a_fork(tmp_path) -> None:
+    # Celery's pool processes are forked from a process that installed the hook.
+    script = (
+        "import gc, os, sys\n"
+        "from benchmarks import gctrace\n"
+        "gctrace.install(sys.argv[1])\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    gc.collect(); os._exit(0)\n"
+        "os.waitpid(pid, 0)\n"
+        "print(pid)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
+    )
+    lines = (tmp_path / f"{done.stdout.strip()}.log").read_text().splitlines()
+    assert any(line.split()[1] == "2" for line in lines)
