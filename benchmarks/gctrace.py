@@ -57,17 +57,13 @@ def pauses(
         role = roles.get(int(log.stem), "other")
         for line in log.read_text().splitlines():
             try:
-                ended, generation, ms = line.split()
-                float(ended), int(generation), float(ms)
-            except ValueError:  # half a line, from a process killed while writing it
+                fields = line.split()
+                ended, generation, ms = float(fields[0]), int(fields[1]), float(fields[2])
+            except (ValueError, IndexError):  # half a line, from a process killed while writing it
                 continue
-            if start_unix <= float(ended) <= end_unix and float(ms) >= at_least_ms:
+            if start_unix <= ended <= end_unix and ms >= at_least_ms:
                 found.setdefault(role, []).append(
-                    {
-                        "generation": int(generation),
-                        "ms": round(float(ms), 1),
-                        "at_ms": round((float(ended) - start_unix) * 1000),
-                    }
+                    {"generation": generation, "ms": round(ms, 1), "at_ms": round((ended - start_unix) * 1000)}
                 )
     for entries in found.values():
         entries.sort(key=lambda entry: entry["at_ms"])
