@@ -51,6 +51,10 @@ SPENT = (
     "answers_test_8",
     "answers_test_9",
     "answers_test_10",
+    "answers_test_11",
+    "answers_test_12",
+    "answers_test_13",
+    "answers_test_14",
 )
 PREFIX = "sqt_"
 

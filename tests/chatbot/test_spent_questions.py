@@ -69,8 +69,8 @@ def test_only_reported_sets_are_spent_and_the_newest_frozen_set_is_never_read() 
     sums = (TESTSETS / "SHA256SUMS").read_text(encoding="utf-8")
     for name in SPENT:
         assert f"{name}.jsonl" in sums, name
-    # frozen 2026-12-04 (seventh session) to judge this very training
-    assert "answers_test_11" not in SPENT and "answers_test_12" not in SPENT
+    # frozen 2026-12-05 (twelfth session); judges this very training (sixteenth session)
+    assert "answers_test_15" not in SPENT
 
 
 @pytest.mark.slow
@@ -81,4 +81,4 @@ def test_the_committed_files_are_what_the_spent_sets_give(tmp_path: Path) -> Non
     made = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob(f"{PREFIX}*.jsonl")}
     committed = {p.name: p.read_text(encoding="utf-8") for p in OUT.glob(f"{PREFIX}*.jsonl")}
     assert made and made == committed
-    assert not any('"id": "at11' in text or '"id": "at12' in text for text in committed.values())
+    assert not any('"id": "at15' in text for text in committed.values())
