@@ -26,7 +26,9 @@ from dataclasses import dataclass
 
 from guardrails.sentences import sentences
 
-CHUNKER_VERSION = "sections-3"  # 3: numbered steps are list items, kept whole with their lead-in
+# 3: numbered steps are list items, kept whole with their lead-in; 4: a heading may hold an
+# abbreviation's full stop ("What is C. diff?")
+CHUNKER_VERSION = "sections-4"
 TARGET_WORDS = 200
 MAX_WORDS = 250
 # A section this short (a one-line intro) shares a chunk with the next one.
@@ -38,7 +40,6 @@ BULLETS = ("-", "*", "•")
 _NUMBERED = re.compile(r"\d{1,2}[.)]\s")
 
 _PARAGRAPH = re.compile(r"\n\s*\n")
-_SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,9 @@ class Chunk:
 
 
 def is_heading(line: str) -> bool:
-    """A short line of its own, one sentence, that ends in "?" or ":" and is not a list item."""
+    """A short line of its own, one sentence, that ends in "?" or ":" and is not a list item.
+    One sentence as the sentence splitter reads it: "What is C. diff?" is a heading (a bare
+    full stop and a space once said no, and its section ran on under the one before)."""
     line = line.strip()
     return (
         bool(line)
@@ -68,7 +71,7 @@ def is_heading(line: str) -> bool:
         and line.endswith(("?", ":"))
         and not is_item(line)
         and len(line.split()) <= MAX_HEADING_WORDS
-        and not _SENTENCE_BREAK.search(line)
+        and len(sentences(line)) == 1
     )
 
 

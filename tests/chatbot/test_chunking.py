@@ -6,6 +6,8 @@ import pytest
 
 from chatbot.chunking import MAX_WORDS, chunk_document, is_heading, is_item, split_heading, units
 from chatbot.management.commands.load_knowledge import markdown_documents
+from chatbot.relevance import sections_of
+from guardrails.base import Passage
 
 STARTER = Path(__file__).resolve().parents[2] / "chatbot" / "knowledge" / "starter"
 
@@ -164,11 +166,38 @@ def test_a_lead_in_right_under_a_heading_stays_in_that_section() -> None:
         ("A fever is a body temperature of 100.4 F or higher.", False),
         ("Why? " + "word " * 30 + "end?", False),
         ("In children, colds are the most common cause. Other triggers include:", False),
+        ("What is C. diff?", True),
+        ("Stop. What now?", False),
         ("", False),
     ],
 )
 def test_is_heading(line: str, heading: bool) -> None:
     assert is_heading(line) is heading
+
+
+def test_every_starter_heading_reads_as_a_heading() -> None:
+    """Each "## " heading of a starter article (with the ":" ``markdown_to_text`` gives one
+    that ends in neither "?" nor ":") heads a section of its own."""
+    read = 0
+    for path in sorted(STARTER.glob("*.md")):
+        for line in path.read_text(encoding="utf-8").split("\n"):
+            if line.startswith("## "):
+                heading = line[3:].strip()
+                heading = heading if heading.endswith(("?", ":")) else heading + ":"
+                assert is_heading(heading), (path.stem, heading)
+                read += 1
+    assert read > 500
+
+
+def test_a_heading_with_an_abbreviation_heads_its_own_section() -> None:
+    """"What is C. diff?" once ran on as a sentence of the allergic-reaction section before
+    it, so the section ranker could never choose it."""
+    document = next(d for d in markdown_documents(STARTER) if d.slug == "antibiotic-side-effects")
+    chunks = "\n\n".join(c.text for c in chunk_document(document.title, document.text))
+    sections = dict(sections_of(Passage(1, document.title, chunks)))
+    assert sections["What is C. diff?"][0].startswith("C. diff (Clostridioides difficile) is a germ")
+    allergic = sections["What are the signs of an allergic reaction to an antibiotic?"]
+    assert not any("C. diff" in unit for unit in allergic)
 
 
 def test_no_starter_chunk_starts_mid_list_or_mid_sentence() -> None:
