@@ -69,7 +69,8 @@ def test_only_reported_sets_are_spent_and_the_newest_frozen_set_is_never_read() 
     sums = (TESTSETS / "SHA256SUMS").read_text(encoding="utf-8")
     for name in SPENT:
         assert f"{name}.jsonl" in sums, name
-    # frozen 2026-12-05 (twelfth session); judges this very training (sixteenth session)
+    # answers_test_15 judged this training (sixteenth session); adding it too was judged on
+    # answers_test_16 and not kept, so neither is training yet
     assert "answers_test_15" not in SPENT
 
 
