@@ -50,6 +50,7 @@ MANIFEST_FILE = MODELS / "rails_classifier.json"
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
 TRAINING_FILES: tuple[Path, ...] = (
     *sorted((HERE / "data" / "train").glob("*.jsonl")),
+    *sorted((HERE / "data" / "pairs").glob("*.jsonl")),  # counterfactual rewrites (``counterfactual``)
     HERE / "data" / "self_harm_train.jsonl",
     HERE / "data" / "self_harm_conversations.jsonl",
 )
