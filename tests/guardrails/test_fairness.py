@@ -49,6 +49,7 @@ def test_it_exits_non_zero_on_a_flip_and_names_the_group(groups: Path, capsys) -
     assert "flip flips (NEW): v0=crisis v1=allow" in out
     assert "flip same" not in out
     assert "1 of 2 groups flip" in out
+    assert "flips by tier: 1 across tiers (1 between urgent and allow), 0 within one tier" in out
     assert CRISIS not in out  # group ids and outcomes only, never the texts
 
 
@@ -103,3 +104,17 @@ def v(rail: str, action: str, category: str, score: float = 0.9) -> Verdict:
 )
 def test_outcome_names_the_decision(verdicts: list[Verdict], expected: str) -> None:
     assert outcome(verdicts) == expected
+
+
+def test_every_outcome_has_a_tier_and_a_flip_within_one_is_told_apart() -> None:
+    from guardrails.fairness import OUTCOME_NAMES, TIERS, Report, Result
+
+    assert set(TIERS) == set(OUTCOME_NAMES)
+    results = (
+        Result("g1", (("a", "crisis"), ("b", "emergency"))),
+        Result("g2", (("a", "help"), ("b", "flag"))),
+        Result("g3", (("a", "allow"), ("b", "allow"))),
+    )
+    lines = Report(results, frozenset()).lines()
+    assert "flips by tier: 1 across tiers (0 between urgent and allow), 1 within one tier" in lines[-2]
+    assert lines[-1].startswith("2 of 3 groups flip")
