@@ -448,6 +448,7 @@ def _run_epoch(
     idx: list[int],
     rng: random.Random,
     optim: Any | None,
+    teacher: dict[str, np.ndarray] | None = None,
 ) -> float:
     train = optim is not None
     base.train(train)
@@ -463,6 +464,9 @@ def _run_epoch(
             out = _forward(torch, base, heads, cached, [*batch, *partners])
             loss = _pairing_loss(torch, rows, batch, out) if partners else None
             out = {h: z[: len(batch)] for h, z in out.items()}
+            if train and teacher:
+                kept = _keeping_loss(torch, batch, out, teacher)
+                loss = kept if loss is None else loss + kept
             n_all = 0
             for head in HEADS:
                 targets = [rows[i].targets.get(head, -1) for i in batch]
@@ -501,6 +505,25 @@ def _pairing_loss(torch: Any, rows: Sequence[Row], batch: Sequence[int], out: di
                 continue
             part = PAIR_WEIGHT * ((out[head][k] - out[head][src]) ** 2).mean()
             total = part if total is None else total + part
+    return total
+
+
+# Heads whose readings a training round keeps (``TRAIN_KEEP=injection``): every training
+# row's logits for them are read from the resumed adapter before the round, and the round
+# pays KEEP_WEIGHT times the mean squared difference from them ("learning without
+# forgetting", Li and Hoiem 2016). Every round that moved the shared encoder so far cost
+# the injection head most, though none of its rows changed.
+KEEP = tuple(h for h in os.environ.get("TRAIN_KEEP", "").split(",") if h)
+KEEP_WEIGHT = float(os.environ.get("TRAIN_KEEP_WEIGHT", "1.0"))
+
+
+def _keeping_loss(torch: Any, batch: Sequence[int], out: dict[str, Any], teacher: dict[str, np.ndarray]) -> Any:
+    """The kept heads' distance from their readings before the round, summed over ``batch``."""
+    total = None
+    for head, readings in teacher.items():
+        before = torch.from_numpy(readings[list(batch)])
+        part = KEEP_WEIGHT * ((out[head] - before) ** 2).mean(dim=1).sum()
+        total = part if total is None else total + part
     return total
 
 
@@ -657,6 +680,8 @@ def train() -> dict[str, Any]:
     manifest["torch"] = torch.__version__
     manifest["resumed_from_committed_adapter"] = RESUME
     manifest["learning_rate"] = LR
+    manifest["pair_weight"] = PAIR_WEIGHT
+    manifest["kept_heads"] = {"heads": list(KEEP), "weight": KEEP_WEIGHT} if KEEP else None
     manifest["validation"] = {
         **VALIDATION,
         "conversation": "cv.jsonl conversations whose number is a multiple of 4",
@@ -680,6 +705,13 @@ def _fit(
     if RESUME:
         _load_adapter(torch, model, heads, ADAPTER_FILE)
     rng = random.Random(SEED)
+    teacher = None
+    if KEEP:
+        if not RESUME:
+            raise ValueError("TRAIN_KEEP keeps the resumed adapter's readings: set TRAIN_RESUME=1")
+        before = _logits(torch, base, heads, cached, rows, tr)
+        teacher = {h: before[h] for h in KEEP}
+        print(f"read the kept heads {KEEP} on {len(tr)} rows in {time.monotonic() - started:.0f}s", flush=True)
     params = [p for p in model.parameters() if p.requires_grad] + list(heads.parameters())
     optim = torch.optim.AdamW(params, lr=LR, weight_decay=0.01)
     history = []
@@ -692,7 +724,7 @@ def _fit(
         if epoch_started - started + last > BUDGET_S:
             stopped = "time_budget"
             break
-        loss = _run_epoch(torch, base, heads, cached, rows, tr, rng, optim)
+        loss = _run_epoch(torch, base, heads, cached, rows, tr, rng, optim, teacher)
         entry: dict[str, Any] = {
             "epoch": epoch,
             "train_loss": round(loss, 4),

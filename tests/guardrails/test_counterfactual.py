@@ -49,13 +49,15 @@ def test_a_rewrite_of_another_shape_is_refused_with_its_place(tmp_path: Path) ->
         counterfactual.load_pairs(tmp_path)
 
 
-def test_the_committed_rewrites_each_name_a_training_row_and_a_known_variant() -> None:
-    pairs = counterfactual.load_pairs()
-    if not pairs:
-        pytest.skip("no rewrites are trained on")
+def test_the_written_rewrites_each_name_a_drawn_row_and_a_known_variant() -> None:
+    """Trained on (``data/pairs``) or waiting (``data/pending/pairs``), all 6,398 are there."""
+    pairs = [*counterfactual.load_pairs(), *counterfactual.load_pairs(counterfactual.HERE / "data" / "pending" / "pairs")]
+    assert len(pairs) == 6398
     sources = {r["id"] for r in counterfactual.sample_sources()}
     assert {p["source"] for p in pairs} <= sources
-    assert {p["variant"] for p in pairs} == set(counterfactual.VARIANTS)
+    assert Counter(p["variant"] for p in pairs) == {
+        "limited_english": 1599, "shorthand": 1599, "formal": 1600, "identity": 1600,
+    }  # fmt: skip
 
 
 def test_a_rewrite_takes_its_source_rows_labels_and_points_at_it(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,3 +97,19 @@ def test_the_pairing_loss_is_zero_for_equal_logits_and_grows_with_their_distance
     # (1 - 3)^2 and (2 - 2)^2 averaged over the two classes; the ordinary row counts for nothing.
     assert float(tc._pairing_loss(torch, rows, batch, apart)) == pytest.approx(tc.PAIR_WEIGHT * 2.0)
     assert tc._pairing_loss(torch, rows, [2], {"self_harm": same["self_harm"][:1]}) is None
+
+
+def test_the_keeping_loss_is_zero_where_the_readings_are_unchanged_and_sums_over_rows() -> None:
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    from guardrails import train_classifier as tc
+
+    readings = np.array([[1.0, 2.0], [0.0, 0.0], [5.0, 5.0]], dtype=np.float32)
+    same = {"injection": torch.tensor([[5.0, 5.0], [1.0, 2.0]])}
+    assert float(tc._keeping_loss(torch, [2, 0], same, {"injection": readings})) == 0.0
+    moved = {"injection": torch.tensor([[5.0, 7.0], [3.0, 2.0]])}
+    # Row 2: (0, 2) -> 2.0; row 0: (2, 0) -> 2.0; summed over the rows, as ``_loss`` sums.
+    assert float(tc._keeping_loss(torch, [2, 0], moved, {"injection": readings})) == pytest.approx(
+        tc.KEEP_WEIGHT * 4.0
+    )
