@@ -139,12 +139,21 @@ def test_a_question_says_nothing_about_an_emergency_in_the_training_rows() -> No
     The copies take both labels, never a held-out row, and are the same every run."""
     from guardrails.train_classifier import FILES, QUESTION_COPY, Row, load_rows, question_copies
 
-    rows = [r for r in load_rows() if r.source in (*FILES["emergency"], QUESTION_COPY) and r.split == "train"]
-    rate = {}
-    for label in (0, 1):
-        mine = [r for r in rows if int(r.targets["emergency"] != 0) == label]
-        rate[label] = sum("?" in r.text for r in mine) / len(mine)
+    trained = [r for r in load_rows() if r.source in (*FILES["emergency"], QUESTION_COPY) and r.split == "train"]
+
+    def question_rate(rows: list[Row]) -> dict[int, float]:
+        rate = {}
+        for label in (0, 1):
+            mine = [r for r in rows if int(r.targets["emergency"] != 0) == label]
+            rate[label] = sum("?" in r.text for r in mine) / len(mine)
+        return rate
+
+    rate = question_rate([r for r in trained if r.partner < 0])  # the writers' rows and the copies
     assert rate[1] > 0.3 and rate[1] - rate[0] > -0.2, rate
+    # The counterfactual rewrites (guardrails/data/pairs) keep their sources' questions, so
+    # they carry the old skew in: 0.28 and 0.49 with them (2026-12-05, seventeenth session).
+    rate = question_rate(trained)
+    assert rate[1] > 0.25 and rate[1] - rate[0] > -0.25, rate
 
     originals = [
         Row("my dad is slurring his words", {"emergency": 2}, "train", "ema"),

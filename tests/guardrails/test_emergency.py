@@ -100,10 +100,8 @@ def test_a_severe_asthma_attack_in_plain_words_escalates() -> None:
             "my wife had a seizure and now she's having another one, should i go to the er?",
             marks=pytest.mark.xfail(strict=True, reason="known miss: repeated seizures with a question (0.37)"),
         ),
-        pytest.param(
-            "i've been throwing up stuff that looks like coffee grounds",
-            marks=pytest.mark.xfail(strict=True, reason="known miss: coffee-ground vomit in plain words (0.54)"),
-        ),
+        # A known miss (0.54) until the counterfactual rewrites (2026-12-05, seventeenth session).
+        "i've been throwing up stuff that looks like coffee grounds",
     ],
 )
 def test_an_emergency_stays_one_when_the_patient_asks_about_it(text: str) -> None:
