@@ -23,6 +23,11 @@ below them is computed once per row and cached. ``TRAIN_RESUME=1`` starts from t
 committed adapter instead of from scratch (fresh optimiser state), to train on where a
 budget-bounded run stopped. Every head learns from ``cross_targets``: a chest-pain or an
 injection row is also a self-harm negative.
+Counterfactual rewrites (``data/pairs``, ``guardrails.counterfactual``) train with their
+source rows' labels and with logit pairing (``TRAIN_PAIR_WEIGHT``); ``TRAIN_KEEP=HEAD[,HEAD]``
+(with ``TRAIN_RESUME=1``) makes the round keep those heads' readings of every training row
+(``TRAIN_KEEP_WEIGHT``). The shipped adapter (2026-12-05) was resumed with
+``TRAIN_KEEP=injection TRAIN_RESUME=1 TRAIN_LR=5e-5 TRAIN_MAX_EPOCHS=2``.
 Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
 ``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
 ``guardrails/data/self_harm_*.jsonl`` and a modest sample of ``../shared/training``
@@ -707,8 +712,8 @@ def _fit(
     rng = random.Random(SEED)
     teacher = None
     if KEEP:
-        if not RESUME:
-            raise ValueError("TRAIN_KEEP keeps the resumed adapter's readings: set TRAIN_RESUME=1")
+        if not RESUME or not set(KEEP) <= set(HEADS):
+            raise ValueError(f"TRAIN_KEEP needs TRAIN_RESUME=1 and heads from {HEADS}")
         before = _logits(torch, base, heads, cached, rows, tr)
         teacher = {h: before[h] for h in KEEP}
         print(f"read the kept heads {KEEP} on {len(tr)} rows in {time.monotonic() - started:.0f}s", flush=True)
