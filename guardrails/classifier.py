@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from guardrails.base import RailContext, RiskLevel
+from guardrails.counterfactual import PAIRS
 from guardrails.embeddings import MODEL_DIR, _source_dir, _threads, _tokenizer
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ MANIFEST_FILE = MODELS / "rails_classifier.json"
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
 TRAINING_FILES: tuple[Path, ...] = (
     *sorted((HERE / "data" / "train").glob("*.jsonl")),
-    *sorted((HERE / "data" / "pairs").glob("*.jsonl")),  # counterfactual rewrites (``counterfactual``)
+    *sorted(PAIRS.glob("*.jsonl")),  # the counterfactual rewrites (``counterfactual.load_pairs`` reads them)
     HERE / "data" / "self_harm_train.jsonl",
     HERE / "data" / "self_harm_conversations.jsonl",
 )
