@@ -76,7 +76,7 @@ CLASSES: dict[str, tuple[str, ...]] = {
     "injection": (
         "none", "system_prompt", "encoded", "fiction_framing", "record_tampering", "data_exfiltration", "override",
         "new_rules", "staff_impersonation", "pasted_instructions", "unsafe_extraction", "social_engineering",
-        "public_attack",
+        "public_attack", "output_manipulation",
     ),
     "scope": (
         "none", "diagnose_me", "interpret_my_results", "dose_change", "prescribe", "treatment_decision",

@@ -27,7 +27,10 @@ Counterfactual rewrites (``data/pairs``, ``guardrails.counterfactual``) train wi
 source rows' labels and with logit pairing (``TRAIN_PAIR_WEIGHT``); ``TRAIN_KEEP=HEAD[,HEAD]``
 (with ``TRAIN_RESUME=1``) makes the round keep those heads' readings of every training row
 (``TRAIN_KEEP_WEIGHT``). The shipped adapter (2026-12-05) was resumed with
-``TRAIN_KEEP=injection TRAIN_RESUME=1 TRAIN_LR=5e-5 TRAIN_MAX_EPOCHS=2``.
+``TRAIN_KEEP=injection TRAIN_RESUME=1 TRAIN_LR=5e-5 TRAIN_MAX_EPOCHS=2``; its injection
+head was then refitted alone with the ``ijo`` rows and the class ``output_manipulation``
+(2026-12-06: ``heads injection``, the build, ``thresholds injection``), the encoder and
+every other head unchanged.
 Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
 ``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
 ``guardrails/data/self_harm_*.jsonl`` and a modest sample of ``../shared/training``
@@ -112,7 +115,7 @@ QUESTION_COPY = "question_copy"  # the source name of a counterfactual copy
 FILES = {
     "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg", "sht", *SELF_HARM_ONLY, *EVERYDAY_SPANISH),
     "emergency": ("ema", "emb", "emc", "emd", "emf", "emg", *EMERGENCY_ONLY),
-    "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf"),
+    "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf", "ijo1", "ijo2", "ijo3"),
     "scope": ("sc", "scb"),
 }
 # Public sets and how many rows of each to sample (long Reddit-style text is not chat).
