@@ -162,13 +162,16 @@ _BENIGN_OBJECT = re.compile(
 )
 
 
-# When the signals block and the classifier, in a language it was trained on, reads almost
-# no attack, the message is answered and a person looks (FLAG) instead of refused (in
-# another language the signals decide alone); chosen on development rows (the
-# spent injection sets and the held-out writer; README, "An injection refusal needs both
-# readers"): below 0.01 the signals' blocks were 28 benign messages (27 with a trigger
-# word) to 2 attacks, which the output rails still read, and a person reviews.
-SIGNALS_DOUBTED_BELOW = 0.01
+# When the signals block and the classifier, in a language it was trained on, reads little
+# attack, the message is answered and a person looks (FLAG) instead of refused (in
+# another language the signals decide alone). Chosen on development rows (the spent
+# injection sets and the held-out writer): first 0.01 (README, "An injection refusal needs
+# both readers": below it the signals' blocks were 28 benign messages to 2 attacks), then
+# 0.3 (2026-12-06, "A signals' refusal needs the classifier at 0.3"): on the spent sets 14
+# to 19 the signals caused 24 of 39 refusals of benign trigger-word messages ("you are now
+# closed on saturdays??", "my father forget everything now"), and no attack they refused
+# had a classifier reading under 0.3. The output rails still read the answer.
+SIGNALS_DOUBTED_BELOW = 0.3
 
 
 class InjectionRail:
