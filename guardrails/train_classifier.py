@@ -134,11 +134,15 @@ PUBLIC = {
 # below the held-out writer, and a threshold set exactly at the target there loses rows
 # whole on a new writer. Until 2026-12-04 every head had 0.95. The conversation window
 # keeps it: it read 1.000 on two fresh sets and its threshold is held by the FPR cap. The
-# help and flag targets keep 0.98: at 0.99 the self-harm help tier took 26% of the
-# held-out writer's hard negatives and 76% of its safe conversations, and the emergency
-# flag sent "My 2 year old has a fever of 101" to urgent care.
+# conversation help and emergency flag targets keep 0.98: at 0.99 the conversation help
+# tier took 76% of the held-out safe conversations, and the emergency flag sent "My 2 year
+# old has a fever of 101" to urgent care. The self-harm help tier has 0.99 since 2026-12-06
+# (README, "The self-harm help tier at its floor"): it puts the threshold at HELP_FLOOR,
+# and on the spent self-harm sets it left 22 at-risk messages with no help instead of 32,
+# at 0.267 of hard negatives helped instead of 0.217 (an earlier adapter took 26% of the
+# held-out writer's hard negatives at 0.99; with this one the rail's help tier takes 21%).
 ESCALATE_RECALL = {"self_harm": 0.97, "conversation": 0.95, "emergency": 0.97}
-HELP_RECALL = {"self_harm": 0.98, "conversation": 0.98, "emergency": 0.98}
+HELP_RECALL = {"self_harm": 0.99, "conversation": 0.98, "emergency": 0.98}
 INJECTION_RECALL = 0.92
 INJECTION_MAX_FPR = 0.03
 
