@@ -668,6 +668,8 @@ def train() -> dict[str, Any]:
     thresholds, and write the adapter and the manifest."""
     import torch
 
+    if KEEP and (not RESUME or not set(KEEP) <= set(HEADS)):  # before minutes of caching
+        raise ValueError(f"TRAIN_KEEP needs TRAIN_RESUME=1 and heads from {HEADS}")
     torch.set_num_threads(THREADS)
     started = time.monotonic()
     rows = load_rows()
@@ -718,9 +720,7 @@ def _fit(
         _load_adapter(torch, model, heads, ADAPTER_FILE)
     rng = random.Random(SEED)
     teacher = None
-    if KEEP:
-        if not RESUME or not set(KEEP) <= set(HEADS):
-            raise ValueError(f"TRAIN_KEEP needs TRAIN_RESUME=1 and heads from {HEADS}")
+    if KEEP:  # checked at the start of ``train``
         before = _logits(torch, base, heads, cached, rows, tr)
         teacher = {h: before[h] for h in KEEP}
         print(f"read the kept heads {KEEP} on {len(tr)} rows in {time.monotonic() - started:.0f}s", flush=True)

@@ -50,8 +50,8 @@ def test_a_rewrite_of_another_shape_is_refused_with_its_place(tmp_path: Path) ->
 
 
 def test_the_written_rewrites_each_name_a_drawn_row_and_a_known_variant() -> None:
-    """Trained on (``data/pairs``) or waiting (``data/pending/pairs``), all 6,398 are there."""
-    pairs = [*counterfactual.load_pairs(), *counterfactual.load_pairs(counterfactual.HERE / "data" / "pending" / "pairs")]
+    """All 6,398 are trained on, in ``data/pairs``."""
+    pairs = counterfactual.load_pairs()
     assert len(pairs) == 6398
     sources = {r["id"] for r in counterfactual.sample_sources()}
     assert {p["source"] for p in pairs} <= sources
