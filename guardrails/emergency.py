@@ -4,7 +4,8 @@ Each condition is a table row of patterns; a hit becomes ESCALATE ("call 911 now
 unless its clause says the symptom is negated ("no chest pain"), past ("I had chest
 pain last year"), mild ("mild headache"), chronic or controlled ("my asthma is well
 controlled"), or the message is a general question ("what are the signs of a
-stroke?"). Some conditions need a warning feature next to the main symptom: chest
+stroke?"); a poisoning pattern also gives way when an animal swallowed it ("my dog ate
+rat poison" is the vet's emergency). Some conditions need a warning feature next to the main symptom: chest
 pain alone is FLAG, chest pain with pain down the arm, sweating or breathlessness is
 ESCALATE. English and Spanish.
 
@@ -46,6 +47,23 @@ def _c(rx: str) -> re.Pattern[str]:
 _CHEST = r"(?:chest (?:pain|pressure|tightness|hurts|is tight|feels tight|discomfort)|pain in (?:my|his|her) chest|dolor (?:fuerte )?(?:de|en el) pecho|presion en el pecho)"
 _PILLS_ETC = r"(?:pills?|tablets?|medicines?|medications?|meds|gummies|vitamins|bleach|detergent|laundry pods?|tide pods?|button batter(?:y|ies)|batter(?:y|ies)|antifreeze|cleaning (?:fluid|product)|drain cleaner|rat poison|pastillas|medicinas|cloro|lejia)"
 
+# Spanish ingestion in any person ("me tomé", "tomó", "se bebió", "te tragaste"): a verb,
+# then articles or amounts, then a caustic, a poison, a button battery or magnets, or pills
+# "de más" or by the handful. The English verbs above cover every person; the Spanish
+# alternative held only "se tragó/tomó/comió" before pills, so "mi hija bebió lejía", "mi
+# hijo tomó cloro" and "se tragó una pila de botón" were read as nothing at all (six
+# children's ingestions on the spent emergency sets, five of them button batteries). Past,
+# negated and hypothetical clauses are discounted as for every pattern (``_qualifier``).
+_ES_SAID = r"tome|bebi|trague|comi|mastique|chupe"  # "me tomé": the first person, past
+_ES_DONE = r"tomo|tomaste|tomaron|bebio|bebiste|bebieron|trago|tragaste|tragaron|comio|comiste|comieron|mastico|masticaron|chupo|chuparon|lamio|lamieron"
+# "me tomo" is the present ("estoy q me tomo todas… jaja", "si me tomo…"), so after "me"
+# only the past counts.
+_ES_VERB = rf"(?:me (?:{_ES_SAID})|(?:(?:se|te|le|nos) )?(?<!\bme )(?:{_ES_SAID}|{_ES_DONE})|(?:(?:me|se|te|le|nos) )?(?:he|ha|has|han|hemos) (?:tomado|bebido|tragado|comido|masticado))"
+_ES_AMOUNT = r"(?:(?:como |casi |creo que |tal vez |quizas |sin querer |por accidente |por error |a proposito )?(?:un poco de|algo de|un trago de|un sorbo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|una cucharada de|un chorro de|un punado de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?(?: las| mis| sus)?|todos?(?: los| mis| sus)?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
+_ES_POISON = r"(?:cloro|lejia|blanqueador|clorox|veneno|raticida|matarratas|anticongelante|destapa ?canos|desatascador|liquido (?:para|de) (?:destapar|limpiar)|detergente|capsulas? de (?:detergente|jabon)|pods? de (?:detergente|jabon)|pilas? de boton|pilas?(?! de (?!esas?\b|las\b|reloj|boton|litio|control))|baterias? de boton|baterias?|gasolina|thinner|tiner|aguarras|insecticida|pesticida|herbicida|plaguicida|amoniaco|acido muriatico|sosa caustica|limpiador|quitagrasa|desengrasante|fabuloso|pinol|alcohol (?:isopropilico|de (?:farmacia|frotar|curacion))|acetona|quitaesmalte|imanes|iman)"
+_ES_TOO_MANY = r"(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)(?: \w+){0,3} de mas|(?:todas|muchas|un punado de|un monton de|el frasco de|la caja de|el bote de|un frasco de|una caja de|un bote de|\d{2,}) (?:las |mis |sus |de )?(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)"
+_ES_INGESTION = rf"\b{_ES_VERB} {_ES_AMOUNT}(?:{_ES_POISON}|{_ES_TOO_MANY})\b"
+
 CONDITIONS: tuple[Condition, ...] = (
     Condition(
         "chest_pain", "chest pain that could be a heart attack",
@@ -82,7 +100,7 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "poisoning", "a possible poisoning or overdose",
-        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all (?:of )?(?:the |my |her |his )?|my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}"),
+        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all (?:of )?(?:the |my |her |his )?|my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}|{_ES_INGESTION}"),
     ),
     Condition(
         "infant_fever", "a fever in a baby under 3 months old",
@@ -103,26 +121,26 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
 )  # fmt: skip
 
-_CLAUSE = re.compile(r"(?:(?!\bbut\b)[^.!?;\n])+")
+_CLAUSE = re.compile(r"(?:(?!\b(?:but|pero)\b)[^.!?;\n¿¡])+")
 _NEGATED = re.compile(
     r"\b(?:no|not|never|denies|without|isn't|wasn't|don't|doesn't|didn't|haven't|hasn't|ni|sin|nunca)\b[^.!?,]{0,20}$"
 )
 _PAST = re.compile(
-    r"\b(?:last (?:year|month|summer|winter|spring|fall)|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|hace (?:anos|meses|\d+ (?:anos|meses)))"
+    r"\b(?:last (?:week|year|month|summer|winter|spring|fall)|la semana pasada|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|el mes pasado|el (?:verano|invierno|otono) pasado|la primavera pasada|hace (?:como |mas de |unos )?(?:anos|meses|tiempo|mucho|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses|semanas))|de (?:chiquit[oa]|joven|adolescente)|cuando (?:tenia|era)|en (?:el )?(?:19|20)\d\d)"
 )
 _MILD = re.compile(r"\b(?:mild|slight(?:ly)?|a little|a bit of|minor|small|tiny|leve|un poco)\b")
 _CHRONIC = re.compile(
-    r"\b(?:well[- ]controlled|under control|controlled|chronic|for years|as usual|my usual|same as always|bien controlad[ao]|cronic[ao])\b"
+    r"\b(?:well[- ]controlled|under control|controlled|chronic|for years|as usual|my usual|same as always|como siempre|como de costumbre|bien controlad[ao]|cronic[ao])\b"
 )
 _EDUCATION = re.compile(
     r"\b(?:what (?:are|is) (?:the )?(?:signs|symptoms|warning signs)|how (?:do|can) (?:i|you) (?:tell|know|recognize)|what (?:should|do) (?:i|you) do if|what to do if|how to (?:recognize|treat|stop)|is it normal|cuales son (?:los )?(?:signos|sintomas)|que hacer si)\b"
 )
 _CURRENT = re.compile(
-    r"\b(?:right now|now|just|currently|today|tonight|this (?:morning|evening)|since|minutes|hours? ago|an hour|ahora|hoy|acaba de)\b"
+    r"\b(?:right now|now|just|currently|today|tonight|this (?:morning|evening)|since|minutes|hours? ago|an hour|ahora|ahorita|hoy|acaba de|hace (?:un )?rato|hace (?:unos )?minutos|hace una hora|en este momento)\b"
 )
 
 
-_QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education"})
+_QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education", "animal"})
 
 # How the two readers settle a disagreement, chosen on development rows (3,533: the
 # spent emergency sets 1 to 14 and the held-out writer; README, "When the patterns and
@@ -141,6 +159,16 @@ def _clause(text: str, pos: int) -> tuple[int, str]:
         if m.start() <= pos < m.end():
             return m.start(), m.group()
     return 0, text
+
+
+# A pet that swallowed something is the vet's emergency, not a 911 call.
+_ANIMAL = re.compile(r"\b(?:dog|puppy|cat|kitten|pet|perr[oa]|perrit[oa]|gat[oa]|gatit[oa]|mascota|cachorr[oa])s?\b")
+
+
+def _an_animal_did(text: str, start: int) -> bool:
+    """Whether the clause before ``start`` names an animal as the one who swallowed."""
+    c_start, _ = _clause(text, start)
+    return bool(_ANIMAL.search(text[c_start:start]))
 
 
 def _qualifier(text: str, start: int) -> str:
@@ -206,6 +234,11 @@ class EmergencyRail:
         for condition in CONDITIONS:
             for m in condition.escalate.finditer(t):
                 qualifier = _qualifier(t, m.start())
+                if condition.category == "poisoning":
+                    if qualifier == "mild":
+                        qualifier = ""  # "a little bleach" is an amount, not a mild symptom
+                    if not qualifier and _an_animal_did(t, m.start()):
+                        qualifier = "animal"
                 needs_feature = condition.category == "infant_fever"
                 if needs_feature and not (condition.feature and condition.feature.search(t)):
                     continue

@@ -165,3 +165,53 @@ def test_a_qualifier_the_patterns_read_holds_back_a_classifier_escalation_unless
     # "last year" reads as past to the patterns.
     verdict = _check_with_risk(monkeypatch, "I had chest pain going down my left arm last year", risk)
     assert verdict.action is action
+
+
+# Spanish ingestion in any person (guardrails.emergency._ES_INGESTION). The classifier is
+# held at a reading that neither doubts a pattern nor acts alone, so the patterns decide.
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi hija bebió lejía",
+        "mi hijo tomó cloro, qué hago",
+        "mi bebé se tragó una pila de botón pero se ve bien",
+        "el niño se tragó un imán de la tablet",
+        "me tragué unas pastillas de más sin querer",
+        "mi papá se tomó todo el frasco de pastillas",
+        "me bebí como medio vaso de cloro",
+        "mi hijo se tomó un poco de cloro",
+        "my son drank a little bleach",
+    ],
+)
+def test_a_swallowed_poison_escalates_in_spanish_in_any_person_and_in_any_amount(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    verdict = _check_with_risk(monkeypatch, text, 0.05)
+    assert verdict.action is Action.ESCALATE, verdict
+    assert verdict.category == "poisoning"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya me tomé mis pastillas de la presión, ¿puedo comer?",
+        "se comió una pila de tortillas y le duele la panza",
+        "hace 9 años me tomé cloro y desde entonces me cuesta tragar",
+        "cuando tenía 20 años tomé veneno, me quedó dañado el esófago",
+        "comí un taco fabuloso anoche",
+        "¿dónde guardo el cloro para que los niños no lo alcancen?",
+        "mi perrita se comió una pila de botón, ¿a qué veterinario la llevo?",
+        "my dog ate the rat poison in the garage",
+        "ando q me tomo todas las pastillas del mundo pa este dolor de muela jaja",
+        "de chiquita me tomé cloro. ¿eso me puede dañar el estómago ahora?",
+        "me tomé todas mis pastillas de la noche como siempre, ¿a qué hora es mi cita?",
+        "la semana pasada el niño se tragó un imán y ya se lo sacaron, necesito cita de control",
+        "el verano pasado mi sobrino se tomó un poco de cloro y salió bien",
+    ],
+)
+def test_medicine_taken_as_prescribed_a_pile_of_food_and_a_past_poisoning_are_not_911_calls(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
