@@ -1,7 +1,7 @@
 """Measure one rail on a labelled JSONL file and print one JSON object.
 
     python -m guardrails.evaluate --rail self_harm --data FILE.jsonl \
-        [--positive flag|block|escalate] [--predictions OUT.jsonl] [--by FIELD] [--limit N]
+        [--positive flag|block|escalate] [--predictions OUT.jsonl] [--by FIELD] [--limit N] [--deid]
     python -m guardrails.evaluate --heldout [--limit N]
 
 ``--heldout`` measures each input rail (patterns and classifier together) on the
@@ -26,6 +26,12 @@ Row shapes:
 ``block`` BLOCK or ESCALATE (the model does not answer: a refusal or a template);
 ``escalate`` only ESCALATE. AUROC comes from the verdict's score and is null when only one class is
 present. Latency is per row, through the runner (normalisation included).
+
+``--deid`` first runs each patient message through the de-identifier, as the chat does
+before its input rails (``chatbot.steps.deidentify``): the rails then read typed
+surrogates ("[NAME_1]") where the message had names, dates or numbers, with one
+surrogate map per conversation, and the latency includes the de-identifier. Without it
+the rails read the raw text, which no patient message reaches in the chat.
 """
 
 from __future__ import annotations
@@ -35,9 +41,9 @@ import json
 import random
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,15 +60,20 @@ def _positive(action: Action, mode: str) -> bool:
     return action is not Action.ALLOW
 
 
-def predict_row(rail: str, row: dict[str, Any], mode: str) -> tuple[bool, Action, float]:
-    """Return (prediction, most severe action, score) for one row."""
+def predict_row(
+    rail: str, row: dict[str, Any], mode: str, deid: Deid | None = None
+) -> tuple[bool, Action, float]:
+    """Return (prediction, most severe action, score) for one row; with ``deid``, the
+    patient's messages are de-identified first."""
+    read = _reader(deid)
     if "turns" in row:
         state = RiskState()
         history: tuple[str, ...] = ()
         escalated = False
         worst = Action.ALLOW
         score = 0.0
-        for turn in row["turns"]:
+        for raw in row["turns"]:
+            turn = read(raw)
             verdicts = run_rails([rail], turn, RailContext(history=history, risk=state))
             state = next_risk_state(state, verdicts)
             for v in verdicts:
@@ -77,9 +88,31 @@ def predict_row(rail: str, row: dict[str, Any], mode: str) -> tuple[bool, Action
         text = row["response"]
     else:
         context = RailContext()
-        text = row["text"]
+        text = read(row["text"])
     verdict: Verdict = run_rails([rail], text, context)[0]
     return _positive(verdict.action, mode), verdict.action, verdict.score
+
+
+class Deid(Protocol):
+    """What ``predict_row`` needs of ``deidentify.Deidentifier``."""
+
+    def deidentify(self, text: str, surrogates: Any = None) -> Any: ...
+
+
+def _reader(deid: Deid | None) -> Callable[[str], str]:
+    """The text the rails read for each of one row's messages: the raw text, or the
+    de-identified text with one surrogate map for the whole row (a conversation)."""
+    if deid is None:
+        return lambda text: text
+    surrogates = None
+
+    def read(text: str) -> str:
+        nonlocal surrogates
+        result = deid.deidentify(text, surrogates)
+        surrogates = result.surrogates
+        return str(result.text)
+
+    return read
 
 
 def _auroc(labels: list[int], scores: list[float]) -> float | None:
@@ -96,11 +129,12 @@ def evaluate(
     mode: str = "flag",
     predictions: Path | None = None,
     by: str | None = None,
+    deid: Deid | None = None,
 ) -> dict[str, Any]:
     """Return the metrics dict printed by the command; with ``by``, also recall and FPR
     for each value of that row field (``lang``, ``kind``, ``has_trigger``...)."""
     if rows:  # warm-up, so model loading does not count as latency
-        predict_row(rail, rows[0], mode)
+        predict_row(rail, rows[0], mode, deid)
     tp = fp = tn = fn = 0
     labels: list[int] = []
     scores: list[float] = []
@@ -110,7 +144,7 @@ def evaluate(
     try:
         for index, row in enumerate(rows):
             start = time.perf_counter()
-            pred, action, score = predict_row(rail, row, mode)
+            pred, action, score = predict_row(rail, row, mode, deid)
             latencies.append((time.perf_counter() - start) * 1000)
             label = int(row["label"])
             labels.append(label)
@@ -138,6 +172,7 @@ def evaluate(
     report = {
         "rail": rail,
         "positive": mode,
+        "deidentified": deid is not None,
         "n": len(rows),
         "precision": round(precision, 4),
         "recall": round(recall, 4),
@@ -255,6 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--predictions", type=Path)
     parser.add_argument("--by", help="also report recall and FPR per value of this row field")
     parser.add_argument("--limit", type=int)
+    parser.add_argument("--deid", action="store_true", help="de-identify each message first, as the chat does")
     args = parser.parse_args(argv)
     if args.heldout:
         print(json.dumps(heldout_report(args.limit)))
@@ -262,7 +298,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.rail or not args.data:
         parser.error("--rail and --data are required (or --heldout)")
     rows = read_rows(args.data)[: args.limit]
-    print(json.dumps(evaluate(args.rail, rows, args.positive, args.predictions, args.by)))
+    deid = None
+    if args.deid:
+        from deidentify import get_deidentifier  # Presidio and spaCy load with it
+
+        deid = get_deidentifier()
+    print(json.dumps(evaluate(args.rail, rows, args.positive, args.predictions, args.by, deid)))
     return 0
 
 
