@@ -59,7 +59,10 @@ _ES_DONE = r"tomo|tomaste|tomaron|bebio|bebiste|bebieron|trago|tragaste|tragaron
 # "me tomo" is the present ("estoy q me tomo todas… jaja", "si me tomo…"), so after "me"
 # only the past counts.
 _ES_VERB = rf"(?:me (?:{_ES_SAID})|(?:(?:se|te|le|nos) )?(?<!\bme )(?:{_ES_SAID}|{_ES_DONE})|(?:(?:me|se|te|le|nos) )?(?:he|ha|has|han|hemos) (?:tomado|bebido|tragado|comido|masticado))"
-_ES_AMOUNT = r"(?:(?:como |casi |creo que |tal vez |quizas |sin querer |por accidente |por error |a proposito )?(?:un poco de|algo de|un trago de|un sorbo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|una cucharada de|un chorro de|un punado de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?(?: las| mis| sus)?|todos?(?: los| mis| sus)?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
+# Each amount word is one alternative ("todas las" is "todas" then "las"): a word two
+# alternatives could read makes a long run of them backtrack exponentially ("took all the
+# all the …" took seconds at 20 repeats).
+_ES_AMOUNT = r"(?:(?:como |casi |creo que |tal vez |quizas |sin querer |por accidente |por error |a proposito )?(?:un poco de|algo de|un trago de|un sorbo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|una cucharada de|un chorro de|un punado de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?|todos?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
 _ES_POISON = r"(?:cloro|lejia|blanqueador|clorox|veneno|raticida|matarratas|anticongelante|destapa ?canos|desatascador|liquido (?:para|de) (?:destapar|limpiar)|detergente|capsulas? de (?:detergente|jabon)|pods? de (?:detergente|jabon)|pilas? de boton|pilas?(?! de (?!esas?\b|las\b|reloj|boton|litio|control))|baterias? de boton|baterias?|gasolina|thinner|tiner|aguarras|insecticida|pesticida|herbicida|plaguicida|amoniaco|acido muriatico|sosa caustica|limpiador|quitagrasa|desengrasante|fabuloso|pinol|alcohol (?:isopropilico|de (?:farmacia|frotar|curacion))|acetona|quitaesmalte|imanes|iman)"
 _ES_TOO_MANY = r"(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)(?: \w+){0,3} de mas|(?:todas|muchas|un punado de|un monton de|el frasco de|la caja de|el bote de|un frasco de|una caja de|un bote de|\d{2,}) (?:las |mis |sus |de )?(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)"
 _ES_INGESTION = rf"\b{_ES_VERB} {_ES_AMOUNT}(?:{_ES_POISON}|{_ES_TOO_MANY})\b"
@@ -100,7 +103,7 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "poisoning", "a possible poisoning or overdose",
-        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all (?:of )?(?:the |my |her |his )?|my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}|{_ES_INGESTION}"),
+        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}|{_ES_INGESTION}"),
     ),
     Condition(
         "infant_fever", "a fever in a baby under 3 months old",

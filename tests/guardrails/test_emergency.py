@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from guardrails import classifier
@@ -7,6 +11,8 @@ from guardrails.base import Action, RailContext
 from guardrails.emergency import PATTERN_DOUBTED_BELOW, QUALIFIER_OVERRULED_AT, EmergencyRail
 from guardrails.runner import run_rails
 from tests.guardrails.readings import risk_reading
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def check(text: str):
@@ -215,3 +221,19 @@ def test_medicine_taken_as_prescribed_a_pile_of_food_and_a_past_poisoning_are_no
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
+
+
+@pytest.mark.parametrize("repeated", ["took " + "all the " * 300, "me tomé " + "todas las " * 300])
+def test_a_long_run_of_amount_words_is_read_in_linear_time(repeated: str) -> None:
+    """Each amount word is one alternative of the poisoning pattern: when "all the" could
+    be read as one or as two, 20 repeats took a second and 30 would take minutes, a rail
+    any patient could stall. 300 repeats now take under a millisecond. A regex search
+    holds the interpreter until it ends, so it runs in a child process that a generous
+    bound can kill: a regression fails instead of hanging the suite."""
+    script = (
+        "import sys; from guardrails.emergency import CONDITIONS; from guardrails.normalize import normalize; "
+        "rx = next(c.escalate for c in CONDITIONS if c.category == 'poisoning'); "
+        "sys.exit(rx.search(normalize(sys.argv[1] + 'x').text) is not None)"
+    )
+    done = subprocess.run([sys.executable, "-c", script, repeated], cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0
