@@ -168,14 +168,9 @@ def _clause(text: str, pos: int) -> tuple[int, str]:
 _ANIMAL = re.compile(r"\b(?:dog|puppy|cat|kitten|pet|perr[oa]|perrit[oa]|gat[oa]|gatit[oa]|mascota|cachorr[oa])s?\b")
 
 
-def _an_animal_did(text: str, start: int) -> bool:
-    """Whether the clause before ``start`` names an animal as the one who swallowed."""
-    c_start, _ = _clause(text, start)
-    return bool(_ANIMAL.search(text[c_start:start]))
-
-
-def _qualifier(text: str, start: int) -> str:
-    """Why a hit does not count: 'negated', 'past', 'mild', 'chronic', 'education' or ''."""
+def _qualifier(text: str, start: int, category: str) -> str:
+    """Why a hit of ``category`` does not count: 'negated', 'past', 'mild', 'chronic',
+    'education', 'animal' or ''."""
     c_start, clause = _clause(text, start)
     before = text[c_start:start]
     if _NEGATED.search(before):
@@ -186,6 +181,10 @@ def _qualifier(text: str, start: int) -> str:
         return "past"
     if _CHRONIC.search(clause):
         return "chronic"
+    if category == "poisoning":
+        # "a little bleach" is an amount, not a mild symptom; an animal that swallowed
+        # something (named before the verb) is the vet's emergency.
+        return "animal" if _ANIMAL.search(before) else ""
     if _MILD.search(clause):
         return "mild"
     return ""
@@ -236,12 +235,7 @@ class EmergencyRail:
         discounted: str | None = None
         for condition in CONDITIONS:
             for m in condition.escalate.finditer(t):
-                qualifier = _qualifier(t, m.start())
-                if condition.category == "poisoning":
-                    if qualifier == "mild":
-                        qualifier = ""  # "a little bleach" is an amount, not a mild symptom
-                    if not qualifier and _an_animal_did(t, m.start()):
-                        qualifier = "animal"
+                qualifier = _qualifier(t, m.start(), condition.category)
                 needs_feature = condition.category == "infant_fever"
                 if needs_feature and not (condition.feature and condition.feature.search(t)):
                     continue
@@ -256,7 +250,7 @@ class EmergencyRail:
             if condition.flag is None:
                 continue
             for m in condition.flag.finditer(t):
-                qualifier = _qualifier(t, m.start())
+                qualifier = _qualifier(t, m.start(), condition.category)
                 if qualifier:
                     discounted = discounted or qualifier
                     continue
