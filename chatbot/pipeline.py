@@ -35,13 +35,13 @@ async def handle_patient_message(message_id: int) -> None:
 
 async def respond(turn: Turn) -> None:
     try:
-        deid = await steps.deidentify(turn)  # 2. the model, rails and logs never see PHI
+        deid = await steps.deidentify(turn)  # 2. the model, NeMo and logs never see PHI
     except steps.DeidentificationFailed:
         await steps.screen_locally(turn)  # self-harm and emergency still run, in-process
         return await steps.fail(turn, reason="deidentification_failed")
 
     try:
-        verdicts = await steps.check_input(turn, deid)  # 3. input rails, through NeMo Guardrails
+        verdicts = await steps.check_input(turn, deid)  # 3. input rails, in-process, on the patient's words
     except steps.RailsUnavailable:
         await steps.screen_locally(turn, deid)
         return await steps.fail(turn, reason="input_rails_unavailable")

@@ -43,6 +43,14 @@ def second_opinion() -> SecondOpinion | None:
 
 
 def rail_context(turn: Turn, **kwargs: Any) -> RailContext:
-    """The turn's earlier patient messages (de-identified) and open risk, plus ``kwargs``."""
+    """The turn's earlier patient messages (de-identified) and open risk, plus ``kwargs``:
+    for the output rails and for anything outside this process (the second opinion)."""
     earlier = tuple(text for role, text in turn.history if role == Message.Role.PATIENT)
     return RailContext(history=earlier, risk=turn.risk, **kwargs)
+
+
+def input_context(turn: Turn) -> RailContext:
+    """What the in-process input rails read beside the message: the patient's earlier
+    messages in their own words, as every rail figure measures them, and the open risk.
+    Nothing the rails read leaves the process; their verdicts carry no text."""
+    return RailContext(history=turn.earlier_words, risk=turn.risk)

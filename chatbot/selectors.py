@@ -90,6 +90,21 @@ def conversation_history_deid(*, conversation_id: int, before_message_id: int) -
     return [(role, text) for role, text in reversed(rows)]
 
 
+def conversation_patient_words(*, conversation_id: int, before_message_id: int) -> tuple[str, ...]:
+    """The patient's earlier messages in their own words, oldest first, as many as
+    ``conversation_history_deid`` could hold: for the in-process input rails alone,
+    which read them with the message and never let text leave the process."""
+    limit = settings.CHAT_HISTORY_TURNS * 2
+    rows = (
+        Message.objects.filter(
+            conversation_id=conversation_id, pk__lt=before_message_id, role=Message.Role.PATIENT
+        )
+        .order_by("-created_at", "-id")
+        .values_list("text_encrypted", flat=True)[:limit]
+    )
+    return tuple(crypto.decrypt(token) for token in reversed(rows))
+
+
 def takeover_catch_up(*, conversation: Conversation) -> list[ServerEvent]:
     """What a patient socket must be told on connecting: who from the care team is in
     the chat, and their messages that are still waiting (oldest first)."""

@@ -22,9 +22,9 @@ from chatbot.knowledge.index import retrieve as search
 from chatbot.models import Conversation, Escalation, Message
 from chatbot.policy import Decision, Route
 from chatbot.protocol import DeltaEvent, ReplyEvent, ServerEvent, error_event, reply_actions
-from chatbot.rails import rail_context, runtime
+from chatbot.rails import input_context, rail_context, runtime
 from chatbot.turns import SEND_TO_CARE_TEAM, Answer, Deidentified, Flag, Turn
-from guardrails.base import Action, Passage, Verdict
+from guardrails.base import Action, Evidence, Passage, Verdict
 from guardrails.risk import next_risk_state
 from guardrails.runner import LOCAL_RAILS, run_rails
 from guardrails.runtime import RailsUnavailable
@@ -104,6 +104,9 @@ async def _turn(message: Message) -> Turn:
     history = await sync_to_async(selectors.conversation_history_deid)(
         conversation_id=conversation.pk, before_message_id=message.pk
     )
+    earlier_words = await sync_to_async(selectors.conversation_patient_words)(
+        conversation_id=conversation.pk, before_message_id=message.pk
+    )
     surrogates = await sync_to_async(selectors.surrogates_for_conversation)(conversation_id=conversation.pk)
     return Turn(
         message.pk,
@@ -112,6 +115,7 @@ async def _turn(message: Message) -> Turn:
         history,
         conversation.risk_state,
         surrogates,
+        earlier_words=earlier_words,
     )
 
 
@@ -126,7 +130,7 @@ async def deidentify(turn: Turn) -> Deidentified:
         deidentifier = get_deidentifier(settings.DEID_SPACY_MODEL)
         known = SurrogateMap.from_json(turn.surrogates_json) if turn.surrogates_json else None
         result = deidentifier.deidentify(turn.text, known)
-        return Deidentified(result.text, result.surrogates)
+        return Deidentified(result.text, result.surrogates, result.pieces)
 
     for attempt in range(1, DEID_ATTEMPTS + 1):
         try:
@@ -148,21 +152,35 @@ async def deidentify(turn: Turn) -> Deidentified:
 
 
 async def check_input(turn: Turn, deid: Deidentified) -> list[Verdict]:
+    """The input rails read the patient's own words, as every rail figure measures them:
+    a name or a word the de-identifier took for one must not hide a crisis. They run in
+    this process; NeMo's message list and the second opinion get the de-identified text."""
     with metrics.timed(metrics.RAIL_SECONDS, stage="input"):
-        verdicts = list(await runtime().check_input(deid.text, rail_context(turn)))
+        found = await runtime().check_input(
+            turn.text, input_context(turn), deidentified=(deid.text, rail_context(turn))
+        )
+    verdicts = [pointing_at(deid, v) if v.rail in settings.INPUT_RAILS else v for v in found]
     await record_verdicts(turn, verdicts)
     return verdicts
 
 
 async def screen_locally(turn: Turn, deid: Deidentified | None = None) -> None:
-    """Run the in-process rails (self-harm, emergency) when an earlier step failed,
-    on the original text if de-identification itself failed. Nothing leaves the process."""
-    text = deid.text if deid is not None else turn.text
-    verdicts = list(await asyncio.to_thread(run_rails, LOCAL_RAILS, text, rail_context(turn)))
+    """Run the in-process rails (self-harm, emergency) on the patient's own words when an
+    earlier step failed. Nothing leaves the process."""
+    verdicts = list(await asyncio.to_thread(run_rails, LOCAL_RAILS, turn.text, input_context(turn)))
+    if deid is not None:
+        verdicts = [pointing_at(deid, v) for v in verdicts]
     await record_verdicts(turn, verdicts)
     decision = policy.decide(verdicts)
     if decision.route is Route.URGENT:
         await escalate(turn, decision)
+
+
+def pointing_at(deid: Deidentified, verdict: Verdict) -> Verdict:
+    """``verdict`` with its evidence spans moved from the patient's words to the same words
+    in the de-identified text, which is what is stored and what the portal quotes."""
+    evidence = tuple(Evidence(*deid.span(e.start, e.end), e.reason) for e in verdict.evidence)
+    return dataclasses.replace(verdict, evidence=evidence)
 
 
 async def record_verdicts(turn: Turn, verdicts: list[Verdict]) -> None:

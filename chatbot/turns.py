@@ -1,7 +1,7 @@
 """The values a patient message carries through the pipeline.
 
-``Turn`` is one message in flight, ``Deidentified`` its text as the model and rails
-see it, ``Flag`` something a person must look at, and ``Answer`` what the patient is
+``Turn`` is one message in flight, ``Deidentified`` its text as the model sees it
+(the in-process input rails read the patient's own words, ``Turn.text``), ``Flag`` something a person must look at, and ``Answer`` what the patient is
 shown. None of them reads or writes the database.
 """
 
@@ -30,6 +30,10 @@ class Turn:
     verdicts: list[Verdict] = field(default_factory=list)
     crisis_shown: bool = False
     preface: str = ""  # a notice the answer opens with (``steps.template_or_preface``)
+    # The patient's earlier messages in their own words, oldest first: for the in-process
+    # input rails only (``rails.input_context``), like ``text``; ``history`` is what the
+    # model and the second opinion see.
+    earlier_words: tuple[str, ...] = ()
 
     @property
     def risk_seen(self) -> bool:
@@ -42,6 +46,13 @@ class Turn:
 class Deidentified:
     text: str
     surrogates: Any  # deidentify.SurrogateMap
+    pieces: tuple[tuple[int, int, int, int], ...] = ()  # deidentify.Piece: where each span went
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Where the original message's [start, end) lies in ``text``."""
+        from deidentify.pseudonymize import output_span  # loaded by then; see ``reidentify``
+
+        return output_span(self.pieces, start, end)
 
     def reidentify(self, text: str) -> str:
         """``text`` with this conversation's surrogates put back; raises DeidentificationError."""

@@ -21,7 +21,14 @@ from dataclasses import dataclass
 
 from deidentify.analyzer import DEFAULT_SCORE_THRESHOLD, DEFAULT_SPACY_MODEL, build_analyzer, find_phi
 from deidentify.base import MAX_INPUT_CHARS, DeidentificationError, Finding
-from deidentify.pseudonymize import SurrogateMap, mask, merge_findings, pseudonymize
+from deidentify.pseudonymize import (
+    Piece,
+    SurrogateMap,
+    mask,
+    merge_findings,
+    output_span,
+    pseudonymize_aligned,
+)
 from deidentify.pseudonymize import reidentify as _reidentify
 from deidentify.recognizers.places import repeated_places
 from deidentify.recognizers.tagger import TaggerRecognizer
@@ -43,11 +50,17 @@ def output_bound(input_chars: int) -> int:
 
 @dataclass(frozen=True)
 class DeidResult:
-    """The de-identified text, the spans replaced (original offsets), and the updated map."""
+    """The de-identified text, the spans replaced (original offsets), the updated map, and
+    where each replaced span went in the text (``pieces``; see ``output_span``)."""
 
     text: str
     findings: tuple[Finding, ...]
     surrogates: SurrogateMap
+    pieces: tuple[Piece, ...] = ()
+
+    def output_span(self, start: int, end: int) -> tuple[int, int]:
+        """Where the original text's [start, end) lies in ``text``."""
+        return output_span(self.pieces, start, end)
 
 
 class Deidentifier:
@@ -105,12 +118,12 @@ class Deidentifier:
         (the input map is not mutated). Raises DeidentificationError as `analyze` does."""
         findings = self.analyze(text)
         updated = surrogates.copy() if surrogates is not None else SurrogateMap()
-        out = pseudonymize(text, findings, updated)
+        out, pieces = pseudonymize_aligned(text, findings, updated)
         if len(out) > output_bound(len(text)):
             logger.warning("surrogates would exceed the output bound; masking %d spans", len(findings))
             updated = surrogates.copy() if surrogates is not None else SurrogateMap()
-            out = mask(text, findings)
-        return DeidResult(text=out, findings=tuple(findings), surrogates=updated)
+            out, pieces = mask(text, findings), tuple((f.start, f.end, f.start, f.end) for f in findings)
+        return DeidResult(text=out, findings=tuple(findings), surrogates=updated, pieces=pieces)
 
     def reidentify(self, text: str, surrogates: SurrogateMap) -> str:
         """Return text with surrogates from `surrogates` restored; surrogates not in the map

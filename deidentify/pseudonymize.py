@@ -152,16 +152,30 @@ def _type_giver(a: Finding, b: Finding) -> Finding:
     return a if a.score >= b.score else b
 
 
+# One replaced span: its (start, end) in the original text, then in the output.
+Piece = tuple[int, int, int, int]
+
+
 def pseudonymize(text: str, spans: list[Finding], surrogates: SurrogateMap) -> str:
     """Return text with each (merged, non-overlapping) span replaced by its surrogate;
     adds new values to `surrogates` (the caller passes a copy)."""
-    out, pos = [], 0
+    return pseudonymize_aligned(text, spans, surrogates)[0]
+
+
+def pseudonymize_aligned(
+    text: str, spans: list[Finding], surrogates: SurrogateMap
+) -> tuple[str, tuple[Piece, ...]]:
+    """`pseudonymize`, with where each replaced span went (see `output_span`)."""
+    out, pieces, pos, at = [], [], 0, 0
     for f in spans:
-        out.append(text[pos:f.start])
-        out.append(surrogates.surrogate_for(f.entity_type, text[f.start:f.end]))
+        kept, surrogate = text[pos:f.start], surrogates.surrogate_for(f.entity_type, text[f.start:f.end])
+        out += [kept, surrogate]
+        at += len(kept)
+        pieces.append((f.start, f.end, at, at + len(surrogate)))
+        at += len(surrogate)
         pos = f.end
     out.append(text[pos:])
-    return "".join(out)
+    return "".join(out), tuple(pieces)
 
 
 def mask(text: str, spans: list[Finding]) -> str:
@@ -170,6 +184,25 @@ def mask(text: str, spans: list[Finding]) -> str:
     for f in spans:
         chars[f.start:f.end] = "*" * (f.end - f.start)
     return "".join(chars)
+
+
+def output_span(pieces: Iterable[Piece], start: int, end: int) -> tuple[int, int]:
+    """Where the original text's [start, end) lies in the de-identified output: shifted
+    past the replaced spans before it, and widened to the whole surrogate where it begins
+    or ends inside one, so that a quote of it never shows half a surrogate."""
+    pieces = tuple(pieces)
+    return _output_position(pieces, start, inside="start"), _output_position(pieces, end, inside="end")
+
+
+def _output_position(pieces: tuple[Piece, ...], pos: int, *, inside: str) -> int:
+    shift = 0
+    for start, end, out_start, out_end in pieces:
+        if pos <= start:
+            break
+        if pos < end:
+            return out_start if inside == "start" else out_end
+        shift = out_end - end
+    return pos + shift
 
 
 def reidentify(text: str, surrogates: SurrogateMap) -> str:

@@ -27,11 +27,12 @@ Row shapes:
 ``escalate`` only ESCALATE. AUROC comes from the verdict's score and is null when only one class is
 present. Latency is per row, through the runner (normalisation included).
 
-``--deid`` first runs each patient message through the de-identifier, as the chat does
-before its input rails (``chatbot.steps.deidentify``): the rails then read typed
-surrogates ("[NAME_1]") where the message had names, dates or numbers, with one
-surrogate map per conversation, and the latency includes the de-identifier. Without it
-the rails read the raw text, which no patient message reaches in the chat.
+``--deid`` first runs each patient message through the de-identifier, as the chat did
+before its input rails until 2026-12-06 (``chatbot.steps.deidentify``): the rails then
+read typed surrogates ("[NAME_1]") where the message had names, dates or numbers, with
+one surrogate map per conversation, and the latency includes the de-identifier. Without
+it the rails read the patient's own words, as the chat's in-process input rails now do
+(``chatbot.steps.check_input``).
 """
 
 from __future__ import annotations
@@ -290,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--predictions", type=Path)
     parser.add_argument("--by", help="also report recall and FPR per value of this row field")
     parser.add_argument("--limit", type=int)
-    parser.add_argument("--deid", action="store_true", help="de-identify each message first, as the chat does")
+    parser.add_argument("--deid", action="store_true", help="de-identify each message first, as the chat did before its rails until 2026-12-06")
     args = parser.parse_args(argv)
     if args.heldout:
         print(json.dumps(heldout_report(args.limit)))

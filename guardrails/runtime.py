@@ -137,13 +137,21 @@ class RailsRuntime:
     # parallel with the input rails; its verdict comes last. It never raises.
     second_opinion: SecondOpinion | None = None
 
-    async def check_input(self, text: str, context: RailContext) -> tuple[Verdict, ...]:
-        """Verdicts of the input rails on ``text`` (de-identified), via NeMo, then the
-        second opinion's when one is configured. Raises RailsUnavailable as ``_check``."""
-        messages = [{"role": "user", "content": text}]
+    async def check_input(
+        self, text: str, context: RailContext, *, deidentified: tuple[str, RailContext] | None = None
+    ) -> tuple[Verdict, ...]:
+        """Verdicts of the input rails on ``text``, via NeMo, then the second opinion's when
+        one is configured. Raises RailsUnavailable as ``_check``.
+
+        The rails run in this process and read ``text`` and ``context``, which may be the
+        patient's own words. ``deidentified`` is the text and context for everything else:
+        NeMo's message list and the second-opinion model. Without it, ``text`` and
+        ``context`` go there too, so pass it whenever they hold PHI."""
+        shared_text, shared_context = deidentified if deidentified is not None else (text, context)
+        messages = [{"role": "user", "content": shared_text}]
         if self.second_opinion is None:
             return await self._check("input", self.input_rails, messages, text, context)
-        second = asyncio.create_task(self.second_opinion.check(text, context))
+        second = asyncio.create_task(self.second_opinion.check(shared_text, shared_context))
         try:
             local = await self._check("input", self.input_rails, messages, text, context)
         except BaseException:

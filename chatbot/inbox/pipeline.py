@@ -41,14 +41,14 @@ async def handle_portal_message(message_id: int) -> int | None:
 
 async def receive(turn: Turn) -> int | None:
     try:
-        deid = await steps.deidentify(turn)  # 2. nothing downstream sees PHI
+        deid = await steps.deidentify(turn)  # 2. nothing downstream but the rails sees PHI
     except steps.DeidentificationFailed:
         await steps.screen_locally(turn)  # self-harm and emergency still run, in-process
         await inbox.mark_if_urgent(turn)
         await steps.fail(turn, reason="deidentification_failed")
         return None
     try:
-        verdicts = await steps.check_input(turn, deid)  # 3. input rails, through NeMo Guardrails
+        verdicts = await steps.check_input(turn, deid)  # 3. input rails, in-process, on the patient's words
     except steps.RailsUnavailable:
         await steps.screen_locally(turn, deid)
         await inbox.mark_if_urgent(turn)

@@ -215,6 +215,68 @@ async def test_a_crisis_is_caught_even_when_deidentification_fails(scripted_mode
     assert await Escalation.objects.filter(message=message, priority=Escalation.Priority.URGENT).aexists()
 
 
+async def test_the_input_rails_read_the_patients_own_words(scripted_model, monkeypatch) -> None:
+    """A word the de-identifier wrongly takes for PHI must not hide an emergency. The rails
+    read the patient's words in this process; NeMo's message list and the stored text are
+    de-identified, and the evidence points at the same words in the stored text."""
+    import deidentify
+    from deidentify import Finding
+    from guardrails import runtime as runtime_module
+
+    real_analyze = deidentify.Deidentifier.analyze
+
+    def over_redacting(self: Any, text: str) -> list[Finding]:  # it also takes "pills" for a name
+        start = text.index("pills")
+        pills = Finding("PERSON", start, start + len("pills"), 0.9, "test")
+        return sorted([*real_analyze(self, text), pills], key=lambda f: f.start)
+
+    monkeypatch.setattr(deidentify.Deidentifier, "analyze", over_redacting)
+    real_rails = runtime_module._check_rails()
+    nemo_saw: list[str] = []
+
+    class Recording:
+        async def check_async(self, messages: list[dict[str, str]], **kwargs: Any) -> Any:
+            nemo_saw.extend(m["content"] for m in messages)
+            return await real_rails.check_async(messages, **kwargs)
+
+    monkeypatch.setattr(runtime_module, "_check_rails", lambda: Recording())
+    scripted_model([])
+    events, message = await _send(f"hi im {PHI['name']}. took all my pills like an hour ago")
+
+    assert "pills" not in message.text_deid and "Oduya" not in message.text_deid
+    assert nemo_saw == [message.text_deid]
+    emergency = next(v for v in message.verdicts if v["rail"] == "emergency")
+    assert emergency["action"] == "escalate"  # read as "took all my [NAME_2]", it did not
+    assert any(e["type"] == "crisis" and e["kind"] == "emergency" for e in events)
+    quoted = [message.text_deid[e["start"] : e["end"]] for e in emergency["evidence"]]
+    assert quoted and all(q.startswith("took all my [NAME_") for q in quoted)
+    assert "Oduya" not in json.dumps(message.verdicts)
+
+
+async def test_the_input_rails_read_earlier_messages_in_the_patients_own_words(
+    scripted_model, monkeypatch
+) -> None:
+    from guardrails import runtime as runtime_module
+
+    scripted_model(["Ok."] * 3)
+    conversation = await sync_to_async(_new_conversation)()
+    await _send(f"this is {PHI['name']}, {PHI['dob']}", conversation=conversation)
+    await _send("is the pharmacy open today", conversation=conversation)
+    contexts: list[Any] = []
+    real_run_rails = runtime_module.run_rails
+
+    def recording(names: Any, text: str, context: Any) -> Any:
+        contexts.append((text, context))
+        return real_run_rails(names, text, context)
+
+    monkeypatch.setattr(runtime_module, "run_rails", recording)
+    await _send(f"{PHI['name']} again: any news?", conversation=conversation)
+
+    text, context = contexts[0]  # the input rails; the output rails may follow
+    assert text.startswith(PHI["name"])
+    assert context.history == (f"this is {PHI['name']}, {PHI['dob']}", "is the pharmacy open today")
+
+
 async def test_a_rails_timeout_fails_closed(scripted_model, monkeypatch, settings) -> None:
     model = scripted_model([])
     settings.RAILS_TIMEOUT_S = 0.05

@@ -97,3 +97,43 @@ def test_it_does_not_reidentify_a_surrogate_the_patient_typed(deid: Deidentifier
     assert second.text.startswith("who is [PHI_")
     reply = second.text.replace("who is ", "You asked about ").replace("? i typed that myself", ".")
     assert deid.reidentify(reply, second.surrogates) == f"You asked about {typed}."
+
+
+def test_a_span_of_the_original_maps_onto_the_same_words_in_the_output(deid: Deidentifier) -> None:
+    text = "My name is Sarah Johnson, call 617-555-0134. I feel dizzy after the new pill."
+    result = deid.deidentify(text)
+    assert result.text == "My name is [NAME_1], call [PHONE_1]. I feel dizzy after the new pill."
+    for words in ("My name is", "call", "I feel dizzy after the new pill.", text):
+        start = text.index(words)
+        out_start, out_end = result.output_span(start, start + len(words))
+        original = text[start : start + len(words)]
+        assert result.text[out_start:out_end] == original.replace("Sarah Johnson", "[NAME_1]").replace(
+            "617-555-0134", "[PHONE_1]"
+        )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "quoted"),
+    [
+        (11, 16, "[NAME_1]"),  # inside a replaced span: widened to the whole surrogate
+        (14, 30, "[NAME_1], call"),  # beginning inside one
+        (0, 0, ""),  # an empty span stays empty (a verdict about the whole message)
+        (25, 33, "call [PHONE_1]"),  # ending inside one
+    ],
+)
+def test_a_span_that_cuts_through_phi_never_quotes_half_a_surrogate(
+    deid: Deidentifier, start: int, end: int, quoted: str
+) -> None:
+    result = deid.deidentify("My name is Sarah Johnson, call 617-555-0134.")
+    out_start, out_end = result.output_span(start, end)
+    assert result.text[out_start:out_end].strip(", ") == quoted
+
+
+def test_masked_spans_keep_their_offsets() -> None:
+    from deidentify.base import Finding
+    from deidentify.pseudonymize import mask, output_span
+
+    findings = [Finding("PERSON", 3, 5, 0.9, "test"), Finding("PERSON", 10, 12, 0.9, "test")]
+    assert mask("hi Al and Bo here", findings) == "hi ** and ** here"
+    pieces = [(f.start, f.end, f.start, f.end) for f in findings]
+    assert output_span(pieces, 0, 17) == (0, 17) and output_span(pieces, 4, 11) == (3, 12)

@@ -162,3 +162,24 @@ async def test_a_local_rails_failure_still_fails_and_cancels_the_second_opinion(
     with pytest.raises(runtime_module.RailsUnavailable):
         await rt.check_input(TEXT, RailContext())
     await asyncio.sleep(0)
+
+
+async def test_the_rails_read_the_words_and_the_safety_model_the_deidentified_text(
+    server: FakeSafetyServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    words = TEXT.replace("[NAME_1]", "Dr. Okafor")
+    earlier = RailContext(history=("my name is Ana Ruiz",))
+    shared = RailContext(history=("my name is [NAME_2]",))
+    read: list[tuple[str, RailContext]] = []
+
+    def local_rails(names, text, context) -> tuple[Verdict, ...]:
+        read.append((text, context))
+        return tuple(Verdict(n, Action.ALLOW, "none", 0.0) for n in names)
+
+    monkeypatch.setattr(runtime_module, "run_rails", local_rails)
+    server.replies = ["safe"]
+    rt = RailsRuntime(("self_harm",), (), timeout_s=10, second_opinion=opinion(server))
+    await rt.check_input(words, earlier, deidentified=(TEXT, shared))
+    assert [(text, context.history) for text, context in read] == [(words, earlier.history)]
+    sent = repr(server.requests)
+    assert TEXT in sent and "Okafor" not in sent and "Ana Ruiz" not in sent
