@@ -98,7 +98,11 @@ SPANISH_VALIDATION = DATA / "validation" / "self_harm_es.jsonl"
 # they were 2,475 Spanish rows that are never an attack, and one file of them alone cut
 # Spanish injection recall on the held-out writer from 0.747 to 0.632
 # (guardrails/data/train/briefs/train_shs.md says how they were written).
-SELF_HARM_ONLY = ("shs1", "shs2", "shs3", "shs4")
+# Risk shown only through acts or facts (a pet's care arranged "for after this week",
+# pills counted beside a date) and the ordinary versions of the same acts (two writers,
+# 1,000 rows: brief train/briefs/train_shp.md). The self-harm head alone, for the same
+# reason.
+SELF_HARM_ONLY = ("shs1", "shs2", "shs3", "shs4", "shp1", "shp2")
 # Everyday Spanish patient messages, none at risk (two writers, 600 rows: brief
 # train/briefs/train_sho.md): the self-harm head read short ordinary Spanish ("a qué hora
 # abren mañana") as crisis. They are negatives for the self-harm and conversation heads
