@@ -1,8 +1,9 @@
 """The values a patient message carries through the pipeline.
 
 ``Turn`` is one message in flight, ``Deidentified`` its text as the model sees it
-(the in-process input rails read the patient's own words, ``Turn.text``), ``Flag`` something a person must look at, and ``Answer`` what the patient is
-shown. None of them reads or writes the database.
+(the in-process input rails read the patient's own words, ``Turn.text``), ``Flag``
+something a person must look at, and ``Answer`` what the patient is shown. None of them
+reads or writes the database.
 """
 
 from __future__ import annotations

@@ -134,8 +134,9 @@ class RailContext:
 
     ``history`` holds the earlier patient turns of this conversation, oldest first, in
     the same form as the text under check: the chat gives its in-process input rails
-    the patient's own words, and anything outside the process de-identified text. ``normalized`` is the shared normalisation of the text
-    under check, made once per message by the runner. Output rails also get the
+    the patient's own words, and anything outside the process de-identified text.
+    ``normalized`` is the shared normalisation of the text under check, made once per
+    message by the runner. Output rails also get the
     patient's ``question``, the ``passages`` the answer must stand on, and the
     ``surrogates`` that this conversation's de-identification mapping knows.
     """
