@@ -62,9 +62,18 @@ _ES_VERB = rf"(?:me (?:{_ES_SAID})|(?:(?:se|te|le|nos) )?(?<!\bme )(?:{_ES_SAID}
 # Each amount word is one alternative ("todas las" is "todas" then "las"): a word two
 # alternatives could read makes a long run of them backtrack exponentially ("took all the
 # all the …" took seconds at 20 repeats).
-_ES_AMOUNT = r"(?:(?:como |casi |creo que |tal vez |quizas |sin querer |por accidente |por error |a proposito )?(?:un poco de|algo de|un trago de|un sorbo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|una cucharada de|un chorro de|un punado de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?|todos?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
+# A hedge ("como", "casi") is a word of its own, so "como 30 pastillas" leaves the number
+# to the amount of pills.
+_ES_AMOUNT = r"(?:(?:como|casi|creo que|tal vez|quizas|sin querer|por accidente|por error|a proposito|un poco de|algo de|un trago de|un sorbo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|una cucharada de|un chorro de|un punado de|un puno de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?|todos?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
 _ES_POISON = r"(?:cloro|lejia|blanqueador|clorox|veneno|raticida|matarratas|anticongelante|destapa ?canos|desatascador|liquido (?:para|de) (?:destapar|limpiar)|detergente|capsulas? de (?:detergente|jabon)|pods? de (?:detergente|jabon)|pilas? de boton|pilas?(?! de (?!esas?\b|las\b|reloj|boton|litio|control))|baterias? de boton|baterias?|gasolina|thinner|tiner|aguarras|insecticida|pesticida|herbicida|plaguicida|amoniaco|acido muriatico|sosa caustica|limpiador|quitagrasa|desengrasante|fabuloso|pinol|alcohol (?:isopropilico|de (?:farmacia|frotar|curacion))|acetona|quitaesmalte|imanes|iman)"
-_ES_TOO_MANY = r"(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)(?: \w+){0,3} de mas|(?:todas|muchas|un punado de|un monton de|el frasco de|la caja de|el bote de|un frasco de|una caja de|un bote de|\d{2,}) (?:las |mis |sus |de )?(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)"
+# Too many pills: "de más", a handful or a count of ten or more, a whole container of any
+# medicine ("una caja entera de ibuprofeno"), or the week's pillbox at once.
+_ES_TOO_MANY = (
+    r"(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)(?: \w+){0,3} de mas"
+    r"|(?:todas|muchas|un punado de|un puno de|un monton de|el frasco de|la caja de|el bote de|un frasco de|una caja de|un bote de|\d{2,}) (?:las |mis |sus |de )?(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)"
+    r"|(?:una (?:caja|botella) entera|un (?:frasco|bote) entero|todo el (?:frasco|bote)|toda la (?:caja|botella)|el (?:frasco|bote) entero|la (?:caja|botella) entera) de \w+"
+    r"|todo el pastillero|todas las del pastillero|el pastillero d(?:e)? (?:toda )?la semana"
+)
 _ES_INGESTION = rf"\b{_ES_VERB} {_ES_AMOUNT}(?:{_ES_POISON}|{_ES_TOO_MANY})\b"
 
 CONDITIONS: tuple[Condition, ...] = (

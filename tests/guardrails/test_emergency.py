@@ -237,3 +237,28 @@ def test_a_long_run_of_amount_words_is_read_in_linear_time(repeated: str) -> Non
     )
     done = subprocess.run([sys.executable, "-c", script, repeated], cwd=ROOT, timeout=120, check=False)
     assert done.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi papá se tomó como 30 pastillas de la presión hace una hora",  # a hedged count
+        "mi esposo se tomó un puño de pastillas, no sé cuáles",  # a handful
+        "mi hijo se tomó una caja entera de ibuprofeno, ¿qué hago?",  # a whole container
+        "el señor que cuido se tomó todas las del pastillero de un jalón",  # the week's pillbox
+    ],
+)
+def test_spanish_too_many_pills_in_everyday_words_is_a_911_call(text: str) -> None:
+    assert check(text).action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya me tomé la del pastillero de hoy, ¿puedo desayunar?",
+        "se tomó como 2 pastillas de tylenol para el dolor, ¿está bien?",
+        "me tomé una botella de agua bien fría",
+    ],
+)
+def test_spanish_ordinary_pill_taking_is_not(text: str) -> None:
+    assert check(text).action is Action.ALLOW
