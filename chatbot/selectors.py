@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,8 @@ from guardrails.base import RiskLevel
 # The chat's selectors see only chat conversations: a care-team thread (channel
 # ``portal``) is never opened by the chat socket, where a message would go to the model.
 _CHAT = Conversation.Channel.CHAT
+
+logger = logging.getLogger(__name__)
 
 
 def conversations_for_patient(*, patient: Any) -> QuerySet[Conversation]:
@@ -93,16 +96,26 @@ def conversation_history_deid(*, conversation_id: int, before_message_id: int) -
 def conversation_patient_words(*, conversation_id: int, before_message_id: int) -> tuple[str, ...]:
     """The patient's earlier messages in their own words, oldest first, as many as
     ``conversation_history_deid`` could hold: for the in-process input rails alone,
-    which read them with the message and never let text leave the process."""
+    which read them with the message and never let text leave the process. An earlier
+    message no configured key decrypts (a key retired too soon) is read de-identified
+    instead: it must neither stop this turn nor drop out of the conversation's risk."""
     limit = settings.CHAT_HISTORY_TURNS * 2
     rows = (
         Message.objects.filter(
             conversation_id=conversation_id, pk__lt=before_message_id, role=Message.Role.PATIENT
         )
         .order_by("-created_at", "-id")
-        .values_list("text_encrypted", flat=True)[:limit]
+        .values_list("pk", "text_encrypted", "text_deid")[:limit]
     )
-    return tuple(crypto.decrypt(token) for token in reversed(rows))
+    return tuple(_patient_words(pk, token, text_deid) for pk, token, text_deid in reversed(rows))
+
+
+def _patient_words(message_id: int, token: str, text_deid: str) -> str:
+    try:
+        return crypto.decrypt(token)
+    except crypto.DecryptionError:
+        logger.error("message %s could not be decrypted; the rails read it de-identified", message_id)
+        return text_deid
 
 
 def takeover_catch_up(*, conversation: Conversation) -> list[ServerEvent]:

@@ -27,7 +27,7 @@ from deidentify.pseudonymize import (
     mask,
     merge_findings,
     output_span,
-    pseudonymize_aligned,
+    pseudonymize,
 )
 from deidentify.pseudonymize import reidentify as _reidentify
 from deidentify.recognizers.places import repeated_places
@@ -118,7 +118,7 @@ class Deidentifier:
         (the input map is not mutated). Raises DeidentificationError as `analyze` does."""
         findings = self.analyze(text)
         updated = surrogates.copy() if surrogates is not None else SurrogateMap()
-        out, pieces = pseudonymize_aligned(text, findings, updated)
+        out, pieces = pseudonymize(text, findings, updated)
         if len(out) > output_bound(len(text)):
             logger.warning("surrogates would exceed the output bound; masking %d spans", len(findings))
             updated = surrogates.copy() if surrogates is not None else SurrogateMap()

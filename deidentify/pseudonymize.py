@@ -156,16 +156,12 @@ def _type_giver(a: Finding, b: Finding) -> Finding:
 Piece = tuple[int, int, int, int]
 
 
-def pseudonymize(text: str, spans: list[Finding], surrogates: SurrogateMap) -> str:
-    """Return text with each (merged, non-overlapping) span replaced by its surrogate;
-    adds new values to `surrogates` (the caller passes a copy)."""
-    return pseudonymize_aligned(text, spans, surrogates)[0]
-
-
-def pseudonymize_aligned(
+def pseudonymize(
     text: str, spans: list[Finding], surrogates: SurrogateMap
 ) -> tuple[str, tuple[Piece, ...]]:
-    """`pseudonymize`, with where each replaced span went (see `output_span`)."""
+    """Return text with each (merged, non-overlapping) span replaced by its surrogate, and
+    where each replaced span went (see `output_span`); adds new values to `surrogates`
+    (the caller passes a copy)."""
     out, pieces, pos, at = [], [], 0, 0
     for f in spans:
         kept, surrogate = text[pos:f.start], surrogates.surrogate_for(f.entity_type, text[f.start:f.end])

@@ -5,9 +5,9 @@ unless its clause says the symptom is negated ("no chest pain"), past ("I had ch
 pain last year"), mild ("mild headache"), chronic or controlled ("my asthma is well
 controlled"), or the message is a general question ("what are the signs of a
 stroke?"); a poisoning pattern also gives way when an animal swallowed it ("my dog ate
-rat poison" is the vet's emergency). Some conditions need a warning feature next to the main symptom: chest
-pain alone is FLAG, chest pain with pain down the arm, sweating or breathlessness is
-ESCALATE. English and Spanish.
+rat poison" is the vet's emergency). Some conditions need a warning feature next to the
+main symptom: chest pain alone is FLAG, chest pain with pain down the arm, sweating or
+breathlessness is ESCALATE. English and Spanish.
 
 The learned classifier (``guardrails.classifier``, head ``emergency``, by category)
 reads every message beside the patterns: at or above its escalation threshold it
@@ -72,7 +72,7 @@ _ES_TOO_MANY = (
     r"(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)(?: \w+){0,3} de mas"
     r"|(?:todas|muchas|un punado de|un puno de|un monton de|el frasco de|la caja de|el bote de|un frasco de|una caja de|un bote de|\d{2,}) (?:las |mis |sus |de )?(?:pastillas|pildoras|tabletas|medicinas|medicamentos|capsulas)"
     r"|(?:una (?:caja|botella) entera|un (?:frasco|bote) entero|todo el (?:frasco|bote)|toda la (?:caja|botella)|el (?:frasco|bote) entero|la (?:caja|botella) entera) de \w+"
-    r"|todo el pastillero|todas las del pastillero|el pastillero d(?:e)? (?:toda )?la semana"
+    r"|todo el pastillero|todas las del pastillero|el pastillero de? (?:toda )?la semana"
 )
 _ES_INGESTION = rf"\b{_ES_VERB} {_ES_AMOUNT}(?:{_ES_POISON}|{_ES_TOO_MANY})\b"
 

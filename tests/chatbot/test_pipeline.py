@@ -277,6 +277,29 @@ async def test_the_input_rails_read_earlier_messages_in_the_patients_own_words(
     assert context.history == (f"this is {PHI['name']}, {PHI['dob']}", "is the pharmacy open today")
 
 
+async def test_an_earlier_message_no_key_decrypts_is_read_de_identified(scripted_model, monkeypatch) -> None:
+    # A key retired too soon must neither stop the next turn nor drop the earlier message
+    # out of the conversation's risk.
+    from guardrails import runtime as runtime_module
+
+    scripted_model(["Ok."] * 3)
+    conversation = await sync_to_async(_new_conversation)()
+    _, first = await _send(f"this is {PHI['name']}, {PHI['dob']}", conversation=conversation)
+    await Message.objects.filter(pk=first.pk).aupdate(text_encrypted="not-a-fernet-token")
+    contexts: list[Any] = []
+    real_run_rails = runtime_module.run_rails
+
+    def recording(names: Any, text: str, context: Any) -> Any:
+        contexts.append(context)
+        return real_run_rails(names, text, context)
+
+    monkeypatch.setattr(runtime_module, "run_rails", recording)
+    events, message = await _send("is the pharmacy open today", conversation=conversation)
+
+    assert contexts and contexts[0].history == (first.text_deid,)
+    assert message.status != Message.Status.PROCESSING and _types(events)[-1] in ("reply", "error")
+
+
 async def test_a_rails_timeout_fails_closed(scripted_model, monkeypatch, settings) -> None:
     model = scripted_model([])
     settings.RAILS_TIMEOUT_S = 0.05
