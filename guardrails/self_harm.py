@@ -34,6 +34,7 @@ sets count it as a miss of the crisis path, and a miss costs more than a false a
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 
@@ -144,12 +145,29 @@ _NOT_SUICIDAL = re.compile(
     r"\b(?:i'm|i am|im) not (?:suicidal|going to (?:hurt|kill) myself)|\bno (?:thoughts|plans) of (?:suicide|hurting|killing)|\bno tengo (?:pensamientos|ideas) de"
 )
 # The ideation belongs to someone generic, not the speaker ("others who may be considering suicide").
+# Someone else's words: a verb of saying, then a third-person subject, then the pattern
+# ("my father say every day he want to die", "she tell me she want to die", "my roommate
+# said hes gonna kms"). A first-person subject between them keeps the words the
+# speaker's ("my bf said if i leave him hell kms"), and so does an instruction with no
+# subject of its own ("they told me to kill myself").
+_REPORTED = re.compile(
+    r"\b(?P<verb>say|says|said|saying|tell|tells|told|telling|talk(?:s|ed|ing)? about|text(?:s|ed)?|post(?:s|ed)?|wrote|writes|disclosed|mentioned|threaten(?:s|ed|ing)?|dice|dijo|dicen)"
+    r"(?: to)?(?: (?:me|us))?(?: (?:that|que))?(?: \w+){0,3}? (?:he|she|they|hes|shes|he's|she's|he'd|she'd|hed|shed|they're|theyre|they'd|theyd|he'll|she'll|el|ella)\b"
+    r"(?P<between>[^.!?]*)$"
+)
+_SPEAKER_SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|we|yo)\b")
 _GENERIC_SUBJECT = re.compile(
     r"\b(?:others|people|someone|anyone|those|many|teens|teenagers|patients|students|kids|he|she|they|her|his|their)\b(?: \w+){0,3}? (?:who|that|is|are|was|were|may|might|has|have|had|would)\b[^.!?]{0,30}$"
 )
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|i've|me|my)\b")
+# A dated past as the emergency rail reads it ("in 2009", "back in", "hace como diez años",
+# "cuando tenía 16"), but never last week or days ago: an attempt that recent is a
+# recent attempt. A year counts only before the current one (``_is_past``).
 _PAST = re.compile(
-    r"\b(?:years? ago|months ago|long time ago|in the past|used to|when i was (?:a |in |younger|\d)|as a (?:teen|kid|child|teenager)|in (?:high school|college|my (?:teens|twenties))|hace (?:\d+|muchos|varios|unos) (?:anos|meses)|de (?:joven|adolescente))"
+    r"\b(?:years? ago|months ago|long time ago|in the past|used to|when i was (?:a |in |younger|\d)|as a (?:teen|kid|child|teenager)|in (?:high school|college|my (?:teens|twenties))"
+    r"|(?:in|back in|since) (?P<year>(?:19|20)\d\d)|back in (?:the day|high school|college)"
+    r"|hace (?:como |mas de |unos |casi )?(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|muchos|varios) (?:anos|meses)"
+    r"|hace (?:muchos|varios|unos) (?:anos|meses)|de (?:joven|adolescente|chiquit[oa])|cuando (?:tenia \d+|era (?:joven|adolescente|chic[oa]))|en (?:el )?(?P<ano>(?:19|20)\d\d))"
 )
 _RECOVERED = re.compile(
     r"\b(?:doing (?:well|better|great|good|fine|ok(?:ay)?)|recovered|in recovery|(?:i'm|i am|im) (?:fine|ok(?:ay)?|good|healthy|better|stable) now|(?:clean|sober|free) for (?:\d+|many|several|a few|over|years)|haven't (?:done it|had (?:thoughts|urges)|cut|self harmed) (?:since|in years)|ya estoy bien|me (?:recupere|siento bien))"
@@ -205,8 +223,10 @@ def _find_hits(text: str) -> list[_Hit]:
             qualifier = ""
             if pattern.negatable and (_NEGATION.search(before) or _NOT_SUICIDAL.search(clause)):
                 qualifier = "negated"
-            elif _PAST.search(clause) and not _RECENT.search(clause):
+            elif _is_past(clause) and not _RECENT.search(clause):
                 qualifier = "history"
+            elif _is_reported(before, m.group()):
+                qualifier = "third_party"
             elif (
                 (g := _GENERIC_SUBJECT.search(before))
                 and not _FIRST_PERSON.search(before[g.start() :])
@@ -290,11 +310,20 @@ class SelfHarmRail:
             return Verdict(self.name, Action.ESCALATE, category, min(score, 1.0), level, evidence)
         # Where the precise patterns read the text as negated, past, someone else's, generic
         # or a medicine question, a classifier escalation becomes the help tier instead.
-        explained = bool(third_party) or info or any(h.qualifier for h in hits)
+        qualified = [h for h in hits if h.qualifier]
+        explained = bool(third_party) or info or bool(qualified)
         window_escalates = bool(window and window.escalate >= window_limits["escalate"])
         learned_escalation = message.escalate >= limits["escalate"] or window_escalates
         if learned_escalation and not explained and not window_escalates:
             explained = _only_figurative(t, limits)
+        elif message.escalate >= limits["escalate"] and explained and not info:
+            # An old attempt or someone else's words explain the escalation only if the
+            # rest of the message, read alone, would not escalate ("in 2009 i tried to
+            # hang myself. i bought rope again" keeps the crisis path).
+            spans = [_clause_bounds(t, h.start) for h in qualified]
+            if third_party:
+                spans.append(_clause_bounds(t, third_party.start()))
+            explained = not _rest_escalates(t, spans, limits)
         if learned_escalation and not explained:
             return self._learned_escalation(text, context, message, window, limits, level, evidence)
         for cat, base in (
@@ -302,8 +331,11 @@ class SelfHarmRail:
         ):  # fmt: skip
             if cat in cats:
                 return Verdict(self.name, Action.FLAG, cat, max(base, clf), None, evidence)
+        reported = [(h.start, h.end) for h in hits if h.qualifier == "third_party"]
         if third_party:
-            span = norm.to_original(third_party.start(), third_party.end())
+            reported.insert(0, third_party.span())
+        if reported:
+            span = norm.to_original(*reported[0])
             return Verdict(
                 self.name, Action.FLAG, "third_party", max(0.7, clf), None,
                 (*evidence, Evidence(*span, "concern about someone else")),
@@ -389,6 +421,21 @@ def _only_figurative(text: str, limits: dict[str, float]) -> bool:
     return classifier.read(rest, context).heads["self_harm"].escalate < limits["escalate"]
 
 
+def _rest_escalates(text: str, spans: list[tuple[int, int]], limits: dict[str, float]) -> bool:
+    """Whether the message with these clauses taken out still escalates, read alone."""
+    from guardrails.language import UNREADABLE
+
+    keep, cursor = [], 0
+    for start, end in sorted(spans):
+        keep.append(text[cursor : max(cursor, start)])
+        cursor = max(cursor, end)
+    rest = " ".join(" ".join([*keep, text[cursor:]]).split()).strip(" ,.!?¡¿")
+    if len(rest.split()) < 2:
+        return False
+    context = RailContext(memo={UNREADABLE: False})  # as in ``_only_figurative``
+    return classifier.read(rest, context).heads["self_harm"].escalate >= limits["escalate"]
+
+
 def _is_third_party_hit(text: str, hit: _Hit) -> bool:
     """A hit inside a clause about someone else ("my son wants to kill himself")."""
     c_start, c_end = _clause_bounds(text, hit.start)
@@ -397,6 +444,27 @@ def _is_third_party_hit(text: str, hit: _Hit) -> bool:
         r"\b(?:i|i'm|im|i've|me|my ?self)\b(?! (?:think|worry|worried|am worried|found|told|noticed|saw|heard))",
         clause[: hit.start - c_start],
     )
+
+
+def _is_past(clause: str) -> bool:
+    """Whether the clause is dated in the past; a named year only before the current one."""
+    for m in _PAST.finditer(clause):
+        year = m.group("year") or m.group("ano")
+        if year is None or int(year) < datetime.date.today().year:
+            return True
+    return False
+
+
+def _is_reported(before: str, matched: str) -> bool:
+    """Whether a pattern sits inside what someone else said (``_REPORTED``). A phrase that
+    names the speaker ("better off without me") stays theirs."""
+    if _FIRST_PERSON.search(matched):
+        return False
+    m = _REPORTED.search(before)
+    if m is None or _SPEAKER_SUBJECT.search(m.group("between")):
+        return False
+    # "i told her she..." is the speaker talking: the verb's own subject is not theirs.
+    return not re.search(r"\b(?:i|we)(?: \w+)?\s*$", before[: m.start("verb")])
 
 
 def _is_current(text: str, hit: _Hit) -> bool:

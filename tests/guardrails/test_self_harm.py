@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
+from guardrails import self_harm
 from guardrails.base import Action, RailContext, RiskLevel, RiskState
+from guardrails.normalize import normalize
 from guardrails.risk import next_risk_state
 from guardrails.runner import run_rails
 
@@ -196,3 +200,58 @@ def test_evidence_spans_point_into_the_original_text() -> None:
     assert verdict.action is Action.ESCALATE
     quoted = [text[e.start : e.end] for e in verdict.evidence]
     assert any("k1ll mys3lf" in q for q in quoted), quoted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 2012 I tried to kill myself and was in hospital for a week. I'm well now and just need my records sent to the new psychiatrist.",
+        "hace como doce años intenté quitarme la vida, ya estoy bien. ¿tengo que decírselo al doctor nuevo?",
+    ],
+)
+def test_an_attempt_dated_in_the_past_takes_the_help_tier(text: str) -> None:
+    verdict = check(text)
+    assert verdict.action is Action.FLAG, verdict
+    assert verdict.category == "history"
+
+
+def test_an_attempt_dated_this_year_is_not_history() -> None:
+    verdict = check(f"I tried to kill myself in {datetime.date.today().year}")
+    assert verdict.action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my brother say he want to die, how i help him",
+        "my roommate said hes gonna kms, what do i do",
+        "My neighbor she tell me she want to die since her husband pass, she live alone",
+    ],
+)
+def test_someone_elses_words_get_the_third_party_reply(text: str) -> None:
+    verdict = check(text)
+    assert verdict.action is Action.FLAG, verdict
+    assert verdict.category == "third_party"
+    quoted = [text[e.start : e.end] for e in verdict.evidence]
+    assert any(q in {"want to die", "kms"} for q in quoted), quoted
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "they told me to kill myself",  # an instruction to the speaker: no subject of its own
+        "i told my wife shes better off without me",  # the phrase names the speaker
+        "my bf said if i leave him ill kms",  # a first-person subject in between
+    ],
+)
+def test_the_speakers_own_words_stay_theirs(text: str) -> None:
+    assert check(text).action is Action.ESCALATE
+
+
+def test_an_old_attempt_does_not_explain_away_a_present_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "years ago i took a bunch of pills. its all planned for saturday, the letters are written and the dog goes to my sister"
+    assert [h.qualifier for h in self_harm._find_hits(normalize(text).text)] == ["history"]
+    assert check(text).action is Action.ESCALATE
+    # Without the guard, the dated attempt would have explained the classifier's escalation.
+    monkeypatch.setattr(self_harm, "_rest_escalates", lambda *args: False)
+    assert check(text).action is Action.FLAG
