@@ -155,6 +155,22 @@ _REPORTED = re.compile(
     r"(?: to)?(?: (?:me|us))?(?: (?:that|que))?(?: \w+){0,3}? (?:he|she|they|hes|shes|he's|she's|he'd|she'd|hed|shed|they're|theyre|they'd|theyd|he'll|she'll|el|ella)\b"
     r"(?P<between>[^.!?]*)$"
 )
+# Everyday words a pattern reads as risk, told by what stands beside them: something else
+# that will "kill me" ("my boss is gonna kill me", "allergy season is trying to kill me");
+# "me quiero morir" with its cause ("de la vergüenza", "con este calor"), never pain;
+# dyeing hair; an "overdose" of caffeine or candy; a cut while shaving or cooking.
+_KILL_ME = re.compile(r"\bkill(?:ing)? me$")
+_SPEAKER_BEFORE = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|id|i'll|ill)(?: \w+){0,2} $")
+_MORIR = re.compile(r"\bmori(?:r|rme)$")
+_MORIR_CAUSE_AFTER = re.compile(
+    r"^ (?:de|del|con) (?:la |el |los |las |tanta |tanto |este |esta )?(?:verguenza|pena|calor|frio|risa|hambre|sueno|cansancio|aburrimiento|nervios|miedo|asco|tos|envidia|coraje|trafico|gripa|gripe)\b"
+)
+_MORIR_CAUSE_BEFORE = re.compile(r"\bcon (?:este|esta|tanto|tanta) (?:calor|frio|tos|gripa|gripe|trafico|trabajo|tarea|calor\w*) (?:ya )?$")
+_EVERYDAY_AFTER = re.compile(
+    r"^ (?:my|her|his|the) hair\b"
+    r"|^ on (?:caffeine|coffee|sugar|candy|halloween candy|chocolate|energy drinks?|sweets|junk food|netflix|pizza)\b"
+    r"|^ (?:shaving|while (?:shaving|cooking|chopping|cutting)|when i (?:shave|shaved|was (?:shaving|cooking))|cooking|chopping|on (?:a|the) (?:can|glass|lid|knife|paper))\b"
+)
 _SPEAKER_SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|we|yo)\b")
 _GENERIC_SUBJECT = re.compile(
     r"\b(?:others|people|someone|anyone|those|many|teens|teenagers|patients|students|kids|he|she|they|her|his|their)\b(?: \w+){0,3}? (?:who|that|is|are|was|were|may|might|has|have|had|would)\b[^.!?]{0,30}$"
@@ -167,6 +183,8 @@ _PAST = re.compile(
     r"\b(?:years? ago|months ago|long time ago|in the past|used to|when i was (?:a |in |younger|\d)|as a (?:teen|kid|child|teenager)|in (?:high school|college|my (?:teens|twenties))"
     r"|(?:in|back in|since) (?P<year>(?:19|20)\d\d)|back in (?:the day|high school|college)"
     r"|hace (?:como |mas de |unos |casi )?(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|muchos|varios) (?:anos|meses)"
+    r"|(?:\d+|many|several|a few) (?:yrs?|years?|months?) (?:clean|sober|free) (?:from|of)|(?:\d+|many|several) (?:yrs?|years) since (?:my|the) (?:attempt|last)"
+    r"|llevo (?:\d+|muchos|varios|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez) (?:anos|meses) sin"
     r"|hace (?:muchos|varios|unos) (?:anos|meses)|de (?:joven|adolescente|chiquit[oa])|cuando (?:tenia \d+|era (?:joven|adolescente|chic[oa]))|en (?:el )?(?P<ano>(?:19|20)\d\d))"
 )
 _RECOVERED = re.compile(
@@ -227,6 +245,8 @@ def _find_hits(text: str) -> list[_Hit]:
                 qualifier = "history"
             elif _is_reported(before, m.group()):
                 qualifier = "third_party"
+            elif _is_everyday(m.group(), before, text[m.end() : c_end]):
+                qualifier = "everyday"
             elif (
                 (g := _GENERIC_SUBJECT.search(before))
                 and not _FIRST_PERSON.search(before[g.start() :])
@@ -465,6 +485,16 @@ def _is_reported(before: str, matched: str) -> bool:
         return False
     # "i told her she..." is the speaker talking: the verb's own subject is not theirs.
     return not re.search(r"\b(?:i|we)(?: \w+)?\s*$", before[: m.start("verb")])
+
+
+def _is_everyday(matched: str, before: str, after: str) -> bool:
+    """Whether a pattern's words are everyday speech by what stands beside them
+    (``_EVERYDAY_AFTER`` and the rest above it)."""
+    if _KILL_ME.search(matched) and not _SPEAKER_BEFORE.search(before[-40:]):
+        return True
+    if _MORIR.search(matched) and (_MORIR_CAUSE_AFTER.search(after) or _MORIR_CAUSE_BEFORE.search(before)):
+        return True
+    return bool(_EVERYDAY_AFTER.search(after))
 
 
 def _is_current(text: str, hit: _Hit) -> bool:

@@ -255,3 +255,42 @@ def test_an_old_attempt_does_not_explain_away_a_present_plan(monkeypatch: pytest
     # Without the guard, the dated attempt would have explained the classifier's escalation.
     monkeypatch.setattr(self_harm, "_rest_escalates", lambda *args: False)
     assert check(text).action is Action.FLAG
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my supervisor is gonna kill me if i'm late again, can i get a note for the dentist visit",
+        "ay me quiero morir de la pena, vomité en la sala de espera. ¿tengo que volver a sacar cita?",
+        "con este calor ya me quiero morir, ¿cuánta agua debo tomar con la presión alta?",
+        "I want to die my hair purple, is that ok after chemo ended in march?",
+        "i think i overdosed on coffee today, my hands are shaky. will it pass",
+        "cut myself shaving and it won't stop bleeding, I'm on eliquis",
+    ],
+)
+def test_everyday_words_beside_a_pattern_do_not_reach_the_crisis_path(text: str) -> None:
+    hits = self_harm._find_hits(normalize(text).text)
+    assert hits and all(h.qualifier == "everyday" for h in hits), hits
+    assert check(text).action is not Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill me",  # limited English: the speaker is the subject
+        "me quiero morir del dolor, ya no aguanto",  # pain is never taken for an idiom
+        "i cut myself last night and it won't stop bleeding",
+    ],
+)
+def test_the_same_words_without_an_everyday_reading_still_escalate(text: str) -> None:
+    assert check(text).action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["fyi im 6 yrs clean from self harm, are tattoos over scars ok", "ya llevo 4 años sin cortarme, quería contarle a la doctora"],
+)
+def test_a_recovered_duration_is_history(text: str) -> None:
+    hits = self_harm._find_hits(normalize(text).text)
+    assert hits and all(h.qualifier == "history" for h in hits), hits
+    assert check(text).action is not Action.ESCALATE
