@@ -5,9 +5,12 @@ Two layers, read over the conversation:
 1. **Patterns** graded on the C-SSRS screener's ladder (passive wish, active ideation,
    method, intent or plan, recent behaviour) plus non-suicidal self-injury and eating
    disorders, each checked against its clause for negation ("I'm not suicidal"),
-   resolved history ("I attempted years ago, doing well now") and third parties
-   ("my son said he wants to kill himself"). Figurative speech ("this homework is
-   killing me") never matches: every pattern needs the self as object or a wish.
+   resolved history ("I attempted years ago, doing well now", "in 2009"), third parties
+   ("my son said he wants to kill himself", "my father say he want to die") and everyday
+   speech ("my boss is gonna kill me", "me quiero morir de la vergüenza"). Figurative
+   speech ("this homework is killing me") never matches: every pattern needs the self as
+   object or a wish. A qualified pattern explains a classifier escalation away only if
+   the rest of the message would not escalate alone.
 2. **The learned classifier** (``guardrails.classifier``): MiniLM with LoRA adapters
    and a head graded on the same ladder, trained on our own patient-register rows. It
    reads every message and, over the last three patient turns, the conversation
@@ -135,16 +138,18 @@ _THIRD_PARTY = re.compile(
     r"\b(?:kill(?:ed|ing|s)?|cut(?:s|ting)?|hang(?:ed|s)?|hung|shot|starv(?:e|ing|ed)|overdos\w*) (?:him|her|them)sel(?:f|ves)\b"
     r"|\b(?:wants?|tried|trying|going|threaten\w*|might|will|talk\w* about|said he would|said she would) (?:to )?(?:hurt|harm|kill|cut) (?:him|her|them)sel(?:f|ves)\b"
     r"|\b(?:he|she|they|my (?:son|daughter|kid|child|friend|brother|sister|mom|mother|dad|father|husband|wife|partner|patient|teen|teenager|boyfriend|girlfriend|roommate|student|grandson|granddaughter)) (?:is |was |has been |keeps |says |said |told me |talks about |talked about |threatened |wants |mentioned )(?:to |about |he |she |they )?(?:wants? to die|want to die|suicid\w*|kill(?:ing)? (?:him|her|them)sel\w+|hurt(?:ing)? (?:him|her|them)sel\w+|cutting|self[- ]?harm\w*|not wanting to live)"
-    r"|\b(?:committed|died by|death by) suicide\b|\bse (?:suicido|quito la vida|corta|lastima)\b|\bquiere (?:suicidarse|matarse|morir)\b"
+    r"|\b(?:committed|died by|death by) suicide\b|\bse (?:suicido|quito la vida)\b|\b(?:mi \w+|el|ella|ellos)(?: \w+)? se (?:corta|lastima)\b|\bquiere (?:suicidarse|matarse|morir)\b"
 )  # fmt: skip
 _NEGATION = re.compile(
     r"\b(?:not|never|no|don't|dont|do not|didn't|did not|won't|wouldn't|would never|no longer|isn't|ain't|nunca|jamas|nor|without)\b"
-    r"(?!\s+(?:every|all\b|always|just|only|sure|even|because))[^.!?,]{0,25}$"
+    r"(?!\s+(?:every|all\b|always|just|only|sure|even|because|gonna lie|going to lie|to lie|lying))[^.!?,]{0,25}$"
 )
+# "ya no quiero ser una carga", "i don't want to be a burden anymore": the negation is the
+# burden itself, not a denial of it.
+_WISH_NOT_TO_BE = re.compile(r"\b(?:no quiero(?: seguir)?|(?:don't|dont|do not) (?:want|wanna)(?: to)?)(?: (?:ser|siendo|be|keep being))?(?: \w+)? $")
 _NOT_SUICIDAL = re.compile(
     r"\b(?:i'm|i am|im) not (?:suicidal|going to (?:hurt|kill) myself)|\bno (?:thoughts|plans) of (?:suicide|hurting|killing)|\bno tengo (?:pensamientos|ideas) de"
 )
-# The ideation belongs to someone generic, not the speaker ("others who may be considering suicide").
 # Someone else's words: a verb of saying, then a third-person subject, then the pattern
 # ("my father say every day he want to die", "she tell me she want to die", "my roommate
 # said hes gonna kms"). A first-person subject between them keeps the words the
@@ -165,13 +170,14 @@ _MORIR = re.compile(r"\bmori(?:r|rme)$")
 _MORIR_CAUSE_AFTER = re.compile(
     r"^ (?:de|del|con) (?:la |el |los |las |tanta |tanto |este |esta )?(?:verguenza|pena|calor|frio|risa|hambre|sueno|cansancio|aburrimiento|nervios|miedo|asco|tos|envidia|coraje|trafico|gripa|gripe)\b"
 )
-_MORIR_CAUSE_BEFORE = re.compile(r"\bcon (?:este|esta|tanto|tanta) (?:calor|frio|tos|gripa|gripe|trafico|trabajo|tarea|calor\w*) (?:ya )?$")
+_MORIR_CAUSE_BEFORE = re.compile(r"\bcon (?:este|esta|tanto|tanta) (?:calor\w*|frio|tos|gripa|gripe|trafico|trabajo|tarea) (?:ya )?$")
 _EVERYDAY_AFTER = re.compile(
     r"^ (?:my|her|his|the) hair\b"
     r"|^ on (?:caffeine|coffee|sugar|candy|halloween candy|chocolate|energy drinks?|sweets|junk food|netflix|pizza)\b"
     r"|^ (?:shaving|while (?:shaving|cooking|chopping|cutting)|when i (?:shave|shaved|was (?:shaving|cooking))|cooking|chopping|on (?:a|the) (?:can|glass|lid|knife|paper))\b"
 )
 _SPEAKER_SUBJECT = re.compile(r"\b(?:i|i'm|im|i've|ive|i'd|i'll|we|yo)\b")
+# The ideation belongs to someone generic, not the speaker ("others who may be considering suicide").
 _GENERIC_SUBJECT = re.compile(
     r"\b(?:others|people|someone|anyone|those|many|teens|teenagers|patients|students|kids|he|she|they|her|his|their)\b(?: \w+){0,3}? (?:who|that|is|are|was|were|may|might|has|have|had|would)\b[^.!?]{0,30}$"
 )
@@ -186,9 +192,6 @@ _PAST = re.compile(
     r"|(?:\d+|many|several|a few) (?:yrs?|years?|months?) (?:clean|sober|free) (?:from|of)|(?:\d+|many|several) (?:yrs?|years) since (?:my|the) (?:attempt|last)"
     r"|llevo (?:\d+|muchos|varios|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez) (?:anos|meses) sin"
     r"|hace (?:muchos|varios|unos) (?:anos|meses)|de (?:joven|adolescente|chiquit[oa])|cuando (?:tenia \d+|era (?:joven|adolescente|chic[oa]))|en (?:el )?(?P<ano>(?:19|20)\d\d))"
-)
-_RECOVERED = re.compile(
-    r"\b(?:doing (?:well|better|great|good|fine|ok(?:ay)?)|recovered|in recovery|(?:i'm|i am|im) (?:fine|ok(?:ay)?|good|healthy|better|stable) now|(?:clean|sober|free) for (?:\d+|many|several|a few|over|years)|haven't (?:done it|had (?:thoughts|urges)|cut|self harmed) (?:since|in years)|ya estoy bien|me (?:recupere|siento bien))"
 )
 _RECENT = re.compile(
     r"\b(?:again|last night|yesterday|today|tonight|this (?:morning|week)|right now|just now|an hour ago|minutes ago|last week|currently|still|keep|lately|recently|anoche|ayer|hoy|otra vez)\b"
@@ -239,7 +242,9 @@ def _find_hits(text: str) -> list[_Hit]:
             clause = text[c_start:c_end]
             before = text[c_start : m.start()]
             qualifier = ""
-            if pattern.negatable and (_NEGATION.search(before) or _NOT_SUICIDAL.search(clause)):
+            if pattern.negatable and (_NEGATION.search(before) or _NOT_SUICIDAL.search(clause)) and not (
+                pattern.reason == "feels a burden" and _WISH_NOT_TO_BE.search(before)
+            ):
                 qualifier = "negated"
             elif _is_past(clause) and not _RECENT.search(clause):
                 qualifier = "history"
@@ -469,6 +474,8 @@ def _is_third_party_hit(text: str, hit: _Hit) -> bool:
 def _is_past(clause: str) -> bool:
     """Whether the clause is dated in the past; a named year only before the current one."""
     for m in _PAST.finditer(clause):
+        if clause[: m.start()].endswith("desde "):
+            continue  # "desde hace 2 meses": going on since then, not over
         year = m.group("year") or m.group("ano")
         if year is None or int(year) < datetime.date.today().year:
             return True

@@ -294,3 +294,28 @@ def test_a_recovered_duration_is_history(text: str) -> None:
     hits = self_harm._find_hits(normalize(text).text)
     assert hits and all(h.qualifier == "history" for h in hits), hits
     assert check(text).action is not Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("ngl i tried to kill myself on saturday, nobody knows", "suicide attempt"),
+        ("ya no quiero ser una carga para mis hijos, mejor me voy", "feels a burden"),
+        ("honestly i don't want to be a burden to my family anymore", "feels a burden"),
+        ("llevo juntando mis pastillas desde hace 3 meses, ya tengo muchas", "saving pills"),
+    ],
+)
+def test_a_qualifier_does_not_hide_what_the_speaker_means(text: str, reason: str) -> None:
+    hits = [h for h in self_harm._find_hits(normalize(text).text) if h.pattern.reason == reason]
+    assert hits and not hits[0].qualifier, hits
+
+
+def test_not_wanting_to_die_is_still_a_negation() -> None:
+    hits = self_harm._find_hits(normalize("I do not want to kill myself, I am just stressed").text)
+    assert any(h.qualifier == "negated" for h in hits), hits
+
+
+def test_an_impersonal_method_question_is_not_someone_elses_risk() -> None:
+    text = "si uno se corta las venas del brazo, cuanto tarda en desangrarse?"
+    assert self_harm._THIRD_PARTY.search(normalize(text).text) is None
+    assert self_harm._THIRD_PARTY.search(normalize("mi hija se corta los brazos, que hago").text)
