@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from guardrails import classifier
 from guardrails.base import Action, Evidence, RailContext, Verdict
+from guardrails.clinical_terms import DRUGS
 from guardrails.normalize import NormalizedText, normalize
 
 
@@ -74,6 +75,22 @@ _ES_TOO_MANY = (
     r"|(?:una (?:caja|botella) entera|un (?:frasco|bote) entero|todo el (?:frasco|bote)|toda la (?:caja|botella)|el (?:frasco|bote) entero|la (?:caja|botella) entera) de \w+"
     r"|todo el pastillero|todas las del pastillero|el pastillero de? (?:toda )?la semana"
 )
+# English ingestion forms the table above did not read (found on the spent English
+# ingestion set): a poison named after a few words ("a hearing aid battery", "the small
+# round battery"); a child and any medicine ("my toddler just ate some of my zoloft",
+# "found him with my clonidine tablets", "3 pills missing. he is 2"); and a drink from a
+# bottle that held something else ("drank from a water bottle… turned out to be
+# degreaser", "cleaning liquid in the Sprite bottle, I drink it").
+_CHILD = r"(?:son|daughter|toddler|baby|babies|kid|kids|child|grandson|granddaughter|grandbaby|nephew|niece|(?:\d|one|two|three|four|five)[- ]?(?:yo|year[- ]old|yr[- ]old|years? old))"
+_MEDICINE = rf"(?:pills?|tablets?|capsules?|gummies|vitamins|medicines?|meds|{'|'.join(sorted(DRUGS))})"
+_EN_INGESTION = (
+    rf"\b(?:swallowed|ate|eaten|drank|drunk|chewed) (?:a |an |the |some |my |his |her )?(?:\w+ ){{1,3}}(?:button batter(?:y|ies)|batter(?:y|ies)|magnets?|bleach|detergent|antifreeze|rat poison|poison|pesticide|degreaser|drain cleaner)\b"
+    rf"|\b(?:my|our|the|his|her) {_CHILD}\b[^.!?]{{0,50}}\b(?:ate|eaten|swallowed|chewed|got into|got ahold of|drank)\b[^.!?]{{0,30}}\b{_MEDICINE}\b"
+    rf"|\bfound (?:him|her|them|my {_CHILD}) with (?:my|his|her|the|some) (?:\w+ ){{0,3}}{_MEDICINE}\b"
+    rf"|\b{_MEDICINE} (?:are |is )?(?:missing|unaccounted for)\b[^.!?]*[.!?]?[^.!?]*\b(?:he|she) (?:is|s) (?:\d|one|two|three|four)\b"
+    r"|\b(?:drank|drink|sip|sipped|swallowed|took a (?:sip|swig|drink)) (?:from|out of) (?:a|an|the|my|his|her) (?:\w+ ){0,2}(?:bottle|cup|jug|can|container|glass)\b[^.!?]{0,60}\b(?:bleach|cleaner|degreaser|antifreeze|chemical|solvent|poison|pesticide|gasoline|kerosene|not water)\b"
+    r"|\b(?:bleach|cleaner|cleaning liquid|degreaser|antifreeze|chemical|gasoline|kerosene)\b[^.!?]{0,30}\bin (?:a|an|the) (?:\w+ )?(?:bottle|cup|can)\b[^.!?]{0,40}\bi (?:drink|drank)\b"
+)
 _ES_INGESTION = rf"\b{_ES_VERB} {_ES_AMOUNT}(?:{_ES_POISON}|{_ES_TOO_MANY})\b"
 
 CONDITIONS: tuple[Condition, ...] = (
@@ -112,7 +129,7 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "poisoning", "a possible poisoning or overdose",
-        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}|{_ES_INGESTION}"),
+        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}|{_ES_INGESTION}|{_EN_INGESTION}"),
     ),
     Condition(
         "infant_fever", "a fever in a baby under 3 months old",
@@ -138,14 +155,16 @@ _NEGATED = re.compile(
     r"\b(?:no|not|never|denies|without|isn't|wasn't|don't|doesn't|didn't|haven't|hasn't|ni|sin|nunca)\b[^.!?,]{0,20}$"
 )
 _PAST = re.compile(
-    r"\b(?:last (?:week|year|month|summer|winter|spring|fall)|la semana pasada|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|el mes pasado|el (?:verano|invierno|otono) pasado|la primavera pasada|hace (?:como |mas de |unos )?(?:anos|meses|tiempo|mucho|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses|semanas))|de (?:chiquit[oa]|joven|adolescente)|cuando (?:tenia|era)|en (?:el )?(?:19|20)\d\d)"
+    r"\b(?:last (?:week|year|yr|month|summer|winter|spring|fall)|(?:in|back in|last) (?:jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|la semana pasada|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|el mes pasado|el (?:verano|invierno|otono) pasado|la primavera pasada|hace (?:como |mas de |unos )?(?:anos|meses|tiempo|mucho|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses|semanas))|de (?:chiquit[oa]|joven|adolescente)|cuando (?:tenia|era)|en (?:el )?(?:19|20)\d\d)"
 )
 _MILD = re.compile(r"\b(?:mild|slight(?:ly)?|a little|a bit of|minor|small|tiny|leve|un poco)\b")
 _CHRONIC = re.compile(
     r"\b(?:well[- ]controlled|under control|controlled|chronic|for years|as usual|my usual|same as always|como siempre|como de costumbre|bien controlad[ao]|cronic[ao])\b"
 )
 _EDUCATION = re.compile(
-    r"\b(?:what (?:are|is) (?:the )?(?:signs|symptoms|warning signs)|how (?:do|can) (?:i|you) (?:tell|know|recognize)|what (?:should|do) (?:i|you) do if|what to do if|how to (?:recognize|treat|stop)|is it normal|cuales son (?:los )?(?:signos|sintomas)|que hacer si)\b"
+    r"\b(?:what (?:are|is) (?:the )?(?:signs|symptoms|warning signs)|how (?:do|can) (?:i|you) (?:tell|know|recognize)|what (?:should|do) (?:i|you) do if|what to do if|how to (?:recognize|treat|stop)|is it normal|cuales son (?:los )?(?:signos|sintomas)|que hacer si"
+    # a hypothetical: "if my kid ever swallowed one of those button batteries what would i do"
+    r"|if (?:my|a|your|the|our) \w+ (?:ever |were to |was to )?(?:swallowed|swallows|ate|eats|drank|drinks|got into)|hypothetically|what (?:would|wld|wd) (?:happen|i do|i even do))\b"
 )
 _CURRENT = re.compile(
     r"\b(?:right now|now|just|currently|today|tonight|this (?:morning|evening)|since|minutes|hours? ago|an hour|ahora|ahorita|hoy|acaba de|hace (?:un )?rato|hace (?:unos )?minutos|hace una hora|en este momento)\b"

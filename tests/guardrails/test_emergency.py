@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from guardrails import classifier
+from guardrails import classifier, emergency
 from guardrails.base import Action, RailContext
 from guardrails.emergency import PATTERN_DOUBTED_BELOW, QUALIFIER_OVERRULED_AT, EmergencyRail
+from guardrails.normalize import normalize
 from guardrails.runner import run_rails
 from tests.guardrails.readings import risk_reading
 
@@ -262,3 +264,30 @@ def test_spanish_too_many_pills_in_everyday_words_is_a_911_call(text: str) -> No
 )
 def test_spanish_ordinary_pill_taking_is_not(text: str) -> None:
     assert check(text).action is Action.ALLOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my niece who is 3 just swallowed a watch battery from the kitchen drawer",
+        "my toddler ate some of my lisinopril, maybe two, she seems ok",
+        "I found my grandson with my metoprolol tablets, one is missing",
+        "i drank from the gatorade bottle in the garage and it was antifreeze, my stomach hurts",
+    ],
+)
+def test_ingestion_told_in_everyday_english_is_a_poisoning(text: str) -> None:
+    hits = [m for m in re.finditer(emergency._EN_INGESTION, normalize(text).text)]
+    assert hits, text
+    assert check(text).action is not Action.ALLOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my son took his amoxicillin at 8, when is the next dose?",
+        "if my kid ever swallowed a button battery what would happen? we have lots in the house",
+        "my son swallowed a magnet back in march, he is fine, the school needs a note",
+    ],
+)
+def test_an_ordinary_dose_a_hypothetical_or_a_past_event_is_not_an_emergency(text: str) -> None:
+    assert check(text).action is not Action.ESCALATE
