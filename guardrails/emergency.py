@@ -155,7 +155,7 @@ _NEGATED = re.compile(
     r"\b(?:no|not|never|denies|without|isn't|wasn't|don't|doesn't|didn't|haven't|hasn't|ni|sin|nunca)\b[^.!?,]{0,20}$"
 )
 _PAST = re.compile(
-    r"\b(?:last (?:week|year|yr|month|summer|winter|spring|fall)|(?:in|back in|last) (?:jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|la semana pasada|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|el mes pasado|el (?:verano|invierno|otono) pasado|la primavera pasada|hace (?:como |mas de |unos )?(?:anos|meses|tiempo|mucho|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses|semanas))|de (?:chiquit[oa]|joven|adolescente)|cuando (?:tenia|era)|en (?:el )?(?:19|20)\d\d)"
+    r"\b(?:last (?:week|year|yr|month|summer|winter|spring|fall)|(?:back in|last) (?:jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|la semana pasada|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|el mes pasado|el (?:verano|invierno|otono) pasado|la primavera pasada|hace (?:como |mas de |unos )?(?:anos|meses|tiempo|mucho|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses|semanas))|de (?:chiquit[oa]|joven|adolescente)|cuando (?:tenia|era)|en (?:el )?(?:19|20)\d\d)"
 )
 _MILD = re.compile(r"\b(?:mild|slight(?:ly)?|a little|a bit of|minor|small|tiny|leve|un poco)\b")
 _CHRONIC = re.compile(

@@ -291,3 +291,8 @@ def test_ingestion_told_in_everyday_english_is_a_poisoning(text: str) -> None:
 )
 def test_an_ordinary_dose_a_hypothetical_or_a_past_event_is_not_an_emergency(text: str) -> None:
     assert check(text).action is not Action.ESCALATE
+
+
+def test_a_month_ahead_does_not_make_an_ingestion_past() -> None:
+    # "back in march" is the past; "in march" may be the follow-up.
+    assert check("my son swallowed a magnet, his follow up is in march").action is Action.ESCALATE
