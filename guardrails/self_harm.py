@@ -432,22 +432,12 @@ def _only_figurative(text: str, limits: dict[str, float]) -> bool:
     """Whether this message's classifier escalation rests on an idiom of exaggeration
     alone: without the idiom, the message (read on its own) no longer escalates."""
     idiom = _FIGURATIVE.search(text)
-    if idiom is None:
-        return False
-    from guardrails.language import UNREADABLE
-
-    rest = f"{text[: idiom.start()]} {text[idiom.end() :]}".strip(" ,.!?¡¿")
-    if len(rest.split()) < 2:
-        return True
-    # The whole message was read as a language the model knows; a fragment of it must
-    # not be taken for another (the classifier stays silent on one), or risk in the
-    # fragment would be lost.
-    context = RailContext(memo={UNREADABLE: False})
-    return classifier.read(rest, context).heads["self_harm"].escalate < limits["escalate"]
+    return idiom is not None and not _rest_escalates(text, [idiom.span()], limits)
 
 
 def _rest_escalates(text: str, spans: list[tuple[int, int]], limits: dict[str, float]) -> bool:
-    """Whether the message with these clauses taken out still escalates, read alone."""
+    """Whether the message with these spans taken out still escalates, read alone. A rest
+    of fewer than two words escalates nothing."""
     from guardrails.language import UNREADABLE
 
     keep, cursor = [], 0
@@ -457,7 +447,10 @@ def _rest_escalates(text: str, spans: list[tuple[int, int]], limits: dict[str, f
     rest = " ".join(" ".join([*keep, text[cursor:]]).split()).strip(" ,.!?¡¿")
     if len(rest.split()) < 2:
         return False
-    context = RailContext(memo={UNREADABLE: False})  # as in ``_only_figurative``
+    # The whole message was read as a language the model knows; a fragment of it must
+    # not be taken for another (the classifier stays silent on one), or risk in the
+    # fragment would be lost.
+    context = RailContext(memo={UNREADABLE: False})
     return classifier.read(rest, context).heads["self_harm"].escalate >= limits["escalate"]
 
 
