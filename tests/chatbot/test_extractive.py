@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chatbot import relevance
@@ -10,9 +11,13 @@ from chatbot.extractive import (
     MAX_GRADE,
     MAX_LIST_WORDS,
     MAX_WORDS,
+    MAX_WORDS_WITH_RUNNER_UP,
     MIN_WORDS,
     NO_ANSWER,
+    RUNNER_UP_GAP,
     SIGN_OFF,
+    _runner_up,
+    _runner_up_paragraph,
     extractive_answer,
     grade,
     kind,
@@ -252,3 +257,43 @@ def test_when_to_go_to_the_er_is_answered_with_the_911_list() -> None:
         question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article("asthma")
     ).text
     assert "Call 911" in text and "full sentences" in text, text
+
+
+def test_an_unsure_ranker_says_the_runner_up_section_too() -> None:
+    """The ranker chose "When to get help:" by a small margin; the section that answers
+    ("Is shingles contagious?") ranked second. Both are said, the answering one under its
+    heading, within the length cap and with one citation."""
+    question = "I have shingles. Can I pass it to my grandson if I babysit him this weekend?"
+    intro = passages_of("shingles")[0]
+    result = extractive_answer(
+        question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article("shingles")
+    )
+    first, _, also = result.text.partition("\n\n")
+    assert also.startswith("Is shingles contagious?\nYou cannot give someone shingles"), result.text
+    assert "You cannot give someone shingles" not in first
+    assert len(result.text.split()) <= MAX_WORDS_WITH_RUNNER_UP
+    assert result.citations == (intro.number,) and result.text.endswith(f"[{intro.number}]")
+
+
+def test_a_runner_up_needs_a_close_score_and_a_unit_that_is_not_a_sign_off() -> None:
+    spans = [(0, 2), (2, 4), (4, 5)]
+    unit_match = np.array([0.5, 0.6, 0.2, 0.7, -np.inf])
+    assert _runner_up(np.array([3.0, 3.0 - RUNNER_UP_GAP, 0.0]), unit_match, spans, 0) == (1, 1)
+    assert _runner_up(np.array([3.0, 2.9 - RUNNER_UP_GAP, 0.0]), unit_match, spans, 0) is None
+    # the runner-up is a sign-off alone: nothing to add
+    assert _runner_up(np.array([3.0, 0.0, 2.9]), unit_match, spans, 0) is None
+    assert _runner_up(np.array([3.0]), unit_match[:2], spans[:1], 0) is None
+
+
+def test_a_runner_up_paragraph_reads_on_its_own() -> None:
+    sections = [
+        ("Flu", ["Flu is an infection.", "- fever\n- cough"]),
+        ("How long does it last?", ["Most people feel better in a week.", "This can take longer in older adults."]),
+    ]
+    # a sentence that leans on the one before it comes with that one, under its heading
+    assert _runner_up_paragraph(sections, (1, 1), "Flu") == (
+        "How long does it last?\nMost people feel better in a week. This can take longer in older adults."
+    )
+    # the intro has no heading of its own: a bare list opens with the title, a sentence alone
+    assert _runner_up_paragraph(sections, (0, 1), "Flu") == "Flu:\n- fever\n- cough"
+    assert _runner_up_paragraph(sections, (0, 0), "Flu") == "Flu is an infection."
