@@ -92,20 +92,6 @@ _EN_INGESTION = (
     r"|\b(?:bleach|cleaner|cleaning liquid|degreaser|antifreeze|chemical|gasoline|kerosene)\b[^.!?]{0,30}\bin (?:a|an|the) (?:\w+ )?(?:bottle|cup|can)\b[^.!?]{0,40}\bi (?:drink|drank)\b"
 )
 _ES_INGESTION = rf"\b{_ES_VERB} {_ES_AMOUNT}(?:{_ES_POISON}|{_ES_TOO_MANY})\b"
-_ES_SWALLOWED = rf"\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}"
-# Where the classifier cannot read what a pattern read, its doubt says nothing. It was
-# never taught Spanish ingestion (its scores for Spanish children with cleaners, batteries
-# or pills, and adults with a poison, run from 0.0001 to 0.009 on the spent Spanish
-# ingestion sets), so a Spanish ingestion pattern is not doubted (``check``): there, 30
-# of the 44 pattern escalations the doubt turned into flags were emergencies.
-_CLASSIFIER_BLIND = re.compile(rf"{_ES_INGESTION}|{_ES_SWALLOWED}")
-# Someone else's story, told second hand ("mi vecina me contó que su niño se tomó el
-# cloro", "en la serie el personaje se tomó anticongelante", "puso que su bebé se comió un
-# pod"): not an emergency here. "me dijo que se tomó un pesticida" (the neighbour is
-# here, telling the writer) still is.
-_STORY_ES = re.compile(
-    r"\b(?:me (?:conto|comento)|(?:puso|conto|comento|dice|dijo) (?:que|q) (?:su|sus)|en (?:la serie|la novela|la pelicula|las noticias|la tele|el grupo|facebook|tiktok))\b"
-)
 
 CONDITIONS: tuple[Condition, ...] = (
     Condition(
@@ -143,7 +129,7 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "poisoning", "a possible poisoning or overdose",
-        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|{_ES_SWALLOWED}|{_ES_INGESTION}|{_EN_INGESTION}"),
+        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}|{_ES_INGESTION}|{_EN_INGESTION}"),
     ),
     Condition(
         "infant_fever", "a fever in a baby under 3 months old",
@@ -185,7 +171,7 @@ _CURRENT = re.compile(
 )
 
 
-_QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education", "animal", "story"})
+_QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education", "animal"})
 
 # How the two readers settle a disagreement, chosen on development rows (3,533: the
 # spent emergency sets 1 to 14 and the held-out writer; README, "When the patterns and
@@ -212,7 +198,7 @@ _ANIMAL = re.compile(r"\b(?:dog|puppy|cat|kitten|pet|perr[oa]|perrit[oa]|gat[oa]
 
 def _qualifier(text: str, start: int, category: str) -> str:
     """Why a hit of ``category`` does not count: 'negated', 'past', 'mild', 'chronic',
-    'education', 'animal', 'story' or ''."""
+    'education', 'animal' or ''."""
     c_start, clause = _clause(text, start)
     before = text[c_start:start]
     if _NEGATED.search(before):
@@ -226,10 +212,7 @@ def _qualifier(text: str, start: int, category: str) -> str:
     if category == "poisoning":
         # "a little bleach" is an amount, not a mild symptom; an animal that swallowed
         # something (named before the verb) is the vet's emergency.
-        if _ANIMAL.search(before):
-            return "animal"
-        sentence = text[text.rfind(".", 0, start) + 1 : start]
-        return "story" if _STORY_ES.search(sentence) else ""
+        return "animal" if _ANIMAL.search(before) else ""
     if _MILD.search(clause):
         return "mild"
     return ""
@@ -248,8 +231,7 @@ class EmergencyRail:
         verdict = self._patterns(norm.text, norm)
         limits = classifier.thresholds("emergency")
         if verdict.action is Action.ESCALATE:
-            blind = verdict.category == "poisoning" and _CLASSIFIER_BLIND.search(norm.text)
-            if learned.risk < PATTERN_DOUBTED_BELOW and not blind:
+            if learned.risk < PATTERN_DOUBTED_BELOW:
                 return verdict.doubted(0.6)
             return verdict
         # Where the patterns read the symptom as negated, past, mild, chronic or a general
