@@ -92,6 +92,70 @@ _EN_INGESTION = (
     r"|\b(?:bleach|cleaner|cleaning liquid|degreaser|antifreeze|chemical|gasoline|kerosene)\b[^.!?]{0,30}\bin (?:a|an|the) (?:\w+ )?(?:bottle|cup|can)\b[^.!?]{0,40}\bi (?:drink|drank)\b"
 )
 _ES_INGESTION = rf"\b{_ES_VERB} {_ES_AMOUNT}(?:{_ES_POISON}|{_ES_TOO_MANY})\b"
+_ES_SWALLOWED = rf"\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}"
+
+
+def _spanish_drug_names(names: frozenset[str]) -> str:
+    """The drug list as Spanish writes it: "metformina", "warfarina", "ibuprofenos",
+    "morfina", "amitriptilina", "metotrexato" (the English stem, its sounds spelt the
+    Spanish way, and up to two letters more); "litio" by name."""
+    stems = set()
+    for name in names:
+        stem = name[:-1] if name.endswith("e") else name
+        stems.add(stem)
+        stems.add(stem.replace("ph", "f").replace("th", "t").replace("y", "i"))
+    return rf"(?:(?:{'|'.join(sorted(stems, key=len, reverse=True))})\w{{0,2}}|litio)"
+
+
+_ES_MEDICINE = (
+    r"(?:pastillas?|pildoras?|tabletas?|capsulas?|medicinas?|medicamentos?|gomitas|vitaminas|jarabe|dosis|"
+    rf"{_spanish_drug_names(DRUGS)})"
+)
+_ES_CHILD = (
+    r"(?:hij[oa]s?|hijit[oa]|nin[oa]s?|nene|nena|bebe|bb|baby|nit[oa]|niet[oa]s?|nietecit[oa]|sobrin[oa]|sobrinit[oa]"
+    r"|chamac[oa]|chiquit[oa]|toddler)"
+)
+_ES_ATE = r"(?:se (?:comio|trago|tomo|bebio)|comio|trago|tomo|bebio|mastico|chupo|ingirio|mordio)"
+# Spanish ingestion forms the table above did not read (found on the spent Spanish
+# ingestion sets 1 to 5): a child and any medicine that is not theirs or in an amount
+# ("mi hijo se comió como 5 vitaminas de gomita", "la niña agarró las pastillas de la
+# abuela y se comió unas", "encontré a mi nieto con el pastillero de mi esposo abierto");
+# a count of five or more of a named medicine ("me tomé como 20 tylenol", "ingerí seis
+# tabletas de metoprolol") or a whole container ("todo el frasco", "un blíster completo
+# de Benadryl", "un montón de xanax"); a medicine taken by mistake or someone else's
+# ("me tomé por error las pastillas de la noche, incluidas dos de warfarina", "mi padre
+# tomó por equivocación las pastillas de mi madre"); a verb after "acaba de".
+_ES_OTHERS = (
+    r"de (?:mi|su|tu|la|el) (?:espos[oa]|marido|papa|mama|padre|madre|abuel[oa]|suegr[oa]|ti[oa]|herman[oa])"
+    r"|del abuelo|de la abuela|de mis|de las mias|de los mios|que estaban|q estaban|se (?:me|le) cayo"
+)
+_ES_MANY = r"(?:\d{2,}|[5-9]|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta)"
+_ES_MORE_INGESTION = (
+    rf"\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,60}}\b{_ES_ATE}\b[^.!?]{{0,50}}\b{_ES_MEDICINE}\b[^.!?]{{0,50}}(?:{_ES_OTHERS}|\bcomo \d|\bunas?\b|\bvarias\b|\bfaltan\b|\btod[oa]s?\b)"
+    rf"|\b{_ES_ATE} (?:como |casi |unas? |unos )?(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|treinta) (?:de )?(?:(?:mis|sus|las|los|esas|esos) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b[^.!?]{{0,30}}\b(?:mi|su|la|el) {_ES_CHILD}\b"
+    rf"|\bencontre a (?:mi|la|el|su) (?:\w+ ){{0,2}}{_ES_CHILD}\b (?:\w+ ){{0,4}}con (?:el|la|las|los|mis|sus|un|una) (?:\w+ ){{0,2}}(?:pastillero|frasco|bote|blister|{_ES_MEDICINE})\b"
+    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:por (?:error|equivocacion|confusion) )?(?:como |casi |unas |unos )?{_ES_MANY} (?:de )?(?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
+    rf"|\b(?:todo el|un|el) (?:frasco|bote|blister|paquete)(?: (?:entero|completo))?(?: de (?:\w+ ){{0,2}}{_ES_MEDICINE})?\b(?=[^.!?]{{0,40}}\b(?:tome|tomo|trague|trago|ingeri|ingirio)\b)"
+    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:todo el|un|el) (?:frasco|bote|blister|paquete)(?: (?:entero|completo))?\b"
+    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:un monton|un puno|un punado|muchas) de (?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
+    rf"|\b(?:por (?:error|equivocacion|confusion)|sin querer|me equivoque y)\b[^.!?]{{0,30}}\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio))\b[^.!?]{{0,60}}\b{_ES_MEDICINE}\b"
+    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:por (?:error|equivocacion|confusion) )?(?:\w+ ){{0,3}}{_ES_MEDICINE} (?:\w+ ){{0,3}}(?:de (?:mi|su) (?:espos[oa]|marido|madre|padre|mama|papa|suegr[oa]|abuel[oa]))\b"
+    r"|\b(?:acaba|acabo|acaban|acabas) de (?:tomar|beber|tragar|comer|ingerir|morder|masticar|chupar)(?:se|selo|sela|selas|selos)? "
+    rf"{_ES_AMOUNT}(?:{_ES_POISON}|{_ES_MEDICINE})\b"
+)
+# Where the classifier cannot read what a pattern read, its doubt says nothing. It was
+# never taught Spanish ingestion (its scores for Spanish children with cleaners, batteries
+# or pills, and adults with a poison, run from 0.0001 to 0.009 on the spent Spanish
+# ingestion sets), so a Spanish ingestion pattern is not doubted (``check``): there, 30
+# of the 44 pattern escalations the doubt turned into flags were emergencies.
+_CLASSIFIER_BLIND = re.compile(rf"{_ES_INGESTION}|{_ES_SWALLOWED}|{_ES_MORE_INGESTION}")
+# Someone else's story, told second hand ("mi vecina me contó que su niño se tomó el
+# cloro", "en la serie el personaje se tomó anticongelante", "puso que su bebé se comió un
+# pod"): not an emergency here. "me dijo que se tomó un pesticida" (the neighbour is
+# here, telling the writer) still is.
+_STORY_ES = re.compile(
+    r"\b(?:me (?:conto|comento)|(?:puso|conto|comento|dice|dijo) (?:que|q) (?:su|sus)|en (?:la serie|la novela|la pelicula|las noticias|la tele|el grupo|facebook|tiktok))\b"
+)
 
 CONDITIONS: tuple[Condition, ...] = (
     Condition(
@@ -129,7 +193,7 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "poisoning", "a possible poisoning or overdose",
-        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}|{_ES_INGESTION}|{_EN_INGESTION}"),
+        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|{_ES_SWALLOWED}|{_ES_INGESTION}|{_ES_MORE_INGESTION}|{_EN_INGESTION}"),
     ),
     Condition(
         "infant_fever", "a fever in a baby under 3 months old",
@@ -157,6 +221,11 @@ _NEGATED = re.compile(
 _PAST = re.compile(
     r"\b(?:last (?:week|year|yr|month|summer|winter|spring|fall)|(?:back in|last) (?:jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|la semana pasada|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|el mes pasado|el (?:verano|invierno|otono) pasado|la primavera pasada|hace (?:como |mas de |unos )?(?:anos|meses|tiempo|mucho|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses|semanas))|de (?:chiquit[oa]|joven|adolescente)|cuando (?:tenia|era)|en (?:el )?(?:19|20)\d\d)"
 )
+# A Spanish poisoning told as over: years ago, or already seen and sent home.
+_PAST_ES = re.compile(
+    r"\b(?:hace (?:como |mas de |unos )?(?:anos|meses|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses))"
+    r"|(?:le|lo|la|me|nos) dieron de alta|ya (?:lo|la|me) (?:atendieron|revisaron)|back in|when i was)\b"
+)
 _MILD = re.compile(r"\b(?:mild|slight(?:ly)?|a little|a bit of|minor|small|tiny|leve|un poco)\b")
 _CHRONIC = re.compile(
     r"\b(?:well[- ]controlled|under control|controlled|chronic|for years|as usual|my usual|same as always|como siempre|como de costumbre|bien controlad[ao]|cronic[ao])\b"
@@ -164,14 +233,16 @@ _CHRONIC = re.compile(
 _EDUCATION = re.compile(
     r"\b(?:what (?:are|is) (?:the )?(?:signs|symptoms|warning signs)|how (?:do|can) (?:i|you) (?:tell|know|recognize)|what (?:should|do) (?:i|you) do if|what to do if|how to (?:recognize|treat|stop)|is it normal|cuales son (?:los )?(?:signos|sintomas)|que hacer si"
     # a hypothetical: "if my kid ever swallowed one of those button batteries what would i do"
-    r"|if (?:my|a|your|the|our) \w+ (?:ever |were to |was to )?(?:swallowed|swallows|ate|eats|drank|drinks|got into)|hypothetically|what (?:would|wld|wd) (?:happen|i do|i even do))\b"
+    r"|if (?:my|a|your|the|our) \w+ (?:ever |were to |was to )?(?:swallowed|swallows|ate|eats|drank|drinks|got into)|hypothetically|what (?:would|wld|wd) (?:happen|i do|i even do)"
+    # "si un día me tomo por error la pastilla de mi esposo, ¿qué hago?"
+    r"|si (?:un dia|algun dia|alguna vez)|que (?:hago|hacemos|debo hacer) si)\b"
 )
 _CURRENT = re.compile(
     r"\b(?:right now|now|just|currently|today|tonight|this (?:morning|evening)|since|minutes|hours? ago|an hour|ahora|ahorita|hoy|acaba de|hace (?:un )?rato|hace (?:unos )?minutos|hace una hora|en este momento)\b"
 )
 
 
-_QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education", "animal"})
+_QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education", "animal", "story"})
 
 # How the two readers settle a disagreement, chosen on development rows (3,533: the
 # spent emergency sets 1 to 14 and the held-out writer; README, "When the patterns and
@@ -183,6 +254,13 @@ _QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education", "ani
 # QUALIFIER_OVERRULED_AT: there, 3 of 3 were emergencies.
 PATTERN_DOUBTED_BELOW = 0.01
 QUALIFIER_OVERRULED_AT = 0.99
+
+
+def _segment(text: str, pos: int) -> str:
+    """The comma-delimited part of ``pos``'s clause."""
+    c_start, clause = _clause(text, pos)
+    at = pos - c_start
+    return clause[clause.rfind(",", 0, at) + 1 : (clause.find(",", at) + 1 or len(clause) + 1) - 1]
 
 
 def _clause(text: str, pos: int) -> tuple[int, str]:
@@ -198,13 +276,17 @@ _ANIMAL = re.compile(r"\b(?:dog|puppy|cat|kitten|pet|perr[oa]|perrit[oa]|gat[oa]
 
 def _qualifier(text: str, start: int, category: str) -> str:
     """Why a hit of ``category`` does not count: 'negated', 'past', 'mild', 'chronic',
-    'education', 'animal' or ''."""
+    'education', 'animal', 'story' or ''."""
     c_start, clause = _clause(text, start)
     before = text[c_start:start]
     if _NEGATED.search(before):
         return "negated"
     if _EDUCATION.search(clause) and not _CURRENT.search(clause):
         return "education"
+    if category == "poisoning" and _PAST_ES.search(clause) and not _CURRENT.search(_segment(text, start)):
+        # "me tomé todo el frasco hace años cuando estaba mal, ya no, hoy estoy bien": a
+        # "now" after a comma says how the writer is today, not when it happened.
+        return "past"
     if _PAST.search(clause) and not _CURRENT.search(clause):
         return "past"
     if _CHRONIC.search(clause):
@@ -212,7 +294,10 @@ def _qualifier(text: str, start: int, category: str) -> str:
     if category == "poisoning":
         # "a little bleach" is an amount, not a mild symptom; an animal that swallowed
         # something (named before the verb) is the vet's emergency.
-        return "animal" if _ANIMAL.search(before) else ""
+        if _ANIMAL.search(before):
+            return "animal"
+        sentence = text[text.rfind(".", 0, start) + 1 : start]
+        return "story" if _STORY_ES.search(sentence) else ""
     if _MILD.search(clause):
         return "mild"
     return ""
@@ -231,7 +316,8 @@ class EmergencyRail:
         verdict = self._patterns(norm.text, norm)
         limits = classifier.thresholds("emergency")
         if verdict.action is Action.ESCALATE:
-            if learned.risk < PATTERN_DOUBTED_BELOW:
+            blind = verdict.category == "poisoning" and _CLASSIFIER_BLIND.search(norm.text)
+            if learned.risk < PATTERN_DOUBTED_BELOW and not blind:
                 return verdict.doubted(0.6)
             return verdict
         # Where the patterns read the symptom as negated, past, mild, chronic or a general
