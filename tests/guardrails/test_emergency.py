@@ -296,3 +296,60 @@ def test_an_ordinary_dose_a_hypothetical_or_a_past_event_is_not_an_emergency(tex
 def test_a_month_ahead_does_not_make_an_ingestion_past() -> None:
     # "back in march" is the past; "in march" may be the follow-up.
     assert check("my son swallowed a magnet, his follow up is in march").action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me tomé como 20 tylenol hace una hora, no me siento mal todavía",  # a count of a named medicine
+        "mi hijo se comió como 5 vitaminas de gomita de las mías, se ve bien",  # a child, medicine not theirs
+        "encontré a mi nieto con el pastillero de mi esposo abierto, no sé cuántas se tomó",
+        "mi nieto de cuatro años acaba de beber un poco de destapacaños",  # "acaba de" with a verb
+        "por error me tomé las pastillas de la noche en la mañana, incluidas dos de warfarina",
+        "mi papá se tomó las pastillas de mi mamá, son de litio, tiene temblores",  # someone else's
+        "mi compañera de cuarto se tomó un frasco entero de paracetamol",
+        "mi novio se tomó un montón de xanax con alcohol y no despierta bien",
+    ],
+)
+def test_spanish_ingestion_in_the_words_patients_use_is_a_911_call(text: str) -> None:
+    hits = re.search(emergency._ES_MORE_INGESTION, normalize(text).text) or re.search(
+        emergency._ES_INGESTION, normalize(text).text
+    )
+    assert hits, text
+    assert check(text).action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi nieto de cinco años se tragó una pila AA hace un rato, dice que no le duele nada",
+        "me tomé veneno para ratas, no quiero seguir",
+    ],
+)
+def test_a_spanish_ingestion_pattern_is_not_doubted_by_a_classifier_never_taught_spanish_ingestion(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """The classifier reads these below PATTERN_DOUBTED_BELOW; an English pattern it
+    doubts becomes a flag, a Spanish ingestion pattern stays a 911 call."""
+    assert _check_with_risk(monkeypatch, text, PATTERN_DOUBTED_BELOW / 2).action is Action.ESCALATE
+    doubted = _check_with_risk(monkeypatch, "my toddler swallowed some of grandma's pills", PATTERN_DOUBTED_BELOW / 2)
+    assert doubted.action is Action.FLAG
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi vecina me contó que su niño se tomó el cloro, ¿es tan peligroso?",  # a story told second hand
+        "en la serie el personaje se tomó anticongelante y no le pasó nada, ¿así es?",
+        "me tomé todo el frasco hace años cuando estaba mal, ya no, hoy estoy bien",  # a past, "hoy" after a comma
+        "mi papá se tomó anticongelante hace años, ahora está en diálisis",
+        "el martes mi mamá se tomó cloro por error, ya la dieron de alta",  # seen and sent home
+        "si un día me tomo por error la pastilla de mi esposo, ¿qué hago?",  # a hypothetical
+        "¿puedo tomar 2 tylenol para el dolor de muela?",
+        "mi hija se tomó su vitamina de la mañana, ¿a qué hora es la cita?",
+    ],
+)
+def test_spanish_stories_pasts_hypotheticals_and_ordinary_doses_are_not_911_calls(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
