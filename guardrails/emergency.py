@@ -55,18 +55,23 @@ _PILLS_ETC = r"(?:pills?|tablets?|medicines?|medications?|meds|gummies|vitamins|
 # hijo tomó cloro" and "se tragó una pila de botón" were read as nothing at all (six
 # children's ingestions on the spent emergency sets, five of them button batteries). Past,
 # negated and hypothetical clauses are discounted as for every pattern (``_qualifier``).
-_ES_SAID = r"tome|bebi|trague|comi|mastique|chupe"  # "me tomé": the first person, past
-_ES_DONE = r"tomo|tomaste|tomaron|bebio|bebiste|bebieron|trago|tragaste|tragaron|comio|comiste|comieron|mastico|masticaron|chupo|chuparon|lamio|lamieron"
+_ES_SAID = r"tome|bebi|trague|comi|mastique|chupe|ingeri|mordi"  # "me tomé": the first person, past
+_ES_DONE = r"tomo|tomaste|tomaron|bebio|bebiste|bebieron|trago|tragaste|tragaron|comio|comiste|comieron|mastico|masticaron|chupo|chuparon|lamio|lamieron|ingirio|ingirieron|mordio|mordieron"
 # "me tomo" is the present ("estoy q me tomo todas… jaja", "si me tomo…"), so after "me"
 # only the past counts.
-_ES_VERB = rf"(?:me (?:{_ES_SAID})|(?:(?:se|te|le|nos) )?(?<!\bme )(?:{_ES_SAID}|{_ES_DONE})|(?:(?:me|se|te|le|nos) )?(?:he|ha|has|han|hemos) (?:tomado|bebido|tragado|comido|masticado))"
+_ES_VERB = rf"(?:se paso|me (?:{_ES_SAID})|(?:(?:se|te|le|nos) )?(?<!\bme )(?:{_ES_SAID}|{_ES_DONE})|(?:(?:me|se|te|le|nos) )?(?:he|ha|has|han|hemos) (?:tomado|bebido|tragado|comido|masticado))"
 # Each amount word is one alternative ("todas las" is "todas" then "las"): a word two
 # alternatives could read makes a long run of them backtrack exponentially ("took all the
 # all the …" took seconds at 20 repeats).
 # A hedge ("como", "casi") is a word of its own, so "como 30 pastillas" leaves the number
 # to the amount of pills.
-_ES_AMOUNT = r"(?:(?:como|casi|creo que|tal vez|quizas|sin querer|por accidente|por error|a proposito|un poco de|algo de|un trago de|un sorbo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|una cucharada de|un chorro de|un punado de|un puno de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?|todos?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
-_ES_POISON = r"(?:cloro|lejia|blanqueador|clorox|veneno|raticida|matarratas|anticongelante|destapa ?canos|desatascador|liquido (?:para|de) (?:destapar|limpiar)|detergente|capsulas? de (?:detergente|jabon)|pods? de (?:detergente|jabon)|pilas? de boton|pilas?(?! de (?!esas?\b|las\b|reloj|boton|litio|control))|baterias? de boton|baterias?|gasolina|thinner|tiner|aguarras|insecticida|pesticida|herbicida|plaguicida|amoniaco|acido muriatico|sosa caustica|limpiador|quitagrasa|desengrasante|fabuloso|pinol|alcohol (?:isopropilico|de (?:farmacia|frotar|curacion))|acetona|quitaesmalte|imanes|iman)"
+_ES_AMOUNT = r"(?:(?:(?:un |una )?(?:trago|traguito|sorbo|poco|poquito|chin|chorrito|cucharada|gotas) del?|como|casi|creo que|tal vez|quizas|sin querer|por accidente|por error|a proposito|un poco de|algo de|un trago de|un sorbo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|una cucharada de|un chorro de|un punado de|un puno de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?|todos?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
+_ES_POISON = (
+    r"(?:cloro|lejia|blanqueador|clorox|veneno|raticida|matarratas|anticongelante|destapa ?canos|desatascador|liquido (?:para|de) (?:destapar|limpiar)|detergente|capsulas? de (?:detergente|jabon)|pods? de (?:detergente|jabon)|pilas? de boton|pilas?(?! de (?!esas?\b|las\b|reloj|boton|litio|control))|baterias? de boton|baterias?|gasolina|thinner|tiner|aguarras|insecticida|pesticida|herbicida|plaguicida|amoniaco|acido muriatico|sosa caustica|limpiador|quitagrasa|desengrasante|fabuloso|pinol|alcohol (?:isopropilico|de (?:farmacia|frotar|curacion))|acetona|quitaesmalte|imanes|iman|imancitos|bolitas magneticas|pilitas?|button batter(?:y|ies)|battery"
+    r"|suavizante|limpiavidrios|cloralex|mistolin|pine ?sol|tide pods?|jabon (?:en polvo|para (?:trastes|platos|lavavajillas))"
+    r"|enjuague bucal|gel antibacterial|alcohol en gel|perfume|aceite (?:de|para) (?:la |las )?(?:lampara|eucalipto|citronela|antorchas?|gaulteria)"
+    r"|semillas de (?:higuerilla|ricino)|higuerilla|adelfa|floripondio|toloache|dieffenbachia|metanol)"
+)
 # Too many pills: "de más", a handful or a count of ten or more, a whole container of any
 # medicine ("una caja entera de ibuprofeno"), or the week's pillbox at once.
 _ES_TOO_MANY = (
@@ -140,6 +145,12 @@ _ES_MORE_INGESTION = (
     rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:un monton|un puno|un punado|muchas) de (?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
     rf"|\b(?:por (?:error|equivocacion|confusion)|sin querer|me equivoque y)\b[^.!?]{{0,30}}\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio))\b[^.!?]{{0,60}}\b{_ES_MEDICINE}\b"
     rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:por (?:error|equivocacion|confusion) )?(?:\w+ ){{0,3}}{_ES_MEDICINE} (?:\w+ ){{0,3}}(?:de (?:mi|su) (?:espos[oa]|marido|madre|padre|mama|papa|suegr[oa]|abuel[oa]))\b"
+    rf"|\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,60}}\b{_ES_ATE}\b[^.!?]{{0,20}}(?:{_ES_OTHERS}|\bcomo \d|\bunas?\b|\bvarias\b|\btod[oa]s?\b|\b\d+\b)[^.!?]{{0,30}}\b{_ES_MEDICINE}\b"
+    rf"|\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,40}}\b(?:abrio|agarro|alcanzo|se subio|got into)\b[^.!?]{{0,60}}\b(?:pastillero|frasco|bote|blister|{_ES_MEDICINE})\b[^.!?]{{0,60}}\b(?:faltan|le faltan|{_ES_ATE}|no se cuant)"
+    rf"|\b{_ES_ATE} (?:tod[oa]s las|el|la|las|los) (?:\w+ ){{0,3}}{_ES_MEDICINE}\b[^.!?]{{0,40}}\b(?:entero|completo|todo el|medio frasco|(?:el|la|mi|su) {_ES_CHILD})\b"
+    rf"|\b(?:agarro|agarraron|cogio|encontro|alcanzo) (?:el|la|los|las|un|una|su|mi) (?:\w+ ){{0,2}}(?:{_ES_POISON})\b[^.!?]{{0,30}}\bse (?:lo|la|los|las) (?:empino|tomo|trago|bebio|comio|paso|llevo a la boca|metio a la boca)\b"
+    r"|\b(?:pila|pilita|bateria|battery)s? tragadas?\b"
+    r"|\b(?:mezcal|alcohol|trago|aguardiente|licor|guaro) casero\b[^.!?]{0,80}\b(?:ve borroso|no ve bien|todo borroso|vision borrosa)"
     r"|\b(?:acaba|acabo|acaban|acabas) de (?:tomar|beber|tragar|comer|ingerir|morder|masticar|chupar)(?:se|selo|sela|selas|selos)? "
     rf"{_ES_AMOUNT}(?:{_ES_POISON}|{_ES_MEDICINE})\b"
 )
@@ -154,7 +165,8 @@ _CLASSIFIER_BLIND = re.compile(rf"{_ES_INGESTION}|{_ES_SWALLOWED}|{_ES_MORE_INGE
 # pod"): not an emergency here. "me dijo que se tomó un pesticida" (the neighbour is
 # here, telling the writer) still is.
 _STORY_ES = re.compile(
-    r"\b(?:me (?:conto|comento)|(?:puso|conto|comento|dice|dijo) (?:que|q) (?:su|sus)|en (?:la serie|la novela|la pelicula|las noticias|la tele|el grupo|facebook|tiktok))\b"
+    r"\b(?:me (?:conto|comento)|(?:puso|conto|comento|dice|dijo) (?:que|q) (?:su|sus)|oi (?:que|q)|comentaron|el caso de"
+    r"|en (?:la serie|la novela|la pelicula|las noticias|la tele|el grupo|facebook|tiktok|la escuela|la iglesia))\b"
 )
 
 CONDITIONS: tuple[Condition, ...] = (
@@ -224,7 +236,8 @@ _PAST = re.compile(
 # A Spanish poisoning told as over: years ago, or already seen and sent home.
 _PAST_ES = re.compile(
     r"\b(?:hace (?:como |mas de |unos )?(?:anos|meses|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses))"
-    r"|(?:le|lo|la|me|nos) dieron de alta|ya (?:lo|la|me) (?:atendieron|revisaron)|back in|when i was)\b"
+    r"|(?:le|lo|la|me|nos) dieron de alta|(?:fue|fui) dad[oa] de alta|estuvo internad[oa]|ya (?:lo|la|me) (?:atendieron|revisaron)"
+    r"|(?:nos|me) dijeron que no (?:era|es|fue) (?:peligroso|grave|nada)|back in|when i was)\b"
 )
 _MILD = re.compile(r"\b(?:mild|slight(?:ly)?|a little|a bit of|minor|small|tiny|leve|un poco)\b")
 _CHRONIC = re.compile(
@@ -271,7 +284,9 @@ def _clause(text: str, pos: int) -> tuple[int, str]:
 
 
 # A pet that swallowed something is the vet's emergency, not a 911 call.
-_ANIMAL = re.compile(r"\b(?:dog|puppy|cat|kitten|pet|perr[oa]|perrit[oa]|gat[oa]|gatit[oa]|mascota|cachorr[oa])s?\b")
+_ANIMAL = re.compile(
+    r"\b(?:dog|puppy|cat|kitten|pet|perr[oa]|perrit[oa]|gat[oa]|gatit[oa]|mascota|cachorr[oa]|perico|pajarit[oa]|loro|conejo|hamster|tortuga)s?\b"
+)
 
 
 def _qualifier(text: str, start: int, category: str) -> str:
