@@ -353,3 +353,39 @@ def test_spanish_stories_pasts_hypotheticals_and_ordinary_doses_are_not_911_call
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la niña agarró las pastillas de la abuela, las de la presión, y se comió unas",  # the owner before
+        "el bebé se tragó una de mis pastillas para la tiroides",
+        "mi nieto abrió el pastillero de mi esposo y faltan dos de la presión",  # opened someone's medicine
+        "se comió todas las gomitas de melatonina el bebé, el frasco entero",
+        "la niña agarró el Pinol y se lo empinó, no sé cuánto tragó",  # grabbed it, then drank
+        "mi bebé se tomó el aceite de eucalipto del humidificador",  # an essential oil
+        "mi hija se tomó un trago del suavizante de ropa",  # a sip "del", a product by name
+        "mi nieto ingirió un poco de desengrasante de cocina hace unos minutos",
+        "mi hijo se comió unas semillas de higuerilla del jardín",  # a toxic seed
+        "tomamos mezcal casero en la fiesta y ahora mi papá no ve bien",  # methanol
+    ],
+)
+def test_spanish_ingestion_by_a_child_or_of_a_household_product_in_patients_words_is_a_911_call(text: str) -> None:
+    assert check(text).action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el perico de mi abuela mordió una pila, ¿eso les hace daño a los pájaros?",  # a pet
+        "oí que en la escuela un niño se comió unas gomitas con thc, ¿qué les pasa?",  # a story
+        "en marzo mi esposo ingirió anticongelante, estuvo internado una semana, ¿cuándo es su cita?",
+        "ayer la bebé chupó una pastilla de vitamina D, nos dijeron que no era peligroso",  # already answered
+        "le pasé el cloro a mi esposo para que limpie el baño",
+        "mi hija se tomó su jarabe de la tos como dice la receta",
+    ],
+)
+def test_spanish_pets_stories_treated_events_and_ordinary_use_are_not_911_calls(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
