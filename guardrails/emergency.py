@@ -97,6 +97,31 @@ _EN_INGESTION = (
     r"|\b(?:bleach|cleaner|cleaning liquid|degreaser|antifreeze|chemical|gasoline|kerosene)\b[^.!?]{0,30}\bin (?:a|an|the) (?:\w+ )?(?:bottle|cup|can)\b[^.!?]{0,40}\bi (?:drink|drank)\b"
 )
 _ES_INGESTION = rf"\b{_ES_VERB} {_ES_AMOUNT}(?:{_ES_POISON}|{_ES_TOO_MANY})\b"
+# More English forms (found on the spent English ingestion sets 1 and 2): a household
+# product, chemical or plant by name after a verb of swallowing in any form a writer uses
+# ("2yo drank some windex", "kid got ahold of the toilet bowl cleaner", "bf just chugged
+# some roundup", "Drink cleaner from water bottle", "ate some leaves off the oleander
+# bush"); ten or more of a medicine, or too many ("i swallow too much tylenol… maybe 20
+# pill"); a medicine taken twice or more, a week's worth at once, doubled up, or someone
+# else's ("took my warfarin three times today", "doubled up on my lithium", "took his
+# wifes blood thinner instead of his own pills"); a child and a medicine with a verb in
+# its base form ("My son eat grandma heart pill"); wild mushrooms and vomiting.
+_EN_PRODUCT = (
+    r"(?:toilet bowl cleaner|(?:floor|glass|oven|drain|toilet|bathroom|kitchen|ammonia[- ]based) cleaner|windex|ammonia"
+    r"|weed ?killer|roundup|kerosene|lamp oil|lighter fluid|paint thinner|turpentine|insecticide|pesticide|bug spray"
+    r"|oleander|foxglove|water beads|buckyballs|(?:small |little |flat |round |coin |tiny )+batter(?:y|ies))"
+)
+_EN_SWALLOW = r"(?:drank|drink|drinking|chugged|sipped|swallowed|swallow|ate|eat|eaten|licked|got into|got ahold of|got a hold of)"
+_EN_MORE_INGESTION = (
+    rf"\b{_EN_SWALLOW}\b[^.!?]{{0,40}}\b{_EN_PRODUCT}\b"
+    rf"|\b(?:took|taken|take|swallowed|swallow|popped|ate)\b (?:like |maybe |about |around |almost |over )?(?:1\d|[2-9]\d|\d{{3}})\b[^.!?]{{0,25}}\b{_MEDICINE}\b"
+    rf"|\b(?:took|taken|swallowed|swallow)\b (?:way |much |far )?too (?:many|much)\b"
+    rf"|\b(?:took|taken|take|taking)\b (?:my|his|her|their)\b[^.!?]{{0,30}}\b{_MEDICINE}\b[^.!?]{{0,30}}\b(?:twice|three times|3 times|again,? and again|a (?:full )?week'?s worth)\b"
+    rf"|\bdoubled up on (?:my |his |her )?(?:\w+ ){{0,2}}{_MEDICINE}\b"
+    rf"|\b(?:took|taken|take)\b (?:his|her|my) (?:\w+'?s? ){{0,2}}(?:blood thinner|{_MEDICINE}) instead of (?:his|her|my|their) own\b"
+    rf"|\b{_CHILD}\b[^.!?]{{0,50}}\b(?:eat|swallow|drink|chew|open|opened)\b[^.!?]{{0,45}}\b{_MEDICINE}\b"
+    r"|\b(?:picked|wild|foraged)\b[^.!?]{0,40}\bmushrooms?\b[^.!?]{0,80}\b(?:throwing up|vomit\w*|sick|diarrhea)"
+)
 _ES_SWALLOWED = rf"\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}"
 
 
@@ -205,7 +230,7 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "poisoning", "a possible poisoning or overdose",
-        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|{_ES_SWALLOWED}|{_ES_INGESTION}|{_ES_MORE_INGESTION}|{_EN_INGESTION}"),
+        escalate=_c(rf"\b(?:swallowed|ate|eaten|drank|drunk|got into|took|taken|chewed) (?:some |of |a |an |the |a bunch of |a handful of |a few |several |all |my |his |her |grandma's |grandpa's |\d+ )*(?:\w+ )?{_PILLS_ETC}|\boverdos(?:ed|ing)\b|\btook too (?:many|much)\b|\bpoison control\b|{_ES_SWALLOWED}|{_ES_INGESTION}|{_ES_MORE_INGESTION}|{_EN_INGESTION}|{_EN_MORE_INGESTION}"),
     ),
     Condition(
         "infant_fever", "a fever in a baby under 3 months old",
