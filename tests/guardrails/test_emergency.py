@@ -389,3 +389,40 @@ def test_spanish_pets_stories_treated_events_and_ordinary_use_are_not_911_calls(
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pls help 2yo drank some windex idk how much, he seems fine tho",  # a product by name
+        "kid got ahold of the toilet bowl cleaner, theres blue on his chin",
+        "bf just chugged some roundup after we argued",
+        "my toddler ate some leaves off the oleander bush, maybe 2 leaves",  # a toxic plant
+        "i swallow too much tylenol for my tooth pain, maybe 20 pill since yesterday",
+        "ok so i might have taken way too many benadryl to sleep",
+        "I believe I accidentally took my warfarin three times today",  # a dosing error
+        "ok so i mighta doubled up on my lithium by accident, took am dose twice. hands shaky rn",
+        "my dad took his wifes blood thinner instead of his own pills this morning",  # someone else's
+        "My son eat grandma heart pill, the small yellow one, maybe 2",  # a base-form verb
+        "we picked mushrooms on the hike and cooked them, now we are both throwing up",
+    ],
+)
+def test_english_ingestion_in_the_words_patients_use_is_a_911_call(text: str) -> None:
+    assert re.search(emergency._EN_MORE_INGESTION, normalize(text).text), text
+    assert check(text).action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can you take too much melatonin?",  # a question, not a taking
+        "how much windex is dangerous if a kid drinks it",
+        "we use roundup in the garden, is it safe for kids to eat the tomatoes",
+        "my dog ate some of the weed killer",  # a pet
+        "my son takes his lithium twice a day, can he have it with juice?",  # as prescribed
+    ],
+)
+def test_english_questions_pets_and_ordinary_doses_with_those_words_are_not_911_calls(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
