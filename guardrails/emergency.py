@@ -64,8 +64,10 @@ _ES_VERB = rf"(?:se paso|me (?:{_ES_SAID})|(?:(?:se|te|le|nos) )?(?<!\bme )(?:{_
 # alternatives could read makes a long run of them backtrack exponentially ("took all the
 # all the …" took seconds at 20 repeats).
 # A hedge ("como", "casi") is a word of its own, so "como 30 pastillas" leaves the number
-# to the amount of pills.
-_ES_AMOUNT = r"(?:(?:(?:un |una )?(?:trago|traguito|sorbo|poco|poquito|chin|chorrito|cucharada|gotas) del?|como|casi|creo que|tal vez|quizas|sin querer|por accidente|por error|a proposito|un poco de|algo de|un trago de|un sorbo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|una cucharada de|un chorro de|un punado de|un puno de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?|todos?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
+# to the amount of pills. So is a sip or a little "of" ("poco de", "trago del"), read
+# after "un" or "una" as words of their own: "un poco de" written as one alternative
+# too made "un poco de un poco de …" backtrack exponentially (14 repeats took 3.5 s).
+_ES_AMOUNT = r"(?:(?:(?:trago|traguito|sorbo|poco|poquito|chin|chorrito|cucharada|gotas) del?|como|casi|creo que|tal vez|quizas|sin querer|por accidente|por error|a proposito|algo de|medio vaso de|un vaso de|media botella de|una botella de|una taza de|un chorro de|un punado de|un puno de|un monton de|un|unas?|unos|el|la|los|las|lo|mis|sus|tus|su|mi|del|de|todas?|todos?|muchas|muchos|varias|varios|\d+|dos|tres|cuatro|cinco|seis|diez|veinte) )*"
 _ES_POISON = (
     r"(?:cloro|lejia|blanqueador|clorox|veneno|raticida|matarratas|anticongelante|destapa ?canos|desatascador|liquido (?:para|de) (?:destapar|limpiar)|detergente|capsulas? de (?:detergente|jabon)|pods? de (?:detergente|jabon)|pilas? de boton|pilas?(?! de (?!esas?\b|las\b|reloj|boton|litio|control))|baterias? de boton|baterias?|gasolina|thinner|tiner|aguarras|insecticida|pesticida|herbicida|plaguicida|amoniaco|acido muriatico|sosa caustica|limpiador|quitagrasa|desengrasante|fabuloso|pinol|alcohol (?:isopropilico|de (?:farmacia|frotar|curacion))|acetona|quitaesmalte|imanes|iman|imancitos|bolitas magneticas|pilitas?|button batter(?:y|ies)|battery"
     r"|suavizante|limpiavidrios|cloralex|mistolin|pine ?sol|tide pods?|jabon (?:en polvo|para (?:trastes|platos|lavavajillas))"

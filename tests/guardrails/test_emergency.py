@@ -225,7 +225,10 @@ def test_medicine_taken_as_prescribed_a_pile_of_food_and_a_past_poisoning_are_no
     assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
 
 
-@pytest.mark.parametrize("repeated", ["took " + "all the " * 300, "me tomé " + "todas las " * 300])
+@pytest.mark.parametrize(
+    "repeated",
+    ["took " + "all the " * 300, "me tomé " + "todas las " * 300, "me tomé " + "un poco de " * 300, "se tomó " + "un sorbo del " * 300],
+)
 def test_a_long_run_of_amount_words_is_read_in_linear_time(repeated: str) -> None:
     """Each amount word is one alternative of the poisoning pattern: when "all the" could
     be read as one or as two, 20 repeats took a second and 30 would take minutes, a rail
