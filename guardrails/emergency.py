@@ -113,15 +113,17 @@ _EN_PRODUCT = (
     r"|weed ?killer|roundup|kerosene|lamp oil|lighter fluid|paint thinner|turpentine|insecticide|pesticide|bug spray"
     r"|oleander|foxglove|water beads|buckyballs|(?:small |little |flat |round |coin |tiny )+batter(?:y|ies))"
 )
+# A count of pills, never of milligrams ("i took 10 mg of melatonin").
+_NOT_A_UNIT = r"(?!\s*(?:mg|mgs|mcg|ml|mls|g|gr|grams?|milligrams?|units?|iu|cc|%))"
 _EN_SWALLOW = r"(?:drank|drink|drinking|chugged|sipped|swallowed|swallow|ate|eat|eaten|licked|got into|got ahold of|got a hold of)"
 _EN_MORE_INGESTION = (
     rf"\b{_EN_SWALLOW}\b[^.!?]{{0,40}}\b{_EN_PRODUCT}\b"
-    rf"|\b(?:took|taken|take|swallowed|swallow|popped|ate)\b (?:like |maybe |about |around |almost |over )?(?:1\d|[2-9]\d|\d{{3}})\b[^.!?]{{0,25}}\b{_MEDICINE}\b"
+    rf"|\b(?:took|taken|swallowed|swallow|popped|ate)\b (?:like |maybe |about |around |almost |over )?(?:1\d|[2-9]\d|\d{{3}})\b{_NOT_A_UNIT}[^.!?]{{0,25}}\b{_MEDICINE}\b"
     rf"|\b(?:took|taken|swallowed|swallow)\b (?:way |much |far )?too (?:many|much)\b"
-    rf"|\b(?:took|taken|take|taking)\b (?:my|his|her|their)\b[^.!?]{{0,30}}\b{_MEDICINE}\b[^.!?]{{0,30}}\b(?:twice|three times|3 times|again,? and again|a (?:full )?week'?s worth)\b"
+    rf"|\b(?:took|taken)\b (?:my|his|her|their)\b[^.!?]{{0,30}}\b{_MEDICINE}\b[^.!?]{{0,30}}\b(?:twice|three times|3 times|again,? and again|a (?:full )?week'?s worth)\b"
     rf"|\bdoubled up on (?:my |his |her )?(?:\w+ ){{0,2}}{_MEDICINE}\b"
-    rf"|\b(?:took|taken|take)\b (?:his|her|my) (?:\w+'?s? ){{0,2}}(?:blood thinner|{_MEDICINE}) instead of (?:his|her|my|their) own\b"
-    rf"|\b{_CHILD}\b[^.!?]{{0,50}}\b(?:eat|swallow|drink|chew|open|opened)\b[^.!?]{{0,45}}\b{_MEDICINE}\b"
+    rf"|\b(?:took|taken)\b (?:his|her|my) (?:\w+'?s? ){{0,2}}(?:blood thinner|{_MEDICINE}) instead of (?:his|her|my|their) own\b"
+    rf"|\b{_CHILD}\b[^.!?]{{0,50}}\b(?:eat|swallow|drink|chew|open|opened)\b[^.!?]{{0,20}}\b(?:grandma|grandpa|granny|grandmas|grandpas|my (?:mother|father|mom|dad|wife|husband)|(?:his|her) (?:grandma|grandpa|mom|dad|brother|sister)|many|several|a lot of|all|whole|box of|bottle of|\d+)\b[^.!?]{{0,30}}\b{_MEDICINE}\b"
     r"|\b(?:picked|wild|foraged)\b[^.!?]{0,40}\bmushrooms?\b[^.!?]{0,80}\b(?:throwing up|vomit\w*|sick|diarrhea)"
 )
 _ES_SWALLOWED = rf"\bse (?:trago|tomo|comio) (?:unas |las |mis |sus )?{_PILLS_ETC}"
@@ -163,16 +165,16 @@ _ES_OTHERS = (
 )
 _ES_MANY = r"(?:\d{2,}|[5-9]|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta)"
 _ES_MORE_INGESTION = (
-    rf"\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,60}}\b{_ES_ATE}\b[^.!?]{{0,50}}\b{_ES_MEDICINE}\b[^.!?]{{0,50}}(?:{_ES_OTHERS}|\bcomo \d|\bunas?\b|\bvarias\b|\bfaltan\b|\btod[oa]s?\b)"
+    rf"\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,60}}\b{_ES_ATE}\b[^.!?]{{0,50}}\b{_ES_MEDICINE}\b[^.!?]{{0,50}}(?:{_ES_OTHERS}|\bcomo \d|\bunas\b|\bvarias\b|\bfaltan\b|\btod[oa]s? (?:las|los|el|la|de)\b)"
     rf"|\b{_ES_ATE} (?:como |casi |unas? |unos )?(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|treinta) (?:de )?(?:(?:mis|sus|las|los|esas|esos) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b[^.!?]{{0,30}}\b(?:mi|su|la|el) {_ES_CHILD}\b"
     rf"|\bencontre a (?:mi|la|el|su) (?:\w+ ){{0,2}}{_ES_CHILD}\b (?:\w+ ){{0,4}}con (?:el|la|las|los|mis|sus|un|una) (?:\w+ ){{0,2}}(?:pastillero|frasco|bote|blister|{_ES_MEDICINE})\b"
-    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:por (?:error|equivocacion|confusion) )?(?:como |casi |unas |unos )?{_ES_MANY} (?:de )?(?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
+    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:por (?:error|equivocacion|confusion) )?(?:como |casi |unas |unos )?{_ES_MANY}\b{_NOT_A_UNIT} (?:de )?(?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
     rf"|\b(?:todo el|un|el) (?:frasco|bote|blister|paquete)(?: (?:entero|completo))?(?: de (?:\w+ ){{0,2}}{_ES_MEDICINE})?\b(?=[^.!?]{{0,40}}\b(?:tome|tomo|trague|trago|ingeri|ingirio)\b)"
     rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:todo el|un|el) (?:frasco|bote|blister|paquete)(?: (?:entero|completo))?\b"
     rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:un monton|un puno|un punado|muchas) de (?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
     rf"|\b(?:por (?:error|equivocacion|confusion)|sin querer|me equivoque y)\b[^.!?]{{0,30}}\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio))\b[^.!?]{{0,60}}\b{_ES_MEDICINE}\b"
     rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:por (?:error|equivocacion|confusion) )?(?:\w+ ){{0,3}}{_ES_MEDICINE} (?:\w+ ){{0,3}}(?:de (?:mi|su) (?:espos[oa]|marido|madre|padre|mama|papa|suegr[oa]|abuel[oa]))\b"
-    rf"|\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,60}}\b{_ES_ATE}\b[^.!?]{{0,20}}(?:{_ES_OTHERS}|\bcomo \d|\bunas?\b|\bvarias\b|\btod[oa]s?\b|\b\d+\b)[^.!?]{{0,30}}\b{_ES_MEDICINE}\b"
+    rf"|\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,60}}\b{_ES_ATE}\b[^.!?]{{0,20}}(?:{_ES_OTHERS}|\bcomo \d|\bunas\b|\bvarias\b|\btod[oa]s? (?:las|los|el|la|de)\b|\b(?:[3-9]|\d{{2,}})\b)[^.!?]{{0,30}}\b{_ES_MEDICINE}\b"
     rf"|\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,40}}\b(?:abrio|agarro|alcanzo|se subio|got into)\b[^.!?]{{0,60}}\b(?:pastillero|frasco|bote|blister|{_ES_MEDICINE})\b[^.!?]{{0,60}}\b(?:faltan|le faltan|{_ES_ATE}|no se cuant)"
     rf"|\b{_ES_ATE} (?:tod[oa]s las|el|la|las|los) (?:\w+ ){{0,3}}{_ES_MEDICINE}\b[^.!?]{{0,40}}\b(?:entero|completo|todo el|medio frasco|(?:el|la|mi|su) {_ES_CHILD})\b"
     rf"|\b(?:agarro|agarraron|cogio|encontro|alcanzo) (?:el|la|los|las|un|una|su|mi) (?:\w+ ){{0,2}}(?:{_ES_POISON})\b[^.!?]{{0,30}}\bse (?:lo|la|los|las) (?:empino|tomo|trago|bebio|comio|paso|llevo a la boca|metio a la boca)\b"
@@ -268,7 +270,8 @@ _PAST_ES = re.compile(
 )
 _MILD = re.compile(r"\b(?:mild|slight(?:ly)?|a little|a bit of|minor|small|tiny|leve|un poco)\b")
 _CHRONIC = re.compile(
-    r"\b(?:well[- ]controlled|under control|controlled|chronic|for years|as usual|my usual|same as always|como siempre|como de costumbre|bien controlad[ao]|cronic[ao])\b"
+    r"\b(?:well[- ]controlled|under control|controlled|chronic|for years|as usual|my usual|same as always|como siempre|como de costumbre|bien controlad[ao]|cronic[ao]"
+    r"|as prescribed|as directed|like (?:my|the) doctor (?:said|told)|como me (?:dijo|indico|receto|recetaron|lo indicaron)|como dice (?:la receta|la caja|la etiqueta|el frasco)|segun la receta)\b"
 )
 _EDUCATION = re.compile(
     r"\b(?:what (?:are|is) (?:the )?(?:signs|symptoms|warning signs)|how (?:do|can) (?:i|you) (?:tell|know|recognize)|what (?:should|do) (?:i|you) do if|what to do if|how to (?:recognize|treat|stop)|is it normal|cuales son (?:los )?(?:signos|sintomas)|que hacer si"

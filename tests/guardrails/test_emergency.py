@@ -429,3 +429,26 @@ def test_english_questions_pets_and_ordinary_doses_with_those_words_are_not_911_
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
     assert _check_with_risk(monkeypatch, text, 0.05).action is not Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Found reading the ingestion changes over before they shipped: ordinary medicine
+        # questions the new forms read as a poisoning.
+        "should i take my metformin twice a day or once?",
+        "can i take 10 mg of melatonin for sleep",
+        "can i take my husband's pills instead of my own?",
+        "my daughter can't swallow pills, can i crush them in applesauce?",
+        "my son won't eat unless i hide his medicine in food",
+        "my 5 year old wont drink his medicine, can i mix it with juice",
+        "me tomé 10 mg de melatonina y no puedo dormir",
+        "me tomé 6 tabletas de prednisona como me dijo el doctor",
+        "mi hijo se tomó todas sus vitaminas esta semana, ¿le compro más?",
+        "mi hijo se tomó 2 pastillas de tylenol de las de niños para la fiebre como dice la caja",
+        "mi hijo se tomó una pastilla de tylenol para la fiebre",
+    ],
+)
+def test_ordinary_medicine_questions_are_not_read_as_a_poisoning(text: str) -> None:
+    assert not re.search(emergency._EN_MORE_INGESTION, normalize(text).text), text
+    assert check(text).action is not Action.ESCALATE
