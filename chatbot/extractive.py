@@ -28,9 +28,9 @@ reading its whole article when the caller has it:
   such as "IBS is a common, long-term problem with how the gut works." says too little);
 - when the ranker is unsure (the runner-up section scores within RUNNER_UP_GAP of the
   chosen one), it adds the runner-up's heading and its best-matching unit as a second
-  paragraph, if the whole answer stays within MAX_WORDS_WITH_RUNNER_UP: "can i give my 4
-  month old motrin" chose "When to get help:" and never said "Which fever medicine can I
-  give, and at what age?";
+  paragraph, if the whole answer stays within MAX_WORDS_WITH_RUNNER_UP: "I have shingles.
+  Can I pass it to my grandson…" chose "When to get help:" and never said "Is shingles
+  contagious? You cannot give someone shingles, but…";
 - it cites its passage once, at the end.
 
 Every sentence is copied verbatim from a vetted passage, so the reply is grounded by
