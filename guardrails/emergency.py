@@ -138,7 +138,9 @@ def _spanish_drug_names(names: frozenset[str]) -> str:
         stem = name[:-1] if name.endswith("e") else name
         stems.add(stem)
         stems.add(stem.replace("ph", "f").replace("th", "t").replace("y", "i"))
-    return rf"(?:(?:{'|'.join(sorted(stems, key=len, reverse=True))})\w{{0,2}}|litio)"
+    # Longest first, then alphabetical: the same pattern in every process (a set's order
+    # changes with the hash seed).
+    return rf"(?:(?:{'|'.join(sorted(stems, key=lambda stem: (-len(stem), stem)))})\w{{0,2}}|litio)"
 
 
 _ES_MEDICINE = (
@@ -163,17 +165,19 @@ _ES_OTHERS = (
     r"de (?:mi|su|tu|la|el) (?:espos[oa]|marido|papa|mama|padre|madre|abuel[oa]|suegr[oa]|ti[oa]|herman[oa])"
     r"|del abuelo|de la abuela|de mis|de las mias|de los mios|que estaban|q estaban|se (?:me|le) cayo"
 )
+# "Took" or "swallowed" in the past, the writer's or someone's ("me tomé", "ingerí", "se tragó").
+_ES_TOOK = r"(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio))"
 _ES_MANY = r"(?:\d{2,}|[5-9]|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|treinta|cuarenta|cincuenta)"
 _ES_MORE_INGESTION = (
     rf"\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,60}}\b{_ES_ATE}\b[^.!?]{{0,50}}\b{_ES_MEDICINE}\b[^.!?]{{0,50}}(?:{_ES_OTHERS}|\bcomo \d|\bunas\b|\bvarias\b|\bfaltan\b|\btod[oa]s? (?:las|los|el|la|de)\b)"
     rf"|\b{_ES_ATE} (?:como |casi |unas? |unos )?(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|veinte|treinta) (?:de )?(?:(?:mis|sus|las|los|esas|esos) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b[^.!?]{{0,30}}\b(?:mi|su|la|el) {_ES_CHILD}\b"
     rf"|\bencontre a (?:mi|la|el|su) (?:\w+ ){{0,2}}{_ES_CHILD}\b (?:\w+ ){{0,4}}con (?:el|la|las|los|mis|sus|un|una) (?:\w+ ){{0,2}}(?:pastillero|frasco|bote|blister|{_ES_MEDICINE})\b"
-    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:por (?:error|equivocacion|confusion) )?(?:como |casi |unas |unos )?{_ES_MANY}\b{_NOT_A_UNIT} (?:de )?(?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
+    rf"|\b{_ES_TOOK} (?:por (?:error|equivocacion|confusion) )?(?:como |casi |unas |unos )?{_ES_MANY}\b{_NOT_A_UNIT} (?:de )?(?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
     rf"|\b(?:todo el|un|el) (?:frasco|bote|blister|paquete)(?: (?:entero|completo))?(?: de (?:\w+ ){{0,2}}{_ES_MEDICINE})?\b(?=[^.!?]{{0,40}}\b(?:tome|tomo|trague|trago|ingeri|ingirio)\b)"
-    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:todo el|un|el) (?:frasco|bote|blister|paquete)(?: (?:entero|completo))?\b"
-    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:un monton|un puno|un punado|muchas) de (?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
-    rf"|\b(?:por (?:error|equivocacion|confusion)|sin querer|me equivoque y)\b[^.!?]{{0,30}}\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio))\b[^.!?]{{0,60}}\b{_ES_MEDICINE}\b"
-    rf"|\b(?:me (?:tome|trague)|tome|trague|ingeri|(?:se )?(?:tomo|trago|ingirio)) (?:por (?:error|equivocacion|confusion) )?(?:\w+ ){{0,3}}{_ES_MEDICINE} (?:\w+ ){{0,3}}(?:de (?:mi|su) (?:espos[oa]|marido|madre|padre|mama|papa|suegr[oa]|abuel[oa]))\b"
+    rf"|\b{_ES_TOOK} (?:todo el|un|el) (?:frasco|bote|blister|paquete)(?: (?:entero|completo))?\b"
+    rf"|\b{_ES_TOOK} (?:un monton|un puno|un punado|muchas) de (?:(?:mis|sus|las|los) )?(?:\w+ ){{0,2}}{_ES_MEDICINE}\b"
+    rf"|\b(?:por (?:error|equivocacion|confusion)|sin querer|me equivoque y)\b[^.!?]{{0,30}}\b{_ES_TOOK}\b[^.!?]{{0,60}}\b{_ES_MEDICINE}\b"
+    rf"|\b{_ES_TOOK} (?:por (?:error|equivocacion|confusion) )?(?:\w+ ){{0,3}}{_ES_MEDICINE} (?:\w+ ){{0,3}}(?:de (?:mi|su) (?:espos[oa]|marido|madre|padre|mama|papa|suegr[oa]|abuel[oa]))\b"
     rf"|\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,60}}\b{_ES_ATE}\b[^.!?]{{0,20}}(?:{_ES_OTHERS}|\bcomo \d|\bunas\b|\bvarias\b|\btod[oa]s? (?:las|los|el|la|de)\b|\b(?:[3-9]|\d{{2,}})\b)[^.!?]{{0,30}}\b{_ES_MEDICINE}\b"
     rf"|\b(?:mi|su|tu|la|el|nuestr[oa]) {_ES_CHILD}\b[^.!?]{{0,40}}\b(?:abrio|agarro|alcanzo|se subio|got into)\b[^.!?]{{0,60}}\b(?:pastillero|frasco|bote|blister|{_ES_MEDICINE})\b[^.!?]{{0,60}}\b(?:faltan|le faltan|{_ES_ATE}|no se cuant)"
     rf"|\b{_ES_ATE} (?:tod[oa]s las|el|la|las|los) (?:\w+ ){{0,3}}{_ES_MEDICINE}\b[^.!?]{{0,40}}\b(?:entero|completo|todo el|medio frasco|(?:el|la|mi|su) {_ES_CHILD})\b"
@@ -361,8 +365,8 @@ class EmergencyRail:
         verdict = self._patterns(norm.text, norm)
         limits = classifier.thresholds("emergency")
         if verdict.action is Action.ESCALATE:
-            blind = verdict.category == "poisoning" and _CLASSIFIER_BLIND.search(norm.text)
-            if learned.risk < PATTERN_DOUBTED_BELOW and not blind:
+            doubted = learned.risk < PATTERN_DOUBTED_BELOW
+            if doubted and not (verdict.category == "poisoning" and _CLASSIFIER_BLIND.search(norm.text)):
                 return verdict.doubted(0.6)
             return verdict
         # Where the patterns read the symptom as negated, past, mild, chronic or a general
