@@ -49,7 +49,17 @@ MANIFEST_FILE = MODELS / "rails_classifier.json"
 # rows come from one writer each (shc, emb), so holding those writers out would leave the
 # model without Spanish; emb's English rows are held out instead ("writer:lang").
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
+# The spent frozen self-harm sets (``benchmarks/testsets``, each reported once and spent):
+# single patient-register messages from about sixty writers who read only their brief,
+# with hard negatives of every kind. They train the self-harm head alone
+# (``train_classifier.SPENT_SELF_HARM``). Named one by one: a set not listed (the next
+# frozen one) is never read.
+TESTSETS = HERE.parent / "benchmarks" / "testsets"
+SPENT_SELF_HARM_FILES: tuple[Path, ...] = tuple(
+    TESTSETS / f"self_harm_test{'' if n == 1 else f'_{n}'}.jsonl" for n in range(1, 33)
+)
 TRAINING_FILES: tuple[Path, ...] = (
+    *SPENT_SELF_HARM_FILES,
     *sorted((HERE / "data" / "train").glob("*.jsonl")),
     *sorted(PAIRS.glob("*.jsonl")),  # the counterfactual rewrites (``counterfactual.load_pairs`` reads them)
     HERE / "data" / "self_harm_train.jsonl",
@@ -107,7 +117,7 @@ def data_digest() -> str:
     """sha256 over the committed training files, in a fixed order."""
     h = hashlib.sha256()
     for path in TRAINING_FILES:
-        h.update(path.relative_to(HERE).as_posix().encode())
+        h.update(path.relative_to(HERE.parent).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 

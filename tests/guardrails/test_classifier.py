@@ -14,6 +14,7 @@ import pytest
 from guardrails import classifier, registry
 from guardrails.base import Action, RailContext, RiskLevel
 from guardrails.classifier import HEADS, HeadReading, Reading
+from guardrails.normalize import normalize
 from guardrails.runner import run_rails
 from tests.guardrails.readings import probs as _probs
 from tests.guardrails.readings import reading as _reading
@@ -92,18 +93,22 @@ def test_a_reading_does_not_depend_on_what_else_is_read_with_it() -> None:
 def test_the_spanish_validation_writer_is_never_trained_on() -> None:
     import json
 
-    from guardrails.train_classifier import SPANISH_VALIDATION
+    from guardrails.train_classifier import SPANISH_VALIDATION, SPENT_SELF_HARM, load_rows
 
     assert SPANISH_VALIDATION not in classifier.TRAINING_FILES
     rows = [json.loads(line) for line in SPANISH_VALIDATION.read_text(encoding="utf-8").splitlines() if line]
     assert len(rows) >= 590 and {r["lang"] for r in rows} == {"es"}
-    trained = {
+    written = {
         json.loads(line).get("text")
         for path in classifier.TRAINING_FILES
+        if path not in classifier.SPENT_SELF_HARM_FILES
         for line in path.read_text(encoding="utf-8").splitlines()
         if line.strip()
     }
-    assert not trained & {r["text"] for r in rows}
+    assert not written & {r["text"] for r in rows}
+    # Three spent self-harm rows repeat this writer's words; the training leaves them out.
+    spent = {row.text for row in load_rows() if row.source == SPENT_SELF_HARM}
+    assert not spent & {normalize(r["text"]).text for r in rows}
 
 
 def test_the_spanish_training_rows_teach_only_their_own_heads() -> None:
@@ -131,6 +136,40 @@ def test_the_spanish_training_rows_teach_only_their_own_heads() -> None:
     for source in (*EMERGENCY_ONLY, QUESTION_COPY):  # the emergency rows that ask a question
         assert heads[source] == {frozenset({"emergency"})}
     assert all("injection" in targets for targets in heads["sha"])  # the other writers teach every head
+
+
+def test_the_spent_self_harm_sets_teach_the_self_harm_head_alone() -> None:
+    """Every row of the spent frozen self-harm sets trains the self-harm head and no
+    other, a safe row as "none" and an at-risk row as a rung that takes the crisis path;
+    the sets are frozen, named one by one, and covered by the data digest, and the next
+    frozen sets are not among them."""
+    import json
+
+    from guardrails.train_classifier import (
+        SPANISH_VALIDATION,
+        SPENT_KIND_LEVEL,
+        SPENT_SELF_HARM,
+        cross_targets,
+        load_rows,
+    )
+
+    files = classifier.SPENT_SELF_HARM_FILES
+    held_out = {json.loads(line)["text"] for line in SPANISH_VALIDATION.read_text(encoding="utf-8").splitlines() if line}
+    written = [json.loads(line) for path in files for line in path.read_text(encoding="utf-8").splitlines() if line]
+    written = [r for r in written if r["text"] not in held_out]  # the Spanish held-out writer stays unseen
+    spent = [r for r in load_rows() if r.source == SPENT_SELF_HARM]
+    assert len(spent) == len(written) >= 10_000
+    assert {frozenset(cross_targets(r)) for r in spent} == {frozenset({"self_harm"})}
+    assert {r.split for r in spent} == {"train"}
+    rungs = classifier.CLASSES["self_harm"]
+    for row, source in zip(spent, written, strict=True):
+        level = rungs[row.targets["self_harm"]]
+        assert (level != "none") == bool(source["label"])
+        assert level == SPENT_KIND_LEVEL.get(source["kind"], "none") or not source["label"]
+    frozen = (classifier.TESTSETS / "SHA256SUMS").read_text(encoding="utf-8")
+    assert all(f"  {path.name}" in frozen and path in classifier.TRAINING_FILES for path in files)
+    assert not {"self_harm_test_33.jsonl", "self_harm_test_34.jsonl"} & {path.name for path in files}
+    assert classifier.manifest()["data_sha256"] == classifier.data_digest()
 
 
 def test_a_question_says_nothing_about_an_emergency_in_the_training_rows() -> None:
