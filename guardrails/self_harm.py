@@ -100,7 +100,7 @@ PATTERNS: tuple[Pattern, ...] = (
     _p(r"\b(?:kms|kill myself|killing myself|kill meself)\b", "suicide", _L.ACTIVE_IDEATION, "kill myself"),
     _p(r"\b(?:want|wanna|wanted|just want|really want|want so bad) to die\b(?! (?:of|from|laughing|for|in (?:peace|my sleep at \d)))|\bwanna die\b(?! of)", "suicide", _L.ACTIVE_IDEATION, "wants to die"),
     _p(r"\bend(?:ing)? it all\b|\bend my (?:own )?life\b|\btake my (?:own )?life\b", "suicide", _L.ACTIVE_IDEATION, "ending one's life"),
-    _p(r"\b(?:me )?quiero (?:morir(?:me)?|matarme|suicidarme)|\bme quiero (?:morir|matar)|\bpensando en (?:matarme|suicidarme|el suicidio|quitarme la vida)|\bquitarme la vida\b|\bacabar con mi vida\b|\bsuicidarme\b|\bquiero acabar con todo\b", "suicide", _L.ACTIVE_IDEATION, "thoughts of suicide (es)"),
+    _p(r"\b(?:me )?quiero (?:morir(?:me)?|matarme|suicidarme)|\bme quiero (?:morir|matar)|\b(?:pensando|pienso|pense|pensaba|he pensado|habia pensado) en (?:matarme|suicidarme|el suicidio|quitarme la vida|quitarme de en medio)|\bquitarme la vida\b|\bacabar con mi vida\b|\bsuicidarme\b|\bquiero acabar con todo\b", "suicide", _L.ACTIVE_IDEATION, "thoughts of suicide (es)"),
     _p(r"\bich will (?:nicht mehr leben|sterben|mich umbringen)|\bje veux (?:mourir|me tuer)|\bquero morrer\b", "suicide", _L.ACTIVE_IDEATION, "thoughts of suicide"),
     # Passive wish to be dead (these phrases carry their own negation): the crisis path too.
     _p(r"\bwish (?:i (?:was|were) dead|i (?:had never been|was never|wasn't|weren't) born|i could (?:just )?(?:die|disappear)|for my death|i would(?:n't)? (?:die|not wake up))", "suicide", _L.PASSIVE_WISH, "wish to be dead", negatable=False),

@@ -215,6 +215,36 @@ def test_an_attempt_dated_in_the_past_takes_the_help_tier(text: str) -> None:
     assert verdict.category == "history"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "pienso en matarme",
+        "pensé en matarme anoche",
+        "he pensado en quitarme la vida",
+        "me dieron la nueva pastilla de la depresion y desde entonces pienso en matarme mas q antes",
+        "a veces pienso en quitarme de en medio",
+    ],
+)
+def test_spanish_thoughts_of_suicide_are_read_in_every_tense(text: str) -> None:
+    """The pattern read only the gerund ("pensando en matarme"); the English one reads
+    "i think about killing myself". The pattern itself escalates, whatever the classifier."""
+    verdict = check(text)
+    assert verdict.action is Action.ESCALATE
+    assert "thoughts of suicide (es)" in {e.reason for e in verdict.evidence}
+
+
+def test_spanish_thoughts_of_suicide_keep_their_qualifiers() -> None:
+    from guardrails.normalize import normalize
+    from guardrails.self_harm import _read
+
+    def qualifiers(text: str) -> set[str]:
+        return {h.qualifier for h in _read(normalize(text).text).hits if h.pattern.reason == "thoughts of suicide (es)"}
+
+    assert qualifiers("no pienso en matarme, solo estoy cansada") == {"negated"}
+    assert qualifiers("hace 10 años pensaba en matarme, ahora estoy bien") == {"history"}
+    assert check("hace 10 años pensaba en matarme, ahora estoy bien").action is not Action.ESCALATE
+
+
 def test_an_attempt_dated_this_year_is_not_history() -> None:
     verdict = check(f"I tried to kill myself in {datetime.date.today().year}")
     assert verdict.action is Action.ESCALATE
