@@ -52,8 +52,8 @@ VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "sc
 # The spent frozen self-harm sets (``benchmarks/testsets``, each reported once and spent):
 # single patient-register messages from about sixty writers who read only their brief,
 # with hard negatives of every kind. They train the self-harm head alone
-# (``train_classifier.SPENT_SELF_HARM``). Named one by one: a set not listed (the next
-# frozen one) is never read.
+# (``train_classifier.SPENT_SELF_HARM``). Listed by number up to the last spent one: a
+# frozen set not yet read once (the next) is never read here.
 TESTSETS = HERE.parent / "benchmarks" / "testsets"
 SPENT_SELF_HARM_FILES: tuple[Path, ...] = tuple(
     TESTSETS / f"self_harm_test{'' if n == 1 else f'_{n}'}.jsonl" for n in range(1, 33)

@@ -35,7 +35,8 @@ frozen self-harm sets (``SPENT_SELF_HARM``) for ``FIXED_STEPS`` steps (2026-12-0
 ``heads self_harm``, ``thresholds self_harm``).
 Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
 ``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
-``guardrails/data/self_harm_*.jsonl`` and a modest sample of ``../shared/training``
+``guardrails/data/self_harm_*.jsonl``, the spent frozen self-harm sets (the self-harm head
+only, in a full run as in ``heads``) and a modest sample of ``../shared/training``
 (skipped with a note when absent).
 """
 
