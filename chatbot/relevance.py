@@ -39,8 +39,8 @@ from pathlib import Path
 
 import numpy as np
 
-from chatbot import chunking, gloss
-from guardrails import embeddings
+from chatbot import chunking
+from guardrails import embeddings, gloss
 from guardrails.base import Passage
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "relevance.json"
@@ -586,7 +586,7 @@ def plain_question(text: str) -> str:
 
 def english_question(text: str) -> str:
     """``plain_question`` as the English article path reads it (retrieval, the gate,
-    the extractive answer): a Spanish question through the glossary (``chatbot.gloss``)."""
+    the extractive answer): a Spanish question through the glossary (``guardrails.gloss``)."""
     return gloss.english_reading(plain_question(text))
 
 

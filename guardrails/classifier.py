@@ -49,6 +49,13 @@ MANIFEST_FILE = MODELS / "rails_classifier.json"
 # rows come from one writer each (shc, emb), so holding those writers out would leave the
 # model without Spanish; emb's English rows are held out instead ("writer:lang").
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
+# A message that reads as Spanish is read on the self-harm ladder by this head instead of
+# the self-harm head: MiniLM was trained on English, and Spanish carried most of the
+# crisis path's false alarms (English FPR 0.032, Spanish 0.148 on two fresh sets). It
+# reads the pooled state of the message and of its word-by-word English gloss side by
+# side (``spanish_features``), with the self-harm head's temperature and thresholds;
+# ``train_classifier.fit_spanish_head`` fits it.
+SPANISH_HEAD = "self_harm_es"
 # The spent frozen self-harm sets (``benchmarks/testsets``, each reported once and spent):
 # single patient-register messages from about sixty writers who read only their brief,
 # with hard negatives of every kind. They train the self-harm head alone
@@ -114,9 +121,12 @@ def escalating_classes(head: str) -> list[int]:
 
 
 def data_digest() -> str:
-    """sha256 over the committed training files, in a fixed order."""
+    """sha256 over the committed training files, and the glossary the Spanish head reads
+    them through, in a fixed order."""
+    from guardrails.gloss import GLOSSARY, PARTS
+
     h = hashlib.sha256()
-    for path in TRAINING_FILES:
+    for path in (*TRAINING_FILES, *(GLOSSARY / f"{part}.jsonl" for part in PARTS)):
         h.update(path.relative_to(HERE.parent).as_posix().encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -301,8 +311,13 @@ def pooled(texts: Sequence[str]) -> np.ndarray:
 
 def logits(texts: Sequence[str]) -> dict[str, np.ndarray]:
     """Raw logits per head for already-normalised ``texts``. Raises ClassifierUnavailable."""
+    return logits_of(pooled(texts))
+
+
+def logits_of(feats: np.ndarray) -> dict[str, np.ndarray]:
+    """Raw logits per head for pooled states (``pooled``). Raises ClassifierUnavailable."""
     weight, bias = _heads()
-    out = pooled(texts) @ weight.T + bias
+    out = feats @ weight.T + bias
     result, col = {}, 0
     for head in HEADS:
         n = len(CLASSES[head])
@@ -311,16 +326,57 @@ def logits(texts: Sequence[str]) -> dict[str, np.ndarray]:
     return result
 
 
+def _calibrated(z: np.ndarray, head: str) -> np.ndarray:
+    z = z / float(manifest()["temperature"].get(head, 1.0))
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
 def probabilities(texts: Sequence[str]) -> dict[str, np.ndarray]:
     """Calibrated class probabilities per head (temperature from the held-out writer)."""
-    temps = manifest()["temperature"]
-    result = {}
-    for head, z in logits(texts).items():
-        z = z / float(temps.get(head, 1.0))
-        z = z - z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        result[head] = e / e.sum(axis=1, keepdims=True)
-    return result
+    return probabilities_of(pooled(texts))
+
+
+def probabilities_of(feats: np.ndarray) -> dict[str, np.ndarray]:
+    """``probabilities`` for pooled states (``pooled``). Raises ClassifierUnavailable."""
+    return {head: _calibrated(z, head) for head, z in logits_of(feats).items()}
+
+
+def reads_spanish(normalized: str) -> bool:
+    """Whether the Spanish self-harm head reads this (normalised) message: the test the
+    reply templates use (``responses.detect_language``)."""
+    from guardrails.responses import detect_language
+
+    return detect_language(normalized) == "es"
+
+
+def _spanish_head() -> tuple[np.ndarray, np.ndarray]:
+    try:
+        with np.load(ADAPTER_FILE) as arrays:
+            weight = arrays[f"head:{SPANISH_HEAD}.weight"].astype(np.float32)
+            bias = arrays[f"head:{SPANISH_HEAD}.bias"].astype(np.float32)
+    except Exception as exc:
+        raise ClassifierUnavailable(f"Spanish head unreadable ({type(exc).__name__})") from None
+    return weight, bias
+
+
+def spanish_features(texts: Sequence[str], feats: np.ndarray | None = None) -> np.ndarray:
+    """What the Spanish self-harm head reads: each text's pooled state beside its English
+    gloss's (``guardrails.gloss``), shape ``(len(texts), 768)``. ``feats``: the texts'
+    own pooled states, when already computed. Raises ClassifierUnavailable."""
+    from guardrails.gloss import gloss
+
+    own = pooled(texts) if feats is None else feats
+    return np.concatenate([own, pooled([gloss(t) for t in texts])], axis=1)
+
+
+def spanish_self_harm_probabilities(texts: Sequence[str], feats: np.ndarray | None = None) -> np.ndarray:
+    """Calibrated self-harm ladder probabilities of already-normalised Spanish ``texts``
+    from the Spanish head, with the self-harm head's temperature. Raises
+    ClassifierUnavailable."""
+    weight, bias = _spanish_head()
+    return _calibrated(spanish_features(texts, feats) @ weight.T + bias, "self_harm")
 
 
 @dataclass(frozen=True)
@@ -398,8 +454,11 @@ def read(normalized: str, context: RailContext) -> Reading:
     if context.history:
         turns = [normalize(t).text for t in context.history[-(WINDOW_TURNS - 1) :]]
         window = WINDOW_SEP.join([*turns, normalized])
-    probs = probabilities([*texts, window] if window else texts)
+    feats = pooled([*texts, window] if window else texts)
+    probs = probabilities_of(feats)
     n = len(texts)
+    if reads_spanish(normalized):
+        probs["self_harm"] = spanish_self_harm_probabilities(texts, feats[:n])
     heads = {}
     for head in HEADS:
         p = probs[head][:n]
@@ -463,8 +522,11 @@ def reference_texts() -> list[str]:
 def reference_readings() -> dict[str, list[float]]:
     """Each head's risk (probability of any class but ``none``) on ``reference_texts``,
     as this machine computes it. Raises ClassifierUnavailable."""
-    probs = probabilities(reference_texts())
-    return {head: [round(float(1.0 - p), 5) for p in probs[head][:, 0]] for head in HEADS}
+    texts = reference_texts()
+    feats = pooled(texts)
+    probs = probabilities_of(feats)
+    probs[SPANISH_HEAD] = spanish_self_harm_probabilities(texts, feats)
+    return {head: [round(float(1.0 - p), 5) for p in probs[head][:, 0]] for head in (*HEADS, SPANISH_HEAD)}
 
 
 def check() -> dict[str, Any]:
@@ -476,10 +538,10 @@ def check() -> dict[str, Any]:
     now = reference_readings()
     moved = {
         head: round(float(np.abs(np.asarray(now[head]) - np.asarray(recorded[head])).max()), 5)
-        for head in HEADS
+        for head in now
         if len(recorded.get(head, [])) == len(now[head])
     }
-    ok = len(moved) == len(HEADS) and max(moved.values()) <= REFERENCE_TOLERANCE
+    ok = len(moved) == len(now) and max(moved.values()) <= REFERENCE_TOLERANCE
     return {"ok": ok, "tolerance": REFERENCE_TOLERANCE, "max_moved": moved}
 
 

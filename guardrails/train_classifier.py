@@ -3,6 +3,7 @@
     SHARED_DIR=/work/shared python -m guardrails.train_classifier         # LoRA and heads
     SHARED_DIR=/work/shared python -m guardrails.train_classifier heads [HEAD ...]       # refit heads
     python -m guardrails.train_classifier thresholds [HEAD ...]                          # choose thresholds
+    SHARED_DIR=/work/shared python -m guardrails.train_classifier spanish                # the Spanish head
 
 The second step refits the linear heads on the built int8 encoder's pooled states with
 every rail's rows as negatives for the other heads where that is safe
@@ -32,7 +33,9 @@ head was then refitted alone with the ``ijo`` rows and the class ``output_manipu
 (2026-12-06: ``heads injection``, the build, ``thresholds injection``), the encoder and
 every other head unchanged. Its self-harm head was then refitted alone with the spent
 frozen self-harm sets (``SPENT_SELF_HARM``) for ``FIXED_STEPS`` steps (2026-12-06:
-``heads self_harm``, ``thresholds self_harm``).
+``heads self_harm``, ``thresholds self_harm``). The Spanish self-harm head
+(``classifier.SPANISH_HEAD``) starts from the self-harm head and reads the encoder's
+states, so ``spanish`` runs again after either changes (2026-12-06: ``spanish``).
 Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
 ``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
 ``guardrails/data/self_harm_*.jsonl``, the spent frozen self-harm sets (the self-harm head
@@ -62,6 +65,7 @@ from guardrails.classifier import (
     MANIFEST_FILE,
     MAX_TOKENS,
     RANK,
+    SPANISH_HEAD,
     SPENT_SELF_HARM_FILES,
     TARGET_MODULES,
     TRAINED_LAYERS,
@@ -70,6 +74,8 @@ from guardrails.classifier import (
     WINDOW_TURNS,
     data_digest,
     escalating_classes,
+    reads_spanish,
+    reference_readings,
 )
 from guardrails.counterfactual import load_pairs
 from guardrails.normalize import normalize
@@ -1016,6 +1022,75 @@ def refit_heads(only: Sequence[str] = ()) -> dict[str, Any]:
     return manifest
 
 
+def spanish_rows() -> list[Row]:
+    """The training rows the Spanish self-harm head fits on: those that read as Spanish
+    (``classifier.reads_spanish``, as served) and carry a self-harm target, less any
+    that repeats the Spanish held-out writer (one older ``shc`` row does)."""
+    held_out = {_text(r["text"]) for r in _read(SPANISH_VALIDATION)}
+    return [
+        r
+        for r in load_rows()
+        if r.split == "train"
+        and cross_targets(r).get("self_harm", -1) != -1
+        and reads_spanish(r.text)
+        and r.text not in held_out
+    ]
+
+
+def fit_spanish_head(_: Sequence[str] = ()) -> dict[str, Any]:
+    """Fit the Spanish self-harm head (``classifier.SPANISH_HEAD``) on ``spanish_rows``:
+    a linear head over the message's and its gloss's pooled states, started from the
+    self-harm head (the gloss half at zero) and kept after the self-harm head's
+    ``FIXED_STEPS``; it shares that head's temperature and thresholds. Every other head
+    stays as it is. Writes the adapter and the manifest (with the Spanish held-out
+    writer's figures at those thresholds)."""
+    import torch
+
+    from guardrails.classifier import spanish_features, spanish_self_harm_probabilities, thresholds
+
+    torch.set_num_threads(1)
+    torch.manual_seed(SEED)
+    started = time.monotonic()
+    rows = spanish_rows()
+    x = torch.from_numpy(spanish_features([r.text for r in rows]))
+    print(f"read {len(rows)} Spanish rows and their gloss in {time.monotonic() - started:.0f}s", flush=True)
+    targets = [cross_targets(r)["self_harm"] for r in rows]
+    with np.load(ADAPTER_FILE) as arrays:
+        saved = {k: arrays[k] for k in arrays.files}
+    w, b = saved["head:self_harm.weight"].astype(np.float32), saved["head:self_harm.bias"].astype(np.float32)
+    head = torch.nn.Linear(x.shape[1], len(CLASSES["self_harm"]))
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(np.concatenate([w, np.zeros_like(w)], axis=1)))
+        head.bias.copy_(torch.from_numpy(b))
+    optim = torch.optim.AdamW(head.parameters(), lr=3e-3, weight_decay=1e-3)
+    for _step in range(FIXED_STEPS["self_harm"]):
+        optim.zero_grad()
+        loss, n = _loss(torch, head(x), targets)
+        (loss / n).backward()
+        optim.step()
+    saved[f"head:{SPANISH_HEAD}.weight"] = head.weight.detach().numpy().astype(np.float16)
+    saved[f"head:{SPANISH_HEAD}.bias"] = head.bias.detach().numpy().astype(np.float16)
+    with ADAPTER_FILE.open("wb") as handle:
+        np.savez_compressed(handle, **saved)
+    # The Spanish held-out writer, read at the self-harm head's thresholds.
+    held = _read(SPANISH_VALIDATION)
+    p = spanish_self_harm_probabilities([_text(r["text"]) for r in held])
+    esc_classes = escalating_classes("self_harm")
+    label = np.array([int(CLASSES["self_harm"].index(r["level"]) in esc_classes) for r in held])
+    limits = thresholds("self_harm")
+    manifest = json.loads(MANIFEST_FILE.read_text())
+    manifest["spanish_head"] = {
+        "rows": len(rows), "steps": FIXED_STEPS["self_harm"],
+        "heldout_es_escalate": metrics(p[:, esc_classes].sum(axis=1), label, limits["escalate"]),
+        "heldout_es_help": metrics(1.0 - p[:, 0], label, limits["help"]),
+    }  # fmt: skip
+    manifest["data_sha256"] = data_digest()
+    manifest["reference"] = reference_readings()
+    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    print(f"fitted the Spanish head in {time.monotonic() - started:.0f}s", flush=True)
+    return manifest
+
+
 # --- thresholds on the held-out writers' own rows ---------------------------------
 
 # The most false alarms a threshold may cost on the held-out writer's hard negatives;
@@ -1063,7 +1138,7 @@ def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
     """Thresholds and held-out figures from the built classifier on each held-out
     writer's own rows (hard negatives included), written into the manifest. With
     ``heads``, only those heads' are chosen again; the others' stay as they are."""
-    from guardrails.classifier import probabilities, reference_readings
+    from guardrails.classifier import probabilities
 
     old = json.loads(MANIFEST_FILE.read_text())
     thresholds: dict[str, Any] = dict(old["thresholds"]) if heads else {}
@@ -1125,15 +1200,16 @@ def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m guardrails.train_classifier [heads|thresholds [HEAD ...]]``: train (or
-    only refit the heads on the built encoder, or choose the thresholds again; with HEADs,
-    only theirs); writes the adapter and the manifest."""
-    steps = {"heads": refit_heads, "thresholds": choose_thresholds}
-    if (argv and argv[0] not in steps) or not set(argv[1:]) <= set(HEADS):
-        print("usage: python -m guardrails.train_classifier [heads|thresholds [HEAD ...]]", file=sys.stderr)
+    """``python -m guardrails.train_classifier [heads|thresholds [HEAD ...]|spanish]``: train
+    (or only refit the heads on the built encoder, or choose the thresholds again, with
+    HEADs only theirs; or fit the Spanish self-harm head); writes the adapter and the
+    manifest."""
+    steps = {"heads": refit_heads, "thresholds": choose_thresholds, "spanish": fit_spanish_head}
+    if (argv and argv[0] not in steps) or not set(argv[1:]) <= set(HEADS) or (argv[:1] == ["spanish"] and len(argv) > 1):
+        print("usage: python -m guardrails.train_classifier [heads|thresholds [HEAD ...]|spanish]", file=sys.stderr)
         return 2
     manifest = steps[argv[0]](argv[1:]) if argv else train()
-    print(json.dumps(manifest["heldout"], indent=1))
+    print(json.dumps(manifest["spanish_head"] if argv[:1] == ["spanish"] else manifest["heldout"], indent=1))
     return 0
 
 

@@ -106,8 +106,8 @@ def files_sha256(paths: Sequence[Path]) -> str:
 
 
 def glossary_files() -> list[Path]:
-    """The glossary the questions are read through (``chatbot.gloss``): part of the data."""
-    from chatbot.gloss import GLOSSARY, PARTS
+    """The glossary the questions are read through (``guardrails.gloss``): part of the data."""
+    from guardrails.gloss import GLOSSARY, PARTS
 
     return [GLOSSARY / f"{part}.jsonl" for part in PARTS]
 
@@ -229,7 +229,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for line in path.open(encoding="utf-8")
         if line.strip()
     ]
-    # Read as the gate reads a patient's question: a Spanish one in English (``chatbot.gloss``).
+    # Read as the gate reads a patient's question: a Spanish one in English (``guardrails.gloss``).
     questions = [{**q, "question": relevance.english_question(q["question"])} for q in questions if q["slug"] in slugs]
     print(f"{len(documents)} articles, {len(chunks)} chunks, {len(questions)} questions")
 

@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         for line in path.open(encoding="utf-8")
         if line.strip()
     ]
-    # Read as the composer reads a patient's question: a Spanish one in English (``chatbot.gloss``).
+    # Read as the composer reads a patient's question: a Spanish one in English (``guardrails.gloss``).
     rows = [{**r, "question": relevance.english_question(r["question"])} for r in rows]
     cached_embed = EmbeddingCache(embed)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import gloss, relevance
+from chatbot import relevance
+from guardrails import gloss
 
 ENTRIES = {
     ("ataque",): "attack",

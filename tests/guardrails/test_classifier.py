@@ -172,6 +172,42 @@ def test_the_spent_self_harm_sets_teach_the_self_harm_head_alone() -> None:
     assert classifier.manifest()["data_sha256"] == classifier.data_digest()
 
 
+def test_a_spanish_message_is_read_on_the_ladder_by_the_spanish_head_and_an_english_one_is_not() -> None:
+    """The Spanish head reads the message beside its English gloss, in place of the
+    self-harm head, for a message that reads as Spanish; English messages and every other
+    head read as before."""
+    from guardrails.gloss import gloss
+
+    spanish = normalize("ya no aguanto mas, tengo las pastillas guardadas para esta noche").text
+    english = normalize("i cant take it anymore, i have the pills saved for tonight").text
+    assert classifier.reads_spanish(spanish) and not classifier.reads_spanish(english)
+    features = classifier.spanish_features([spanish])
+    assert features.shape == (1, 768)
+    assert np.allclose(features[0, 384:], classifier.pooled([gloss(spanish)])[0], atol=1e-6)
+    as_spanish = classifier.spanish_self_harm_probabilities([spanish])[0]
+    as_english = classifier.probabilities([spanish])
+    assert np.abs(as_spanish - as_english["self_harm"][0]).max() > 1e-3  # a different head
+    read = classifier.read(spanish, RailContext()).heads
+    assert np.allclose(read["self_harm"].probs, as_spanish, atol=1e-6)
+    assert np.allclose(read["emergency"].probs, as_english["emergency"][0], atol=1e-6)
+    english_read = classifier.read(english, RailContext()).heads["self_harm"].probs
+    assert np.allclose(english_read, classifier.probabilities([english])["self_harm"][0], atol=1e-6)
+
+
+def test_the_spanish_head_fits_on_spanish_training_rows_only() -> None:
+    from guardrails.train_classifier import SHARED, SPANISH_VALIDATION, _read, spanish_rows
+
+    rows = spanish_rows()
+    assert len(rows) >= 14_000 and {r.split for r in rows} == {"train"}
+    assert all(classifier.reads_spanish(r.text) for r in rows)
+    held_out = {normalize(r["text"]).text for r in _read(SPANISH_VALIDATION)}
+    assert not held_out & {r.text for r in rows}
+    recorded = classifier.manifest()["spanish_head"]
+    if SHARED.exists():  # the public sets add a few rows that read as Spanish
+        assert recorded["rows"] == len(rows)
+    assert recorded["heldout_es_escalate"]["positives"] > 0
+
+
 def test_a_question_says_nothing_about_an_emergency_in_the_training_rows() -> None:
     """With the question rows and the counterfactual copies, a third of the emergency
     rows trained on hold a "?" (2% before) and half of the non-emergencies (38% before).
@@ -351,6 +387,19 @@ def test_a_missing_adapter_fails_closed(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert v.action is Action.BLOCK and v.category == "rail_error"
 
 
+@pytest.mark.usefixtures("fresh_session")
+def test_a_missing_spanish_head_fails_closed_on_a_spanish_message(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    with np.load(classifier.ADAPTER_FILE) as arrays:
+        kept = {k: arrays[k] for k in arrays.files if not k.startswith(f"head:{classifier.SPANISH_HEAD}.")}
+    adapter = tmp_path / "adapter.npz"
+    np.savez(adapter, **kept)
+    monkeypatch.setattr(classifier, "ADAPTER_FILE", adapter)
+    spanish = run_rails(["self_harm"], "ya no puedo mas con todo esto, estoy muy cansada", RailContext())[0]
+    assert spanish.action is Action.BLOCK and spanish.category == "rail_error"
+    english = run_rails(["self_harm"], "what time do you open on monday", RailContext())[0]
+    assert english.category != "rail_error"
+
+
 @pytest.mark.parametrize("text", ["Tôi bị đau ngực và khó thở từ sáng nay", "我胸口很痛，喘不过气"])
 def test_a_language_the_rails_cannot_read_is_left_to_the_language_rail(text: str) -> None:
     verdicts = {v.rail: v for v in run_rails(registry.INPUT_RAILS, text, RailContext())}
@@ -399,6 +448,7 @@ def test_the_training_command_refuses_an_unknown_step_or_head() -> None:
     assert train_classifier.main(["tune"]) == 2
     assert train_classifier.main(["thresholds", "no_such_head"]) == 2
     assert train_classifier.main(["heads", "injection", "x"]) == 2
+    assert train_classifier.main(["spanish", "self_harm"]) == 2
 
 
 # --- the thresholds mean the same on the machine that serves them -----------------
@@ -427,7 +477,7 @@ def test_the_session_runs_the_plain_operators_only() -> None:
 def test_the_manifest_records_what_the_heads_read_on_the_reference_texts() -> None:
     recorded = classifier.manifest()["reference"]
     n = len(classifier.reference_texts())
-    assert n == 40 and set(recorded) == set(HEADS)
+    assert n == 40 and set(recorded) == {*HEADS, classifier.SPANISH_HEAD}
     assert all(len(values) == n and all(0.0 <= v <= 1.0 for v in values) for values in recorded.values())
 
 

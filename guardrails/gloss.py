@@ -1,4 +1,5 @@
-"""Spanish questions read in English: a word-by-word gloss for the article path. Plain Python.
+"""Spanish read in English: a word-by-word gloss for the article path and the Spanish
+self-harm head. Plain Python.
 
 The articles are English, and MiniLM (retrieval, the relevance gate, the article
 classifier, the section ranker) reads English: on the frozen answers sets a Spanish
@@ -11,7 +12,7 @@ ahora que estoy embarazada?" reads "how much folic acid should take now that am
 pregnant?"). A plural the glossary lacks is read as its singular. A word it lacks stays as written: drug names, numbers and most
 medical words are close in both languages ("metformina", "VIH").
 
-The glossary (``chatbot/knowledge/glossary/*.jsonl``, ``{"es", "en"}`` rows) was written
+The glossary (``guardrails/data/glossary/*.jsonl``, ``{"es", "en"}`` rows) was written
 for this by five writers from a brief (``glossary/BRIEF.md``), from their own Spanish, and
 none of them saw a question of ours or of a test set (the fifth read the other four parts
 and wrote the common words between them). Matching ignores case and accents (not the tilde of
@@ -19,7 +20,8 @@ and wrote the common words between them). Matching ignores case and accents (not
 word two files define.
 
 Only the models trained on English read the gloss: the own-record and decision
-detectors, retrieval, the gate and the extractive answer. The patient's own words are
+detectors, retrieval, the gate and the extractive answer, and the rails' Spanish
+self-harm head (``guardrails.classifier``), which reads it beside the message as written. The patient's own words are
 what is stored, de-identified, shown to a clinician and given to a model. A question that does not read as Spanish (``guardrails.responses.detect_language``) is
 returned unchanged.
 """
@@ -34,7 +36,7 @@ from pathlib import Path
 
 from guardrails.responses import detect_language
 
-GLOSSARY = Path(__file__).resolve().parent / "knowledge" / "glossary"
+GLOSSARY = Path(__file__).resolve().parent / "data" / "glossary"
 # Precedence: a fixed phrase's reading first, then the domain words, then the everyday ones.
 PARTS = ("phrases", "conditions", "care", "everyday", "general")
 MAX_PHRASE = 4
