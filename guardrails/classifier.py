@@ -416,6 +416,18 @@ class Reading:
 
     heads: dict[str, HeadReading]
     window: HeadReading | None
+    # For a message the Spanish head read (``SPANISH_HEAD``): the self-harm head's own
+    # reading of it. The help tier takes the higher of the two (``self_harm_help_risk``).
+    self_harm_english: HeadReading | None = None
+
+    @property
+    def self_harm_help_risk(self) -> float:
+        """The self-harm risk the help tier reads. For a Spanish message, the higher of the
+        Spanish head's and the self-harm head's: the Spanish head reads a relative's
+        worry ("mi esposo dice que ya no quiere vivir y tiene una pistola") as no one's
+        risk, as it was taught, and the person writing should still hear where help is."""
+        english = self.self_harm_english.risk if self.self_harm_english else 0.0
+        return max(self.heads["self_harm"].risk, english)
 
 
 _NOTHING = {h: (1.0,) + (0.0,) * (len(CLASSES[h]) - 1) for h in HEADS}
@@ -428,6 +440,12 @@ def chunks(text: str) -> list[str]:
         return [text]
     step = CHUNK_WORDS * 3 // 4
     return [" ".join(words[i : i + CHUNK_WORDS]) for i in range(0, len(words) - CHUNK_WORDS // 4, step)]
+
+
+def _riskiest(head: str, probs: np.ndarray) -> HeadReading:
+    """The reading of the chunk (row of ``probs``) with the most risk."""
+    best = int(np.argmax(1.0 - probs[:, 0]))
+    return HeadReading(head, tuple(float(x) for x in probs[best]))
 
 
 def read(normalized: str, context: RailContext) -> Reading:
@@ -457,16 +475,15 @@ def read(normalized: str, context: RailContext) -> Reading:
     feats = pooled([*texts, window] if window else texts)
     probs = probabilities_of(feats)
     n = len(texts)
+    english = None
     if reads_spanish(normalized):
+        english = _riskiest("self_harm", probs["self_harm"][:n])
         probs["self_harm"] = spanish_self_harm_probabilities(texts, feats[:n])
-    heads = {}
-    for head in HEADS:
-        p = probs[head][:n]
-        best = int(np.argmax(1.0 - p[:, 0]))
-        heads[head] = HeadReading(head, tuple(float(x) for x in p[best]))
+    heads = {head: _riskiest(head, probs[head][:n]) for head in HEADS}
     reading = Reading(
         heads,
         HeadReading("conversation", tuple(float(x) for x in probs["conversation"][n])) if window else None,
+        english,
     )
     context.memo[key] = reading
     return reading

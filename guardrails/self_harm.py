@@ -375,9 +375,10 @@ class SelfHarmRail:
             return Verdict(
                 self.name, Action.FLAG, "risk_retraction", max(0.5, clf), context.risk.level, evidence
             )
+        help_risk = learned.self_harm_help_risk
         if (
             learned_escalation
-            or message.risk >= limits["help"]
+            or help_risk >= limits["help"]
             or (window and window.risk >= window_limits["help"])
         ):
             # Any self-harm signal above the low help threshold: gentle support with the
@@ -385,7 +386,7 @@ class SelfHarmRail:
             if not evidence:
                 start, end = classifier.carrying_sentence(text, "self_harm", context)
                 evidence = (Evidence(start, end, "classifier: possible self-harm risk"),)
-            return Verdict(self.name, Action.FLAG, "self_harm", clf, None, evidence)
+            return Verdict(self.name, Action.FLAG, "self_harm", max(clf, help_risk), None, evidence)
         negated = [h for h in hits if h.qualifier == "negated"]
         if negated or info:
             # Negated or informational: allow, and keep the score low so it ranks below

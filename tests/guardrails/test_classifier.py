@@ -187,11 +187,16 @@ def test_a_spanish_message_is_read_on_the_ladder_by_the_spanish_head_and_an_engl
     as_spanish = classifier.spanish_self_harm_probabilities([spanish])[0]
     as_english = classifier.probabilities([spanish])
     assert np.abs(as_spanish - as_english["self_harm"][0]).max() > 1e-3  # a different head
-    read = classifier.read(spanish, RailContext()).heads
-    assert np.allclose(read["self_harm"].probs, as_spanish, atol=1e-6)
-    assert np.allclose(read["emergency"].probs, as_english["emergency"][0], atol=1e-6)
-    english_read = classifier.read(english, RailContext()).heads["self_harm"].probs
-    assert np.allclose(english_read, classifier.probabilities([english])["self_harm"][0], atol=1e-6)
+    reading = classifier.read(spanish, RailContext())
+    assert np.allclose(reading.heads["self_harm"].probs, as_spanish, atol=1e-6)
+    assert np.allclose(reading.heads["emergency"].probs, as_english["emergency"][0], atol=1e-6)
+    assert reading.self_harm_english is not None  # the help tier reads it too
+    assert np.allclose(reading.self_harm_english.probs, as_english["self_harm"][0], atol=1e-6)
+    english_reading = classifier.read(english, RailContext())
+    assert english_reading.self_harm_english is None
+    assert np.allclose(
+        english_reading.heads["self_harm"].probs, classifier.probabilities([english])["self_harm"][0], atol=1e-6
+    )
 
 
 def test_the_spanish_head_fits_on_spanish_training_rows_only() -> None:
@@ -267,6 +272,21 @@ def test_a_signal_above_the_help_threshold_flags_with_category_self_harm(fake_re
     v = run_rails(["self_harm"], "just tired of everything lately", RailContext())[0]
     assert v.action is Action.FLAG and v.category == "self_harm"
     assert v.evidence and v.evidence[0].reason.startswith("classifier")
+
+
+@pytest.mark.parametrize(("english_risk", "action"), [(0.9, Action.FLAG), (0.0, Action.ALLOW)])
+def test_the_help_tier_takes_either_head_for_a_spanish_message(
+    fake_reading: list[Reading], english_risk: float, action: Action
+) -> None:
+    """The Spanish head reads a relative's worry as no one's risk; where the self-harm
+    head reads risk in it, the writer still gets the crisis lines (the help tier)."""
+    quiet = _reading()
+    english = HeadReading("self_harm", _probs("self_harm", active_ideation=english_risk))
+    fake_reading.append(Reading(quiet.heads, None, english))
+    assert fake_reading[0].self_harm_help_risk == pytest.approx(english_risk)
+    v = run_rails(["self_harm"], "mi esposo dice que ya no quiere vivir, como le ayudo", RailContext())[0]
+    assert v.action is action
+    assert v.action is Action.ALLOW or v.category in {"self_harm", "third_party"}
 
 
 def test_nothing_above_the_help_threshold_allows(fake_reading: list[Reading]) -> None:
