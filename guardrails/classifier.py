@@ -27,7 +27,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -49,13 +49,15 @@ MANIFEST_FILE = MODELS / "rails_classifier.json"
 # rows come from one writer each (shc, emb), so holding those writers out would leave the
 # model without Spanish; emb's English rows are held out instead ("writer:lang").
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
-# A message that reads as Spanish is read on the self-harm ladder by this head instead of
-# the self-harm head: MiniLM was trained on English, and Spanish carried most of the
-# crisis path's false alarms (English FPR 0.032, Spanish 0.148 on two fresh sets). It
+# A message that reads as Spanish is read by these heads in place of the self-harm and
+# the injection head: MiniLM was trained on English, and Spanish carried most of the
+# crisis path's false alarms (English FPR 0.032, Spanish 0.148 on two fresh sets). Each
 # reads the pooled state of the message and of its word-by-word English gloss side by
-# side (``spanish_features``), with the self-harm head's temperature and thresholds;
-# ``train_classifier.fit_spanish_head`` fits it.
-SPANISH_HEAD = "self_harm_es"
+# side (``spanish_features``, computed once for both), with its English head's
+# temperature and thresholds; ``train_classifier.fit_spanish_heads`` fits them. The
+# self-harm help tier reads the higher of the two self-harm heads
+# (``Reading.lower_tier_risk``).
+SPANISH_HEADS = {"self_harm": "self_harm_es", "injection": "injection_es"}
 # The spent frozen self-harm sets (``benchmarks/testsets``, each reported once and spent):
 # single patient-register messages from about sixty writers who read only their brief,
 # with hard negatives of every kind. They train the self-harm head alone
@@ -344,39 +346,38 @@ def probabilities_of(feats: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def reads_spanish(normalized: str) -> bool:
-    """Whether the Spanish self-harm head reads this (normalised) message: the test the
-    reply templates use (``responses.detect_language``)."""
+    """Whether the Spanish heads read this (normalised) message: the test the reply
+    templates use (``responses.detect_language``)."""
     from guardrails.responses import detect_language
 
     return detect_language(normalized) == "es"
 
 
-def _spanish_head() -> tuple[np.ndarray, np.ndarray]:
+def _spanish_head(head: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         with np.load(ADAPTER_FILE) as arrays:
-            weight = arrays[f"head:{SPANISH_HEAD}.weight"].astype(np.float32)
-            bias = arrays[f"head:{SPANISH_HEAD}.bias"].astype(np.float32)
+            weight = arrays[f"head:{SPANISH_HEADS[head]}.weight"].astype(np.float32)
+            bias = arrays[f"head:{SPANISH_HEADS[head]}.bias"].astype(np.float32)
     except Exception as exc:
         raise ClassifierUnavailable(f"Spanish head unreadable ({type(exc).__name__})") from None
     return weight, bias
 
 
 def spanish_features(texts: Sequence[str], feats: np.ndarray | None = None) -> np.ndarray:
-    """What the Spanish self-harm head reads: each text's pooled state beside its English
-    gloss's (``guardrails.gloss``), shape ``(len(texts), 768)``. ``feats``: the texts'
-    own pooled states, when already computed. Raises ClassifierUnavailable."""
+    """What the Spanish heads read: each text's pooled state beside its English gloss's
+    (``guardrails.gloss``), shape ``(len(texts), 768)``. ``feats``: the texts' own pooled
+    states, when already computed. Raises ClassifierUnavailable."""
     from guardrails.gloss import gloss
 
     own = pooled(texts) if feats is None else feats
     return np.concatenate([own, pooled([gloss(t) for t in texts])], axis=1)
 
 
-def spanish_self_harm_probabilities(texts: Sequence[str], feats: np.ndarray | None = None) -> np.ndarray:
-    """Calibrated self-harm ladder probabilities of already-normalised Spanish ``texts``
-    from the Spanish head, with the self-harm head's temperature. Raises
-    ClassifierUnavailable."""
-    weight, bias = _spanish_head()
-    return _calibrated(spanish_features(texts, feats) @ weight.T + bias, "self_harm")
+def spanish_probabilities(head: str, features: np.ndarray) -> np.ndarray:
+    """Calibrated class probabilities from ``head``'s Spanish head (``SPANISH_HEADS``),
+    with ``head``'s temperature, for ``spanish_features``. Raises ClassifierUnavailable."""
+    weight, bias = _spanish_head(head)
+    return _calibrated(features @ weight.T + bias, head)
 
 
 @dataclass(frozen=True)
@@ -416,18 +417,18 @@ class Reading:
 
     heads: dict[str, HeadReading]
     window: HeadReading | None
-    # For a message the Spanish head read (``SPANISH_HEAD``): the self-harm head's own
-    # reading of it. The help tier takes the higher of the two (``self_harm_help_risk``).
-    self_harm_english: HeadReading | None = None
+    # For a message the Spanish heads read (``SPANISH_HEADS``): the English heads' own
+    # readings of it.
+    english: dict[str, HeadReading] = field(default_factory=dict)
 
-    @property
-    def self_harm_help_risk(self) -> float:
-        """The self-harm risk the help tier reads. For a Spanish message, the higher of the
-        Spanish head's and the self-harm head's: the Spanish head reads a relative's
-        worry ("mi esposo dice que ya no quiere vivir y tiene una pistola") as no one's
-        risk, as it was taught, and the person writing should still hear where help is."""
-        english = self.self_harm_english.risk if self.self_harm_english else 0.0
-        return max(self.heads["self_harm"].risk, english)
+    def lower_tier_risk(self, head: str) -> float:
+        """The risk the lower tier (the self-harm help tier) reads. For a Spanish message,
+        the higher of the Spanish head's and the English head's: the Spanish self-harm
+        head reads a relative's worry ("mi esposo dice que ya no quiere vivir y tiene una
+        pistola") as no one's risk, as it was taught, and the person writing should still
+        hear where help is. The lower tier never gives less than the English head did."""
+        english = self.english[head].risk if head in self.english else 0.0
+        return max(self.heads[head].risk, english)
 
 
 _NOTHING = {h: (1.0,) + (0.0,) * (len(CLASSES[h]) - 1) for h in HEADS}
@@ -475,10 +476,12 @@ def read(normalized: str, context: RailContext) -> Reading:
     feats = pooled([*texts, window] if window else texts)
     probs = probabilities_of(feats)
     n = len(texts)
-    english = None
+    english = {}
     if reads_spanish(normalized):
-        english = _riskiest("self_harm", probs["self_harm"][:n])
-        probs["self_harm"] = spanish_self_harm_probabilities(texts, feats[:n])
+        features = spanish_features(texts, feats[:n])
+        for head in SPANISH_HEADS:
+            english[head] = _riskiest(head, probs[head][:n])
+            probs[head] = spanish_probabilities(head, features)
     heads = {head: _riskiest(head, probs[head][:n]) for head in HEADS}
     reading = Reading(
         heads,
@@ -542,8 +545,9 @@ def reference_readings() -> dict[str, list[float]]:
     texts = reference_texts()
     feats = pooled(texts)
     probs = probabilities_of(feats)
-    probs[SPANISH_HEAD] = spanish_self_harm_probabilities(texts, feats)
-    return {head: [round(float(1.0 - p), 5) for p in probs[head][:, 0]] for head in (*HEADS, SPANISH_HEAD)}
+    features = spanish_features(texts, feats)
+    probs.update({es: spanish_probabilities(head, features) for head, es in SPANISH_HEADS.items()})
+    return {head: [round(float(1.0 - p), 5) for p in probs[head][:, 0]] for head in (*HEADS, *SPANISH_HEADS.values())}
 
 
 def check() -> dict[str, Any]:

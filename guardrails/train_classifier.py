@@ -3,7 +3,7 @@
     SHARED_DIR=/work/shared python -m guardrails.train_classifier         # LoRA and heads
     SHARED_DIR=/work/shared python -m guardrails.train_classifier heads [HEAD ...]       # refit heads
     python -m guardrails.train_classifier thresholds [HEAD ...]                          # choose thresholds
-    SHARED_DIR=/work/shared python -m guardrails.train_classifier spanish                # the Spanish head
+    SHARED_DIR=/work/shared python -m guardrails.train_classifier spanish [HEAD ...]     # the Spanish heads
 
 The second step refits the linear heads on the built int8 encoder's pooled states with
 every rail's rows as negatives for the other heads where that is safe
@@ -33,9 +33,10 @@ head was then refitted alone with the ``ijo`` rows and the class ``output_manipu
 (2026-12-06: ``heads injection``, the build, ``thresholds injection``), the encoder and
 every other head unchanged. Its self-harm head was then refitted alone with the spent
 frozen self-harm sets (``SPENT_SELF_HARM``) for ``FIXED_STEPS`` steps (2026-12-06:
-``heads self_harm``, ``thresholds self_harm``). The Spanish self-harm head
-(``classifier.SPANISH_HEAD``) starts from the self-harm head and reads the encoder's
-states, so ``spanish`` runs again after either changes (2026-12-06: ``spanish``).
+``heads self_harm``, ``thresholds self_harm``). The Spanish heads
+(``classifier.SPANISH_HEADS``) start from their English heads and read the encoder's
+states, so ``spanish`` runs again after either changes (2026-12-06: ``spanish`` for the
+self-harm one, then ``spanish injection``).
 Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
 ``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
 ``guardrails/data/self_harm_*.jsonl``, the spent frozen self-harm sets (the self-harm head
@@ -65,7 +66,7 @@ from guardrails.classifier import (
     MANIFEST_FILE,
     MAX_TOKENS,
     RANK,
-    SPANISH_HEAD,
+    SPANISH_HEADS,
     SPENT_SELF_HARM_FILES,
     TARGET_MODULES,
     TRAINED_LAYERS,
@@ -1022,73 +1023,86 @@ def refit_heads(only: Sequence[str] = ()) -> dict[str, Any]:
     return manifest
 
 
-def spanish_rows() -> list[Row]:
-    """The training rows the Spanish self-harm head fits on: those that read as Spanish
-    (``classifier.reads_spanish``, as served) and carry a self-harm target, less any
+# The steps each Spanish head is fitted for: the self-harm head's fixed steps.
+SPANISH_STEPS = FIXED_STEPS["self_harm"]
+
+
+def spanish_rows(head: str) -> list[Row]:
+    """The training rows ``head``'s Spanish head fits on: those that read as Spanish
+    (``classifier.reads_spanish``, as served) and carry a target for ``head``, less any
     that repeats the Spanish held-out writer (one older ``shc`` row does)."""
     held_out = {_text(r["text"]) for r in _read(SPANISH_VALIDATION)}
     return [
         r
         for r in load_rows()
         if r.split == "train"
-        and cross_targets(r).get("self_harm", -1) != -1
+        and cross_targets(r).get(head, -1) != -1
         and reads_spanish(r.text)
         and r.text not in held_out
     ]
 
 
-def fit_spanish_head(_: Sequence[str] = ()) -> dict[str, Any]:
-    """Fit the Spanish self-harm head (``classifier.SPANISH_HEAD``) on ``spanish_rows``:
-    a linear head over the message's and its gloss's pooled states, started from the
-    self-harm head (the gloss half at zero) and kept after the self-harm head's
-    ``FIXED_STEPS``; it shares that head's temperature and thresholds. Every other head
+def fit_spanish_heads(heads: Sequence[str] = ()) -> dict[str, Any]:
+    """Fit the Spanish heads (``classifier.SPANISH_HEADS``; with ``heads``, only theirs)
+    on ``spanish_rows``: each a linear head over the message's and its gloss's pooled
+    states, started from its English head (the gloss half at zero) and kept after
+    ``SPANISH_STEPS``; it shares that head's temperature and thresholds. Every other head
     stays as it is. Writes the adapter and the manifest (with the Spanish held-out
-    writer's figures at those thresholds)."""
+    writer's figures for the self-harm one)."""
     import torch
 
-    from guardrails.classifier import spanish_features, spanish_self_harm_probabilities, thresholds
+    from guardrails.classifier import spanish_features
 
     torch.set_num_threads(1)
-    torch.manual_seed(SEED)
     started = time.monotonic()
-    rows = spanish_rows()
-    x = torch.from_numpy(spanish_features([r.text for r in rows]))
-    print(f"read {len(rows)} Spanish rows and their gloss in {time.monotonic() - started:.0f}s", flush=True)
-    targets = [cross_targets(r)["self_harm"] for r in rows]
     with np.load(ADAPTER_FILE) as arrays:
         saved = {k: arrays[k] for k in arrays.files}
-    w, b = saved["head:self_harm.weight"].astype(np.float32), saved["head:self_harm.bias"].astype(np.float32)
-    head = torch.nn.Linear(x.shape[1], len(CLASSES["self_harm"]))
-    with torch.no_grad():
-        head.weight.copy_(torch.from_numpy(np.concatenate([w, np.zeros_like(w)], axis=1)))
-        head.bias.copy_(torch.from_numpy(b))
-    optim = torch.optim.AdamW(head.parameters(), lr=3e-3, weight_decay=1e-3)
-    for _step in range(FIXED_STEPS["self_harm"]):
-        optim.zero_grad()
-        loss, n = _loss(torch, head(x), targets)
-        (loss / n).backward()
-        optim.step()
-    saved[f"head:{SPANISH_HEAD}.weight"] = head.weight.detach().numpy().astype(np.float16)
-    saved[f"head:{SPANISH_HEAD}.bias"] = head.bias.detach().numpy().astype(np.float16)
+    manifest = json.loads(MANIFEST_FILE.read_text())
+    fitted = manifest.setdefault("spanish_heads", {})
+    for head in heads or tuple(SPANISH_HEADS):
+        torch.manual_seed(SEED)
+        rows = spanish_rows(head)
+        x = torch.from_numpy(spanish_features([r.text for r in rows]))
+        print(f"{head}: read {len(rows)} Spanish rows and their gloss in {time.monotonic() - started:.0f}s", flush=True)
+        targets = [cross_targets(r)[head] for r in rows]
+        w, b = saved[f"head:{head}.weight"].astype(np.float32), saved[f"head:{head}.bias"].astype(np.float32)
+        linear = torch.nn.Linear(x.shape[1], len(CLASSES[head]))
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(np.concatenate([w, np.zeros_like(w)], axis=1)))
+            linear.bias.copy_(torch.from_numpy(b))
+        optim = torch.optim.AdamW(linear.parameters(), lr=3e-3, weight_decay=1e-3)
+        for _step in range(SPANISH_STEPS):
+            optim.zero_grad()
+            loss, n = _loss(torch, linear(x), targets)
+            (loss / n).backward()
+            optim.step()
+        saved[f"head:{SPANISH_HEADS[head]}.weight"] = linear.weight.detach().numpy().astype(np.float16)
+        saved[f"head:{SPANISH_HEADS[head]}.bias"] = linear.bias.detach().numpy().astype(np.float16)
+        fitted[head] = {"rows": len(rows), "steps": SPANISH_STEPS}
     with ADAPTER_FILE.open("wb") as handle:
         np.savez_compressed(handle, **saved)
-    # The Spanish held-out writer, read at the self-harm head's thresholds.
-    held = _read(SPANISH_VALIDATION)
-    p = spanish_self_harm_probabilities([_text(r["text"]) for r in held])
-    esc_classes = escalating_classes("self_harm")
-    label = np.array([int(CLASSES["self_harm"].index(r["level"]) in esc_classes) for r in held])
-    limits = thresholds("self_harm")
-    manifest = json.loads(MANIFEST_FILE.read_text())
-    manifest["spanish_head"] = {
-        "rows": len(rows), "steps": FIXED_STEPS["self_harm"],
-        "heldout_es_escalate": metrics(p[:, esc_classes].sum(axis=1), label, limits["escalate"]),
-        "heldout_es_help": metrics(1.0 - p[:, 0], label, limits["help"]),
-    }  # fmt: skip
+    fitted["self_harm"].update(_spanish_self_harm_heldout())
     manifest["data_sha256"] = data_digest()
     manifest["reference"] = reference_readings()
     MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    print(f"fitted the Spanish head in {time.monotonic() - started:.0f}s", flush=True)
+    print(f"fitted the Spanish heads in {time.monotonic() - started:.0f}s", flush=True)
     return manifest
+
+
+def _spanish_self_harm_heldout() -> dict[str, Any]:
+    """The Spanish held-out writer read by the Spanish self-harm head alone, at the
+    self-harm head's thresholds (the rail: ``python -m guardrails.evaluate --heldout``)."""
+    from guardrails.classifier import spanish_features, spanish_probabilities, thresholds
+
+    held = _read(SPANISH_VALIDATION)
+    p = spanish_probabilities("self_harm", spanish_features([_text(r["text"]) for r in held]))
+    esc_classes = escalating_classes("self_harm")
+    label = np.array([int(CLASSES["self_harm"].index(r["level"]) in esc_classes) for r in held])
+    limits = thresholds("self_harm")
+    return {
+        "heldout_es_escalate": metrics(p[:, esc_classes].sum(axis=1), label, limits["escalate"]),
+        "heldout_es_help": metrics(1.0 - p[:, 0], label, limits["help"]),
+    }
 
 
 # --- thresholds on the held-out writers' own rows ---------------------------------
@@ -1204,12 +1218,13 @@ def main(argv: Sequence[str]) -> int:
     (or only refit the heads on the built encoder, or choose the thresholds again, with
     HEADs only theirs; or fit the Spanish self-harm head); writes the adapter and the
     manifest."""
-    steps = {"heads": refit_heads, "thresholds": choose_thresholds, "spanish": fit_spanish_head}
-    if (argv and argv[0] not in steps) or not set(argv[1:]) <= set(HEADS) or (argv[:1] == ["spanish"] and len(argv) > 1):
-        print("usage: python -m guardrails.train_classifier [heads|thresholds [HEAD ...]|spanish]", file=sys.stderr)
+    steps = {"heads": refit_heads, "thresholds": choose_thresholds, "spanish": fit_spanish_heads}
+    allowed = set(SPANISH_HEADS) if argv[:1] == ["spanish"] else set(HEADS)
+    if (argv and argv[0] not in steps) or not set(argv[1:]) <= allowed:
+        print("usage: python -m guardrails.train_classifier [heads|thresholds|spanish [HEAD ...]]", file=sys.stderr)
         return 2
     manifest = steps[argv[0]](argv[1:]) if argv else train()
-    print(json.dumps(manifest["spanish_head"] if argv[:1] == ["spanish"] else manifest["heldout"], indent=1))
+    print(json.dumps(manifest["spanish_heads"] if argv[:1] == ["spanish"] else manifest["heldout"], indent=1))
     return 0
 
 
