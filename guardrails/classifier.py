@@ -123,7 +123,7 @@ def escalating_classes(head: str) -> list[int]:
 
 
 def data_digest() -> str:
-    """sha256 over the committed training files, and the glossary the Spanish head reads
+    """sha256 over the committed training files, and the glossary the Spanish heads read
     them through, in a fixed order."""
     from guardrails.gloss import GLOSSARY, PARTS
 

@@ -1081,7 +1081,8 @@ def fit_spanish_heads(heads: Sequence[str] = ()) -> dict[str, Any]:
         fitted[head] = {"rows": len(rows), "steps": SPANISH_STEPS}
     with ADAPTER_FILE.open("wb") as handle:
         np.savez_compressed(handle, **saved)
-    fitted["self_harm"].update(_spanish_self_harm_heldout())
+    if "self_harm" in fitted:
+        fitted["self_harm"].update(_spanish_self_harm_heldout())
     manifest["data_sha256"] = data_digest()
     manifest["reference"] = reference_readings()
     MANIFEST_FILE.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
