@@ -49,15 +49,15 @@ MANIFEST_FILE = MODELS / "rails_classifier.json"
 # rows come from one writer each (shc, emb), so holding those writers out would leave the
 # model without Spanish; emb's English rows are held out instead ("writer:lang").
 VALIDATION = {"self_harm": "sha", "emergency": "emb:en", "injection": "ijc", "scope": "scb"}
-# A message that reads as Spanish is read by these heads in place of the self-harm and
-# the injection head: MiniLM was trained on English, and Spanish carried most of the
-# crisis path's false alarms (English FPR 0.032, Spanish 0.148 on two fresh sets). Each
-# reads the pooled state of the message and of its word-by-word English gloss side by
-# side (``spanish_features``, computed once for both), with its English head's
+# A message that reads as Spanish is read by these heads in place of the self-harm, the
+# injection and the emergency head: MiniLM was trained on English, and Spanish carried
+# most of the crisis path's false alarms (English FPR 0.032, Spanish 0.148 on two fresh
+# sets). Each reads the pooled state of the message and of its word-by-word English gloss
+# side by side (``spanish_features``, computed once for all), with its English head's
 # temperature and thresholds; ``train_classifier.fit_spanish_heads`` fits them. The
-# self-harm help tier reads the higher of the two self-harm heads
-# (``Reading.lower_tier_risk``).
-SPANISH_HEADS = {"self_harm": "self_harm_es", "injection": "injection_es"}
+# self-harm help tier and the emergency rail read the higher of the two readings
+# (``Reading.higher``).
+SPANISH_HEADS = {"self_harm": "self_harm_es", "injection": "injection_es", "emergency": "emergency_es"}
 # The spent frozen self-harm sets (``benchmarks/testsets``, each reported once and spent):
 # single patient-register messages from about sixty writers who read only their brief,
 # with hard negatives of every kind. They train the self-harm head alone
@@ -421,14 +421,16 @@ class Reading:
     # readings of it.
     english: dict[str, HeadReading] = field(default_factory=dict)
 
-    def lower_tier_risk(self, head: str) -> float:
-        """The risk the lower tier (the self-harm help tier) reads. For a Spanish message,
-        the higher of the Spanish head's and the English head's: the Spanish self-harm
-        head reads a relative's worry ("mi esposo dice que ya no quiere vivir y tiene una
+    def higher(self, head: str) -> HeadReading:
+        """``head``'s reading, or for a Spanish message the higher-risk of the Spanish and
+        the English head's. The self-harm help tier reads it: the Spanish self-harm head
+        reads a relative's worry ("mi esposo dice que ya no quiere vivir y tiene una
         pistola") as no one's risk, as it was taught, and the person writing should still
-        hear where help is. The lower tier never gives less than the English head did."""
-        english = self.english[head].risk if head in self.english else 0.0
-        return max(self.heads[head].risk, english)
+        hear where help is. The emergency rail reads it: a missed emergency costs more
+        than a false alarm. Neither gives less than the English head did."""
+        english = self.english.get(head)
+        own = self.heads[head]
+        return english if english is not None and english.risk > own.risk else own
 
 
 _NOTHING = {h: (1.0,) + (0.0,) * (len(CLASSES[h]) - 1) for h in HEADS}

@@ -361,9 +361,16 @@ class EmergencyRail:
         """Return ESCALATE for a current emergency, FLAG for a symptom to watch, else ALLOW.
         Raises ClassifierUnavailable when the classifier cannot run."""
         norm = context.normalized or normalize(text)
-        learned = classifier.read(norm.text, context).heads["emergency"]
+        reading = classifier.read(norm.text, context)
+        # A Spanish message: the higher of the Spanish and the English head's readings.
+        learned = reading.higher("emergency")
         verdict = self._patterns(norm.text, norm)
         limits = classifier.thresholds("emergency")
+        # A 911 reading of the Spanish head alone, where the English head does not reach
+        # even the urgent-care flag, is the flag (urgent care, 911 if it gets worse, a
+        # person told): alone it once sent "me tomé 10 mg de melatonina" to 911.
+        english = reading.english.get("emergency")
+        lone = english is not None and english.risk < limits["flag"]
         if verdict.action is Action.ESCALATE:
             doubted = learned.risk < PATTERN_DOUBTED_BELOW
             if doubted and not (verdict.category == "poisoning" and _CLASSIFIER_BLIND.search(norm.text)):
@@ -374,7 +381,7 @@ class EmergencyRail:
         # is all but certain.
         explained = verdict.category in _QUALIFIERS and learned.risk < QUALIFIER_OVERRULED_AT
         for action, limit in ((Action.ESCALATE, limits["escalate"]), (Action.FLAG, limits["flag"])):
-            if explained and action is Action.ESCALATE:
+            if (explained or lone) and action is Action.ESCALATE:
                 continue
             if learned.risk >= limit and verdict.action.severity < action.severity:
                 category = learned.top

@@ -375,7 +375,7 @@ class SelfHarmRail:
             return Verdict(
                 self.name, Action.FLAG, "risk_retraction", max(0.5, clf), context.risk.level, evidence
             )
-        help_risk = learned.lower_tier_risk("self_harm")
+        help_risk = learned.higher("self_harm").risk
         if (
             learned_escalation
             or help_risk >= limits["help"]

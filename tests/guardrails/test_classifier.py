@@ -189,7 +189,10 @@ def test_a_spanish_message_is_read_on_the_ladder_by_the_spanish_head_and_an_engl
     assert np.abs(as_spanish - as_english["self_harm"][0]).max() > 1e-3  # a different head
     reading = classifier.read(spanish, RailContext())
     assert np.allclose(reading.heads["self_harm"].probs, as_spanish, atol=1e-6)
-    assert np.allclose(reading.heads["emergency"].probs, as_english["emergency"][0], atol=1e-6)
+    assert np.allclose(
+        reading.heads["emergency"].probs, classifier.spanish_probabilities("emergency", features)[0], atol=1e-6
+    )
+    assert np.allclose(reading.heads["scope"].probs, as_english["scope"][0], atol=1e-6)  # no Spanish head
     assert np.allclose(reading.english["self_harm"].probs, as_english["self_harm"][0], atol=1e-6)  # the help tier reads it too
     english_reading = classifier.read(english, RailContext())
     assert english_reading.english == {}
@@ -203,7 +206,7 @@ def test_a_spanish_head_fits_on_spanish_training_rows_only(head: str) -> None:
     from guardrails.train_classifier import SHARED, SPANISH_VALIDATION, _read, cross_targets, spanish_rows
 
     rows = spanish_rows(head)
-    assert len(rows) >= 8_000 and {r.split for r in rows} == {"train"}
+    assert len(rows) >= 6_000 and {r.split for r in rows} == {"train"}
     assert all(classifier.reads_spanish(r.text) and head in cross_targets(r) for r in rows)
     held_out = {normalize(r["text"]).text for r in _read(SPANISH_VALIDATION)}
     assert not held_out & {r.text for r in rows}
@@ -295,10 +298,33 @@ def test_the_help_tier_takes_either_head_for_a_spanish_message(
     quiet = _reading()
     english = HeadReading("self_harm", _probs("self_harm", active_ideation=english_risk))
     fake_reading.append(Reading(quiet.heads, None, {"self_harm": english}))
-    assert fake_reading[0].lower_tier_risk("self_harm") == pytest.approx(english_risk)
+    assert fake_reading[0].higher("self_harm").risk == pytest.approx(english_risk)
     v = run_rails(["self_harm"], "mi esposo dice que ya no quiere vivir, como le ayudo", RailContext())[0]
     assert v.action is action
     assert v.action is Action.ALLOW or v.category in {"self_harm", "third_party"}
+
+
+@pytest.mark.parametrize(
+    ("spanish_risk", "english_risk", "action"),
+    [
+        (0.0, 0.9, Action.ESCALATE),  # the English head's 911 reading stands
+        (0.9, 0.55, Action.ESCALATE),  # the Spanish head's, where the English head flags
+        (0.9, 0.0, Action.FLAG),  # the Spanish head's alone: the urgent-care flag
+        (0.55, 0.0, Action.FLAG),  # the higher reading's flag
+        (0.0, 0.0, Action.ALLOW),
+    ],
+)
+def test_the_emergency_rail_reads_the_higher_of_the_two_readings_of_a_spanish_message(
+    fake_reading: list[Reading], spanish_risk: float, english_risk: float, action: Action
+) -> None:
+    limits = classifier.thresholds("emergency")
+    assert limits["flag"] < 0.55 < limits["escalate"] < 0.9
+    spanish = _reading(emergency={"cardiac": spanish_risk})
+    english = HeadReading("emergency", _probs("emergency", cardiac=english_risk))
+    fake_reading.append(Reading(spanish.heads, None, {"emergency": english}))
+    v = run_rails(["emergency"], "a mi papa le aprieta el pecho y le duele el brazo", RailContext())[0]
+    assert v.action is action
+    assert action is Action.ALLOW or v.category == "cardiac"
 
 
 def test_nothing_above_the_help_threshold_allows(fake_reading: list[Reading]) -> None:
