@@ -1,5 +1,5 @@
-"""Spanish read in English: a word-by-word gloss for the article path and the Spanish
-self-harm head. Plain Python.
+"""Spanish read in English: a word-by-word gloss for the article path and the rails'
+Spanish heads. Plain Python.
 
 The articles are English, and MiniLM (retrieval, the relevance gate, the article
 classifier, the section ranker) reads English: on the frozen answers sets a Spanish
@@ -21,7 +21,7 @@ word two files define.
 
 Only the models trained on English read the gloss: the own-record and decision
 detectors, retrieval, the gate and the extractive answer, and the rails' Spanish
-self-harm head (``guardrails.classifier``), which reads it beside the message as written. The patient's own words are
+heads (``guardrails.classifier``), which read it beside the message as written. The patient's own words are
 what is stored, de-identified, shown to a clinician and given to a model. A question that does not read as Spanish (``guardrails.responses.detect_language``) is
 returned unchanged.
 """
