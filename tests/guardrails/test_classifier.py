@@ -173,9 +173,10 @@ def test_the_spent_self_harm_sets_teach_the_self_harm_head_alone() -> None:
 
 
 def test_a_spanish_message_is_read_on_the_ladder_by_the_spanish_head_and_an_english_one_is_not() -> None:
-    """The Spanish head reads the message beside its English gloss, in place of the
-    self-harm head, for a message that reads as Spanish; English messages and every other
-    head read as before."""
+    """For a message that reads as Spanish, the Spanish heads read it beside its English
+    gloss in place of the self-harm, injection and emergency heads, and the English heads'
+    readings are kept beside theirs; English messages, and the heads without a Spanish
+    one, read as before."""
     from guardrails.gloss import gloss
 
     spanish = normalize("ya no aguanto mas, tengo las pastillas guardadas para esta noche").text
