@@ -353,7 +353,10 @@ def reads_spanish(normalized: str) -> bool:
     return detect_language(normalized) == "es"
 
 
+@cache
 def _spanish_head(head: str) -> tuple[np.ndarray, np.ndarray]:
+    """``head``'s Spanish head's weight and bias, read once (as ``_heads``); raises
+    ClassifierUnavailable, and a failure is not cached."""
     try:
         with np.load(ADAPTER_FILE) as arrays:
             weight = arrays[f"head:{SPANISH_HEADS[head]}.weight"].astype(np.float32)

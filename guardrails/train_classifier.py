@@ -1027,14 +1027,15 @@ def refit_heads(only: Sequence[str] = ()) -> dict[str, Any]:
 SPANISH_STEPS = FIXED_STEPS["self_harm"]
 
 
-def spanish_rows(head: str) -> list[Row]:
-    """The training rows ``head``'s Spanish head fits on: those that read as Spanish
-    (``classifier.reads_spanish``, as served) and carry a target for ``head``, less any
-    that repeats the Spanish held-out writer (one older ``shc`` row does)."""
+def spanish_rows(head: str, rows: Sequence[Row] | None = None) -> list[Row]:
+    """The training rows (``rows``, else ``load_rows()``) ``head``'s Spanish head fits on:
+    those that read as Spanish (``classifier.reads_spanish``, as served) and carry a target
+    for ``head``, less any that repeats the Spanish held-out writer (one older ``shc`` row
+    does)."""
     held_out = {_text(r["text"]) for r in _read(SPANISH_VALIDATION)}
     return [
         r
-        for r in load_rows()
+        for r in (load_rows() if rows is None else rows)
         if r.split == "train"
         and cross_targets(r).get(head, -1) != -1
         and reads_spanish(r.text)
@@ -1059,11 +1060,16 @@ def fit_spanish_heads(heads: Sequence[str] = ()) -> dict[str, Any]:
         saved = {k: arrays[k] for k in arrays.files}
     manifest = json.loads(MANIFEST_FILE.read_text())
     fitted = manifest.setdefault("spanish_heads", {})
-    for head in heads or tuple(SPANISH_HEADS):
+    every_row = load_rows()
+    per_head = {head: spanish_rows(head, every_row) for head in heads or tuple(SPANISH_HEADS)}
+    # Each text read once, whichever heads it trains (one model call per text, so a
+    # text's features do not depend on what else is read).
+    texts = sorted({r.text for rows in per_head.values() for r in rows})
+    features = dict(zip(texts, spanish_features(texts), strict=True))
+    print(f"read {len(texts)} Spanish texts and their gloss in {time.monotonic() - started:.0f}s", flush=True)
+    for head, rows in per_head.items():
         torch.manual_seed(SEED)
-        rows = spanish_rows(head)
-        x = torch.from_numpy(spanish_features([r.text for r in rows]))
-        print(f"{head}: read {len(rows)} Spanish rows and their gloss in {time.monotonic() - started:.0f}s", flush=True)
+        x = torch.from_numpy(np.stack([features[r.text] for r in rows]))
         targets = [cross_targets(r)[head] for r in rows]
         w, b = saved[f"head:{head}.weight"].astype(np.float32), saved[f"head:{head}.bias"].astype(np.float32)
         linear = torch.nn.Linear(x.shape[1], len(CLASSES[head]))
@@ -1215,10 +1221,10 @@ def choose_thresholds(heads: Sequence[str] = ()) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str]) -> int:
-    """``python -m guardrails.train_classifier [heads|thresholds [HEAD ...]|spanish]``: train
+    """``python -m guardrails.train_classifier [heads|thresholds|spanish [HEAD ...]]``: train
     (or only refit the heads on the built encoder, or choose the thresholds again, with
-    HEADs only theirs; or fit the Spanish self-harm head); writes the adapter and the
-    manifest."""
+    HEADs only theirs; or fit the Spanish heads, with HEADs only theirs); writes the
+    adapter and the manifest."""
     steps = {"heads": refit_heads, "thresholds": choose_thresholds, "spanish": fit_spanish_heads}
     allowed = set(SPANISH_HEADS) if argv[:1] == ["spanish"] else set(HEADS)
     if (argv and argv[0] not in steps) or not set(argv[1:]) <= allowed:

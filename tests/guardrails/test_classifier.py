@@ -423,9 +423,11 @@ def test_the_scope_rail_maps_the_classifier_kind_to_a_known_category(fake_readin
 @pytest.fixture
 def fresh_session() -> Iterator[None]:
     classifier._session.cache_clear()
+    classifier._spanish_head.cache_clear()
     registry._instances.clear()
     yield
     classifier._session.cache_clear()
+    classifier._spanish_head.cache_clear()
 
 
 @pytest.mark.usefixtures("fresh_session")
