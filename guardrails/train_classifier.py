@@ -125,7 +125,20 @@ EVERYDAY_SPANISH = ("sho1", "sho2")
 # say nothing about self-harm or an attack. Either way the shared encoder moved (Spanish
 # injection recall on the held-out writer 0.736 -> 0.678 with them teaching every head,
 # 0.655 teaching this one, at 1e-4); the heads refitted after it won that back (README).
-EMERGENCY_ONLY = ("emq1", "emq2", "emq3")
+# Spanish emergency rows, trained on by the Spanish emergency head (the English one was
+# fitted before them): things swallowed (four writers, 958 rows: brief
+# train/briefs/train_emi.md, twentieth session), medicines taken the ordinary way beside
+# emergencies in the same words (four writers, 1,000 rows: train_emn.md) and emergencies
+# now in every category beside their look-alikes (six writers, 1,789 rows: train_emr.md;
+# both twenty-fifth session). The emergency head alone: an overdose taken on purpose says
+# nothing here about the self-harm rung. Their writers seldom put a "?" in an emergency
+# (6-16% of them, 63-82% of the rest), so each of their emergencies gets a question copy
+# and none of the rest (``question_copies``): a question mark must not come to mean "no
+# emergency".
+SPANISH_EMERGENCY = (
+    "emi1", "emi2", "emi3", "emi4", "emn1", "emn2", "emn3", "emn4", "emr1", "emr2", "emr3", "emr4", "emr5", "emr6",
+)  # fmt: skip
+EMERGENCY_ONLY = ("emq1", "emq2", "emq3", *SPANISH_EMERGENCY)
 # The spent frozen self-harm sets (``classifier.SPENT_SELF_HARM_FILES``) train the
 # self-harm head alone: their writers' briefs name a kind per at-risk row, not a rung, so
 # each kind is read as the rung it shows (a kind not here stops the run). Why: the learned
@@ -278,7 +291,8 @@ def question_copies(rows: Sequence[Row], seed: int = SEED) -> list[Row]:
         if row.source not in FILES["emergency"] or row.split != "train" or "?" in row.text:
             continue
         label = int(row.targets.get("emergency", 0) != 0)
-        if rng.random() >= QUESTION_COPY_SHARE[label]:
+        share = (1.0 if label else 0.0) if row.source in SPANISH_EMERGENCY else QUESTION_COPY_SHARE[label]
+        if rng.random() >= share:
             continue
         question = _text(rng.choice(QUESTIONS["es" if row.lang == "es" else "en"]))
         text = f"{question} {row.text}" if rng.random() < 0.25 else f"{row.text.rstrip('.')}, {question}"

@@ -310,7 +310,8 @@ def test_the_help_tier_takes_either_head_for_a_spanish_message(
     [
         (0.0, 0.9, Action.ESCALATE),  # the English head's 911 reading stands
         (0.9, 0.55, Action.ESCALATE),  # the Spanish head's, where the English head flags
-        (0.9, 0.0, Action.FLAG),  # the Spanish head's alone: the urgent-care flag
+        (0.85, 0.0, Action.FLAG),  # the Spanish head's alone: the urgent-care flag
+        (0.95, 0.0, Action.ESCALATE),  # ... unless it is sure (LONE_SPANISH_ESCALATES_AT)
         (0.55, 0.0, Action.FLAG),  # the higher reading's flag
         (0.0, 0.0, Action.ALLOW),
     ],
@@ -326,6 +327,32 @@ def test_the_emergency_rail_reads_the_higher_of_the_two_readings_of_a_spanish_me
     v = run_rails(["emergency"], "a mi papa le aprieta el pecho y le duele el brazo", RailContext())[0]
     assert v.action is action
     assert action is Action.ALLOW or v.category == "cardiac"
+
+
+def test_the_spanish_emergency_rows_teach_the_emergency_head_alone_and_their_emergencies_ask_too() -> None:
+    """The Spanish emergency writers' rows (``SPANISH_EMERGENCY``) are rows for the
+    emergency head only, read by its Spanish head; each of their emergencies trained on
+    also comes as a copy with a patient's question, since their writers seldom wrote one."""
+    from guardrails.classifier import reads_spanish
+    from guardrails.train_classifier import (
+        QUESTION_COPY,
+        SPANISH_EMERGENCY,
+        cross_targets,
+        load_rows,
+        spanish_rows,
+    )
+
+    rows = load_rows()
+    mine = [r for r in rows if r.source in SPANISH_EMERGENCY]
+    assert len(mine) > 3500 and {r.source for r in mine} == set(SPANISH_EMERGENCY)
+    assert all(set(cross_targets(r)) == {"emergency"} for r in mine)
+    assert sum(reads_spanish(r.text) for r in mine) / len(mine) > 0.95
+    trained = {r.text for r in spanish_rows("emergency", rows)}
+    assert sum(r.text in trained for r in mine) / len(mine) > 0.95
+    copies = {r.text for r in rows if r.source == QUESTION_COPY}
+    emergencies = [r for r in mine if r.targets["emergency"] and r.split == "train" and "?" not in r.text]
+    copied = [r for r in emergencies if any(r.text.rstrip(".") in c for c in copies)]
+    assert emergencies and len(copied) == len(emergencies)
 
 
 def test_nothing_above_the_help_threshold_allows(fake_reading: list[Reading]) -> None:
