@@ -166,10 +166,16 @@ SPENT_KIND_LEVEL = {
 # and false alarms both).
 FIXED_STEPS = {"self_harm": 200}
 QUESTION_COPY = "question_copy"  # the source name of a counterfactual copy
+# ``ijs1``-``ijs4`` (four writers, 1,196 rows, 834 Spanish: brief train/briefs/train_ijs.md,
+# eighteenth session): ordinary messages with trigger words in their everyday sense, and
+# attempts. Trained on by the Spanish injection head since the twenty-fifth session; the
+# English injection head was fitted before them (refitted with them, it gave one more
+# flipping fairness group).
+SPANISH_INJECTION = ("ijs1", "ijs2", "ijs3", "ijs4")
 FILES = {
     "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg", "sht", *SELF_HARM_ONLY, *EVERYDAY_SPANISH),
     "emergency": ("ema", "emb", "emc", "emd", "emf", "emg", *EMERGENCY_ONLY),
-    "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf", "ijo1", "ijo2", "ijo3"),
+    "injection": ("ija", "ijb", "ijc", "ijd", "ije", "ijf", "ijo1", "ijo2", "ijo3", *SPANISH_INJECTION),
     "scope": ("sc", "scb"),
 }
 # Public sets and how many rows of each to sample (long Reddit-style text is not chat).

@@ -355,6 +355,20 @@ def test_the_spanish_emergency_rows_teach_the_emergency_head_alone_and_their_eme
     assert emergencies and len(copied) == len(emergencies)
 
 
+def test_the_spanish_injection_rows_train_the_spanish_injection_head() -> None:
+    """The Spanish injection writers' rows (``SPANISH_INJECTION``) that read as Spanish
+    are rows of the Spanish injection head, attempts and ordinary messages both."""
+    from guardrails.classifier import reads_spanish
+    from guardrails.train_classifier import SPANISH_INJECTION, load_rows, spanish_rows
+
+    rows = load_rows()
+    mine = [r for r in rows if r.source in SPANISH_INJECTION and reads_spanish(r.text)]
+    assert len(mine) > 700 and {r.source for r in mine} == set(SPANISH_INJECTION)
+    trained = {r.text for r in spanish_rows("injection", rows)}
+    assert sum(r.text in trained for r in mine) / len(mine) > 0.95
+    assert {bool(r.targets["injection"]) for r in mine} == {False, True}
+
+
 def test_nothing_above_the_help_threshold_allows(fake_reading: list[Reading]) -> None:
     fake_reading.append(_reading())
     v = run_rails(["self_harm"], "what time does the pharmacy close", RailContext())[0]
