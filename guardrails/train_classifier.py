@@ -170,7 +170,8 @@ QUESTION_COPY = "question_copy"  # the source name of a counterfactual copy
 # eighteenth session): ordinary messages with trigger words in their everyday sense, and
 # attempts. Trained on by the Spanish injection head since the twenty-fifth session; the
 # English injection head was fitted before them (refitted with them, it gave one more
-# flipping fairness group).
+# flipping fairness group). The injection head alone (``cross_targets``): as negatives of
+# the self-harm and emergency heads they would move those heads on their next refit.
 SPANISH_INJECTION = ("ijs1", "ijs2", "ijs3", "ijs4")
 FILES = {
     "self_harm": ("sha", "shb", "shc", "shd", "she", "shf", "shg", "sht", *SELF_HARM_ONLY, *EVERYDAY_SPANISH),
@@ -920,7 +921,9 @@ def cross_targets(row: Row) -> dict[str, int]:
     """``row.targets`` plus negatives for the heads that never saw this kind of text: an
     injection attempt is not a suicide plan, a chest-pain message is not self-harm."""
     t = dict(row.targets)
-    if row.source in (*SELF_HARM_ONLY, *EVERYDAY_SPANISH, *EMERGENCY_ONLY, QUESTION_COPY, SPENT_SELF_HARM):
+    if row.source in (
+        *SELF_HARM_ONLY, *EVERYDAY_SPANISH, *EMERGENCY_ONLY, *SPANISH_INJECTION, QUESTION_COPY, SPENT_SELF_HARM
+    ):
         return t
     own_rail = next((rail for rail, names in FILES.items() if row.source in names), "")
     positive = any(v not in (0, -1) for v in row.targets.values())

@@ -357,13 +357,17 @@ def test_the_spanish_emergency_rows_teach_the_emergency_head_alone_and_their_eme
 
 def test_the_spanish_injection_rows_train_the_spanish_injection_head() -> None:
     """The Spanish injection writers' rows (``SPANISH_INJECTION``) that read as Spanish
-    are rows of the Spanish injection head, attempts and ordinary messages both."""
+    are rows of the Spanish injection head, attempts and ordinary messages both, and of
+    no other head: refitting another Spanish head must not take them in."""
     from guardrails.classifier import reads_spanish
-    from guardrails.train_classifier import SPANISH_INJECTION, load_rows, spanish_rows
+    from guardrails.train_classifier import SPANISH_INJECTION, cross_targets, load_rows, spanish_rows
 
     rows = load_rows()
     mine = [r for r in rows if r.source in SPANISH_INJECTION and reads_spanish(r.text)]
     assert len(mine) > 700 and {r.source for r in mine} == set(SPANISH_INJECTION)
+    assert all(set(cross_targets(r)) == {"injection"} for r in mine)
+    others = {r.text for head in ("self_harm", "emergency") for r in spanish_rows(head, rows)}
+    assert not any(r.text in others for r in mine)
     trained = {r.text for r in spanish_rows("injection", rows)}
     assert sum(r.text in trained for r in mine) / len(mine) > 0.95
     assert {bool(r.targets["injection"]) for r in mine} == {False, True}
