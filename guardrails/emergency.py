@@ -302,7 +302,7 @@ _QUALIFIERS = frozenset({"negated", "past", "mild", "chronic", "education", "ani
 PATTERN_DOUBTED_BELOW = 0.01
 QUALIFIER_OVERRULED_AT = 0.99
 # The Spanish emergency head's reading at which it alone gives the 911 path (below it, the
-# urgent-care flag). Chosen on the spent Spanish sets (0.9, 0.95, 1.0 tried; README).
+# urgent-care flag). Chosen on the spent Spanish sets (0.9, 0.95 and no guard tried; README).
 LONE_SPANISH_ESCALATES_AT = 0.9
 
 

@@ -332,7 +332,8 @@ def test_the_emergency_rail_reads_the_higher_of_the_two_readings_of_a_spanish_me
 def test_the_spanish_emergency_rows_teach_the_emergency_head_alone_and_their_emergencies_ask_too() -> None:
     """The Spanish emergency writers' rows (``SPANISH_EMERGENCY``) are rows for the
     emergency head only, read by its Spanish head; each of their emergencies trained on
-    also comes as a copy with a patient's question, since their writers seldom wrote one."""
+    also comes as a copy with a patient's question, since their writers seldom wrote one,
+    and none of their other rows does."""
     from guardrails.classifier import reads_spanish
     from guardrails.train_classifier import (
         QUESTION_COPY,
@@ -353,6 +354,9 @@ def test_the_spanish_emergency_rows_teach_the_emergency_head_alone_and_their_eme
     emergencies = [r for r in mine if r.targets["emergency"] and r.split == "train" and "?" not in r.text]
     copied = [r for r in emergencies if any(r.text.rstrip(".") in c for c in copies)]
     assert emergencies and len(copied) == len(emergencies)
+    # Their non-emergencies are mostly questions already: none is copied with another.
+    ordinary = [r for r in mine if not r.targets["emergency"] and "?" not in r.text]
+    assert ordinary and not any(r.text.rstrip(".") in c for r in ordinary for c in copies)
 
 
 def test_the_spanish_injection_rows_train_the_spanish_injection_head() -> None:
