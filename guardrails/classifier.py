@@ -373,7 +373,11 @@ def spanish_features(texts: Sequence[str], feats: np.ndarray | None = None) -> n
     from guardrails.gloss import gloss
 
     own = pooled(texts) if feats is None else feats
-    return np.concatenate([own, pooled([gloss(t) for t in texts])], axis=1)
+    try:
+        glossed = [gloss(t) for t in texts]
+    except (OSError, ValueError) as exc:  # the glossary missing or malformed
+        raise ClassifierUnavailable(f"glossary unreadable ({type(exc).__name__})") from None
+    return np.concatenate([own, pooled(glossed)], axis=1)
 
 
 def spanish_probabilities(head: str, features: np.ndarray) -> np.ndarray:

@@ -369,12 +369,6 @@ class EmergencyRail:
         learned = reading.higher("emergency")
         verdict = self._patterns(norm.text, norm)
         limits = classifier.thresholds("emergency")
-        # A 911 reading of the Spanish head alone, where the English head does not reach
-        # even the urgent-care flag, is the flag (urgent care, 911 if it gets worse, a
-        # person told) unless the Spanish head is sure: alone, before it was taught
-        # ordinary medicine-taking, it sent "me tomé 10 mg de melatonina" to 911.
-        english = reading.english.get("emergency")
-        lone = english is not None and english.risk < limits["flag"] and learned.risk < LONE_SPANISH_ESCALATES_AT
         if verdict.action is Action.ESCALATE:
             doubted = learned.risk < PATTERN_DOUBTED_BELOW
             if doubted and not (verdict.category == "poisoning" and _CLASSIFIER_BLIND.search(norm.text)):
@@ -384,6 +378,12 @@ class EmergencyRail:
         # question, a classifier escalation becomes a flag instead, unless the classifier
         # is all but certain.
         explained = verdict.category in _QUALIFIERS and learned.risk < QUALIFIER_OVERRULED_AT
+        # A 911 reading of the Spanish head alone, where the English head does not reach
+        # even the urgent-care flag, is the flag (urgent care, 911 if it gets worse, a
+        # person told) unless the Spanish head is sure: alone, before it was taught
+        # ordinary medicine-taking, it sent "me tomé 10 mg de melatonina" to 911.
+        english = reading.english.get("emergency")
+        lone = english is not None and english.risk < limits["flag"] and learned.risk < LONE_SPANISH_ESCALATES_AT
         for action, limit in ((Action.ESCALATE, limits["escalate"]), (Action.FLAG, limits["flag"])):
             if (explained or lone) and action is Action.ESCALATE:
                 continue

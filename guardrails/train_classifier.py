@@ -36,7 +36,8 @@ frozen self-harm sets (``SPENT_SELF_HARM``) for ``FIXED_STEPS`` steps (2026-12-0
 ``heads self_harm``, ``thresholds self_harm``). The Spanish heads
 (``classifier.SPANISH_HEADS``) start from their English heads and read the encoder's
 states, so ``spanish`` runs again after either changes (2026-12-06: ``spanish`` for the
-self-harm one, then ``spanish injection``).
+self-harm one, then ``spanish injection``; twenty-fifth session: ``spanish emergency`` and
+``spanish injection`` with their new rows, then ``spanish`` for all three).
 Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
 ``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
 ``guardrails/data/self_harm_*.jsonl``, the spent frozen self-harm sets (the self-harm head
@@ -237,6 +238,9 @@ QUESTIONS = {
 # hold a "?" (2% before) and half of the non-emergencies (38%); the same tails go on both
 # labels, so neither owns them.
 QUESTION_COPY_SHARE = {1: 0.4, 0: 0.2}
+# The Spanish emergency writers' rows (``SPANISH_EMERGENCY``): every emergency, and none of
+# the rest, which are mostly questions already.
+SPANISH_EMERGENCY_COPY_SHARE = {1: 1.0, 0: 0.0}
 
 
 @dataclass
@@ -298,8 +302,8 @@ def question_copies(rows: Sequence[Row], seed: int = SEED) -> list[Row]:
         if row.source not in FILES["emergency"] or row.split != "train" or "?" in row.text:
             continue
         label = int(row.targets.get("emergency", 0) != 0)
-        share = (1.0 if label else 0.0) if row.source in SPANISH_EMERGENCY else QUESTION_COPY_SHARE[label]
-        if rng.random() >= share:
+        shares = SPANISH_EMERGENCY_COPY_SHARE if row.source in SPANISH_EMERGENCY else QUESTION_COPY_SHARE
+        if rng.random() >= shares[label]:
             continue
         question = _text(rng.choice(QUESTIONS["es" if row.lang == "es" else "en"]))
         text = f"{question} {row.text}" if rng.random() < 0.25 else f"{row.text.rstrip('.')}, {question}"

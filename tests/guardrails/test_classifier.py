@@ -513,6 +513,22 @@ def test_a_missing_spanish_head_fails_closed_on_a_spanish_message(
     assert english.category != "rail_error"
 
 
+@pytest.mark.usefixtures("fresh_session")
+def test_an_unreadable_glossary_fails_closed_on_a_spanish_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Spanish heads read the message's gloss: without the glossary the classifier
+    is unavailable for a Spanish message, and its rails fail closed."""
+    import guardrails.gloss
+
+    def unreadable(text: str) -> str:
+        raise OSError("glossary missing")
+
+    monkeypatch.setattr(guardrails.gloss, "gloss", unreadable)
+    with pytest.raises(classifier.ClassifierUnavailable):
+        classifier.spanish_features(["me duele el pecho"])
+    v = run_rails(["emergency"], "me duele mucho el pecho y me llega al brazo", RailContext())[0]
+    assert v.action is Action.BLOCK and v.category == "rail_error"
+
+
 @pytest.mark.parametrize("text", ["Tôi bị đau ngực và khó thở từ sáng nay", "我胸口很痛，喘不过气"])
 def test_a_language_the_rails_cannot_read_is_left_to_the_language_rail(text: str) -> None:
     verdicts = {v.rail: v for v in run_rails(registry.INPUT_RAILS, text, RailContext())}
