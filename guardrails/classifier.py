@@ -369,15 +369,13 @@ def _spanish_head(head: str) -> tuple[np.ndarray, np.ndarray]:
 def spanish_features(texts: Sequence[str], feats: np.ndarray | None = None) -> np.ndarray:
     """What the Spanish heads read: each text's pooled state beside its English gloss's
     (``guardrails.gloss``), shape ``(len(texts), 768)``. ``feats``: the texts' own pooled
-    states, when already computed. Raises ClassifierUnavailable."""
+    states, when already computed. Raises ClassifierUnavailable, or OSError or ValueError
+    when the glossary is missing or malformed (``warm_up`` logs those and goes on; a rail
+    fails closed on either)."""
     from guardrails.gloss import gloss
 
     own = pooled(texts) if feats is None else feats
-    try:
-        glossed = [gloss(t) for t in texts]
-    except (OSError, ValueError) as exc:  # the glossary missing or malformed
-        raise ClassifierUnavailable(f"glossary unreadable ({type(exc).__name__})") from None
-    return np.concatenate([own, pooled(glossed)], axis=1)
+    return np.concatenate([own, pooled([gloss(t) for t in texts])], axis=1)
 
 
 def spanish_probabilities(head: str, features: np.ndarray) -> np.ndarray:
