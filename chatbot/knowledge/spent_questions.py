@@ -55,6 +55,9 @@ SPENT = (
     "answers_test_12",
     "answers_test_13",
     "answers_test_14",
+    "answers_test_15",
+    "answers_test_16",
+    "answers_test_17",
 )
 PREFIX = "sqt_"
 

@@ -260,17 +260,19 @@ def test_when_to_go_to_the_er_is_answered_with_the_911_list() -> None:
 
 
 def test_an_unsure_ranker_says_the_runner_up_section_too() -> None:
-    """The ranker chose "When to get help:" by a small margin; the section that answers
-    ("Is shingles contagious?") ranked second. Both are said, the answering one under its
-    heading, within the length cap and with one citation."""
+    """The ranker chooses between "Is shingles contagious?" (which answers) and "When to
+    get help:" by a small margin. (It chose the second until the spent answers sets 15 to 17
+    trained it; now it chooses the first.) Both are said, the answering one first and the
+    runner-up under its heading, within the length cap and with one citation."""
     question = "I have shingles. Can I pass it to my grandson if I babysit him this weekend?"
     intro = passages_of("shingles")[0]
     result = extractive_answer(
         question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article("shingles")
     )
     first, _, also = result.text.partition("\n\n")
-    assert also.startswith("Is shingles contagious?\nYou cannot give someone shingles"), result.text
-    assert "You cannot give someone shingles" not in first
+    heading, _, said = also.partition("\n")
+    assert first.startswith("You cannot give someone shingles"), result.text
+    assert heading == "When to get help:" and said.startswith("Contact your care team"), result.text
     assert len(result.text.split()) <= MAX_WORDS_WITH_RUNNER_UP
     assert result.citations == (intro.number,) and result.text.endswith(f"[{intro.number}]")
 
