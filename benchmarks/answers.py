@@ -126,17 +126,24 @@ def _index(chunks: Sequence[tuple[str, str, str]], embed: Callable[[list[str]], 
 def _retrieve(
     q_vec: np.ndarray, chunks: Sequence[tuple[str, str, str]], matrix: np.ndarray, top_k: int
 ) -> list[Any]:
-    """What ``steps.retrieve`` returns (``relevance.passages_from`` over the top hits);
-    the passage's ``url`` carries the article's slug here."""
-    from chatbot.relevance import Found, passages_from
+    """What ``steps.retrieve`` returns (``relevance.passages_from`` over the top hits, and
+    the best two chunks of the article ``relevance.proposed_article`` names, as
+    ``knowledge.index.proposed`` gives them); the passage's ``url`` carries the article's
+    slug here."""
+    from chatbot.relevance import CHUNKS_PER_PASSAGE, Found, passages_from, proposed_article
 
     scores = matrix @ q_vec
+    order = np.argsort(-scores, kind="stable")
     found = [
         Found(chunks[i][1], chunks[i][0], chunks[i][2], float(scores[i]), int(i))
-        for i in np.argsort(-scores, kind="stable")[: top_k * 3]
+        for i in order[: top_k * 3]
         if scores[i] >= MIN_SCORE
     ]
-    return passages_from(found, top_k=top_k)
+    title = proposed_article(q_vec)
+    proposed = [
+        Found(chunks[i][1], chunks[i][0], chunks[i][2], float(scores[i]), int(i)) for i in order if chunks[i][1] == title
+    ]
+    return passages_from(found, top_k=top_k, proposed=proposed[:CHUNKS_PER_PASSAGE])
 
 
 def rails_first(question: str) -> tuple[str, str | None, str]:

@@ -177,10 +177,12 @@ class Found:
     order: int
 
 
-def passages_from(found: Sequence[Found], *, top_k: int) -> list[Passage]:
+def passages_from(found: Sequence[Found], *, top_k: int, proposed: Sequence[Found] = ()) -> list[Passage]:
     """Retrieval hits (best first) as numbered passages: the ``top_k`` documents in the
     order of their best hit, each with up to CHUNKS_PER_PASSAGE of its hits joined in
-    document order; the passage's score is its best hit's."""
+    document order; the passage's score is its best hit's. ``proposed``: the best chunks
+    of the article the article classifier proposes (``proposed_article``), best first;
+    when retrieval did not find that article, it is one more passage, the last."""
     documents: dict[str, list[Found]] = {}
     for hit in found:
         if hit.title not in documents and len(documents) == top_k:
@@ -188,6 +190,8 @@ def passages_from(found: Sequence[Found], *, top_k: int) -> list[Passage]:
         kept = documents.setdefault(hit.title, [])
         if len(kept) < CHUNKS_PER_PASSAGE:
             kept.append(hit)
+    if proposed and proposed[0].title not in documents:
+        documents[proposed[0].title] = list(proposed[:CHUNKS_PER_PASSAGE])
     passages = []
     for number, hits in enumerate(documents.values(), start=1):
         ordered = sorted(hits, key=lambda h: h.order)
@@ -444,6 +448,17 @@ class ArticleClassifier:
                 bias=np.asarray(stored["bias"], dtype=np.float32),
                 data_sha256=str(stored["data_sha256"]),
             )
+
+
+def proposed_article(q_vec: np.ndarray) -> str:
+    """The title of the article the article classifier finds most likely to answer a
+    question (its vector ``q_vec``, as ``question_vector`` gives it). Retrieval reads
+    chunks one at a time and can miss an article whose words differ from the question's
+    ("I think my toddler swallowed a button battery" did not retrieve the poison-control
+    article); the classifier learned the articles from thousands of patients' questions.
+    The gate still judges the passage as it judges the others."""
+    classifier = load_articles()
+    return classifier.titles[int(np.argmax(classifier.distribution(q_vec)))]
 
 
 @cache

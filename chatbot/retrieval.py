@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -32,6 +33,11 @@ class Hit:
 class _Snapshot:
     ids: tuple[Hashable, ...]
     matrix: np.ndarray  # (n, d) float32, rows L2-normalised
+
+    @cached_property
+    def rows(self) -> dict[Hashable, int]:
+        """Each id's row in ``matrix``."""
+        return {chunk_id: row for row, chunk_id in enumerate(self.ids)}
 
 
 def _normalise(matrix: np.ndarray) -> np.ndarray:
@@ -105,3 +111,16 @@ class VectorIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [Hit(snapshot.ids[i], float(scores[i])) for i in top if scores[i] >= min_score]
+
+    def search_among(self, query: Sequence[float] | np.ndarray, ids: Iterable[Hashable], k: int) -> list[Hit]:
+        """The ``k`` best of the chunks ``ids``, best first, with no score floor (an id not
+        in the index is skipped). Returns [] for a zero query."""
+        snapshot = self._snapshot
+        rows = [snapshot.rows[i] for i in ids if i in snapshot.rows]
+        q = np.asarray(query, dtype=np.float32).reshape(-1)
+        norm = float(np.linalg.norm(q))
+        if not rows or norm == 0.0 or k <= 0:
+            return []
+        scores = snapshot.matrix[rows] @ (q / norm)
+        best = np.argsort(-scores, kind="stable")[:k]
+        return [Hit(snapshot.ids[rows[i]], float(scores[i])) for i in best]

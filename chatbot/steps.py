@@ -18,6 +18,7 @@ from django.conf import settings
 from chatbot import crypto, metrics, policy, record_questions, relevance, responses, selectors, services
 from chatbot.events import event_send
 from chatbot.knowledge.index import article as indexed_article
+from chatbot.knowledge.index import proposed
 from chatbot.knowledge.index import retrieve as search
 from chatbot.models import Conversation, Escalation, Message
 from chatbot.policy import Decision, Route
@@ -325,13 +326,18 @@ def _is_record_question(text: str) -> bool:
 
 
 async def retrieve(turn: Turn, deid: Deidentified) -> list[Passage]:
-    """The best passages, one per document (up to two of its chunks), numbered for citation."""
+    """The best passages, one per document (up to two of its chunks), numbered for
+    citation; and the article the article classifier proposes, when retrieval missed it."""
     # Surrogates ("[NAME_1]") say nothing about the question; retrieval reads it without
     # them, and a Spanish question in English, as the articles are written.
     question = relevance.english_question(deid.text)
     hits = await asyncio.to_thread(search, question, k=settings.RETRIEVAL_TOP_K * 3)
-    found = [relevance.Found(h.title, h.url, h.text, h.score, h.chunk_id) for h in hits]
-    return relevance.passages_from(found, top_k=settings.RETRIEVAL_TOP_K)
+    extra = await asyncio.to_thread(proposed, question, k=relevance.CHUNKS_PER_PASSAGE)
+    return relevance.passages_from(
+        [relevance.Found(h.title, h.url, h.text, h.score, h.chunk_id) for h in hits],
+        top_k=settings.RETRIEVAL_TOP_K,
+        proposed=[relevance.Found(h.title, h.url, h.text, h.score, h.chunk_id) for h in extra],
+    )
 
 
 async def keep_relevant(turn: Turn, deid: Deidentified, passages: list[Passage]) -> list[Passage]:

@@ -16,7 +16,7 @@ from django.core.cache import cache
 
 from chatbot.knowledge.services import VERSION_KEY
 from chatbot.models import Chunk
-from chatbot.relevance import question_vector
+from chatbot.relevance import proposed_article, question_vector
 from chatbot.retrieval import VectorIndex
 
 
@@ -35,6 +35,7 @@ class _State:
     index: VectorIndex | None = None
     chunks: dict[int, tuple[str, str, str]] | None = None
     articles: dict[tuple[str, str], str] | None = None  # (title, url): the chunks in order
+    by_title: dict[str, list[int]] | None = None  # title: its chunks' ids
 
 
 _state = _State()
@@ -73,6 +74,10 @@ def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
         with _lock:
             if _state.index is None or _state.version != version:
                 _state.index, _state.chunks, _state.articles = _load()
+                by_title: dict[str, list[int]] = {}
+                for pk, (title, _, _) in _state.chunks.items():
+                    by_title.setdefault(title, []).append(pk)
+                _state.by_title = by_title
                 _state.version = version
     assert _state.index is not None and _state.chunks is not None
     return _state.index, _state.chunks
@@ -87,6 +92,19 @@ def retrieve(query: str, *, k: int, min_score: float = 0.2) -> list[RetrievedChu
         chunk_id = cast(int, hit.chunk_id)
         found.append(RetrievedChunk(chunk_id, hit.score, *chunks[chunk_id]))
     return found
+
+
+def proposed(query: str, *, k: int) -> list[RetrievedChunk]:
+    """The ``k`` chunks closest to ``query`` (de-identified text) of the article the
+    article classifier proposes for it (``relevance.proposed_article``), best first; []
+    when no indexed document has that title. ``steps.retrieve`` adds them as one more
+    passage when retrieval did not find that article."""
+    index, chunks = current_index()
+    assert _state.by_title is not None
+    q_vec = question_vector(query)
+    title = proposed_article(q_vec)
+    hits = index.search_among(q_vec, _state.by_title.get(title, ()), k)
+    return [RetrievedChunk(cast(int, h.chunk_id), h.score, *chunks[cast(int, h.chunk_id)]) for h in hits]
 
 
 def article(title: str, url: str) -> str:

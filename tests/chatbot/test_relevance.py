@@ -182,6 +182,25 @@ def test_passages_keep_only_the_top_documents() -> None:
     assert [p.title for p in passages] == ["a", "b"] and passages[0].text.count("chunk") == 2
 
 
+def test_the_proposed_article_is_one_more_passage_only_when_retrieval_missed_it() -> None:
+    hits = [_found("a", 0.9, 0), _found("b", 0.8, 0)]
+    proposed = [_found("poison", 0.3, 7), _found("poison", 0.2, 2), _found("poison", 0.1, 4)]
+    passages = relevance.passages_from(hits, top_k=2, proposed=proposed)
+    assert [(p.number, p.title, p.score) for p in passages] == [(1, "a", 0.9), (2, "b", 0.8), (3, "poison", 0.3)]
+    assert passages[2].text == "poison chunk 2.\n\npoison chunk 7."  # its best two, in document order
+    again = relevance.passages_from(hits, top_k=2, proposed=[_found("b", 0.5, 3)])
+    assert [p.title for p in again] == ["a", "b"] and "chunk 3" not in again[1].text
+    assert relevance.passages_from(hits, top_k=2) == relevance.passages_from(hits, top_k=2, proposed=[])
+
+
+def test_the_article_classifier_proposes_the_article_retrieval_missed() -> None:
+    """The question's words ("coin batteries", "tv remote") are not the article's; the
+    classifier, fitted on patients' questions, proposes it all the same."""
+    question = "my 2 yr old may have put one of those little coin batteries from the tv remote in her mouth"
+    q_vec = relevance.question_vector(question)
+    assert relevance.proposed_article(q_vec) == "Poisoning: what to do and how to reach Poison Control"
+
+
 def test_sections_of_a_passage_of_two_chunks() -> None:
     passage = Passage(
         1,

@@ -74,3 +74,11 @@ def test_searches_during_rebuilds_see_a_whole_index() -> None:
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_search_among_ranks_only_the_given_chunks_with_no_floor() -> None:
+    index = VectorIndex([("a", [1.0, 0.0]), ("b", [0.0, 1.0]), ("c", [-1.0, 0.1])], dimensions=2)
+    hits = index.search_among([1.0, 0.0], ["c", "b", "missing"], k=5)
+    assert [h.chunk_id for h in hits] == ["b", "c"] and hits[1].score < 0
+    assert [h.chunk_id for h in index.search_among([1.0, 0.0], ["a", "b", "c"], k=1)] == ["a"]
+    assert index.search_among([0.0, 0.0], ["a"], k=1) == [] and index.search_among([1.0, 0.0], [], k=1) == []
