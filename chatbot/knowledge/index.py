@@ -42,7 +42,9 @@ _state = _State()
 _lock = threading.Lock()
 
 
-def _load() -> tuple[VectorIndex, dict[int, tuple[str, str, str]], dict[tuple[str, str], str]]:
+def _load() -> tuple[
+    VectorIndex, dict[int, tuple[str, str, str]], dict[tuple[str, str], str], dict[str, list[int]]
+]:
     rows = (
         Chunk.objects.filter(document__is_active=True)
         .exclude(document__reviewed_by="")
@@ -54,14 +56,16 @@ def _load() -> tuple[VectorIndex, dict[int, tuple[str, str, str]], dict[tuple[st
     vectors: list[np.ndarray] = []
     meta: dict[int, tuple[str, str, str]] = {}
     parts: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    by_title: dict[str, list[int]] = {}
     for pk, blob, text, title, url, position in rows.iterator(chunk_size=2000):
         ids.append(pk)
         vectors.append(np.frombuffer(bytes(blob), dtype="<f4"))
         meta[pk] = (title, url, text)
         parts.setdefault((title, url), []).append((position, text))
+        by_title.setdefault(title, []).append(pk)
     matrix = np.stack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
     articles = {key: "\n\n".join(text for _, text in sorted(chunks)) for key, chunks in parts.items()}
-    return VectorIndex.from_matrix(ids, matrix), meta, articles
+    return VectorIndex.from_matrix(ids, matrix), meta, articles, by_title
 
 
 def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
@@ -73,11 +77,7 @@ def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
     if _state.index is None or _state.version != version:
         with _lock:
             if _state.index is None or _state.version != version:
-                _state.index, _state.chunks, _state.articles = _load()
-                by_title: dict[str, list[int]] = {}
-                for pk, (title, _, _) in _state.chunks.items():
-                    by_title.setdefault(title, []).append(pk)
-                _state.by_title = by_title
+                _state.index, _state.chunks, _state.articles, _state.by_title = _load()
                 _state.version = version
     assert _state.index is not None and _state.chunks is not None
     return _state.index, _state.chunks
