@@ -18,6 +18,7 @@ from chatbot.extractive import (
     SIGN_OFF,
     _runner_up,
     _runner_up_paragraph,
+    compose,
     extractive_answer,
     grade,
     kind,
@@ -259,15 +260,29 @@ def test_when_to_go_to_the_er_is_answered_with_the_911_list() -> None:
     assert "Call 911" in text and "full sentences" in text, text
 
 
+class _Scores:
+    """A ranker that gives each section of one article a fixed score, by heading."""
+
+    def __init__(self, sections: list[tuple[str, list[str]]], by_heading: dict[str, float]) -> None:
+        self.values = np.array([by_heading.get(h, 0.0) for h, _ in sections])
+
+    def scores(self, features: np.ndarray) -> np.ndarray:
+        assert len(features) == len(self.values)
+        return self.values
+
+
 def test_an_unsure_ranker_says_the_runner_up_section_too() -> None:
     """The ranker chooses between "Is shingles contagious?" (which answers) and "When to
-    get help:" by a small margin. (It chose the second until the spent answers sets 15 to 17
-    trained it; now it chooses the first.) Both are said, the answering one first and the
-    runner-up under its heading, within the length cap and with one citation."""
+    get help:" by less than RUNNER_UP_GAP. (The weighted sum did so on this question until
+    2026-12-07; the network is sure of the first.) Both are said, the chosen one first and
+    the runner-up under its heading, within the length cap and with one citation."""
     question = "I have shingles. Can I pass it to my grandson if I babysit him this weekend?"
     intro = passages_of("shingles")[0]
-    result = extractive_answer(
-        question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article("shingles")
+    article = whole_article("shingles")
+    sections = relevance.sections_of(Passage(intro.number, intro.title, article))
+    unsure = _Scores(sections, {"Is shingles contagious?": 5.0, "When to get help:": 5.0 - RUNNER_UP_GAP / 2})
+    result = compose(
+        question, intro, relevance.passage_embedder(), relevance.question_vector(question), article, unsure
     )
     first, _, also = result.text.partition("\n\n")
     heading, _, said = also.partition("\n")
@@ -275,6 +290,18 @@ def test_an_unsure_ranker_says_the_runner_up_section_too() -> None:
     assert heading == "When to get help:" and said.startswith("Contact your care team"), result.text
     assert len(result.text.split()) <= MAX_WORDS_WITH_RUNNER_UP
     assert result.citations == (intro.number,) and result.text.endswith(f"[{intro.number}]")
+    sure = _Scores(sections, {"Is shingles contagious?": 5.0, "When to get help:": 5.0 - 2 * RUNNER_UP_GAP})
+    alone = compose(question, intro, relevance.passage_embedder(), relevance.question_vector(question), article, sure)
+    assert "When to get help:" not in alone.text and alone.text.startswith("You cannot give someone shingles")
+
+
+def test_the_committed_ranker_answers_the_grandson_question_from_the_contagious_section() -> None:
+    question = "I have shingles. Can I pass it to my grandson if I babysit him this weekend?"
+    intro = passages_of("shingles")[0]
+    result = extractive_answer(
+        question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article("shingles")
+    )
+    assert result.text.startswith("You cannot give someone shingles"), result.text
 
 
 def test_a_runner_up_needs_a_close_score_and_a_unit_that_is_not_a_sign_off() -> None:
