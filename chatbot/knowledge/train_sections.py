@@ -114,12 +114,32 @@ def fit_network(
 ) -> extractive.SectionRanker:
     """A ``SectionRanker`` minimising the weighted mean cross-entropy of the softmax
     over each question's sections (features standardised over every section of every
-    question). Deterministic: one thread, a fixed seed, deterministic kernels."""
+    question). Deterministic: one thread, a fixed seed, deterministic kernels; torch's
+    thread count, kernel choice and random state are put back as they were afterwards."""
     import torch
 
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    rng = torch.random.get_rng_state()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
-    generator = torch.manual_seed(0)
+    try:
+        return _fit_network(groups, weights, data_sha256, hidden, epochs)
+    finally:
+        torch.set_num_threads(threads)
+        torch.use_deterministic_algorithms(deterministic)
+        torch.random.set_rng_state(rng)
+
+
+def _fit_network(
+    groups: Sequence[tuple[np.ndarray, int]],
+    weights: Sequence[float] | None,
+    data_sha256: str,
+    hidden: int,
+    epochs: int,
+) -> extractive.SectionRanker:
+    import torch
+
+    generator = torch.manual_seed(0)  # the layers' initial weights, then the batches' order
     dim = groups[0][0].shape[1]
     rows = np.concatenate([x for x, _ in groups])
     mean, scale = rows.mean(axis=0), rows.std(axis=0) + 1e-6

@@ -86,11 +86,17 @@ def test_the_network_learns_what_a_weighted_sum_cannot() -> None:
     assert accuracy(network) > 0.9 > accuracy(linear) + 0.2
 
 
-def test_the_network_fit_is_deterministic() -> None:
+def test_the_network_fit_is_deterministic_and_leaves_torch_as_it_found_it() -> None:
+    import torch
+
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    rng = torch.random.get_rng_state()
     groups = _and_groups(np.random.default_rng(2), 100)
     first, second = fit_network(groups, epochs=3), fit_network(groups, epochs=3)
     assert np.array_equal(first.hidden_weights, second.hidden_weights)
     assert np.array_equal(first.out_weights, second.out_weights)
+    assert (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()) == (threads, deterministic)
+    assert torch.equal(torch.random.get_rng_state(), rng)
 
 
 def test_the_committed_ranker_round_trips_through_its_json() -> None:
