@@ -58,6 +58,10 @@ SPENT = (
     "answers_test_15",
     "answers_test_16",
     "answers_test_17",
+    "answers_test_18",
+    "answers_test_19",
+    "answers_test_20",
+    "answers_test_21",
 )
 PREFIX = "sqt_"
 

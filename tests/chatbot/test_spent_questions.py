@@ -69,10 +69,10 @@ def test_only_reported_sets_are_spent_and_the_newest_frozen_set_is_never_read() 
     sums = (TESTSETS / "SHA256SUMS").read_text(encoding="utf-8")
     for name in SPENT:
         assert f"{name}.jsonl" in sums, name
-    # answers_test_18 judged the training on sets 15 to 17 (twenty-sixth session), so it is
-    # spent but not training
-    assert {"answers_test_15", "answers_test_16", "answers_test_17"} <= set(SPENT)
-    assert "answers_test_18" not in SPENT
+    # answers_test_22 judged the training on sets 18 to 21 (twenty-seventh session), so it
+    # is spent but not training
+    assert {f"answers_test_{n}" for n in range(15, 22)} <= set(SPENT)
+    assert "answers_test_22" not in SPENT
 
 
 @pytest.mark.slow
@@ -83,5 +83,5 @@ def test_the_committed_files_are_what_the_spent_sets_give(tmp_path: Path) -> Non
     made = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob(f"{PREFIX}*.jsonl")}
     committed = {p.name: p.read_text(encoding="utf-8") for p in OUT.glob(f"{PREFIX}*.jsonl")}
     assert made and made == committed
-    assert any('"id": "at17' in text for text in committed.values())
-    assert not any('"id": "at18' in text for text in committed.values())
+    assert any('"id": "at21' in text for text in committed.values())
+    assert not any('"id": "at22' in text for text in committed.values())
