@@ -212,7 +212,7 @@ class SectionRanker:
     one, and cannot say that a section whose heading, best sentence and the questions
     other patients asked of it all come first is the answer, whatever its size. On
     writers held out of the fit it chose the labelled section more often (section
-    questions 0.729 to 0.821, common questions 0.877 to 0.924; ``held_out_writers`` in
+    questions about 0.72 to 0.82, common questions 0.88 to 0.92; ``held_out_writers`` in
     ``chatbot/data/sections.json``)."""
 
     mean: np.ndarray  # (features,)
