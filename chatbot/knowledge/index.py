@@ -29,22 +29,27 @@ class RetrievedChunk:
     text: str
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    """One load of the index, read whole: a rebuild replaces it, never part of it."""
+
+    index: VectorIndex
+    chunks: dict[int, tuple[str, str, str]]  # id: (title, url, text)
+    articles: dict[tuple[str, str], str]  # (title, url): the chunks in order
+    by_title: dict[str, list[int]]  # title: its chunks' ids
+
+
 @dataclass
 class _State:
     version: str | None = None
-    index: VectorIndex | None = None
-    chunks: dict[int, tuple[str, str, str]] | None = None
-    articles: dict[tuple[str, str], str] | None = None  # (title, url): the chunks in order
-    by_title: dict[str, list[int]] | None = None  # title: its chunks' ids
+    loaded: _Loaded | None = None
 
 
 _state = _State()
 _lock = threading.Lock()
 
 
-def _load() -> tuple[
-    VectorIndex, dict[int, tuple[str, str, str]], dict[tuple[str, str], str], dict[str, list[int]]
-]:
+def _load() -> _Loaded:
     rows = (
         Chunk.objects.filter(document__is_active=True)
         .exclude(document__reviewed_by="")
@@ -65,22 +70,30 @@ def _load() -> tuple[
         by_title.setdefault(title, []).append(pk)
     matrix = np.stack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
     articles = {key: "\n\n".join(text for _, text in sorted(chunks)) for key, chunks in parts.items()}
-    return VectorIndex.from_matrix(ids, matrix), meta, articles, by_title
+    return _Loaded(VectorIndex.from_matrix(ids, matrix), meta, articles, by_title)
 
 
-def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
+def _current() -> _Loaded:
+    """The index as loaded for the knowledge base's current version (loading it when the
+    version changed)."""
     version = cache.get(VERSION_KEY)
     if version is None:  # first start, or the cache was flushed: this process decides
         version = uuid.uuid4().hex
         cache.add(VERSION_KEY, version, timeout=None)
         version = cache.get(VERSION_KEY, version)
-    if _state.index is None or _state.version != version:
+    loaded = _state.loaded
+    if loaded is None or _state.version != version:
         with _lock:
-            if _state.index is None or _state.version != version:
-                _state.index, _state.chunks, _state.articles, _state.by_title = _load()
+            loaded = _state.loaded
+            if loaded is None or _state.version != version:
+                loaded = _state.loaded = _load()
                 _state.version = version
-    assert _state.index is not None and _state.chunks is not None
-    return _state.index, _state.chunks
+    return loaded
+
+
+def current_index() -> tuple[VectorIndex, dict[int, tuple[str, str, str]]]:
+    loaded = _current()
+    return loaded.index, loaded.chunks
 
 
 def retrieve(query: str, *, k: int, min_score: float = 0.2) -> list[RetrievedChunk]:
@@ -99,19 +112,16 @@ def proposed(query: str, *, k: int) -> list[RetrievedChunk]:
     article classifier proposes for it (``relevance.proposed_article``), best first; []
     when no indexed document has that title. ``steps.retrieve`` adds them as one more
     passage when retrieval did not find that article."""
-    index, chunks = current_index()
-    assert _state.by_title is not None
+    loaded = _current()
     q_vec = question_vector(query)
     title = proposed_article(q_vec)
-    hits = index.search_among(q_vec, _state.by_title.get(title, ()), k)
-    return [RetrievedChunk(cast(int, h.chunk_id), h.score, *chunks[cast(int, h.chunk_id)]) for h in hits]
+    hits = loaded.index.search_among(q_vec, loaded.by_title.get(title, ()), k)
+    return [RetrievedChunk(cast(int, h.chunk_id), h.score, *loaded.chunks[cast(int, h.chunk_id)]) for h in hits]
 
 
 def article(title: str, url: str) -> str:
     """The whole text of the document a retrieved passage came from (its chunks in
     order, as ``relevance.passages_from`` joins them), or "" when it is no longer indexed.
     Read from the index the passage was retrieved from: no second version check."""
-    if _state.articles is None:
-        current_index()
-    assert _state.articles is not None
-    return _state.articles.get((title, url), "")
+    loaded = _state.loaded or _current()
+    return loaded.articles.get((title, url), "")
