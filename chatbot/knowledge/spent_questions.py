@@ -1,4 +1,5 @@
-"""Turn the spent frozen answers sets into training questions for the gate and the ranker.
+"""Turn the spent frozen answers sets, and the training sets written from the same brief,
+into training questions for the gate and the ranker.
 
     python -m chatbot.knowledge.spent_questions [--exclude answers_test_6]
 
@@ -11,6 +12,18 @@ section-labelled questions, ``chatbot/knowledge/sections/sqt_<writer>.jsonl``, t
 section ranker (``train_sections``) and the relevance gate and its question bank
 (``relevance.BANK_FILES``, ``train_relevance``) read like the other writers' files.
 A set not in ``SPENT`` (the next frozen one) is never read here.
+
+The training sets in ``chatbot/knowledge/written/`` (``answers_train_*.jsonl``) were
+written for training from ``written/BRIEF_answers_train.md``: the frozen sets' brief,
+with answerable questions only, by eight writers who each read only their brief and a
+random half of the starter articles (never our code, other questions or any test set).
+Each becomes ``questions/kbw_<writer>.jsonl``, labelled the same way, which the gate,
+its question bank and article classifier read (``relevance.BANK_FILES``) and the section
+ranker does not: nearly all of these questions ask for a detail, and with them the
+ranker chose the right section less often for the questions patients ask most
+(``train_sections``, common questions held out: 0.921 without them, 0.907 with them,
+0.915 counted a quarter; 2026-12-07). The fit's seed alone moves that figure by about 0.01,
+so the finding is weak, and it was left at that.
 
 A row that expects an answer gives ``{"slug", "heading", "question", "keywords", "id"}``:
 - ``slug``: the row's own; the first set named none, so there it is the one article
@@ -62,8 +75,14 @@ SPENT = (
     "answers_test_19",
     "answers_test_20",
     "answers_test_21",
+    "answers_test_22",
 )
 PREFIX = "sqt_"
+WRITTEN = REPO / "chatbot" / "knowledge" / "written"
+# The written sets teach the gate, its question bank and article classifier (``kb*``
+# files, ``relevance.BANK_FILES``), not the section ranker: see the module's docstring.
+WRITTEN_OUT = REPO / "chatbot" / "knowledge" / "questions"
+WRITTEN_PREFIX = "kbw_"
 
 
 def _writer(row_id: str) -> str:
@@ -114,7 +133,10 @@ def articles_by_section() -> tuple[dict[str, list[tuple[str, str]]], dict[str, s
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--exclude", action="append", default=[], help="a spent set to leave out")
-    parser.add_argument("--out", type=Path, default=OUT, help="the folder to write to")
+    parser.add_argument("--out", type=Path, default=OUT, help="the folder to write the spent sets' files to")
+    parser.add_argument(
+        "--written-out", type=Path, default=WRITTEN_OUT, help="the folder to write the written sets' files to"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -122,27 +144,39 @@ def main(argv: Sequence[str] | None = None) -> None:
     django.setup()
 
     articles, titles = articles_by_section()
-    for old in args.out.glob(f"{PREFIX}*.jsonl"):
-        old.unlink()
+    spent = [TESTSETS / f"{name}.jsonl" for name in SPENT if name not in args.exclude]
+    written = sorted(WRITTEN.glob("answers_train_*.jsonl"))
+    for paths, prefix, out, what in (
+        (spent, PREFIX, args.out, "spent"),
+        (written, WRITTEN_PREFIX, args.written_out, "written training"),
+    ):
+        read, by_writer = _labelled(paths, articles, titles)
+        for old in out.glob(f"{prefix}*.jsonl"):
+            old.unlink()
+        for writer, rows in sorted(by_writer.items()):
+            with (out / f"{prefix}{writer}.jsonl").open("w", encoding="utf-8") as handle:
+                for row in rows:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        kept = sum(len(r) for r in by_writer.values())
+        sectioned = sum(r["heading"] is not None for rows in by_writer.values() for r in rows)
+        print(f"{read} {what} rows read; {kept} kept from {len(by_writer)} writers, {sectioned} with one section")
+
+
+def _labelled(
+    paths: Sequence[Path], articles: dict[str, list[tuple[str, str]]], titles: dict[str, str]
+) -> tuple[int, dict[str, list[dict[str, Any]]]]:
+    """The rows of ``paths`` read, and the training rows they give by writer."""
     by_writer: dict[str, list[dict[str, Any]]] = {}
     read = 0
-    for name in SPENT:
-        if name in args.exclude:
-            continue
-        for line in (TESTSETS / f"{name}.jsonl").open(encoding="utf-8"):
+    for path in paths:
+        for line in path.open(encoding="utf-8"):
             if line.strip():
                 read += 1
                 row = json.loads(line)
                 out = label(row, articles, titles)
                 if out is not None:
                     by_writer.setdefault(_writer(row["id"]), []).append(out)
-    for writer, rows in sorted(by_writer.items()):
-        with (args.out / f"{PREFIX}{writer}.jsonl").open("w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-    kept = sum(len(r) for r in by_writer.values())
-    sectioned = sum(r["heading"] is not None for rows in by_writer.values() for r in rows)
-    print(f"{read} spent rows read; {kept} kept from {len(by_writer)} writers, {sectioned} with one section")
+    return read, by_writer
 
 
 if __name__ == "__main__":

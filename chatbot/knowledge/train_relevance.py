@@ -68,7 +68,8 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[2]
 # Every question names its article: those written for the gate (``questions/kb*``) and
 # those written for the section ranker (``sections/sq*``, nine more writers; ``sqt_*``,
-# the spent frozen answers sets). They are also the gate's question bank, so they are
+# the spent frozen answers sets; ``questions/kbw_*``, the training sets written from
+# their brief). They are also the gate's question bank, so they are
 # defined once, in ``relevance``.
 QUESTIONS = BANK_FILES
 TOP_K = 4

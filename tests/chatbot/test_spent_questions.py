@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from chatbot.knowledge import spent_questions
-from chatbot.knowledge.spent_questions import OUT, PREFIX, SPENT, TESTSETS, label
+from chatbot.knowledge.spent_questions import (
+    OUT,
+    PREFIX,
+    SPENT,
+    TESTSETS,
+    WRITTEN,
+    WRITTEN_OUT,
+    WRITTEN_PREFIX,
+    label,
+)
 
 ARTICLES = {
     "flu-vaccine": [
@@ -69,19 +79,37 @@ def test_only_reported_sets_are_spent_and_the_newest_frozen_set_is_never_read() 
     sums = (TESTSETS / "SHA256SUMS").read_text(encoding="utf-8")
     for name in SPENT:
         assert f"{name}.jsonl" in sums, name
-    # answers_test_22 judged the training on sets 18 to 21 (twenty-seventh session), so it
-    # is spent but not training
-    assert {f"answers_test_{n}" for n in range(15, 22)} <= set(SPENT)
-    assert "answers_test_22" not in SPENT
+    # answers_test_23 judges the training on set 22 and the written training sets
+    # (twenty-eighth session), so it is never training
+    assert {f"answers_test_{n}" for n in range(15, 23)} <= set(SPENT)
+    assert "answers_test_23" not in SPENT
 
 
 @pytest.mark.slow
 def test_the_committed_files_are_what_the_spent_sets_give(tmp_path: Path) -> None:
     """Committed data derived by committed code: regenerating changes nothing.
     ``python -m chatbot.knowledge.spent_questions``, then re-train the gate and ranker."""
-    spent_questions.main(["--out", str(tmp_path)])
-    made = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob(f"{PREFIX}*.jsonl")}
-    committed = {p.name: p.read_text(encoding="utf-8") for p in OUT.glob(f"{PREFIX}*.jsonl")}
-    assert made and made == committed
-    assert any('"id": "at21' in text for text in committed.values())
-    assert not any('"id": "at22' in text for text in committed.values())
+    spent_questions.main(["--out", str(tmp_path), "--written-out", str(tmp_path)])
+    for prefix, folder in ((PREFIX, OUT), (WRITTEN_PREFIX, WRITTEN_OUT)):
+        made = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob(f"{prefix}*.jsonl")}
+        committed = {p.name: p.read_text(encoding="utf-8") for p in folder.glob(f"{prefix}*.jsonl")}
+        assert made and made == committed, prefix
+    # the written sets teach the gate and its bank, not the section ranker
+    assert not list(OUT.glob(f"{WRITTEN_PREFIX}*"))
+    spent = "".join(p.read_text(encoding="utf-8") for p in OUT.glob(f"{PREFIX}*.jsonl"))
+    assert '"id": "at22' in spent and '"id": "at23' not in spent
+
+
+def test_the_written_training_sets_are_answerable_rows_from_their_own_writers() -> None:
+    """Written for training from their own brief, never a frozen set: each id names
+    its writer, every row expects an answer and names its article."""
+    paths = sorted(WRITTEN.glob("answers_train_*.jsonl"))
+    assert len(paths) == 8
+    sums = (TESTSETS / "SHA256SUMS").read_text(encoding="utf-8")
+    for path in paths:
+        assert path.name not in sums
+        rows = [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+        writer = path.stem.removeprefix("answers_train_")
+        assert len(rows) >= 100, path.name
+        assert {r["id"].rsplit("-", 1)[0] for r in rows} == {f"atr{writer}"}
+        assert all(r["expect"] == "answer" and r["slug"] and r["keywords"] for r in rows), path.name
