@@ -49,9 +49,9 @@ KNOWLEDGE = Path(__file__).resolve().parent / "knowledge"
 # The question bank: patient-register questions, each naming the starter article that
 # answers it (written for the gate, ``questions/kb*``, and for the section ranker,
 # ``sections/sq*``: sixteen writers; ``sections/sqt_*`` are the spent frozen answers
-# sets, ``spent_questions.SPENT``, 25 more; ``questions/kbw_*`` the training sets written
-# from their brief, ``spent_questions.WRITTEN``, eight more, which the section ranker does
-# not read). The gate's training reads the same files.
+# sets, ``spent_questions.SPENT``; ``questions/kbw_*`` the training sets written from
+# their brief, ``spent_questions.WRITTEN``, which the section ranker does not read). The
+# gate's training reads the same files.
 BANK_FILES = sorted((KNOWLEDGE / "questions").glob("kb*.jsonl")) + sorted(
     (KNOWLEDGE / "sections").glob("sq*.jsonl")
 )

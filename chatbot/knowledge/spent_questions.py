@@ -16,7 +16,8 @@ A set not in ``SPENT`` (the next frozen one) is never read here.
 The training sets in ``chatbot/knowledge/written/`` (``answers_train_*.jsonl``) were
 written for training from ``written/BRIEF_answers_train.md``: the frozen sets' brief,
 with answerable questions only, by eight writers who each read only their brief and a
-random half of the starter articles (never our code, other questions or any test set).
+random half of the starter articles (never our code, other questions or any test set;
+``written/pending/`` holds eight more sets, judged and not kept, and is not read).
 Each becomes ``questions/kbw_<writer>.jsonl``, labelled the same way, which the gate,
 its question bank and article classifier read (``relevance.BANK_FILES``) and the section
 ranker does not: nearly all of these questions ask for a detail, and with them the

@@ -79,8 +79,8 @@ def test_only_reported_sets_are_spent_and_the_newest_frozen_set_is_never_read() 
     sums = (TESTSETS / "SHA256SUMS").read_text(encoding="utf-8")
     for name in SPENT:
         assert f"{name}.jsonl" in sums, name
-    # answers_test_23 judges the training on set 22 and the written training sets
-    # (twenty-eighth session), so it is never training
+    # answers_test_23 judged the training on set 22 and the written training sets, and
+    # _24 and _25 judged later changes (twenty-eighth session): spent, not yet training
     assert {f"answers_test_{n}" for n in range(15, 23)} <= set(SPENT)
     assert "answers_test_23" not in SPENT
 
