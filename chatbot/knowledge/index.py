@@ -31,25 +31,21 @@ class RetrievedChunk:
 
 @dataclass(frozen=True)
 class _Loaded:
-    """One load of the index, read whole: a rebuild replaces it, never part of it."""
+    """One load of the index, for one knowledge-base version, read whole: a rebuild
+    replaces it, never part of it."""
 
+    version: str
     index: VectorIndex
     chunks: dict[int, tuple[str, str, str]]  # id: (title, url, text)
     articles: dict[tuple[str, str], str]  # (title, url): the chunks in order
     by_title: dict[str, list[int]]  # title: its chunks' ids
 
 
-@dataclass
-class _State:
-    version: str | None = None
-    loaded: _Loaded | None = None
-
-
-_state = _State()
+_loaded: _Loaded | None = None
 _lock = threading.Lock()
 
 
-def _load() -> _Loaded:
+def _load(version: str) -> _Loaded:
     rows = (
         Chunk.objects.filter(document__is_active=True)
         .exclude(document__reviewed_by="")
@@ -70,24 +66,24 @@ def _load() -> _Loaded:
         by_title.setdefault(title, []).append(pk)
     matrix = np.stack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
     articles = {key: "\n\n".join(text for _, text in sorted(chunks)) for key, chunks in parts.items()}
-    return _Loaded(VectorIndex.from_matrix(ids, matrix), meta, articles, by_title)
+    return _Loaded(version, VectorIndex.from_matrix(ids, matrix), meta, articles, by_title)
 
 
 def _current() -> _Loaded:
     """The index as loaded for the knowledge base's current version (loading it when the
     version changed)."""
+    global _loaded
     version = cache.get(VERSION_KEY)
     if version is None:  # first start, or the cache was flushed: this process decides
         version = uuid.uuid4().hex
         cache.add(VERSION_KEY, version, timeout=None)
         version = cache.get(VERSION_KEY, version)
-    loaded = _state.loaded
-    if loaded is None or _state.version != version:
+    loaded = _loaded
+    if loaded is None or loaded.version != version:
         with _lock:
-            loaded = _state.loaded
-            if loaded is None or _state.version != version:
-                loaded = _state.loaded = _load()
-                _state.version = version
+            loaded = _loaded
+            if loaded is None or loaded.version != version:
+                loaded = _loaded = _load(version)
     return loaded
 
 
@@ -123,5 +119,5 @@ def article(title: str, url: str) -> str:
     """The whole text of the document a retrieved passage came from (its chunks in
     order, as ``relevance.passages_from`` joins them), or "" when it is no longer indexed.
     Read from the index the passage was retrieved from: no second version check."""
-    loaded = _state.loaded or _current()
+    loaded = _loaded or _current()
     return loaded.articles.get((title, url), "")
