@@ -33,6 +33,11 @@ Figures (JSON):
 - ``grade_median``/``grade_max``, ``words_median``/``words_max`` of the answers given;
 - ``latency_ms``: p50/p95 of the relevance gate plus composition (retrieval apart), on a warm process.
 
+``--max-words N`` and ``--max-units N`` run the current tree with the extractive length
+cap set to ``N`` in place of ``chatbot.extractive.MAX_WORDS`` and ``MAX_UNITS`` (the
+baseline keeps its own), so that each point of the grid the cap was chosen from is one
+command; the report names the cap it ran with (``length_cap``).
+
 ``--baseline REF`` also runs git ``REF``'s whole answering path (its retrieval, gate,
 model file and extractive answer, e.g. ``main``) on the same rows, in a copy of that
 tree (``git archive``) run by this interpreter right after the current one, for a
@@ -43,6 +48,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -52,7 +58,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +150,24 @@ def _retrieve(
         Found(chunks[i][1], chunks[i][0], chunks[i][2], float(scores[i]), int(i)) for i in order if chunks[i][1] == title
     ]
     return passages_from(found, top_k=top_k, proposed=proposed[:CHUNKS_PER_PASSAGE])
+
+
+@contextlib.contextmanager
+def length_cap(max_words: int | None = None, max_units: int | None = None) -> Iterator[dict[str, int]]:
+    """The extractive length cap, ``MAX_WORDS`` and ``MAX_UNITS``, set to the values given
+    (the committed ones where None) for the duration; yields the cap in force."""
+    from chatbot import extractive
+
+    saved = extractive.MAX_WORDS, extractive.MAX_UNITS
+    for value in (max_words, max_units):
+        if value is not None and value < 1:
+            raise ValueError("a length cap must be at least 1")
+    extractive.MAX_WORDS = saved[0] if max_words is None else max_words
+    extractive.MAX_UNITS = saved[1] if max_units is None else max_units
+    try:
+        yield {"max_words": extractive.MAX_WORDS, "max_units": extractive.MAX_UNITS}
+    finally:
+        extractive.MAX_WORDS, extractive.MAX_UNITS = saved
 
 
 def rails_first(question: str) -> tuple[str, str | None, str]:
@@ -278,7 +302,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--input-rails", action="store_true", help="run the input rails first, as the chat does"
     )
+    parser.add_argument("--max-words", type=int, default=None, help="the extractive MAX_WORDS for this run")
+    parser.add_argument("--max-units", type=int, default=None, help="the extractive MAX_UNITS for this run")
     args = parser.parse_args(argv)
+    for name in ("max_words", "max_units"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["LLM_BACKEND"] = "extractive"
@@ -291,8 +320,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     embed(["warm up"])
     load = os.getloadavg()
     report: dict[str, Any] = {"data": str(args.data), "load_average": [round(x, 2) for x in load]}
-    predictions = run_current(rows, embed, input_rails=args.input_rails)
+    with length_cap(args.max_words, args.max_units) as cap:
+        predictions = run_current(rows, embed, input_rails=args.input_rails)
     report["current"] = score(rows, predictions)
+    report["current"]["length_cap"] = cap
     if args.input_rails:
         report["current"]["rails_outcomes"] = dict(Counter(p["rails"] for p in predictions))
     if args.baseline:

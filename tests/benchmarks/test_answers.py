@@ -71,3 +71,32 @@ def test_with_input_rails_a_diagnosis_request_keeps_its_notice_before_the_answer
     )
     assert outcome == "flag:diagnosis_request" and template is None
     assert preface.startswith("I can't diagnose what's going on, but your care team can.")
+
+
+def test_a_length_cap_given_on_the_command_line_shortens_the_answer_and_is_restored() -> None:
+    """``--max-words``/``--max-units`` reach the composer for the run (``length_cap``), and
+    the committed cap is back afterwards, so the grid the cap was chosen from is one
+    command per point."""
+    import numpy as np
+
+    from chatbot import extractive
+    from guardrails.base import Passage
+
+    units = [f"Sentence number {i} says one plain thing about colds." for i in range(12)]
+    passage = Passage(number=1, title="Colds", text=" ".join(units), url="colds")
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return np.ones((len(texts), 3), dtype=np.float32) / np.sqrt(3)
+
+    q_vec = np.ones(3, dtype=np.float32) / np.sqrt(3)
+    hand = extractive.LinearRanker(extractive.HAND_WEIGHTS)
+    committed = extractive.MAX_WORDS, extractive.MAX_UNITS
+    full = extractive.compose("what about colds", passage, embed, q_vec, section_ranker=hand)
+    with answers.length_cap(max_units=2) as cap:
+        short = extractive.compose("what about colds", passage, embed, q_vec, section_ranker=hand)
+    assert cap == {"max_words": committed[0], "max_units": 2}
+    assert short.text.count("Sentence number") == 2 < full.text.count("Sentence number")
+    assert (extractive.MAX_WORDS, extractive.MAX_UNITS) == committed
+    with pytest.raises(ValueError, match="at least 1"), answers.length_cap(max_words=0):
+        pass
+    assert (extractive.MAX_WORDS, extractive.MAX_UNITS) == committed
