@@ -304,11 +304,28 @@ def test_the_committed_ranker_answers_the_grandson_question_from_the_contagious_
     assert result.text.startswith("You cannot give someone shingles"), result.text
 
 
+def test_the_runner_up_has_room_beside_a_full_length_answer() -> None:
+    """How long to press on a cut: the committed ranker chooses when a cut needs
+    stitches (a 100-word answer) and ranks "How do I stop a cut from bleeding?" second.
+    With 130 words in all (until 2026-12-07) the runner-up did not fit and the answer
+    never said how long; with MAX_WORDS_WITH_RUNNER_UP it does, under its own heading."""
+    question = "sliced my thumb on a can lid, how long should i keep pressing on it"
+    intro = passages_of("cuts-and-scrapes")[0]
+    result = extractive_answer(
+        question, [intro], relevance.passage_embedder(), relevance.question_vector(question),
+        whole_article("cuts-and-scrapes"),
+    )
+    first, _, also = result.text.partition("\n\n")
+    assert len(first.split()) > 130 - len(also.split()), result.text  # would not have fitted before
+    assert also.startswith("How do I stop a cut from bleeding?\n") and "10 minutes" in also, result.text
+    assert len(result.text.split()) <= MAX_WORDS_WITH_RUNNER_UP and result.citations == (intro.number,)
+
+
 def test_a_runner_up_needs_a_close_score_and_a_unit_that_is_not_a_sign_off() -> None:
     spans = [(0, 2), (2, 4), (4, 5)]
     unit_match = np.array([0.5, 0.6, 0.2, 0.7, -np.inf])
-    assert _runner_up(np.array([3.0, 3.0 - RUNNER_UP_GAP, 0.0]), unit_match, spans, 0) == (1, 1)
-    assert _runner_up(np.array([3.0, 2.9 - RUNNER_UP_GAP, 0.0]), unit_match, spans, 0) is None
+    assert _runner_up(np.array([3.0, 3.0 - RUNNER_UP_GAP, -RUNNER_UP_GAP]), unit_match, spans, 0) == (1, 1)
+    assert _runner_up(np.array([3.0, 2.9 - RUNNER_UP_GAP, -RUNNER_UP_GAP]), unit_match, spans, 0) is None
     # the runner-up is a sign-off alone: nothing to add
     assert _runner_up(np.array([3.0, 0.0, 2.9]), unit_match, spans, 0) is None
     assert _runner_up(np.array([3.0]), unit_match[:2], spans[:1], 0) is None
