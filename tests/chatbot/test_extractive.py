@@ -306,7 +306,7 @@ def test_the_committed_ranker_answers_the_grandson_question_from_the_contagious_
 
 def test_the_runner_up_has_room_beside_a_full_length_answer() -> None:
     """How long to press on a cut: the committed ranker chooses when a cut needs
-    stitches (a 100-word answer) and ranks "How do I stop a cut from bleeding?" second.
+    stitches (a 104-word answer) and ranks "How do I stop a cut from bleeding?" second.
     With 130 words in all (until 2026-12-07) the runner-up did not fit and the answer
     never said how long; with MAX_WORDS_WITH_RUNNER_UP it does, under its own heading."""
     question = "sliced my thumb on a can lid, how long should i keep pressing on it"
