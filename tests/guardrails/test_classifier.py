@@ -359,6 +359,25 @@ def test_the_spanish_emergency_rows_teach_the_emergency_head_alone_and_their_eme
     assert ordinary and not any(r.text.rstrip(".") in c for r in ordinary for c in copies)
 
 
+def test_the_spanish_emergency_rows_and_their_copies_train_no_english_head() -> None:
+    """Refitting the English heads (or the whole adapter) leaves out the Spanish emergency
+    writers' rows, their question copies and their rewrites, as the committed English
+    heads were fitted without them; every other training row is read."""
+    from guardrails.train_classifier import QUESTION_COPY, SPANISH_EMERGENCY, english_training, load_rows
+
+    rows = load_rows()
+    read = set(english_training(rows))
+    left_out = [i for i, r in enumerate(rows) if r.split == "train" and i not in read]
+    assert read <= {i for i, r in enumerate(rows) if r.split == "train"}
+    assert left_out and all((rows[i].origin or rows[i].source) in SPANISH_EMERGENCY for i in left_out)
+    assert not any(rows[i].source in SPANISH_EMERGENCY for i in read)
+    copies = [i for i, r in enumerate(rows) if r.source == QUESTION_COPY]
+    assert any(rows[i].origin in SPANISH_EMERGENCY for i in copies)  # some copies are theirs...
+    assert any(i in read for i in copies if rows[i].origin not in SPANISH_EMERGENCY)  # ...the rest are read
+    others = {i for i, r in enumerate(rows) if r.split == "train" and (r.origin or r.source) not in SPANISH_EMERGENCY}
+    assert read == others and len(read) > 40_000
+
+
 def test_the_spanish_injection_rows_train_the_spanish_injection_head() -> None:
     """The Spanish injection writers' rows (``SPANISH_INJECTION``) that read as Spanish
     are rows of the Spanish injection head, attempts and ordinary messages both, and of
