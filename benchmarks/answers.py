@@ -152,16 +152,20 @@ def _retrieve(
     return passages_from(found, top_k=top_k, proposed=proposed[:CHUNKS_PER_PASSAGE])
 
 
+def check_length_cap(max_words: int | None, max_units: int | None) -> None:
+    """Raises ValueError unless each value given is at least 1."""
+    if any(value is not None and value < 1 for value in (max_words, max_units)):
+        raise ValueError("a length cap must be at least 1")
+
+
 @contextlib.contextmanager
 def length_cap(max_words: int | None = None, max_units: int | None = None) -> Iterator[dict[str, int]]:
     """The extractive length cap, ``MAX_WORDS`` and ``MAX_UNITS``, set to the values given
     (the committed ones where None) for the duration; yields the cap in force."""
     from chatbot import extractive
 
+    check_length_cap(max_words, max_units)
     saved = extractive.MAX_WORDS, extractive.MAX_UNITS
-    for value in (max_words, max_units):
-        if value is not None and value < 1:
-            raise ValueError("a length cap must be at least 1")
     extractive.MAX_WORDS = saved[0] if max_words is None else max_words
     extractive.MAX_UNITS = saved[1] if max_units is None else max_units
     try:
@@ -305,9 +309,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--max-words", type=int, default=None, help="the extractive MAX_WORDS for this run")
     parser.add_argument("--max-units", type=int, default=None, help="the extractive MAX_UNITS for this run")
     args = parser.parse_args(argv)
-    for name in ("max_words", "max_units"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    try:  # before the minutes of start-up that ``length_cap`` would otherwise fail after
+        check_length_cap(args.max_words, args.max_units)
+    except ValueError as error:
+        parser.error(f"--max-words and --max-units: {error}")
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["LLM_BACKEND"] = "extractive"
