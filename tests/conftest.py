@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import os
+import sys
+import threading
+import traceback
 from pathlib import Path
 
 import pytest
+import pytest_timeout
 
 # `pytest` alone behaves like `make test`: tasks in-process, no background model
 # loading, no connections kept open by worker threads.
@@ -26,3 +30,30 @@ def benchmarks_dir() -> Path:
     if not BENCHMARKS.is_dir():
         pytest.skip(f"benchmarks not found at {BENCHMARKS}")
     return BENCHMARKS
+
+
+def _where_threads_are(frames_per_thread: int = 4) -> str:
+    """Each thread's innermost frames, in one line: CI prints only the end of its log, so
+    a hung test's summary line must say where it hung (the full stacks go to stderr)."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    parts = []
+    for ident, frame in sys._current_frames().items():
+        stack = [
+            f for f in traceback.extract_stack(frame) if not f.filename.endswith(("pytest_timeout.py", "conftest.py"))
+        ]
+        where = " < ".join(
+            f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack[-frames_per_thread:])
+        )
+        parts.append(f"[{names.get(ident, ident)}] {where}")
+    return "; ".join(parts)
+
+
+def _timeout_with_where(item: pytest.Item, settings: object) -> None:
+    __tracebackhide__ = True
+    terminal = item.config.get_terminal_writer()
+    pytest_timeout.dump_stacks(terminal)
+    pytest.fail(pytest_timeout.PYTEST_FAILURE_MESSAGE % settings.timeout + " Threads: " + _where_threads_are())  # type: ignore[attr-defined]
+
+
+# pytest-timeout's signal handler looks this name up when the alarm fires.
+pytest_timeout.timeout_sigalrm = _timeout_with_where

@@ -34,7 +34,9 @@ async def test_only_staff_may_connect(who, close_code) -> None:
     user = await sync_to_async(PatientFactory)() if who == "patient" else None
     communicator = await _portal(user)
     assert json.loads(await communicator.receive_from(timeout=10))["type"] == "error"
-    assert (await communicator.receive_output())["code"] == close_code
+    closed = await communicator.receive_output(timeout=10)
+    assert closed["type"] == "websocket.close" and closed["code"] == close_code
+    await communicator.disconnect(timeout=10)  # the consumer's task ends inside the test
 
 
 async def test_every_open_page_gets_new_escalations_and_claims_live() -> None:
