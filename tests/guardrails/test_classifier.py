@@ -310,8 +310,8 @@ def test_the_help_tier_takes_either_head_for_a_spanish_message(
     [
         (0.0, 0.9, Action.ESCALATE),  # the English head's 911 reading stands
         (0.9, 0.55, Action.ESCALATE),  # the Spanish head's, where the English head flags
-        (0.85, 0.0, Action.FLAG),  # the Spanish head's alone: the urgent-care flag
-        (0.95, 0.0, Action.ESCALATE),  # ... unless it is sure (LONE_SPANISH_ESCALATES_AT)
+        (0.85, 0.0, Action.ESCALATE),  # the Spanish head's alone: 911 too (no guard since the thirtieth session)
+        (0.7, 0.0, Action.ESCALATE),
         (0.55, 0.0, Action.FLAG),  # the higher reading's flag
         (0.0, 0.0, Action.ALLOW),
     ],
