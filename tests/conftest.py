@@ -5,6 +5,7 @@ import sys
 import threading
 import traceback
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_timeout
@@ -32,15 +33,17 @@ def benchmarks_dir() -> Path:
     return BENCHMARKS
 
 
+_HERE = __file__
+
+
 def _where_threads_are(frames_per_thread: int = 4) -> str:
     """Each thread's innermost frames, in one line: CI prints only the end of its log, so
     a hung test's summary line must say where it hung (the full stacks go to stderr)."""
     names = {t.ident: t.name for t in threading.enumerate()}
     parts = []
     for ident, frame in sys._current_frames().items():
-        stack = [
-            f for f in traceback.extract_stack(frame) if not f.filename.endswith(("pytest_timeout.py", "conftest.py"))
-        ]
+        # Less the alarm's own frames: pytest-timeout's and this handler's.
+        stack = [f for f in traceback.extract_stack(frame) if f.filename not in (_HERE, pytest_timeout.__file__)]
         where = " < ".join(
             f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack[-frames_per_thread:])
         )
@@ -48,11 +51,11 @@ def _where_threads_are(frames_per_thread: int = 4) -> str:
     return "; ".join(parts)
 
 
-def _timeout_with_where(item: pytest.Item, settings: object) -> None:
+def _timeout_with_where(item: pytest.Item, settings: Any) -> None:
     __tracebackhide__ = True
     terminal = item.config.get_terminal_writer()
     pytest_timeout.dump_stacks(terminal)
-    pytest.fail(pytest_timeout.PYTEST_FAILURE_MESSAGE % settings.timeout + " Threads: " + _where_threads_are())  # type: ignore[attr-defined]
+    pytest.fail(pytest_timeout.PYTEST_FAILURE_MESSAGE % settings.timeout + " Threads: " + _where_threads_are())
 
 
 # pytest-timeout's signal handler looks this name up when the alarm fires.
