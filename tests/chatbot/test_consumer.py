@@ -12,6 +12,7 @@ from rest_framework.authtoken.models import Token
 from chatbot.models import Escalation, Message
 from config.asgi import application
 from tests.factories import ConversationFactory, PatientFactory, UserFactory
+from tests.sockets import close_code
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("no_rails")]
 
@@ -41,15 +42,6 @@ async def _ready(communicator: WebsocketCommunicator) -> dict:
     event = json.loads(await communicator.receive_from(timeout=10))
     assert event["type"] == "ready"
     return event
-
-
-async def _close_code(communicator: WebsocketCommunicator) -> int:
-    """The code the server closed with. The communicator is then shut down, so the
-    consumer's task ends inside the test, not when its event loop is torn down."""
-    closed = await communicator.receive_output(timeout=10)
-    assert closed["type"] == "websocket.close"
-    await communicator.disconnect(timeout=10)
-    return int(closed["code"])
 
 
 async def test_it_accepts_streams_and_replies(scripted_model) -> None:
@@ -155,7 +147,7 @@ async def test_it_closes_unauthenticated_sockets_with_4401() -> None:
     assert connected
     event = json.loads(await communicator.receive_from(timeout=10))
     assert event["code"] == "unauthenticated"
-    assert await _close_code(communicator) == 4401
+    assert await close_code(communicator) == 4401
 
 
 async def test_it_closes_a_bad_token_with_4401() -> None:
@@ -164,7 +156,7 @@ async def test_it_closes_a_bad_token_with_4401() -> None:
     )
     await communicator.connect(timeout=10)
     assert json.loads(await communicator.receive_from(timeout=10))["code"] == "unauthenticated"
-    assert await _close_code(communicator) == 4401
+    assert await close_code(communicator) == 4401
 
 
 async def test_it_closes_non_patients_with_4403() -> None:
@@ -173,7 +165,7 @@ async def test_it_closes_non_patients_with_4403() -> None:
     clinician = await sync_to_async(UserFactory)(roles=["clinician"])
     communicator = await _connect(clinician)
     assert json.loads(await communicator.receive_from(timeout=10))["code"] == "forbidden"
-    assert await _close_code(communicator) == 4403
+    assert await close_code(communicator) == 4403
 
 
 async def test_a_patient_cannot_open_another_patients_conversation() -> None:
@@ -182,7 +174,7 @@ async def test_a_patient_cannot_open_another_patients_conversation() -> None:
     other = await sync_to_async(ConversationFactory)()
     communicator = await _connect(await _sync_patient(), path=f"/ws/chat/?conversation={other.pk}")
     assert json.loads(await communicator.receive_from(timeout=10))["code"] == "not_found"
-    assert await _close_code(communicator) == 4404
+    assert await close_code(communicator) == 4404
 
 
 async def test_a_browser_origin_must_be_an_allowed_host() -> None:
