@@ -2,6 +2,7 @@
 
     python -m benchmarks.load --sockets 1000 --patients 200 [--web 2] [--workers 1]
                               [--worker-nice 19] [--profile 30] [--gc-trace]
+                              [--client lean|aiohttp]
 
 Opens ``--sockets`` authenticated sockets, each on a new conversation, sends one
 message on every socket at once, and waits for each message's final event (a
@@ -33,6 +34,14 @@ message on every socket at once, and waits for each message's final event (a
 This process collects its garbage and freezes what is left (``gc.freeze``) just before
 the burst, so that it writes the frames without stopping for a full collection.
 
+It shares the machine's cores with the stack it measures, so its own CPU is taken from
+the server's. ``--client lean`` (the default, ``benchmarks/wsclient.py``) opens every
+socket before the burst, then writes each pre-encoded frame with one ``send`` and reads
+every socket in one ``epoll`` loop; ``--client aiohttp`` runs one aiohttp coroutine a
+socket, as every run before 2026-12-07's thirty-first session did. Both speak the same
+protocol to the same server; ``accept_phase.cpu_ms_per_message.load_generator`` says
+what each cost.
+
 ``--profile S`` records a worker with py-spy for S seconds under the burst and
 writes a flame graph (SVG) under ``var/``; ``--profile-web S`` records one web
 process from the moment the burst is sent, as collapsed stacks (text) under ``var/``.
@@ -46,6 +55,8 @@ import gc
 import json
 import math
 import os
+import selectors
+import socket
 import statistics
 import subprocess
 import sys
@@ -54,10 +65,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import gctrace
+from benchmarks import gctrace, wsclient
 from benchmarks.stack import REPO, Stack, cpu_seconds_by_role, pids_by_role, rss_by_process_type
 
 QUESTIONS = [
@@ -87,7 +100,9 @@ class Client:
     def __init__(self, index: int, token: str) -> None:
         self.index = index
         self.token = token
-        self.ws: Any = None
+        self.ws: Any = None  # the aiohttp client's socket
+        self.sock: socket.socket | None = None  # the lean client's
+        self.reader: wsclient.FrameReader | None = None
         self.open_error: str | None = None
         self.sent_at = math.nan
         self.written_at = math.nan
@@ -97,6 +112,27 @@ class Client:
         self.final: dict[str, Any] | None = None
         self.final_at = math.nan
         self.closed_code: int | None = None
+
+    def frame(self) -> str:
+        return json.dumps(
+            {
+                "type": "message",
+                "text": QUESTIONS[self.index % len(QUESTIONS)],
+                "client_id": f"load-{self.index}",
+            }
+        )
+
+    def on_event(self, event: dict[str, Any], now: float) -> bool:
+        """Records one event from the server; True when it is the message's last."""
+        if event["type"] == "accepted":
+            self.accepted_s, self.accepted_at = now - self.sent_at, now
+            return False
+        # A reply, an error about the stored message, or an error before the message was
+        # stored (e.g. rate_limited): each ends the message.
+        if event["type"] in ("reply", "error"):
+            self.final, self.final_at = event, now
+            return True
+        return False
 
     async def open(self, session: Any, url: str) -> None:
         try:
@@ -114,13 +150,8 @@ class Client:
     async def send_and_wait(self, deadline: float) -> None:
         import aiohttp
 
-        frame = {
-            "type": "message",
-            "text": QUESTIONS[self.index % len(QUESTIONS)],
-            "client_id": f"load-{self.index}",
-        }
         self.sent_at = time.perf_counter()
-        await self.ws.send_str(json.dumps(frame))
+        await self.ws.send_str(self.frame())
         self.written_at, self.written_cpu = time.perf_counter(), time.process_time()
         while (remaining := deadline - time.monotonic()) > 0:
             try:
@@ -130,30 +161,76 @@ class Client:
             if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
                 self.closed_code = self.ws.close_code
                 return
-            event = json.loads(msg.data)
-            now = time.perf_counter()
-            if event["type"] == "accepted":
-                self.accepted_s, self.accepted_at = now - self.sent_at, now
-            elif event["type"] == "reply" or (
-                event["type"] == "error" and event.get("message_id") is not None
-            ):
-                self.final, self.final_at = event, now
+            if self.on_event(json.loads(msg.data), time.perf_counter()):
                 return
-            elif event["type"] == "error":  # before the message was stored (e.g. rate_limited)
-                self.final, self.final_at = event, now
-                return
+
+    def open_lean(self, port: int) -> list[tuple[int, bytes]]:
+        """The lean client's handshake, up to the ``ready`` event; returns any frames that
+        came after it (none, for a new conversation)."""
+        try:
+            self.sock, self.reader = wsclient.open_socket(
+                "127.0.0.1",
+                port,
+                "/ws/chat/?conversation=new",
+                {"Authorization": f"Token {self.token}"},
+                timeout=60,
+            )
+            frames = self.reader.feed(b"")
+            while not frames:
+                data = self.sock.recv(65536)
+                if not data:
+                    raise wsclient.HandshakeError("closed")
+                frames = self.reader.feed(data)
+            (opcode, payload), rest = frames[0], frames[1:]
+            if opcode == wsclient.CLOSE:
+                self.open_error = str(wsclient.close_code(payload))
+            elif (first := json.loads(payload)).get("type") != "ready":
+                self.open_error = str(first.get("code"))
+            return rest
+        except wsclient.HandshakeError as exc:
+            self.open_error = exc.code
+        except Exception as exc:
+            self.open_error = type(exc).__name__
+        if self.sock is not None:
+            self.sock.close()
+        return []
+
+    def read_lean(self, frames: list[tuple[int, bytes]], now: float) -> bool:
+        """Handles frames read by the lean client; True when the socket is done with."""
+        assert self.sock is not None
+        for opcode, payload in frames:
+            if opcode == wsclient.TEXT and self.on_event(json.loads(payload), now):
+                return True
+            if opcode == wsclient.CLOSE:
+                self.closed_code = wsclient.close_code(payload)
+                return True
+            if opcode == wsclient.PING:  # the server pings every 20 s while replies drain
+                timeout = self.sock.gettimeout()
+                self.sock.settimeout(5)
+                self.sock.sendall(wsclient.encode_frame(payload, wsclient.PONG))
+                self.sock.settimeout(timeout)
+        return False
 
 
 class MemorySampler(threading.Thread):
+    """Peak memory of each process type, sampled every second. A sample starts pgrep
+    processes and reads every process's smaps_rollup, CPU on the cores the accept path
+    needs, so the burst holds ``quiet`` from its first frame to its last 'accepted'."""
+
     def __init__(self, stack: Stack) -> None:
         super().__init__(daemon=True)
         self.stack = stack
         self.peak: dict[str, dict[str, float]] = {}
         self.done = threading.Event()
+        self.quiet = threading.Lock()
 
     def run(self) -> None:
         while not self.done.wait(1.0):
-            self.sample()
+            if self.quiet.acquire(timeout=0.5):
+                try:
+                    self.sample()
+                finally:
+                    self.quiet.release()
 
     def sample(self) -> None:
         for role, entry in rss_by_process_type(self.stack).items():
@@ -162,16 +239,76 @@ class MemorySampler(threading.Thread):
                 peak[key] = max(peak[key], value)
 
 
-async def burst(
+@dataclass
+class Hooks:
+    """Called when the burst begins (before its first frame) and when every socket has
+    its 'accepted' (or when the wait for them ends)."""
+
+    on_burst: Callable[[], None] = lambda: None
+    on_accepted: Callable[[], None] = lambda: None
+
+
+class Burst:
+    """The clock and CPU counters of one burst, from just before its first frame."""
+
+    def __init__(self, stack: Stack, opened: list[Client], hooks: Hooks) -> None:
+        self.stack = stack
+        self.opened = opened
+        self.hooks = hooks
+        # This process's own garbage. It holds the stack's and the sockets' objects, and a
+        # full collection while it wrote the frames stopped it for 33-86 ms in 16 of 17
+        # runs traced with --gc-trace: frames half written, replies unread, a pause of the
+        # client's that the figures charged to the server. Collected once, and frozen.
+        gc.collect()
+        gc.freeze()
+        hooks.on_burst()
+        self.cpu_before, self.generator_before = cpu_seconds_by_role(stack), time.process_time()
+        self.at, self.unix = time.perf_counter(), time.time()
+        self.accept_phase: dict[str, Any] = {}
+
+    def accepted_all(self) -> None:
+        """Records the accept phase (call when every socket has its 'accepted' or its
+        final event), and prints it early, so a run cut short still says what it measured."""
+        opened = self.opened
+        # This process's clocks first: reading every other process's CPU from /proc takes
+        # tens of milliseconds, which neither the wall time nor this process's CPU holds.
+        now, generator_after = time.perf_counter(), time.process_time()
+        self.hooks.on_accepted()
+        cpu_after = cpu_seconds_by_role(self.stack)
+        cpu = {role: cpu_after.get(role, 0.0) - used for role, used in self.cpu_before.items()}
+        cpu["load_generator"] = generator_after - self.generator_before
+        read = [c.accepted_at for c in opened if not math.isnan(c.accepted_at)]
+        self.accept_phase.update(
+            wall_ms=round((now - self.at) * 1000, 1),
+            began_unix=round(self.unix, 3),
+            # When this one process had written every frame, and when it read its
+            # first 'accepted'.
+            all_written_ms=round((max(c.written_at for c in opened) - self.at) * 1000, 1),
+            # The CPU this process spent writing them: it shares the machine's cores.
+            generator_cpu_writing_ms=round((max(c.written_cpu for c in opened) - self.generator_before) * 1000, 1),
+            first_accepted_read_ms=round((min(read) - self.at) * 1000, 1) if read else None,
+            cpu_ms_per_message={role: round(s * 1000 / len(opened), 3) for role, s in cpu.items()},
+            cpu_ms_per_message_all=round(sum(cpu.values()) * 1000 / len(opened), 3),
+            cores=os.cpu_count(),
+        )
+        early = {
+            "sockets_opened": len(opened),
+            "accepted_ms": percentiles([c.accepted_s for c in opened]),
+            "accept_phase": self.accept_phase,
+        }
+        print(json.dumps({"early": early, "uptime": os.getloadavg()}), file=sys.stderr, flush=True)
+
+
+async def burst_aiohttp(
     stack: Stack,
-    tokens: list[str],
-    sockets: int,
+    clients: list[Client],
     timeout_s: float,
-    on_burst: Callable[[], None] | None = None,
-) -> dict[str, Any]:
+    hooks: Hooks,
+) -> tuple[float, Burst | None]:
+    """The aiohttp client (every run before 2026-12-07's thirty-first session): one
+    coroutine a socket. Returns the seconds taken to open every socket, and the burst."""
     import aiohttp
 
-    clients = [Client(i, tokens[i % len(tokens)]) for i in range(sockets)]
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         opening = asyncio.Semaphore(200)  # the handshakes, a few hundred at a time
@@ -184,72 +321,132 @@ async def burst(
         await asyncio.gather(*(open_one(c) for c in clients))
         open_s = time.perf_counter() - started
         opened = [c for c in clients if c.open_error is None]
+        if not opened:
+            return open_s, None
         deadline = time.monotonic() + timeout_s
-
-        accept_phase: dict[str, Any] = {}
+        burst = Burst(stack, opened, hooks)
 
         async def report_accepted() -> None:
-            # The accept figures are known long before the last reply: print them early,
-            # so a run cut short still says what it measured.
             while any(math.isnan(c.accepted_s) and c.final is None for c in opened):
                 if time.monotonic() > deadline:
                     return
                 await asyncio.sleep(0.01)
-            cpu_after, generator_after = cpu_seconds_by_role(stack), time.process_time()
-            cpu = {role: cpu_after.get(role, 0.0) - used for role, used in cpu_before.items()}
-            cpu["load_generator"] = generator_after - generator_before
-            read = [c.accepted_at for c in opened if not math.isnan(c.accepted_at)]
-            accept_phase.update(
-                wall_ms=round((time.perf_counter() - burst_at) * 1000, 1),
-                began_unix=round(burst_unix, 3),
-                # When this one process had written every frame, and when it read its
-                # first 'accepted' (it reads nothing until every frame is written).
-                all_written_ms=round((max(c.written_at for c in opened) - burst_at) * 1000, 1),
-                # The CPU this process spent writing them: it shares the machine's cores.
-                generator_cpu_writing_ms=round(
-                    (max(c.written_cpu for c in opened) - generator_before) * 1000, 1
-                ),
-                first_accepted_read_ms=round((min(read) - burst_at) * 1000, 1) if read else None,
-                cpu_ms_per_message={role: round(s * 1000 / len(opened), 3) for role, s in cpu.items()},
-                cpu_ms_per_message_all=round(sum(cpu.values()) * 1000 / len(opened), 3),
-                cores=os.cpu_count(),
-            )
-            early = {
-                "sockets_opened": len(opened),
-                "accepted_ms": percentiles([c.accepted_s for c in opened]),
-                "accept_phase": accept_phase,
-            }
-            print(json.dumps({"early": early, "uptime": os.getloadavg()}), file=sys.stderr, flush=True)
+            burst.accepted_all()
 
-        # This process's own garbage. It holds the stack's and the sockets' objects, and a
-        # full collection while it wrote the frames stopped it for 33-86 ms in 16 of 17
-        # runs traced with --gc-trace: frames half written, replies unread, a pause of the
-        # client's that the figures charged to the server. Collected once, and frozen.
-        gc.collect()
-        gc.freeze()
-        if on_burst is not None:
-            on_burst()
-        cpu_before, generator_before = cpu_seconds_by_role(stack), time.process_time()
-        burst_at, burst_unix = time.perf_counter(), time.time()
         reporter = asyncio.create_task(report_accepted())
         await asyncio.gather(*(c.send_and_wait(deadline) for c in opened))
         reporter.cancel()
         for client in opened:
             await client.ws.close()
+    return open_s, burst
+
+
+def burst_lean(
+    stack: Stack,
+    clients: list[Client],
+    timeout_s: float,
+    hooks: Hooks,
+) -> tuple[float, Burst | None]:
+    """The lean client (``benchmarks/wsclient.py``): handshakes in threads before the
+    burst, then one ``send`` a socket and one ``epoll`` loop reading them all."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=64) as pool:  # the handshakes, 64 at a time
+        early_frames = list(pool.map(lambda c: c.open_lean(stack.web_port), clients))
+    open_s = time.perf_counter() - started
+    opened = [c for c in clients if c.open_error is None]
+    if not opened:
+        return open_s, None
+    frames = [wsclient.encode_frame(c.frame().encode()) for c in opened]
+    selector = selectors.DefaultSelector()
+    for client in opened:
+        assert client.sock is not None
+        client.sock.setblocking(False)
+        selector.register(client.sock, selectors.EVENT_READ, client)
+    deadline = time.monotonic() + timeout_s
+    burst = Burst(stack, opened, hooks)
+    for client, frame in zip(opened, frames, strict=True):
+        assert client.sock is not None
+        client.sent_at = time.perf_counter()
+        client.sock.send(frame)  # ~150 bytes into an empty socket buffer: never partial
+        client.written_at, client.written_cpu = time.perf_counter(), time.process_time()
+    waiting = set(opened)
+    unaccepted = set(opened)  # neither 'accepted' nor a final event yet
+
+    def read(client: Client, frames: list[tuple[int, bytes]], now: float) -> None:
+        done = client.read_lean(frames, now)
+        if not math.isnan(client.accepted_s) or client.final is not None or done:
+            unaccepted.discard(client)
+        if done:
+            waiting.discard(client)
+            selector.unregister(client.sock)  # type: ignore[arg-type]  # opened: it has one
+
+    for client, frames_after_ready in zip(clients, early_frames, strict=True):
+        if client in waiting:
+            read(client, frames_after_ready, time.perf_counter())
+    while waiting and (remaining := deadline - time.monotonic()) > 0:
+        for key, _ in selector.select(min(remaining, 1.0)):
+            client = key.data
+            try:
+                data = client.sock.recv(65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                data = b""
+            if not data:
+                client.closed_code = wsclient.ABNORMAL
+                unaccepted.discard(client)
+                waiting.discard(client)
+                selector.unregister(client.sock)
+                continue
+            read(client, client.reader.feed(data), time.perf_counter())
+        if not unaccepted and not burst.accept_phase:
+            burst.accepted_all()
+    selector.close()
+    for client in opened:
+        assert client.sock is not None
+        try:
+            client.sock.setblocking(True)
+            client.sock.settimeout(1)
+            client.sock.sendall(wsclient.encode_frame((1000).to_bytes(2, "big"), wsclient.CLOSE))
+        except OSError:
+            pass
+        client.sock.close()
+    return open_s, burst
+
+
+def burst(
+    stack: Stack,
+    tokens: list[str],
+    sockets: int,
+    timeout_s: float,
+    hooks: Hooks | None = None,
+    client: str = "lean",
+) -> dict[str, Any]:
+    hooks = hooks or Hooks()
+    clients = [Client(i, tokens[i % len(tokens)]) for i in range(sockets)]
+    if client == "lean":
+        open_s, run = burst_lean(stack, clients, timeout_s, hooks)
+    else:
+        open_s, run = asyncio.run(burst_aiohttp(stack, clients, timeout_s, hooks))
+    if run is not None and not run.accept_phase:  # the wait for 'accepted' ran out
+        hooks.on_accepted()
+    opened = [c for c in clients if c.open_error is None]
     finals = [c for c in opened if c.final is not None]
     ends = Counter(
         (c.final or {}).get("mode") or (c.final or {}).get("code") or "?"
         for c in finals
         if c.final is not None
     )
+    burst_at = run.at if run is not None else 0.0
     last = max((c.final_at for c in finals), default=burst_at) - burst_at
     return {
+        "client": client,
         "sockets": sockets,
         "sockets_opened": len(opened),
         "open_failures": dict(Counter(c.open_error for c in clients if c.open_error)),
         "open_all_s": round(open_s, 2),
         "accepted_ms": percentiles([c.accepted_s for c in opened]),
-        "accept_phase": accept_phase,
+        "accept_phase": run.accept_phase if run is not None else {},
         "replies": {k: v for k, v in ends.items() if k in ("model", "extractive", "template")},
         "honest_errors": {k: v for k, v in ends.items() if k not in ("model", "extractive", "template")},
         "lost": len(opened) - len(finals),
@@ -372,6 +569,13 @@ def main() -> None:
         help="reach the database through the chaos runs' relay in this process, as runs before 2026-12-05 did",
     )
     parser.add_argument(
+        "--client",
+        choices=("lean", "aiohttp"),
+        default="lean",
+        help="the load generator: lean (benchmarks/wsclient.py, one epoll loop) or aiohttp"
+        " (one coroutine a socket, as every run before 2026-12-07's thirty-first session)",
+    )
+    parser.add_argument(
         "--gc-trace",
         action="store_true",
         help="record garbage-collector pauses in every process and report those in the accept phase",
@@ -406,8 +610,13 @@ def main() -> None:
             thread.start()
             time.sleep(0.3)  # py-spy attaching
 
-        on_burst = profile_web if args.profile_web else None
-        result = asyncio.run(burst(stack, tokens, args.sockets, args.timeout, on_burst))
+        def on_burst() -> None:
+            sampler.quiet.acquire()
+            if args.profile_web:
+                profile_web()
+
+        hooks = Hooks(on_burst=on_burst, on_accepted=sampler.quiet.release)
+        result = burst(stack, tokens, args.sockets, args.timeout, hooks, client=args.client)
         result["server_accepted_share"] = server_accept(stack)
         if trace_dir is not None:
             result["gc_pauses_in_accept_phase"] = accept_phase_pauses(stack, trace_dir, result["accept_phase"])
