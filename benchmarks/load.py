@@ -335,7 +335,8 @@ async def burst_aiohttp(
 
         reporter = asyncio.create_task(report_accepted())
         await asyncio.gather(*(c.send_and_wait(deadline) for c in opened))
-        reporter.cancel()
+        # Not cancelled: a burst that ends within one of its polls would record no accept phase.
+        await reporter
         for client in opened:
             await client.ws.close()
     return open_s, burst

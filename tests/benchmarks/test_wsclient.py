@@ -147,3 +147,31 @@ def test_masking_twice_gives_the_payload_back_and_an_empty_payload_stays_empty()
     assert wsclient.mask(payload, key) != payload
     assert wsclient.mask(wsclient.mask(payload, key), key) == payload
     assert wsclient.mask(b"", key) == b""
+
+
+class FakeStack:
+    """What ``load.burst`` reads of a stack: its port, and no processes of its own."""
+
+    def __init__(self, port: int) -> None:
+        self.web_port = port
+        self.ws_url = f"ws://127.0.0.1:{port}/ws/chat/"
+        self.processes: dict[str, Any] = {}
+
+    def web_children(self) -> list[int]:
+        return []
+
+
+@pytest.mark.parametrize("client", ["lean", "aiohttp"])
+def test_a_burst_opens_every_socket_and_reads_each_message_to_its_end(client: str) -> None:
+    from benchmarks import load
+
+    calls: list[str] = []
+    hooks = load.Hooks(on_burst=lambda: calls.append("burst"), on_accepted=lambda: calls.append("accepted"))
+    with server(chat_server) as port:
+        result = load.burst(FakeStack(port), ["t0", "t1"], 12, timeout_s=20, hooks=hooks, client=client)  # type: ignore[arg-type]
+    assert result["client"] == client
+    assert result["sockets_opened"] == 12 and result["open_failures"] == {}
+    assert result["accepted_ms"]["n"] == 12
+    assert result["replies"] == {"extractive": 12} and result["lost"] == 0
+    assert result["accept_phase"]["wall_ms"] > 0 and result["accept_phase"]["first_accepted_read_ms"] is not None
+    assert calls == ["burst", "accepted"]
