@@ -368,7 +368,11 @@ def burst_lean(
     for client, frame in zip(opened, frames, strict=True):
         assert client.sock is not None
         client.sent_at = time.perf_counter()
-        client.sock.send(frame)  # ~150 bytes into an empty socket buffer: never partial
+        sent = client.sock.send(frame)  # ~150 bytes into an empty socket buffer
+        if sent < len(frame):  # never seen; finished blocking rather than sent torn
+            client.sock.setblocking(True)
+            client.sock.sendall(frame[sent:])
+            client.sock.setblocking(False)
         client.written_at, client.written_cpu = time.perf_counter(), time.process_time()
     waiting = set(opened)
     unaccepted = set(opened)  # neither 'accepted' nor a final event yet
