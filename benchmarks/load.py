@@ -205,10 +205,7 @@ class Client:
                 self.closed_code = wsclient.close_code(payload)
                 return True
             if opcode == wsclient.PING:  # the server pings every 20 s while replies drain
-                timeout = self.sock.gettimeout()
-                self.sock.settimeout(5)
-                self.sock.sendall(wsclient.encode_frame(payload, wsclient.PONG))
-                self.sock.settimeout(timeout)
+                wsclient.send_all(self.sock, wsclient.encode_frame(payload, wsclient.PONG))
         return False
 
 
@@ -370,20 +367,21 @@ def burst_lean(
         client.sent_at = time.perf_counter()
         sent = client.sock.send(frame)  # ~150 bytes into an empty socket buffer
         if sent < len(frame):  # never seen; finished blocking rather than sent torn
-            client.sock.setblocking(True)
-            client.sock.sendall(frame[sent:])
-            client.sock.setblocking(False)
+            wsclient.send_all(client.sock, frame[sent:])
         client.written_at, client.written_cpu = time.perf_counter(), time.process_time()
     waiting = set(opened)
     unaccepted = set(opened)  # neither 'accepted' nor a final event yet
 
+    def finish(client: Client) -> None:
+        unaccepted.discard(client)
+        waiting.discard(client)
+        selector.unregister(client.sock)  # type: ignore[arg-type]  # opened: it has one
+
     def read(client: Client, frames: list[tuple[int, bytes]], now: float) -> None:
-        done = client.read_lean(frames, now)
-        if not math.isnan(client.accepted_s) or client.final is not None or done:
+        if client.read_lean(frames, now):
+            finish(client)
+        elif not math.isnan(client.accepted_s) or client.final is not None:
             unaccepted.discard(client)
-        if done:
-            waiting.discard(client)
-            selector.unregister(client.sock)  # type: ignore[arg-type]  # opened: it has one
 
     for client, frames_after_ready in zip(clients, early_frames, strict=True):
         if client in waiting:
@@ -399,9 +397,7 @@ def burst_lean(
                 data = b""
             if not data:
                 client.closed_code = wsclient.ABNORMAL
-                unaccepted.discard(client)
-                waiting.discard(client)
-                selector.unregister(client.sock)
+                finish(client)
                 continue
             read(client, client.reader.feed(data), time.perf_counter())
         if not unaccepted and not burst.accept_phase:
@@ -410,9 +406,7 @@ def burst_lean(
     for client in opened:
         assert client.sock is not None
         try:
-            client.sock.setblocking(True)
-            client.sock.settimeout(1)
-            client.sock.sendall(wsclient.encode_frame((1000).to_bytes(2, "big"), wsclient.CLOSE))
+            wsclient.send_all(client.sock, wsclient.encode_frame((1000).to_bytes(2, "big"), wsclient.CLOSE), timeout=1)
         except OSError:
             pass
         client.sock.close()
