@@ -417,15 +417,16 @@ async def test_extractive_mode_answers_the_stroke_question(settings, starter_kno
     assert "face" in reply["text"].lower() and reply["citations"]
 
 
-
 async def test_the_daily_acetaminophen_limit_is_in_the_answer(settings, starter_knowledge) -> None:
-    """The acetaminophen article states the adult limit (FDA's liver warning); until
-    2026-12-07 this question was answered from it, cited, without the number."""
+    """The acetaminophen article states the adult limit (the FDA's liver warning). Until
+    2026-12-07 it did not, and "How much Tylenol is too much in one day for adult?" was
+    answered from it, cited, without the number."""
     settings.LLM_BACKEND = "extractive"
     events, _ = await _send("how much tylenol is too much in one day")
     reply = events[-1]
     assert reply["mode"] == "extractive" and reply["citations"]
     assert "4,000 mg" in reply["text"]
+
 
 async def test_a_spanish_question_is_answered_from_the_english_articles(settings, starter_knowledge) -> None:
     settings.LLM_BACKEND = "extractive"
