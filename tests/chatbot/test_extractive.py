@@ -331,15 +331,70 @@ def test_a_runner_up_needs_a_close_score_and_a_unit_that_is_not_a_sign_off() -> 
     assert _runner_up(np.array([3.0]), unit_match[:2], spans[:1], 0) is None
 
 
-def test_a_runner_up_paragraph_reads_on_its_own() -> None:
+def test_a_runner_up_paragraph_reads_from_its_section_start_while_it_has_room() -> None:
     sections = [
         ("Flu", ["Flu is an infection.", "- fever\n- cough"]),
         ("How long does it last?", ["Most people feel better in a week.", "This can take longer in older adults."]),
     ]
-    # a sentence that leans on the one before it comes with that one, under its heading
-    assert _runner_up_paragraph(sections, (1, 1), "Flu") == (
+    # from the section's first unit through its best, under its heading
+    assert _runner_up_paragraph(sections, (1, 1), "Flu", 100) == (
         "How long does it last?\nMost people feel better in a week. This can take longer in older adults."
     )
-    # the intro has no heading of its own: a bare list opens with the title, a sentence alone
-    assert _runner_up_paragraph(sections, (0, 1), "Flu") == "Flu:\n- fever\n- cough"
-    assert _runner_up_paragraph(sections, (0, 0), "Flu") == "Flu is an infection."
+    # and on past the best unit while the room lasts
+    assert _runner_up_paragraph(sections, (1, 0), "Flu", 100) == _runner_up_paragraph(sections, (1, 1), "Flu", 100)
+    assert _runner_up_paragraph(sections, (1, 0), "Flu", 8) == "How long does it last?\nMost people feel better in a week."
+    # the intro has no heading of its own: its lead-in comes with its list
+    assert _runner_up_paragraph(sections, (0, 1), "Flu", 100) == "Flu is an infection.\n- fever\n- cough"
+
+
+def test_a_runner_up_paragraph_without_room_for_its_start_says_its_best_unit_alone() -> None:
+    sections = [
+        ("Flu", ["Flu is an infection.", "- fever\n- cough"]),
+        ("How long does it last?", ["Most people feel better in a week.", "This can take longer in older adults."]),
+    ]
+    # a sentence that leans on the one before it still comes with that one
+    assert _runner_up_paragraph(sections, (1, 1), "Flu", 5) == (
+        "How long does it last?\nMost people feel better in a week. This can take longer in older adults."
+    )
+    # a bare list in the intro opens with the title, a sentence alone is said alone
+    assert _runner_up_paragraph(sections, (0, 1), "Flu", 3) == "Flu:\n- fever\n- cough"
+    assert _runner_up_paragraph(sections, (0, 0), "Flu", 3) == "Flu is an infection."
+
+
+def test_the_runner_up_opens_with_its_sections_answer_not_a_later_sentence() -> None:
+    """"is there anything otc i can take for morning sickness": the ranker chooses the
+    home tips and is unsure of "What medicines help with nausea in pregnancy?". That
+    section's best-matching sentence is its fifth ("If they do not help, other
+    prescription medicines..."); the answer, vitamin B6 with doxylamine, is its first.
+    With the best sentence alone (until 2026-12-07) the answer never named them."""
+    question = "8 weeks pregnant and throwing up all day, anything over the counter i can take"
+    intro = passages_of("nausea-in-pregnancy")[0]
+    article = whole_article("nausea-in-pregnancy")
+    sections = relevance.sections_of(Passage(intro.number, intro.title, article))
+    unsure = _Scores(
+        sections,
+        {
+            "What can I do at home to feel better?": 5.0,
+            "What medicines help with nausea in pregnancy?": 5.0 - RUNNER_UP_GAP / 2,
+        },
+    )
+    result = compose(
+        question, intro, relevance.passage_embedder(), relevance.question_vector(question), article, unsure
+    )
+    _, _, also = result.text.partition("\n\n")
+    assert also.startswith("What medicines help with nausea in pregnancy?\nVitamin B6"), result.text
+    assert "doxylamine" in also and len(result.text.split()) <= MAX_WORDS_WITH_RUNNER_UP, result.text
+
+
+def test_a_no_to_a_first_aid_step_says_what_to_do_instead() -> None:
+    """Composed from the nosebleed article (the rails aside), "No, do not tilt your head
+    back" now comes with "Sit up and lean forward instead"; until 2026-12-07 the section
+    did not say it, and six fresh sets in a row had a question answered with the "no"
+    alone or with the runner-up's first sentence."""
+    question = "should i tilt my head back for a nosebleed"
+    intro = passages_of("nosebleeds")[0]
+    result = extractive_answer(
+        question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article("nosebleeds")
+    )
+    first, _, _ = result.text.partition("\n\n")
+    assert first.startswith("No, do not tilt your head back") and "lean forward" in first, result.text

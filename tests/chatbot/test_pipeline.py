@@ -428,6 +428,18 @@ async def test_the_daily_acetaminophen_limit_is_in_the_answer(settings, starter_
     assert "4,000 mg" in reply["text"]
 
 
+async def test_a_no_to_tilting_the_head_back_says_to_lean_forward_instead(settings, starter_knowledge) -> None:
+    """The nosebleed article's "Should I tilt my head back?" answered "No, do not tilt
+    your head back..." and, until 2026-12-07, never said what to do instead. ("should i
+    tilt my head back for a nosebleed" does not reach the answer: the scope rail reads it
+    as a dose change, ``tests/guardrails/test_scope.py``.)"""
+    settings.LLM_BACKEND = "extractive"
+    events, _ = await _send("is it ok to tilt my head back when my nose bleeds")
+    reply = events[-1]
+    assert reply["mode"] == "extractive" and reply["citations"]
+    assert reply["text"].startswith("No, do not tilt your head back") and "lean forward" in reply["text"]
+
+
 async def test_a_spanish_question_is_answered_from_the_english_articles(settings, starter_knowledge) -> None:
     settings.LLM_BACKEND = "extractive"
     question = "¿cuáles son los efectos secundarios de la metformina?"

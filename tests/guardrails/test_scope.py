@@ -42,3 +42,12 @@ def test_it_flags_requests_for_the_care_team(text: str, category: str) -> None:
     verdict = check(text)
     assert verdict.action is Action.FLAG
     assert verdict.category == category
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known false alarm (2026-12-07): the learned scope head reads a first-aid question as a dose "
+    "change, so the patient gets the dose-change notice and not the nosebleed article's answer",
+)
+def test_a_first_aid_question_is_not_a_dose_change() -> None:
+    assert check("should i tilt my head back for a nosebleed").action is Action.ALLOW
