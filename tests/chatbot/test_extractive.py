@@ -398,3 +398,15 @@ def test_a_no_to_a_first_aid_step_says_what_to_do_instead() -> None:
     )
     first, _, _ = result.text.partition("\n\n")
     assert first.startswith("No, do not tilt your head back") and "lean forward" in first, result.text
+
+
+def test_the_first_prenatal_visit_section_says_when_it_is() -> None:
+    """Composed from the prenatal-visits article (the gate aside): until 2026-12-07 its
+    first-visit section said what happens there and never when."""
+    question = "how far along are you at the first prenatal visit"
+    intro = passages_of("prenatal-visits")[0]
+    result = extractive_answer(
+        question, [intro], relevance.passage_embedder(), relevance.question_vector(question),
+        whole_article("prenatal-visits"),
+    )
+    assert result.text.startswith("Many practices schedule the first prenatal visit between 8 and 12 weeks"), result.text

@@ -440,6 +440,17 @@ async def test_a_no_to_tilting_the_head_back_says_to_lean_forward_instead(settin
     assert reply["text"].startswith("No, do not tilt your head back") and "lean forward" in reply["text"]
 
 
+async def test_the_first_prenatal_visits_timing_is_in_the_answer(settings, starter_knowledge) -> None:
+    """The prenatal-visits article's first-visit section says when it usually is (8 to
+    12 weeks). Until 2026-12-07 it did not, and "when is the first prenatal apointment
+    usually" was answered from it, cited, with only what happens there."""
+    settings.LLM_BACKEND = "extractive"
+    events, _ = await _send("when is the first prenatal visit usually")
+    reply = events[-1]
+    assert reply["mode"] == "extractive" and reply["citations"]
+    assert "8 and 12 weeks" in reply["text"]
+
+
 async def test_a_spanish_question_is_answered_from_the_english_articles(settings, starter_knowledge) -> None:
     settings.LLM_BACKEND = "extractive"
     question = "¿cuáles son los efectos secundarios de la metformina?"
