@@ -362,8 +362,9 @@ def test_a_runner_up_paragraph_without_room_for_its_start_says_its_best_unit_alo
 
 
 def test_the_runner_up_opens_with_its_sections_answer_not_a_later_sentence() -> None:
-    """"is there anything otc i can take for morning sickness": the ranker chooses the
-    home tips and is unsure of "What medicines help with nausea in pregnancy?". That
+    """On the spent answers_test_29, "8 wks pregnant n cant stop puking, is there anything
+    otc i can take for morning sickness" chose the home tips, with "What medicines help
+    with nausea in pregnancy?" close behind (a fixed ranker holds that here). That
     section's best-matching sentence is its fifth ("If they do not help, other
     prescription medicines..."); the answer, vitamin B6 with doxylamine, is its first.
     With the best sentence alone (until 2026-12-07) the answer never named them."""
