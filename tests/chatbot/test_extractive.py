@@ -16,6 +16,7 @@ from chatbot.extractive import (
     NO_ANSWER,
     RUNNER_UP_GAP,
     SIGN_OFF,
+    ExtractiveAnswer,
     _runner_up,
     _runner_up_paragraph,
     compose,
@@ -202,6 +203,15 @@ def whole_article(slug: str) -> str:
     return "\n\n".join(c.text for c in chunk_document(article.title, article.text))
 
 
+def answer_from_article(question: str, slug: str) -> ExtractiveAnswer:
+    """The extractive answer to ``question`` from the article ``slug`` (its intro as the
+    gate's passage, the whole article to choose a section from), the rails aside."""
+    intro = passages_of(slug)[0]
+    return extractive_answer(
+        question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article(slug)
+    )
+
+
 def test_with_its_article_an_answer_quotes_the_section_that_answers_not_the_retrieved_one() -> None:
     """The gate judged the article on its intro; the answer is in another section."""
     intro = passages_of("burns-first-aid")[0]
@@ -331,11 +341,16 @@ def test_a_runner_up_needs_a_close_score_and_a_unit_that_is_not_a_sign_off() -> 
     assert _runner_up(np.array([3.0]), unit_match[:2], spans[:1], 0) is None
 
 
+# Two sections for the runner-up paragraph's tests: an intro with a bare list, and a
+# section whose second sentence leans on its first.
+_FLU = [
+    ("Flu", ["Flu is an infection.", "- fever\n- cough"]),
+    ("How long does it last?", ["Most people feel better in a week.", "This can take longer in older adults."]),
+]
+
+
 def test_a_runner_up_paragraph_reads_from_its_section_start_while_it_has_room() -> None:
-    sections = [
-        ("Flu", ["Flu is an infection.", "- fever\n- cough"]),
-        ("How long does it last?", ["Most people feel better in a week.", "This can take longer in older adults."]),
-    ]
+    sections = _FLU
     # from the section's first unit through its best, under its heading
     assert _runner_up_paragraph(sections, (1, 1), "Flu", 100) == (
         "How long does it last?\nMost people feel better in a week. This can take longer in older adults."
@@ -348,10 +363,7 @@ def test_a_runner_up_paragraph_reads_from_its_section_start_while_it_has_room() 
 
 
 def test_a_runner_up_paragraph_without_room_for_its_start_says_its_best_unit_alone() -> None:
-    sections = [
-        ("Flu", ["Flu is an infection.", "- fever\n- cough"]),
-        ("How long does it last?", ["Most people feel better in a week.", "This can take longer in older adults."]),
-    ]
+    sections = _FLU
     # a sentence that leans on the one before it still comes with that one
     assert _runner_up_paragraph(sections, (1, 1), "Flu", 5) == (
         "How long does it last?\nMost people feel better in a week. This can take longer in older adults."
@@ -392,11 +404,7 @@ def test_a_no_to_a_first_aid_step_says_what_to_do_instead() -> None:
     back" now comes with "Sit up and lean forward instead"; until 2026-12-07 the section
     did not say it, and six fresh sets in a row had a question answered with the "no"
     alone or with the runner-up's first sentence."""
-    question = "should i tilt my head back for a nosebleed"
-    intro = passages_of("nosebleeds")[0]
-    result = extractive_answer(
-        question, [intro], relevance.passage_embedder(), relevance.question_vector(question), whole_article("nosebleeds")
-    )
+    result = answer_from_article("should i tilt my head back for a nosebleed", "nosebleeds")
     first, _, _ = result.text.partition("\n\n")
     assert first.startswith("No, do not tilt your head back") and "lean forward" in first, result.text
 
@@ -404,10 +412,5 @@ def test_a_no_to_a_first_aid_step_says_what_to_do_instead() -> None:
 def test_the_first_prenatal_visit_section_says_when_it_is() -> None:
     """Composed from the prenatal-visits article (the gate aside): until 2026-12-07 its
     first-visit section said what happens there and never when."""
-    question = "how far along are you at the first prenatal visit"
-    intro = passages_of("prenatal-visits")[0]
-    result = extractive_answer(
-        question, [intro], relevance.passage_embedder(), relevance.question_vector(question),
-        whole_article("prenatal-visits"),
-    )
+    result = answer_from_article("how far along are you at the first prenatal visit", "prenatal-visits")
     assert result.text.startswith("Many practices schedule the first prenatal visit between 8 and 12 weeks"), result.text

@@ -417,15 +417,22 @@ async def test_extractive_mode_answers_the_stroke_question(settings, starter_kno
     assert "face" in reply["text"].lower() and reply["citations"]
 
 
+async def _cited_extractive_reply(settings, question: str) -> str:
+    """The extractive reply's text to ``question``, asserting that it is an extractive
+    answer with a citation (not a rail's notice or the honest no-answer)."""
+    settings.LLM_BACKEND = "extractive"
+    events, _ = await _send(question)
+    reply = events[-1]
+    assert reply["mode"] == "extractive" and reply["citations"], reply
+    return str(reply["text"])
+
+
 async def test_the_daily_acetaminophen_limit_is_in_the_answer(settings, starter_knowledge) -> None:
     """The acetaminophen article states the adult limit (the FDA's liver warning). Until
     2026-12-07 it did not, and "How much Tylenol is too much in one day for adult?" was
     answered from it, cited, without the number."""
-    settings.LLM_BACKEND = "extractive"
-    events, _ = await _send("how much tylenol is too much in one day")
-    reply = events[-1]
-    assert reply["mode"] == "extractive" and reply["citations"]
-    assert "4,000 mg" in reply["text"]
+    text = await _cited_extractive_reply(settings, "how much tylenol is too much in one day")
+    assert "4,000 mg" in text
 
 
 async def test_a_no_to_tilting_the_head_back_says_to_lean_forward_instead(settings, starter_knowledge) -> None:
@@ -433,22 +440,16 @@ async def test_a_no_to_tilting_the_head_back_says_to_lean_forward_instead(settin
     your head back..." and, until 2026-12-07, never said what to do instead. ("should i
     tilt my head back for a nosebleed" does not reach the answer: the scope rail reads it
     as a dose change, ``tests/guardrails/test_scope.py``.)"""
-    settings.LLM_BACKEND = "extractive"
-    events, _ = await _send("is it ok to tilt my head back when my nose bleeds")
-    reply = events[-1]
-    assert reply["mode"] == "extractive" and reply["citations"]
-    assert reply["text"].startswith("No, do not tilt your head back") and "lean forward" in reply["text"]
+    text = await _cited_extractive_reply(settings, "is it ok to tilt my head back when my nose bleeds")
+    assert text.startswith("No, do not tilt your head back") and "lean forward" in text
 
 
 async def test_the_first_prenatal_visits_timing_is_in_the_answer(settings, starter_knowledge) -> None:
     """The prenatal-visits article's first-visit section says when it usually is (8 to
     12 weeks). Until 2026-12-07 it did not, and "when is the first prenatal apointment
     usually" was answered from it, cited, with only what happens there."""
-    settings.LLM_BACKEND = "extractive"
-    events, _ = await _send("when is the first prenatal visit usually")
-    reply = events[-1]
-    assert reply["mode"] == "extractive" and reply["citations"]
-    assert "8 and 12 weeks" in reply["text"]
+    text = await _cited_extractive_reply(settings, "when is the first prenatal visit usually")
+    assert "8 and 12 weeks" in text
 
 
 async def test_a_spanish_question_is_answered_from_the_english_articles(settings, starter_knowledge) -> None:
