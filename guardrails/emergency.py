@@ -48,6 +48,53 @@ def _c(rx: str) -> re.Pattern[str]:
 _CHEST = r"(?:chest (?:pain|pressure|tightness|hurts|is tight|feels tight|discomfort)|pain in (?:my|his|her) chest|dolor (?:fuerte )?(?:de|en el) pecho|presion en el pecho)"
 _PILLS_ETC = r"(?:pills?|tablets?|medicines?|medications?|meds|gummies|vitamins|bleach|detergent|laundry pods?|tide pods?|button batter(?:y|ies)|batter(?:y|ies)|antifreeze|cleaning (?:fluid|product)|drain cleaner|rat poison|pastillas|medicinas|cloro|lejia)"
 
+# Bleeding told as still going. The clinic's own articles say to call 911 when bleeding
+# does not stop after 20 minutes of firm pressure (nosebleeds, cuts and wounds), and the
+# rule above read only "bleeding won't stop": "nosebleed wont stop, been pinching 20+ min",
+# "my nosebleed has not stopped after 25 minutes of firm pressure" and "nariz sangrando
+# 30 min aunque apreto" got no 911 path (the scope rail's notices instead). Told as not
+# stopping, it escalates; told as still going, or with a time, it is a flag that escalates
+# when the message also gives 20 minutes or more, or pressure (pinching, a towel); a
+# bleed told as stopped is over (``_qualifier``).
+_BLEEDS = r"(?:nose ?bleed(?:s|ing)?|bloody nose|bleed(?:s|ing)?|sangr\w*)"
+_NOT_STOPPING = (
+    r"(?:won['’]?t|wont|will not|doesn['’]?t|doesnt|does not|hasn['’]?t|hasnt|has not|haven['’]?t|isn['’]?t|isnt|is not|not|never)"
+    r" (?:stop(?:ping|ped|s)?|slow(?:ing|ed)? down)\b(?! (?:my|taking|the (?:med|pill)))"
+)
+_BLEED_WONT_STOP = (
+    rf"\b{_BLEEDS}\b[^.!?]{{0,40}}\b{_NOT_STOPPING}"
+    rf"|\b(?:the )?blood (?:just )?{_NOT_STOPPING}"
+    r"|\bsangr\w*\b[^.!?]{0,40}\b(?:no (?:para|paraba|ha parado|se (?:para|detiene|corta|quita|ha parado|ha detenido)|deja|dejaba))\b"
+    r"|\b(?:la )?sangre no (?:para|se (?:para|detiene|corta|quita))\b"
+)
+# 20 minutes or more: "25 min", "half an hour", "an hour", "media hora", "dos horas".
+_BLEED_LONG = (
+    r"(?:\b(?:[2-9]\d|1\d\d) ?\+? ?(?:min|mins|minutes|minutos)\b|\bhalf (?:an )?hour\b|\b(?:an|1|one|2|two|3|three|several|a couple of|a few) (?:hours?|hrs?)\b"
+    r"|\bhours\b|\bmedia hora\b|\buna hora\b|\b(?:\d|dos|tres|varias) horas\b)"
+)
+_BLEED_PRESSED = (
+    r"\b(?:pinch\w*|pressure|pressing|pressed|holding|held|squeez\w*|towels?|gauze|bandages?|cloth"
+    r"|apret\w*|presion|pellizc\w*|toallas?|gasas?|vendas?|vendaje|trapo)\b"
+)
+_BLEED_STILL_GOING = (
+    rf"\b{_BLEEDS}\b[^.!?]{{0,60}}\b(?:still|keeps?|kept|continues to|sigue|siguen|seguia|continua|todavia|aun)\b[^.!?]{{0,12}}\b(?:going|bleed\w*|drip\w*|pour\w*|gush\w*|coming|sangr\w*|saliendo)"
+    r"|\b(?:still|keeps?|sigue|continua|todavia esta|aun esta) (?:bleed(?:s|ing)?|sangrando)\b"
+    rf"|\b{_BLEEDS}\b[^.!?]{{0,60}}{_BLEED_LONG}|{_BLEED_LONG}[^.!?]{{0,40}}\b{_BLEEDS}\b"
+)
+# A bleed told as over, anywhere in its sentence ("...took like 30 min but it stopped",
+# "it did stop eventually", "took 20 min to stop", "ya paró"), where "not stopped" is not.
+_BLEED_STOPPED = re.compile(
+    r"(?<!not )(?<!n't )(?<!n’t )(?<!nt )(?<!never )\b(?:stopped|has stopped|did stop|(?:finally|eventually) stops?|took [^.!?]{0,25}\bto stop"
+    r"|se paro|se detuvo|ya paro|dejo de sangrar|ya no sangra)\b"
+)
+# ...or asked about ahead of time: "if i get a nosebleed that wont stop on eliquis how long
+# do i wait", "si se corta y no para, ¿qué hacemos?", unless the message says it is
+# happening now.
+_IF = re.compile(r"\b(?:if|what if|in case|si|y si|en caso de que)\b")
+_BLEEDING_NOW = re.compile(
+    r"\b(?:right now|now|rn|currently|ahora|ahorita|ya van|lleva\w*|been going|has been|have been|it'?s been|its been|for the (?:last|past))\b"
+)
+
 # Spanish ingestion in any person ("me tomé", "tomó", "se bebió", "te tragaste"): a verb,
 # then articles or amounts, then a caustic, a poison, a button battery or magnets, or pills
 # "de más" or by the handful. The English verbs above cover every person; the Spanish
@@ -226,7 +273,10 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "severe_bleeding", "severe bleeding",
-        escalate=_c(r"\bbleeding (?:that )?(?:won'?t|will not|doesn'?t|does not|hasn'?t|isn'?t) stop\w*|\b(?:won'?t|can'?t|cannot) (?:stop|get) (?:the )?bleeding\b|\b(?:heavy|severe|massive|uncontrolled|profuse|spurting|gushing|a lot of) (?:bleeding|blood loss)|\bblood (?:is )?(?:spurting|gushing|pouring|everywhere|soaking)|\bsoaked through (?:the |a )?(?:towel|bandage)|\bsangrado (?:abundante|que no para|fuerte)|\bno (?:para|deja) de sangrar"),
+        escalate=_c(r"\bbleeding (?:that )?(?:won'?t|will not|doesn'?t|does not|hasn'?t|isn'?t) stop\w*|\b(?:won'?t|can'?t|cannot) (?:stop|get) (?:the )?bleeding\b|\b(?:heavy|severe|massive|uncontrolled|profuse|spurting|gushing|a lot of) (?:bleeding|blood loss)|\bblood (?:is )?(?:spurting|gushing|pouring|everywhere|soaking)|\bsoaked through (?:the |a )?(?:towel|bandage)|\bsangrado (?:abundante|que no para|fuerte)|\bno (?:para|deja) de sangrar"
+                    rf"|{_BLEED_WONT_STOP}"),
+        flag=_c(_BLEED_STILL_GOING),
+        feature=_c(rf"{_BLEED_LONG}|{_BLEED_PRESSED}"),
     ),
     Condition(
         "breathing", "serious trouble breathing",
@@ -260,8 +310,9 @@ CONDITIONS: tuple[Condition, ...] = (
 )  # fmt: skip
 
 _CLAUSE = re.compile(r"(?:(?!\b(?:but|pero)\b)[^.!?;\n¿¡])+")
+# "sin querer" is "by accident", not a negation ("me corté sin querer y la sangre no para").
 _NEGATED = re.compile(
-    r"\b(?:no|not|never|denies|without|isn't|wasn't|don't|doesn't|didn't|haven't|hasn't|ni|sin|nunca)\b[^.!?,]{0,20}$"
+    r"\b(?:no|not|never|denies|without|isn't|wasn't|don't|doesn't|didn't|haven't|hasn't|ni|sin(?! querer)|nunca)\b[^.!?,]{0,20}$"
 )
 _PAST = re.compile(
     r"\b(?:last (?:week|year|yr|month|summer|winter|spring|fall)|(?:back in|last) (?:jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|la semana pasada|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|el mes pasado|el (?:verano|invierno|otono) pasado|la primavera pasada|hace (?:como |mas de |unos )?(?:anos|meses|tiempo|mucho|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses|semanas))|de (?:chiquit[oa]|joven|adolescente)|cuando (?:tenia|era)|en (?:el )?(?:19|20)\d\d)"
@@ -310,6 +361,13 @@ def _segment(text: str, pos: int) -> str:
     return clause[clause.rfind(",", 0, at) + 1 : (clause.find(",", at) + 1 or len(clause) + 1) - 1]
 
 
+def _sentence(text: str, pos: int) -> str:
+    """The sentence that holds ``pos``."""
+    start = max(text.rfind(mark, 0, pos) for mark in ".!?") + 1
+    ends = [i for i in (text.find(mark, pos) for mark in ".!?") if i >= 0]
+    return text[start : min(ends, default=len(text))]
+
+
 def _clause(text: str, pos: int) -> tuple[int, str]:
     for m in _CLAUSE.finditer(text):
         if m.start() <= pos < m.end():
@@ -340,6 +398,12 @@ def _qualifier(text: str, start: int, category: str) -> str:
         return "past"
     if _CHRONIC.search(clause):
         return "chronic"
+    if category == "severe_bleeding":
+        sentence = _sentence(text, start)
+        if _BLEED_STOPPED.search(sentence):
+            return "past"
+        if _IF.search(text[text.rfind(".", 0, start) + 1 : start]) and not _BLEEDING_NOW.search(text):
+            return "education"
     if category == "poisoning":
         # "a little bleach" is an amount, not a mild symptom; an animal that swallowed
         # something (named before the verb) is the vet's emergency.

@@ -452,3 +452,49 @@ def test_english_questions_pets_and_ordinary_doses_with_those_words_are_not_911_
 def test_ordinary_medicine_questions_are_not_read_as_a_poisoning(text: str) -> None:
     assert not re.search(emergency._EN_MORE_INGESTION, normalize(text).text), text
     assert check(text).action is not Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "nose has been bleeding like 35 min, pinching it the whole time",
+        "my sons nosebleed hasn't stopped and we've been holding it for 25 minutes",
+        "cut my thumb on a can, still bleeding through the paper towel after half an hour",
+        "le sangra la encía a mi papá y no para, toma warfarina",
+        "la herida sigue sangrando, llevamos 30 minutos apretando con una toalla",
+    ],
+)
+def test_bleeding_told_as_still_going_after_long_pressure_is_a_911_call(text: str) -> None:
+    # The articles' criterion: bleeding that does not stop after 20 minutes of firm pressure.
+    verdict = check(text)
+    assert verdict.action is Action.ESCALATE, (text, verdict)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my nose bled for about 30 min last night but it stopped, is that normal?",
+        "my nose was bleeding for 30 minutes this morning and then it stopped",
+        "if my kid gets a nosebleed that won't stop, when do i take him in?",
+        "si a mi hijo le sangra la nariz y no para, ¿cuándo lo llevo?",
+    ],
+)
+def test_a_bleed_that_stopped_or_one_asked_about_ahead_is_not_a_911_call(text: str) -> None:
+    verdict = check(text)
+    assert verdict.action is not Action.ESCALATE, (text, verdict)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known over-call (2026-12-07, thirty-fourth session): the classifier reads a cut that took 25 minutes "
+    "to stop, fine now, as severe bleeding (0.80); no pattern reads a cut, so no qualifier holds it back",
+)
+def test_a_cut_that_took_long_to_stop_is_not_a_911_call() -> None:
+    assert check("the cut took 25 minutes to stop but it's fine now").action is not Action.ESCALATE
+
+
+def test_by_accident_in_spanish_is_not_a_negation() -> None:
+    # "sin querer" is "by accident": it read as a "no" before "la sangre no para".
+    assert emergency._NEGATED.search("me corte sin querer con un vidrio y ") is None
+    assert emergency._NEGATED.search("me corte pero sin ") is not None
+    assert check("me corté sin querer con un vidrio y la sangre no para").action is Action.ESCALATE
