@@ -498,3 +498,43 @@ def test_by_accident_in_spanish_is_not_a_negation() -> None:
     assert emergency._NEGATED.search("me corte sin querer con un vidrio y ") is None
     assert emergency._NEGATED.search("me corte pero sin ") is not None
     assert check("me corté sin querer con un vidrio y la sangre no para").action is Action.ESCALATE
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("bleeding since 3pm its 3:35 now", 35),
+        ("from 11:50, now it's 12:10", 20),
+        ("sangra desde las 8 y ya son las 9", 60),
+        ("bleeding since 3pm", 0),
+    ],
+)
+def test_two_clock_readings_give_how_long_a_bleed_has_lasted(text: str, minutes: int) -> None:
+    assert emergency._clock_minutes(text) == minutes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my nose has been bleeding for thirty-five minutes even with pinching",
+        "bleeding from my cut since 2pm, it's 2:40 now, pressing the whole time",
+        "a mi hijo le sangra la nariz desde las 5 y ya son las 6, le apreto y nada",
+        "is it normal if my nosebleed is still going after 40 minutes of pinching?",
+        "I have had a nosebleed for about 25 minutes. I have applied firm pressure.",
+    ],
+)
+def test_a_bleed_timed_in_words_or_by_the_clock_or_asked_about_is_a_911_call(text: str) -> None:
+    # The articles' 20-minute criterion, told as patients tell it; the classifier reads the
+    # last one near 0, and the pattern escalation that rests on the time is not doubted.
+    assert check(text).action is Action.ESCALATE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "had a nosebleed for 30 minutes last week, fine now",
+        "nosebleed since 3pm, its 3:05 now and slowing, how long do i keep pinching",
+    ],
+)
+def test_a_timed_bleed_that_is_past_or_short_is_not_a_911_call(text: str) -> None:
+    assert check(text).action is not Action.ESCALATE, text
