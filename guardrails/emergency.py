@@ -14,8 +14,9 @@ reads every message beside the patterns: at or above its escalation threshold it
 ESCALATEs on its own, between the lower flag threshold and that it FLAGs ("call your
 clinic or urgent care"). Pattern spans stay the evidence where a pattern fired; else
 the sentence that carried the classifier's score. Where the two disagree, a pattern
-escalation the classifier reads as almost certainly no emergency becomes a flag, and a
-qualifier does not hold back a classifier that is all but certain
+escalation the classifier reads as almost certainly no emergency becomes a flag (not a
+Spanish ingestion, nor a bleed that has lasted 20 minutes or more: the classifier does not
+read either), and a qualifier does not hold back a classifier that is all but certain
 (``PATTERN_DOUBTED_BELOW``, ``QUALIFIER_OVERRULED_AT``).
 """
 
@@ -106,6 +107,8 @@ def _clock_minutes(text: str) -> int:
     start = int(began.group(1)) % 12 * 60 + int(began.group(2) or 0)
     end = int(now.group(1)) % 12 * 60 + int(now.group(2) or 0)
     return (end - start) % 720
+
+
 _BLEED_PRESSED = (
     r"\b(?:pinch\w*|pressure|pressing|pressed|holding|held|squeez\w*|towels?|gauze|bandages?|cloth"
     r"|apret\w*|presion|pellizc\w*|toallas?|gasas?|vendas?|vendaje|trapo)\b"
@@ -114,7 +117,7 @@ _BLEED_STILL_GOING = (
     rf"\b{_BLEEDS}\b[^.!?]{{0,60}}\b(?:still|keeps?|kept|continues to|sigue|siguen|seguia|continua|todavia|aun)\b[^.!?]{{0,12}}\b(?:going|bleed\w*|drip\w*|pour\w*|gush\w*|coming|sangr\w*|saliendo)"
     r"|\b(?:still|keeps?|sigue|continua|todavia esta|aun esta) (?:bleed(?:s|ing)?|sangrando)\b"
     rf"|\b{_BLEEDS}\b[^.!?]{{0,60}}{_BLEED_LONG}|{_BLEED_LONG}[^.!?]{{0,40}}\b{_BLEEDS}\b"
-    r"|\b" + _BLEEDS + r"\b[^.!?]{0,40}\b(?:since|from|desde)(?: (?:about|around|like|approximately|como|las|la))* \d{1,2}\b"
+    rf"|\b{_BLEEDS}\b[^.!?]{{0,40}}\b(?:since|from|desde)(?: (?:about|around|like|approximately|como|las|la))* \d{{1,2}}\b"
 )
 # A bleed told as over, anywhere in its sentence ("...took like 30 min but it stopped",
 # "it did stop eventually", "took 20 min to stop", "ya paró"), where "not stopped" is not.
@@ -122,7 +125,7 @@ _BLEED_STOPPED = re.compile(
     r"(?<!not )(?<!n't )(?<!n’t )(?<!nt )(?<!never )\b(?:stopped|has stopped|did stop|(?:finally|eventually) stops?|took [^.!?]{0,25}\bto stop"
     r"|se paro|se detuvo|ya paro|dejo de sangrar|ya no sangra)\b"
 )
-# ...or told as over: "fine now", "ya está bien"; or as before today.
+# ...or told as over anywhere in the message: "fine now", "ya está bien".
 _BLEED_OVER = re.compile(r"\b(?:(?:fine|ok|okay|all good|good|better) now|(?:ya )?(?:esta|estoy|estamos) bien(?: ya)?)\b")
 # ...or asked about ahead of time: "if i get a nosebleed that wont stop on eliquis how long
 # do i wait", "si se corta y no para, ¿qué hacemos?", unless the message says it is

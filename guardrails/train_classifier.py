@@ -37,7 +37,8 @@ frozen self-harm sets (``SPENT_SELF_HARM``) for ``FIXED_STEPS`` steps (2026-12-0
 (``classifier.SPANISH_HEADS``) start from their English heads and read the encoder's
 states, so ``spanish`` runs again after either changes (2026-12-06: ``spanish`` for the
 self-harm one, then ``spanish injection``; twenty-fifth session: ``spanish emergency`` and
-``spanish injection`` with their new rows, then ``spanish`` for all three).
+``spanish injection`` with their new rows, then ``spanish`` for all three; thirty-fourth
+session: ``spanish emergency`` with the Spanish bleeding rows, ``embl3`` and ``embl4``).
 Deterministic for a given seed, torch version and ``TRAIN_THREADS``; a run is bounded by
 ``TRAIN_MAX_EPOCHS`` and ``TRAIN_BUDGET_S`` and records why it stopped (``stopped``). Reads ``guardrails/data/train/*``, the older
 ``guardrails/data/self_harm_*.jsonl``, the spent frozen self-harm sets (the self-harm head
