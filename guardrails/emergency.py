@@ -70,6 +70,8 @@ _BLEED_WONT_STOP = (
     r"|\bsangr\w*\b[^.!?]{0,40}\b(?:no (?:para|paraba|ha parado|se (?:para|detiene|corta|quita|ha parado|ha detenido)|deja|dejaba))\b"
     r"|\b(?:la )?sangre no (?:para|se (?:para|detiene|corta|quita))\b"
 )
+# The articles' "call 911" time for a bleed under firm pressure.
+BLEED_MINUTES = 20
 # 20 minutes or more: "25 min", "twenty-five minutes", "veinticinco minutos", "half an
 # hour", "an hour", "media hora", "dos horas".
 _TENS = (
@@ -80,6 +82,7 @@ _BLEED_LONG = (
     rf"(?:\b(?:[2-9]\d|1\d\d|{_TENS}) ?\+? ?(?:min|mins|minutes|minutos)\b|\bhalf (?:an )?hour\b|\b(?:an|1|one|2|two|3|three|several|a couple of|a few) (?:hours?|hrs?)\b"
     r"|\bhours\b|\bmedia hora\b|\buna hora\b|\b(?:\d|dos|tres|varias) horas\b)"
 )
+_BLEED_LONG_RX = re.compile(_BLEED_LONG)
 # ...or two clock readings that far apart: "from 7 o clock, now is almost 8", "since around
 # 3pm its 3:35 now", "desde las 8 y ya son las 9" (``_clock_minutes``).
 _CLOCK = r"(\d{1,2})(?:[:.](\d\d))? ?(?:o'? ?clock|am|pm|a\.?m\.?|p\.?m\.?)?\b"
@@ -89,12 +92,12 @@ _CLOCK_NOW = re.compile(
 )
 
 
-def _bled_20_minutes(text: str) -> bool:
-    """The message gives a bleed's time as 20 minutes or more: the articles' own criterion,
-    which the classifier does not read (it reads "I have had a nosebleed for approximately
-    25 minutes. I have applied firm pressure." at 0.002), so a bleeding pattern escalation
-    that rests on it is not doubted (``EmergencyRail.check``)."""
-    return bool(re.search(_BLEED_LONG, text)) or _clock_minutes(text) >= 20
+def _bled_long_enough(text: str) -> bool:
+    """The message gives a bleed's time as ``BLEED_MINUTES`` or more: the articles' own
+    criterion, which the classifier does not read (it reads "I have had a nosebleed for
+    approximately 25 minutes. I have applied firm pressure." at 0.002), so a bleeding
+    pattern escalation that rests on it is not doubted (``_classifier_blind_to``)."""
+    return _BLEED_LONG_RX.search(text) is not None or _clock_minutes(text) >= BLEED_MINUTES
 
 
 def _clock_minutes(text: str) -> int:
@@ -326,7 +329,7 @@ CONDITIONS: tuple[Condition, ...] = (
                     rf"|{_BLEED_WONT_STOP}"),
         flag=_c(_BLEED_STILL_GOING),
         feature=_c(rf"{_BLEED_LONG}|{_BLEED_PRESSED}"),
-        lasts=lambda window: _clock_minutes(window) >= 20,
+        lasts=lambda window: _clock_minutes(window) >= BLEED_MINUTES,
     ),
     Condition(
         "breathing", "serious trouble breathing",
@@ -469,6 +472,15 @@ def _qualifier(text: str, start: int, category: str) -> str:
     return ""
 
 
+def _classifier_blind_to(category: str, text: str) -> bool:
+    """A pattern escalation of ``category`` rests on what the classifier does not read, so
+    its low reading does not doubt it: a Spanish ingestion, or a bleed of
+    ``BLEED_MINUTES`` or more. Read only when the classifier doubts a pattern."""
+    if category == "poisoning":
+        return _CLASSIFIER_BLIND.search(text) is not None
+    return category == "severe_bleeding" and _bled_long_enough(text)
+
+
 class EmergencyRail:
     """Medical red flags; see the module docstring. ``category`` names the condition."""
 
@@ -485,9 +497,7 @@ class EmergencyRail:
         limits = classifier.thresholds("emergency")
         if verdict.action is Action.ESCALATE:
             doubted = learned.risk < PATTERN_DOUBTED_BELOW
-            blind = verdict.category == "poisoning" and _CLASSIFIER_BLIND.search(norm.text)
-            timed = verdict.category == "severe_bleeding" and _bled_20_minutes(norm.text)
-            if doubted and not (blind or timed):
+            if doubted and not _classifier_blind_to(verdict.category, norm.text):
                 return verdict.doubted(0.6)
             return verdict
         # Where the patterns read the symptom as negated, past, mild, chronic or a general
