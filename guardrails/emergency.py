@@ -42,6 +42,9 @@ class Condition:
     flag: re.Pattern[str] | None = None
     feature: re.Pattern[str] | None = None
     lasts: Callable[[str], bool] | None = None  # a feature read by code, not a pattern
+    # A flag counts only in a message this matches; the feature is then read over the
+    # whole message, not a window around the flag.
+    about: re.Pattern[str] | None = None
 
 
 def _c(rx: str) -> re.Pattern[str]:
@@ -57,9 +60,11 @@ _PILLS_ETC = r"(?:pills?|tablets?|medicines?|medications?|meds|gummies|vitamins|
 # "my nosebleed has not stopped after 25 minutes of firm pressure" and "nariz sangrando
 # 30 min aunque apreto" got no 911 path (the scope rail's notices instead). Told as not
 # stopping, it escalates; told as still going, or with a time, it is a flag that escalates
-# when the message also gives 20 minutes or more, or pressure (pinching, a towel); a
-# bleed told as stopped is over (``_qualifier``).
+# when the message also gives 20 minutes or more, or pressure (pinching, a towel), or a
+# wound, a blood thinner or a procedure (``_BLEED_SERIOUS``); a bleed told as stopped is
+# over (``_qualifier``).
 _BLEEDS = r"(?:nose ?bleed(?:s|ing)?|bloody nose|bleed(?:s|ing)?|sangr\w*)"
+_WOUND = r"(?:cut|cuts|gash|wound|laceration|corte|cortada|cortadura|cortaste|corto|herida)"
 _NOT_STOPPING = (
     r"(?:won['’]?t|wont|will not|doesn['’]?t|doesnt|does not|hasn['’]?t|hasnt|has not|haven['’]?t|isn['’]?t|isnt|is not|not|never)"
     r" (?:stop(?:ping|ped|s)?|slow(?:ing|ed)? down)\b(?! (?:my|taking|the (?:med|pill)))"
@@ -79,7 +84,7 @@ _TENS = (
     r"|veinte|veinti\w+|(?:treinta|cuarenta|cincuenta|sesenta|setenta|ochenta|noventa)(?: y \w+)?)"
 )
 _BLEED_LONG = (
-    rf"(?:\b(?:[2-9]\d|1\d\d|{_TENS}) ?\+? ?(?:min|mins|minutes|minutos)\b|\bhalf (?:an )?hour\b|\b(?:an|1|one|2|two|3|three|several|a couple of|a few) (?:hours?|hrs?)\b"
+    rf"(?:\b(?:[2-9]\d|1\d\d|{_TENS}) ?\+? ?(?:min|mins|minutes?|minutos?)\b|\bhalf (?:an )?(?:hour|hr)\b|\b(?:an|1|one|2|two|3|three|several|a couple of|a few) (?:hours?|hrs?)\b"
     r"|\bhours\b|\bmedia hora\b|\buna hora\b|\b(?:\d|dos|tres|varias) horas\b)"
 )
 _BLEED_LONG_RX = re.compile(_BLEED_LONG)
@@ -121,15 +126,51 @@ _BLEED_STILL_GOING = (
     r"|\b(?:still|keeps?|sigue|continua|todavia esta|aun esta) (?:bleed(?:s|ing)?|sangrando)\b"
     rf"|\b{_BLEEDS}\b[^.!?]{{0,60}}{_BLEED_LONG}|{_BLEED_LONG}[^.!?]{{0,40}}\b{_BLEEDS}\b"
     rf"|\b{_BLEEDS}\b[^.!?]{{0,40}}\b(?:since|from|desde)(?: (?:about|around|like|approximately|como|las|la))* \d{{1,2}}\b"
+    # ...told with the blood first, or as soaking through what holds it: "bleeding still",
+    # "blood still come through towel", "keeps bleeding thru bandage", "the bandage keeps
+    # soaking through", "went thru 3 bandaids", "my mouth keeps filling with blood",
+    # "todavía se empapa la gasa", "la sangre continúa", "no para de bleeding".
+    r"|\b(?:bleeding|blood|sangre)\b (?:is |are )?still\b|\b(?:la )?sangre (?:continua|sigue)\b|\bsigue (?:saliendo|sangrando)\b"
+    r"|\bsoak\w* (?:through|thru)\b|\b(?:through|thru) (?:\w+ ){0,2}(?:towels?|bandages?|band-?aids?|gauze|cloths?|dressings?)\b"
+    r"|\b(?:filling|fills|filled|full) (?:up )?with blood\b|\bse (?:empapa|empapo|empapan|empaparon)\b|\bempapad[oa]s?\b"
+    r"|\bno (?:para|deja) de (?:salir sangre|bleed\w*)"
+    # ...a wound told as not stopping, the bleed unnamed ("cut my hand rn n it wont stop"),
+    # or no better ("...for over twenty minutes without any change").
+    rf"|\b{_WOUND}\b[^.!?]{{0,40}}\b{_NOT_STOPPING}|\b(?:without|no) (?:any )?(?:change|improvement)\b"
+    # ...or pressure held 20 minutes or more: "been pressing like 25 min", "25 min of
+    # pressure", "30 min apretando", "presión constante por 25 minutos".
+    rf"|{_BLEED_PRESSED}[^.!?]{{0,50}}{_BLEED_LONG}|{_BLEED_LONG}[^.!?]{{0,30}}{_BLEED_PRESSED}"
 )
-# A bleed told as over, anywhere in its sentence ("...took like 30 min but it stopped",
-# "it did stop eventually", "took 20 min to stop", "ya paró"), where "not stopped" is not.
+# A message about a bleed: the flags above count only in one, and their features (a time,
+# pressure, or what the articles send to the emergency department) are read over the
+# whole message, since a bleed's time or pressure is often told in one sentence and the
+# bleed in another ("...has had a nosebleed that began during dinner. We have been holding
+# pressure for over twenty minutes without any change").
+_BLEED_ABOUT = re.compile(rf"\b(?:{_BLEEDS}|blood\w*|{_WOUND})\b")
+# A bleed still going is a 911 call, whatever its time, from a wound the articles send to
+# the emergency department (deep, gaping or wide open; a bite, glass, a saw, a knife or
+# another tool; an accident), in someone on a blood thinner, or after a procedure.
+_BLEED_SERIOUS = (
+    r"\b(?:deep(?:ly)?|gaping|gap(?:es|ed)|wide open|split open|(?:can|could) see (?:inside|(?:the )?(?:bone|fat|meat))|profund\w*|abiert[oa]"
+    r"|bite|bitten|bit (?:by|me|him|her|my|his|our)|mordid\w*|mordio|glass|vidrio|cristal|knife|box ?cutter|cuchillo|navaja|machete"
+    r"|(?:a|the|table|hand|circular|power|electric) saw|saw (?:cut|slipped)|sierra|chainsaw|axe|machine|maquina|tool|herramienta|mandoline?"
+    r"|accident|accidente|crash|choque|chocamos|choco"
+    r"|warfarin\w*|coumadin|eliquis|apixaban|xarelto|rivaroxaban|pradaxa|dabigatran|plavix|clopidogrel|blood thinners?|anticoagula\w*"
+    r"|tooth|teeth|extract\w*|surgery|biops\w*|mole removed|stitches|circumcis\w*|muela|dientes?|cirugia|operaron|operacion|biopsia|puntos)\b"
+)
+# A bleed told as over, in its sentence or a later one ("...took like 30 min but it
+# stopped", "it did stop eventually", "took 20 min to stop", "ya paró"), where "not
+# stopped" is not.
 _BLEED_STOPPED = re.compile(
     r"(?<!not )(?<!n't )(?<!n’t )(?<!nt )(?<!never )\b(?:stopped|has stopped|did stop|(?:finally|eventually) stops?|took [^.!?]{0,25}\bto stop"
-    r"|se paro|se detuvo|ya paro|dejo de sangrar|ya no sangra)\b"
+    r"|se paro|se detuvo|ya paro|dejo de sangrar|ya no sangra"
+    # ...in limited English: "then it stop", "after some minute is finish"
+    r"|(?:then|finally|after(?: that)?) (?:it |the (?:bleeding|blood) )?(?:stop|stops|finish(?:ed)?)|is finish(?:ed)?)\b"
 )
 # ...or told as over anywhere in the message: "fine now", "ya está bien".
-_BLEED_OVER = re.compile(r"\b(?:(?:fine|ok|okay|all good|good|better) now|(?:ya )?(?:esta|estoy|estamos) bien(?: ya)?)\b")
+_BLEED_OVER = re.compile(
+    r"\b(?:(?:fine|ok|okay|all good|good|better) now|now (?:i|he|she|we|they)(?: am| is| are|'?m|'?s)? (?:ok|okay|fine|good|better)|(?:ya )?(?:esta|estoy|estamos) bien(?: ya)?)\b"
+)
 # ...or asked about ahead of time: "if i get a nosebleed that wont stop on eliquis how long
 # do i wait", "si se corta y no para, ¿qué hacemos?", unless the message says it is
 # happening now.
@@ -325,11 +366,12 @@ CONDITIONS: tuple[Condition, ...] = (
     ),
     Condition(
         "severe_bleeding", "severe bleeding",
-        escalate=_c(r"\bbleeding (?:that )?(?:won'?t|will not|doesn'?t|does not|hasn'?t|isn'?t) stop\w*|\b(?:won'?t|can'?t|cannot) (?:stop|get) (?:the )?bleeding\b|\b(?:heavy|severe|massive|uncontrolled|profuse|spurting|gushing|a lot of) (?:bleeding|blood loss)|\bblood (?:is )?(?:spurting|gushing|pouring|everywhere|soaking)|\bsoaked through (?:the |a )?(?:towel|bandage)|\bsangrado (?:abundante|que no para|fuerte)|\bno (?:para|deja) de sangrar"
+        escalate=_c(r"\bbleeding (?:that )?(?:won'?t|will not|doesn'?t|does not|hasn'?t|isn'?t) stop\w*|\b(?:won'?t|can'?t|cannot) (?:stop|get) (?:the )?bleeding\b|\b(?:heavy|severe|massive|uncontrolled|profuse|spurting|gushing|a lot of) (?:bleeding|blood loss)|\bblood (?:is )?(?:spurting|gushing|pouring|everywhere|soaking)|\b(?:nose|cut|wound|finger|hand|arm|leg|foot|head|mouth|lip)\b (?:is |was |keeps |just |still |started |starts )*(?:gushing|pouring|spurting)\b|\b(?:gushing|pouring|spurting) (?:out )?blood\b|\bsangre a chorros\b|\bchorros? de sangre\b|\bsoaked through (?:the |a )?(?:towel|bandage)|\bsangrado (?:abundante|que no para|fuerte)|\bno (?:para|deja) de sangrar"
                     rf"|{_BLEED_WONT_STOP}"),
         flag=_c(_BLEED_STILL_GOING),
-        feature=_c(rf"{_BLEED_LONG}|{_BLEED_PRESSED}"),
+        feature=_c(rf"{_BLEED_LONG}|{_BLEED_PRESSED}|{_BLEED_SERIOUS}"),
         lasts=lambda window: _clock_minutes(window) >= BLEED_MINUTES,
+        about=_BLEED_ABOUT,
     ),
     Condition(
         "breathing", "serious trouble breathing",
@@ -453,13 +495,16 @@ def _qualifier(text: str, start: int, category: str) -> str:
         return "chronic"
     if category == "severe_bleeding":
         sentence = _sentence(text, start)
-        if _BLEED_STOPPED.search(sentence) or _BLEED_OVER.search(text):
+        # told as over in its sentence or any later one ("We pressed 25 minutes. It stopped.")
+        onward = text[max(text.rfind(mark, 0, start) for mark in ".!?") + 1 :]
+        if _BLEED_STOPPED.search(onward) or _BLEED_OVER.search(text):
             return "past"
         if _PAST.search(sentence) and not _BLEEDING_ON.search(sentence):
             return "past"  # a bleed's time is no sign it is now ("for 30 minutes last week")
         asked = _ASKING_IF.sub(" ", text[text.rfind(".", 0, start) + 1 : start])
         if _IF.search(asked) and not _BLEEDING_NOW.search(text):
             return "education"
+        return ""  # "a small cut" that will not stop is no mild bleed
     if category == "poisoning":
         # "a little bleach" is an amount, not a mild symptom; an animal that swallowed
         # something (named before the verb) is the vet's emergency.
@@ -547,12 +592,14 @@ class EmergencyRail:
                 )  # fmt: skip
             if condition.flag is None:
                 continue
+            if condition.about is not None and condition.about.search(t) is None:
+                continue
             for m in condition.flag.finditer(t):
                 qualifier = _qualifier(t, m.start(), condition.category)
                 if qualifier:
                     discounted = discounted or qualifier
                     continue
-                window = t[max(0, m.start() - 60) : m.end() + 120]
+                window = t if condition.about is not None else t[max(0, m.start() - 60) : m.end() + 120]
                 featured = condition.feature is not None and condition.feature.search(window) is not None
                 if featured or (condition.lasts is not None and condition.lasts(window)):
                     span = norm.to_original(m.start(), m.end())

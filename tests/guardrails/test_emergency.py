@@ -538,3 +538,37 @@ def test_a_bleed_timed_in_words_or_by_the_clock_or_asked_about_is_a_911_call(tex
 )
 def test_a_timed_bleed_that_is_past_or_short_is_not_a_911_call(text: str) -> None:
     assert check(text).action is not Action.ESCALATE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My aunt's nose started bleeding at lunch. We have pinched it for over twenty minutes and nothing has changed.",
+        "my toddler split his lip open on the table, the gauze keeps soaking through",
+        "sliced my thumb on a mandoline, it's deep and still bleeding",
+        "a dog bit my hand at the park, still bleeding",
+        "on warfarin and this scrape on my elbow is still bleeding, we've pressed 15 min",
+        "had my wisdom teeth out today and my mouth keeps filling with blood",
+        "his nose is spurting everywhere",
+        "a small cut on my shin and we've held a towel on it 30 minutes",
+        "me operaron de la rodilla ayer y la herida todavía se empapa la venda",
+    ],
+)
+def test_the_articles_bleeding_criteria_are_read_over_the_whole_message(text: str) -> None:
+    # A time or pressure told in one sentence and the bleed in another; a wound the articles
+    # send to the emergency department (deep, a bite), a blood thinner or a procedure with
+    # the bleed still going; a bandage soaking through; blood gushing; "a small cut" that
+    # will not stop is no mild bleed.
+    assert check(text).action is Action.ESCALATE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We pressed on the cut for 25 minutes. It stopped and looks fine, do I need a tetanus shot?",
+        "my nose bled a long time yesterday, maybe 30 minute, then it stop. now i ok, why it happen?",
+        "got a paper cut, still bleeding a little, should i put cream on it",
+    ],
+)
+def test_a_bleed_told_as_over_later_in_the_message_or_small_is_not_a_911_call(text: str) -> None:
+    assert check(text).action is not Action.ESCALATE, text
