@@ -484,12 +484,10 @@ def test_a_bleed_that_stopped_or_one_asked_about_ahead_is_not_a_911_call(text: s
     assert verdict.action is not Action.ESCALATE, (text, verdict)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known over-call (2026-12-07, thirty-fourth session): the classifier reads a cut that took 25 minutes "
-    "to stop, fine now, as severe bleeding (0.80); no pattern reads a cut, so no qualifier holds it back",
-)
 def test_a_cut_that_took_long_to_stop_is_not_a_911_call() -> None:
+    # The classifier reads it as severe bleeding (0.80); it was a known over-call (a strict
+    # xfail) until a bleed told as over held the classifier's 911 reading back (the fifth
+    # bleeding set's change).
     assert check("the cut took 25 minutes to stop but it's fine now").action is not Action.ESCALATE
 
 
