@@ -453,6 +453,9 @@ _CLAUSE = re.compile(r"(?:(?!\b(?:but|pero)\b)[^.!?;\n¿¡])+")
 _NEGATED = re.compile(
     r"\b(?:no|not|never|denies|without|isn't|wasn't|don't|doesn't|didn't|haven't|hasn't|ni|sin(?! querer)|nunca)\b[^.!?,]{0,20}$"
 )
+_GOING_ON = re.compile(
+    rf"\b(?:{_NOT_STOPPING}|no (?:(?:me|le|te|se|nos|les) )?(?:para|paraba|paro|ha parado|se (?:para|detiene|corta|quita|ha parado|ha detenido)|deja|dejaba)\b)"
+)
 _PAST = re.compile(
     r"\b(?:last (?:week|year|yr|month|summer|winter|spring|fall)|(?:back in|last) (?:jan(?:uary)?|feb(?:ruary)?|march|april|june|july|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|la semana pasada|years? ago|months ago|weeks ago|in (?:19|20)\d\d|history of|used to|when i was|as a (?:kid|child|teen)|back in|had (?:one|a \w+) (?:years|months) ago|el ano pasado|el mes pasado|el (?:verano|invierno|otono) pasado|la primavera pasada|hace (?:como |mas de |unos )?(?:anos|meses|tiempo|mucho|(?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|muchos|varios) (?:anos|meses|semanas))|de (?:chiquit[oa]|joven|adolescente)|cuando (?:tenia|era)|en (?:el )?(?:19|20)\d\d)"
 )
@@ -524,7 +527,9 @@ def _qualifier(text: str, start: int, category: str) -> str:
     """Why a hit of ``category`` does not count: 'negated', 'past', 'mild', 'chronic',
     'education', 'animal', 'story' or ''."""
     c_start, clause = _clause(text, start)
-    before = text[c_start:start]
+    # "no para", "no le para" and "won't stop" tell a symptom going on, not a denial of
+    # what follows ("el labio no le para de sangrar ya le apretamos como 25 minutos").
+    before = _GOING_ON.sub(" ", text[c_start:start])
     if _NEGATED.search(before):
         return "negated"
     if _EDUCATION.search(clause) and not _CURRENT.search(clause):
