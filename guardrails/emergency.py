@@ -178,6 +178,13 @@ _BLEED_OVER = re.compile(
 # classifier's 911 reading of a bleed to the urgent-care flag, as a qualifier does: the
 # Spanish head read "ya dejó de sangrar", "ya casi no sale", gums that bleed when brushing
 # and TV stories at 911 (the fifth bleeding set, benchmarks/testsets/README.md).
+# ...told as over with "now" or "ya": "fine now", "ya está bien"; not "dice que está bien"
+# (the person, not the bleed: "una herida en el brazo que sangra bastante. Él dice que
+# está bien, pero yo no estoy segura").
+_BLEED_OVER_NOW = re.compile(
+    r"\b(?:(?:fine|ok|okay|all good|good|better) now|now (?:i|he|she|we|they)(?: am| is| are|'?m|'?s)? (?:ok|okay|fine|good|better)"
+    r"|ya (?:esta|estoy|estamos) bien|(?:esta|estoy|estamos) bien ya)\b"
+)
 _BLEED_SLOWING = re.compile(
     r"\b(?:slowing(?: down)?|slowed(?: down)?|easing|eased|(?:nearly|almost|mostly) stop(?:ped)?"
     r"|(?:ya )?(?:va|esta|se esta|se le esta) (?:bajando|parando|quitando|calmando)|(?:ya )?casi no (?:sale|sangra)"
@@ -210,7 +217,7 @@ def _bleed_no_emergency_now(text: str) -> bool:
     """``text`` is about a bleed the patterns read as no emergency now (see above)."""
     if _BLEED_ABOUT.search(text) is None or _BLEED_DANGER.search(text):
         return False
-    if _BLEED_STOPPED.search(text) or _BLEED_OVER.search(text) or _BLEED_SLOWING.search(text):
+    if _BLEED_STOPPED.search(text) or _BLEED_OVER_NOW.search(text) or _BLEED_SLOWING.search(text):
         return True
     return any(rx.search(text) for rx in (_BLEED_STORY, _BLEED_FIGURE, _BLEED_CHRONIC))
 

@@ -626,3 +626,12 @@ def test_a_real_denial_is_still_one() -> None:
     assert check("no tengo dolor de pecho, solo me sangra poquito la encía").action is not Action.ESCALATE
     assert emergency._NEGATED.search(emergency._GOING_ON.sub(" ", "no tengo ")) is not None
     assert emergency._NEGATED.search(emergency._GOING_ON.sub(" ", "no le para de sangrar ya le ")) is None
+
+
+def test_the_person_said_to_be_fine_is_not_the_bleed_over() -> None:
+    # "él dice que está bien" is about the person; "ya está bien" and "fine now" tell the
+    # bleed over. Only the second holds the classifier's 911 reading back.
+    read = emergency._bleed_no_emergency_now
+    assert not read(normalize("tiene una herida en la pierna que sangra mucho, él dice que está bien").text)
+    assert read(normalize("le sangró la nariz en la mañana y ya está bien").text)
+    assert read(normalize("my nose was bleeding but it's fine now").text)
