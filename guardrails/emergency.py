@@ -167,10 +167,13 @@ _BLEED_STOPPED = re.compile(
     # ...in limited English: "then it stop", "after some minute is finish"
     r"|(?:then|finally|after(?: that)?) (?:it |the (?:bleeding|blood) )?(?:stop|stops|finish(?:ed)?)|is finish(?:ed)?)\b"
 )
-# ...or told as over anywhere in the message: "fine now", "ya está bien".
-_BLEED_OVER = re.compile(
-    r"\b(?:(?:fine|ok|okay|all good|good|better) now|now (?:i|he|she|we|they)(?: am| is| are|'?m|'?s)? (?:ok|okay|fine|good|better)|(?:ya )?(?:esta|estoy|estamos) bien(?: ya)?)\b"
-)
+# ...or told as over anywhere in the message: "fine now", "now i ok", "ya está bien".
+_OVER_NOW = r"(?:fine|ok|okay|all good|good|better) now|now (?:i|he|she|we|they)(?: am| is| are|'?m|'?s)? (?:ok|okay|fine|good|better)"
+_BLEED_OVER = re.compile(rf"\b(?:{_OVER_NOW}|(?:ya )?(?:esta|estoy|estamos) bien(?: ya)?)\b")
+# ...and, for the reader below, only with "now" or "ya": not "dice que está bien" (the
+# person, not the bleed: "una herida en el brazo que sangra bastante. Él dice que está
+# bien, pero yo no estoy segura").
+_BLEED_OVER_NOW = re.compile(rf"\b(?:{_OVER_NOW}|ya (?:esta|estoy|estamos) bien|(?:esta|estoy|estamos) bien ya)\b")
 # A message about a bleed that the patterns read as no emergency now: told as over or
 # slowing, someone else's story, a figure of speech, or frequent; never when it is
 # bleeding again, with faintness, a heavy or pulsing flow, blood vomited or passed, or a
@@ -178,13 +181,6 @@ _BLEED_OVER = re.compile(
 # classifier's 911 reading of a bleed to the urgent-care flag, as a qualifier does: the
 # Spanish head read "ya dejó de sangrar", "ya casi no sale", gums that bleed when brushing
 # and TV stories at 911 (the fifth bleeding set, benchmarks/testsets/README.md).
-# ...told as over with "now" or "ya": "fine now", "ya está bien"; not "dice que está bien"
-# (the person, not the bleed: "una herida en el brazo que sangra bastante. Él dice que
-# está bien, pero yo no estoy segura").
-_BLEED_OVER_NOW = re.compile(
-    r"\b(?:(?:fine|ok|okay|all good|good|better) now|now (?:i|he|she|we|they)(?: am| is| are|'?m|'?s)? (?:ok|okay|fine|good|better)"
-    r"|ya (?:esta|estoy|estamos) bien|(?:esta|estoy|estamos) bien ya)\b"
-)
 _BLEED_SLOWING = re.compile(
     r"\b(?:slowing(?: down)?|slowed(?: down)?|easing|eased|(?:nearly|almost|mostly) stop(?:ped)?"
     r"|(?:ya )?(?:va|esta|se esta|se le esta) (?:bajando|parando|quitando|calmando)|(?:ya )?casi no (?:sale|sangra)"
@@ -510,9 +506,14 @@ def _segment(text: str, pos: int) -> str:
     return clause[clause.rfind(",", 0, at) + 1 : (clause.find(",", at) + 1 or len(clause) + 1) - 1]
 
 
+def _sentence_start(text: str, pos: int) -> int:
+    """Where the sentence that holds ``pos`` begins."""
+    return max(text.rfind(mark, 0, pos) for mark in ".!?") + 1
+
+
 def _sentence(text: str, pos: int) -> str:
     """The sentence that holds ``pos``."""
-    start = max(text.rfind(mark, 0, pos) for mark in ".!?") + 1
+    start = _sentence_start(text, pos)
     ends = [i for i in (text.find(mark, pos) for mark in ".!?") if i >= 0]
     return text[start : min(ends, default=len(text))]
 
@@ -552,7 +553,7 @@ def _qualifier(text: str, start: int, category: str) -> str:
     if category == "severe_bleeding":
         sentence = _sentence(text, start)
         # told as over in its sentence or any later one ("We pressed 25 minutes. It stopped.")
-        onward = text[max(text.rfind(mark, 0, start) for mark in ".!?") + 1 :]
+        onward = text[_sentence_start(text, start) :]
         if _BLEED_STOPPED.search(onward) or _BLEED_OVER.search(text):
             return "past"
         if _PAST.search(sentence) and not _BLEEDING_ON.search(sentence):
